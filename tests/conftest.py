@@ -1,0 +1,60 @@
+import pytest
+from django.core.cache import cache
+
+from tests.factories import OrganizationFactory
+from tokentracker import services
+from usage.price_book import price_book_invalidate
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache():
+    # Cached key lookups and the price-book version must not leak between tests (each test
+    # rolls its database back, the cache does not roll back with it).
+    cache.clear()
+    price_book_invalidate()
+    yield
+    cache.clear()
+    price_book_invalidate()
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(slug="acme")
+
+
+@pytest.fixture
+def outsider_org(db):
+    return OrganizationFactory(slug="outsider")
+
+
+@pytest.fixture
+def raw_key(org):
+    return services.api_key_create(organization=org, name="test").raw_key
+
+
+@pytest.fixture
+def outsider_key(outsider_org):
+    return services.api_key_create(organization=outsider_org, name="outsider").raw_key
+
+
+@pytest.fixture
+def api(client):
+    """A Django test client that speaks JSON with a bearer key."""
+
+    class Api:
+        def __init__(self, django_client):
+            self.client = django_client
+
+        def post(self, path, body, key=None, **headers):
+            import json
+
+            if key:
+                headers["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+            data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+            return self.client.post(path, data, content_type="application/json", **headers)
+
+        def get(self, path, key=None, **params):
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
+            return self.client.get(path, params, **headers)
+
+    return Api(client)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TokenTrackerConfig(AppConfig):
+    name = "tokentracker"
+    verbose_name = "Tenancy and access"

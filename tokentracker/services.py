@@ -1,0 +1,129 @@
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from . import keys
+from .models import ApiKey, ApiKeyScope, DailyEventCount, Organization, Plan
+
+
+class QuotaExceeded(Exception):
+    def __init__(self, *, limit: int, used: int, requested: int) -> None:
+        super().__init__(f"Daily event limit of {limit} reached")
+        self.limit = limit
+        self.used = used
+        self.requested = requested
+
+
+@dataclass(frozen=True)
+class CreatedApiKey:
+    api_key: ApiKey
+    raw_key: str
+
+
+def plan_get_default() -> Plan:
+    plan = Plan.objects.filter(is_default=True).first()
+    if plan is None:
+        plan, _ = Plan.objects.get_or_create(
+            slug="self-hosted", defaults={"name": "Self-hosted", "is_default": True}
+        )
+    return plan
+
+
+def organization_ensure(*, slug: str, name: str | None = None) -> tuple[Organization, bool]:
+    """The organization with this slug, created on the default plan if it does not exist."""
+    normalised = slugify(slug)
+    if not normalised or normalised != slug:
+        raise ValueError(f"{slug!r} is not a valid organization slug (try {normalised!r})")
+    with transaction.atomic():
+        return Organization.objects.get_or_create(
+            slug=slug, defaults={"name": name or slug, "plan": plan_get_default()}
+        )
+
+
+def api_key_create(
+    *,
+    organization: Organization,
+    name: str,
+    prefix: str = keys.DEFAULT_PREFIX,
+    scope: str = ApiKeyScope.WRITE,
+    created_by: AbstractBaseUser | None = None,
+) -> CreatedApiKey:
+    raw_key = keys.key_generate(prefix)
+    parsed = keys.key_parse(raw_key)
+    assert parsed is not None
+    api_key = ApiKey.objects.create(
+        organization=organization,
+        name=name,
+        prefix=prefix,
+        lookup=parsed.lookup,
+        digest=keys.key_digest(raw_key),
+        mode=keys.key_mode(prefix),
+        scope=scope,
+        created_by=created_by,
+    )
+    return CreatedApiKey(api_key=api_key, raw_key=raw_key)
+
+
+def api_key_cache_key(lookup: str) -> str:
+    return f"apikey:{lookup}"
+
+
+def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    # Drop the cached lookup so the key stops working on the next request, not in a minute.
+    transaction.on_commit(lambda: cache.delete(api_key_cache_key(api_key.lookup)))
+    return api_key
+
+
+def api_key_touch(*, api_key_id: int) -> None:
+    """Record use, at most once a minute per key: one conditional UPDATE, no read."""
+    now = timezone.now()
+    ApiKey.objects.filter(pk=api_key_id).exclude(
+        last_used_at__gt=now - timezone.timedelta(minutes=1)
+    ).update(last_used_at=now)
+
+
+def quota_consume(*, organization_id: int, events: int, day: date | None = None) -> int:
+    """Count `events` against today's quota; raise QuotaExceeded (and count nothing) if over.
+
+    One statement that is atomic under concurrency: an upsert whose update only happens
+    while the new total stays within the plan's limit. Runs inside the caller's transaction,
+    so a rolled-back write also rolls back its count. Returns the new total for the day.
+    """
+    day = day or timezone.now().date()
+    org = Organization.objects.select_related("plan").only("plan__daily_event_limit").get(
+        pk=organization_id
+    )
+    limit = org.plan.daily_event_limit
+    table = connection.ops.quote_name(DailyEventCount._meta.db_table)
+    if events > limit:
+        raise QuotaExceeded(limit=limit, used=_quota_used(organization_id, day), requested=events)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organization_id, day, events) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (organization_id, day) DO UPDATE "
+            f"SET events = {table}.events + excluded.events "
+            f"WHERE {table}.events + excluded.events <= %s "
+            f"RETURNING events",
+            [organization_id, day, events, limit],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise QuotaExceeded(limit=limit, used=_quota_used(organization_id, day), requested=events)
+    return int(row[0])
+
+
+def _quota_used(organization_id: int, day: date) -> int:
+    return (
+        DailyEventCount.objects.filter(organization_id=organization_id, day=day)
+        .values_list("events", flat=True)
+        .first()
+        or 0
+    )

@@ -1,0 +1,106 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from . import services
+from .models import ModelAlias, ModelPrice, UsageEvent
+
+
+class ModelPriceForm(ModelForm):
+    class Meta:
+        model = ModelPrice
+        exclude = ["edited_by"]
+        help_texts = {
+            "effective_from": (
+                "Changing a price keeps history: the current version ends and a new one starts "
+                "at this moment (leave it unchanged to start now)."
+            )
+        }
+
+
+@admin.register(ModelPrice)
+class ModelPriceAdmin(admin.ModelAdmin):
+    form = ModelPriceForm
+    list_display = [
+        "provider",
+        "model",
+        "input_per_mtok",
+        "output_per_mtok",
+        "cache_read_per_mtok",
+        "cache_write_per_mtok",
+        "tier_class",
+        "effective_from",
+        "effective_to",
+        "is_active",
+        "source",
+    ]
+    list_filter = ["provider", "is_active", "tier_class", "source", "modality"]
+    search_fields = ["provider", "model", "display_name"]
+    readonly_fields = ["effective_to", "source", "edited_by", "created_at", "updated_at"]
+    list_per_page = 50
+
+    def save_model(self, request: HttpRequest, obj: ModelPrice, form: Any, change: bool) -> None:
+        if not change:
+            obj.source = "admin"
+            obj.edited_by = request.user
+            super().save_model(request, obj, form, change)
+            return
+        original = ModelPrice.objects.get(pk=obj.pk)
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        start = changes.pop("effective_from", None)
+        try:
+            revised = services.price_revise(
+                price=original, changes=changes, effective_from=start, edited_by=request.user
+            )
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+        if revised.pk != original.pk:
+            self.message_user(
+                request,
+                f"Saved as a new price version from {revised.effective_from:%Y-%m-%d %H:%M} UTC; "
+                "events already recorded keep their cost.",
+                messages.INFO,
+            )
+        obj.pk = revised.pk
+
+    def has_delete_permission(self, request: HttpRequest, obj: ModelPrice | None = None) -> bool:
+        # Events reference the version that priced them; retire a model with is_active.
+        return False
+
+
+@admin.register(ModelAlias)
+class ModelAliasAdmin(admin.ModelAdmin):
+    list_display = ["provider", "alias", "model", "source"]
+    list_filter = ["provider", "source"]
+    search_fields = ["alias", "model"]
+
+
+@admin.register(UsageEvent)
+class UsageEventAdmin(admin.ModelAdmin):
+    list_display = [
+        "occurred_at",
+        "organization",
+        "provider",
+        "model",
+        "total_tokens",
+        "total_cost",
+        "cost_source",
+        "project",
+    ]
+    list_filter = ["cost_source", "provider", "occurred_at"]
+    search_fields = ["model", "project", "client_event_id", "uuid"]
+    list_select_related = ["organization"]
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False  # COUNT(*) over millions of events on every page is slow
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: UsageEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: UsageEvent | None = None) -> bool:
+        return False

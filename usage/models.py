@@ -1,0 +1,216 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+# Prices are USD per million tokens. Ten decimal places keep every genai-prices figure that
+# matters (the smallest real prices are around $0.0000375/Mtok).
+PRICE = {"max_digits": 20, "decimal_places": 10, "null": True, "blank": True}
+# Costs are USD; twelve decimal places hold one token at the cheapest price exactly enough.
+COST = {"max_digits": 24, "decimal_places": 12, "null": True, "blank": True}
+
+
+class TierClass(models.TextChoices):
+    FRONTIER = "frontier", "Frontier"
+    BUDGET = "budget", "Budget"
+    OTHER = "other", "Other"
+
+
+class PriceSource(models.TextChoices):
+    GENAI_PRICES = "genai-prices", "genai-prices snapshot"
+    ADMIN = "admin", "Edited by an admin"
+
+
+class ModelPrice(models.Model):
+    """One version of one model's prices. A price change is a new row, never an update."""
+
+    provider = models.CharField(max_length=64)
+    model = models.CharField(max_length=200)
+    display_name = models.CharField(max_length=200, blank=True)
+    input_per_mtok = models.DecimalField(**PRICE)
+    output_per_mtok = models.DecimalField(**PRICE)
+    cache_read_per_mtok = models.DecimalField(**PRICE)
+    cache_write_per_mtok = models.DecimalField(**PRICE)
+    reasoning_per_mtok = models.DecimalField(
+        **PRICE, help_text="Only when reasoning tokens are priced apart from output."
+    )
+    long_context_threshold = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Prompt tokens above which every token is priced at the long-context tier.",
+    )
+    long_context_input_per_mtok = models.DecimalField(**PRICE)
+    long_context_output_per_mtok = models.DecimalField(**PRICE)
+    long_context_cache_read_per_mtok = models.DecimalField(**PRICE)
+    long_context_cache_write_per_mtok = models.DecimalField(**PRICE)
+    context_window = models.PositiveIntegerField(null=True, blank=True)
+    max_output = models.PositiveIntegerField(null=True, blank=True)
+    modality = models.CharField(max_length=20, default="text")
+    tier_class = models.CharField(
+        max_length=10, choices=TierClass.choices, default=TierClass.OTHER
+    )
+    effective_from = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: in effect since before the catalog's history."
+    )
+    effective_to = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: still in effect."
+    )
+    is_active = models.BooleanField(default=True, help_text="Offered by the provider today.")
+    source = models.CharField(
+        max_length=20, choices=PriceSource.choices, default=PriceSource.GENAI_PRICES
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider", "model", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "model", "effective_from"], name="model_price_unique_version"
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "model"],
+                condition=Q(effective_from__isnull=True),
+                name="model_price_unique_base_version",
+            ),
+        ]
+        indexes = [models.Index(fields=["provider", "model"])]
+
+    def __str__(self) -> str:
+        since = self.effective_from.date().isoformat() if self.effective_from else "start"
+        return f"{self.provider}/{self.model} (from {since})"
+
+
+class ModelAlias(models.Model):
+    """A dated snapshot or provider-specific spelling that means a catalog model."""
+
+    provider = models.CharField(max_length=64)
+    alias = models.CharField(max_length=200)
+    model = models.CharField(max_length=200, help_text="The catalog model it stands for.")
+    source = models.CharField(
+        max_length=20, choices=PriceSource.choices, default=PriceSource.GENAI_PRICES
+    )
+
+    class Meta:
+        verbose_name_plural = "model aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "alias"], name="model_alias_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}/{self.alias} → {self.model}"
+
+
+class CostSource(models.TextChoices):
+    REPORTED = "reported", "Reported by the client"
+    CATALOG = "catalog", "Priced from the catalog"
+    UNPRICED = "unpriced", "Unknown model, not priced"
+
+
+class UsageEvent(models.Model):
+    """One LLM call as reported by an integration, with normalised tokens and its cost.
+
+    Token parts: `uncached_input_tokens + cache_read_tokens + cache_write_tokens` is the whole
+    prompt whatever the provider's convention; `output_tokens` includes `reasoning_tokens`.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        "tokentracker.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    api_key = models.ForeignKey(
+        "tokentracker.ApiKey",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    client_event_id = models.CharField(
+        max_length=128, null=True, blank=True, help_text="The client's id; a retry counts once."
+    )
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+
+    provider = models.CharField(max_length=64)
+    model = models.CharField(max_length=200)
+
+    input_tokens = models.PositiveBigIntegerField(help_text="As reported.")
+    output_tokens = models.PositiveBigIntegerField(help_text="As reported; includes reasoning.")
+    cache_read_tokens = models.PositiveBigIntegerField(default=0)
+    cache_write_tokens = models.PositiveBigIntegerField(default=0)
+    reasoning_tokens = models.PositiveBigIntegerField(default=0)
+    uncached_input_tokens = models.PositiveBigIntegerField(default=0)
+    total_tokens = models.PositiveBigIntegerField(default=0)
+
+    input_cost = models.DecimalField(**COST)
+    cache_read_cost = models.DecimalField(**COST)
+    cache_write_cost = models.DecimalField(**COST)
+    output_cost = models.DecimalField(**COST)
+    reasoning_cost = models.DecimalField(**COST)
+    total_cost = models.DecimalField(**COST)
+    currency = models.CharField(max_length=3, default="USD")
+    cost_source = models.CharField(max_length=10, choices=CostSource.choices)
+    model_price = models.ForeignKey(
+        ModelPrice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    success = models.BooleanField(null=True, blank=True)
+    quality_score = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    cache_hit = models.BooleanField(default=False)
+
+    platform = models.CharField(max_length=100, blank=True)
+    use_case = models.CharField(max_length=100, blank=True)
+    endpoint = models.CharField(max_length=200, blank=True, help_text="Feature name.")
+    project = models.CharField(max_length=200, blank=True)
+    session_id = models.CharField(max_length=200, blank=True)
+    developer_id = models.CharField(max_length=200, blank=True)
+    tenant_id = models.CharField(max_length=200, blank=True)
+    metadata = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "occurred_at"], name="event_org_time")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "client_event_id"],
+                condition=Q(client_event_id__isnull=False),
+                name="event_unique_client_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}/{self.model} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class IngestReceipt(models.Model):
+    """The response to a request sent with an `Idempotency-Key`, replayed on a retry."""
+
+    organization = models.ForeignKey(
+        "tokentracker.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    key = models.CharField(max_length=200)
+    request_digest = models.CharField(max_length=64)
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="ingest_receipt_unique")
+        ]

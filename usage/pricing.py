@@ -1,0 +1,162 @@
+"""Token normalisation and cost arithmetic: pure functions, no database.
+
+Providers disagree on what `input_tokens` means, and mis-pricing cached tokens is the most
+reported bug of every tool in this space, so the rules live here, once:
+
+- OpenAI, Google and OpenAI-compatible APIs count cached tokens *inside* the prompt count
+  (`prompt_tokens`, `prompt_token_count`), so the uncached part is input minus cache reads
+  and writes.
+- Anthropic's `input_tokens` *excludes* cache reads and writes (`cache_read_input_tokens`,
+  `cache_creation_input_tokens` come on top). Bedrock's Converse API reports Claude the same
+  way, so Claude on AWS follows the Anthropic rule.
+- Reasoning tokens are part of `output_tokens` (OpenAI's `completion_tokens_details`); they
+  are priced at the output price unless the model has its own reasoning price.
+- Above a model's long-context threshold (measured on the whole prompt, cached parts
+  included, as Anthropic and Google do) every token is priced at the tier.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+MILLION = Decimal(1_000_000)
+COST_QUANTUM = Decimal("0.000000000001")  # matches UsageEvent cost columns (12 places)
+
+# Providers whose input count excludes cached tokens, and the hosts that relay their models
+# with the same convention.
+_CACHE_EXCLUSIVE_PROVIDERS = frozenset({"anthropic"})
+_CLAUDE_RELAY_PROVIDERS = frozenset({"aws", "bedrock"})
+
+
+class TokenError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class TokenParts:
+    uncached_input: int
+    cache_read: int
+    cache_write: int
+    output: int  # excludes reasoning
+    reasoning: int
+
+    @property
+    def prompt(self) -> int:
+        return self.uncached_input + self.cache_read + self.cache_write
+
+    @property
+    def total(self) -> int:
+        return self.prompt + self.output + self.reasoning
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    """Prices per million tokens for one catalog row (the long-context tier optional)."""
+
+    input: Decimal | None
+    output: Decimal | None
+    cache_read: Decimal | None = None
+    cache_write: Decimal | None = None
+    reasoning: Decimal | None = None
+    long_context_threshold: int | None = None
+    long_context_input: Decimal | None = None
+    long_context_output: Decimal | None = None
+    long_context_cache_read: Decimal | None = None
+    long_context_cache_write: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CostParts:
+    input: Decimal
+    cache_read: Decimal
+    cache_write: Decimal
+    output: Decimal
+    reasoning: Decimal
+    total: Decimal
+    long_context: bool
+
+
+def cache_is_exclusive(provider: str, model: str) -> bool:
+    """True when the provider's input count leaves cache reads and writes out."""
+    if provider in _CACHE_EXCLUSIVE_PROVIDERS:
+        return True
+    return provider in _CLAUDE_RELAY_PROVIDERS and "claude" in model.lower()
+
+
+def tokens_normalise(
+    *,
+    provider: str,
+    model: str,
+    input_tokens: int,
+    output_tokens: int,
+    cache_read_tokens: int = 0,
+    cache_write_tokens: int = 0,
+    reasoning_tokens: int = 0,
+) -> TokenParts:
+    if reasoning_tokens > output_tokens:
+        raise TokenError(
+            "reasoning_tokens",
+            f"reasoning_tokens ({reasoning_tokens}) cannot exceed output_tokens "
+            f"({output_tokens}): output_tokens includes reasoning tokens",
+        )
+    if cache_is_exclusive(provider, model):
+        uncached = input_tokens
+    else:
+        uncached = input_tokens - cache_read_tokens - cache_write_tokens
+        if uncached < 0:
+            raise TokenError(
+                "cache_read_tokens",
+                f"cache_read_tokens + cache_write_tokens ({cache_read_tokens + cache_write_tokens})"
+                f" cannot exceed input_tokens ({input_tokens}): {provider} counts cached "
+                "tokens inside input_tokens",
+            )
+    return TokenParts(
+        uncached_input=uncached,
+        cache_read=cache_read_tokens,
+        cache_write=cache_write_tokens,
+        output=output_tokens - reasoning_tokens,
+        reasoning=reasoning_tokens,
+    )
+
+
+def _part_cost(tokens: int, price: Decimal) -> Decimal:
+    if not tokens:
+        return Decimal(0)
+    return (tokens * price / MILLION).quantize(COST_QUANTUM)
+
+
+def cost_compute(parts: TokenParts, rates: Rates) -> CostParts | None:
+    """The cost of `parts` at `rates`, or None when the row has no input or output price."""
+    if rates.input is None or rates.output is None:
+        return None
+    long_context = (
+        rates.long_context_threshold is not None and parts.prompt > rates.long_context_threshold
+    )
+    input_price, output_price = rates.input, rates.output
+    cache_read_price, cache_write_price = rates.cache_read, rates.cache_write
+    if long_context:
+        input_price = rates.long_context_input or input_price
+        output_price = rates.long_context_output or output_price
+        cache_read_price = rates.long_context_cache_read or cache_read_price
+        cache_write_price = rates.long_context_cache_write or cache_write_price
+    # A provider without a cache discount bills cached tokens as ordinary input.
+    cache_read_price = input_price if cache_read_price is None else cache_read_price
+    cache_write_price = input_price if cache_write_price is None else cache_write_price
+    reasoning_price = output_price if rates.reasoning is None else rates.reasoning
+
+    input_cost = _part_cost(parts.uncached_input, input_price)
+    cache_read_cost = _part_cost(parts.cache_read, cache_read_price)
+    cache_write_cost = _part_cost(parts.cache_write, cache_write_price)
+    output_cost = _part_cost(parts.output, output_price)
+    reasoning_cost = _part_cost(parts.reasoning, reasoning_price)
+    return CostParts(
+        input=input_cost,
+        cache_read=cache_read_cost,
+        cache_write=cache_write_cost,
+        output=output_cost,
+        reasoning=reasoning_cost,
+        total=input_cost + cache_read_cost + cache_write_cost + output_cost + reasoning_cost,
+        long_context=long_context,
+    )

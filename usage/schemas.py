@@ -1,0 +1,174 @@
+"""The canonical usage event every ingest door translates into.
+
+Field names are MyTokenTracker's `Event` (seed 000) plus the fields other surfaces carry
+(endpoint, developer_id, tenant_id, status_code, error_message, cache_hit) and a client `id`
+for idempotent retries. Pydantic validates a batch of 500 straight from the request bytes in
+a few milliseconds, and drf-spectacular documents the same models, so the contract is
+written once.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    Tag,
+    RootModel,
+    ValidationError,
+)
+
+MAX_BATCH = 500
+
+NonNegativeInt = Annotated[StrictInt, Field(ge=0, le=2**62)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+
+def _text(max_length: int, *, min_length: int = 0) -> Any:
+    return Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+    ]
+
+
+class EventInput(BaseModel):
+    model_config = ConfigDict(extra="ignore", title="Event")
+
+    provider: _text(64, min_length=1) = Field(
+        description="Provider slug, e.g. anthropic, openai, google, mistral.",
+        examples=["openai"],
+    )
+    model: _text(200, min_length=1) = Field(examples=["gpt-4o"])
+    input_tokens: NonNegativeInt = Field(
+        description=(
+            "Prompt tokens as the provider reports them. OpenAI and Google count cached "
+            "tokens inside this number; Anthropic does not. TokenTracker normalises both."
+        ),
+        examples=[1200],
+    )
+    output_tokens: NonNegativeInt = Field(
+        description="Completion tokens, reasoning tokens included.", examples=[350]
+    )
+    cache_read_tokens: NonNegativeInt | None = None
+    cache_write_tokens: NonNegativeInt | None = None
+    reasoning_tokens: NonNegativeInt | None = Field(
+        default=None, description="The part of output_tokens spent on reasoning."
+    )
+    total_cost: Annotated[Decimal, Field(ge=0, le=Decimal("1e12"))] | None = Field(
+        default=None,
+        description=(
+            "If supplied, stored as the actual cost. Omit to have it estimated from the "
+            "price catalog."
+        ),
+    )
+    latency_ms: Annotated[StrictInt, Field(ge=0, le=2_147_483_647)] | None = Field(
+        default=None, description="Response latency in milliseconds."
+    )
+    success: StrictBool | None = Field(default=None, description="Did the call/task succeed?")
+    quality_score: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
+        default=None, description="Optional quality/eval score (your scale)."
+    )
+    status: _text(32) | None = Field(default=None, description="ok | error | timeout | ...")
+    currency: Literal["USD"] = Field(
+        default="USD", description="Costs are tracked in USD; convert before reporting."
+    )
+    platform: _text(100) | None = Field(default=None, examples=["openai-api"])
+    use_case: _text(100) | None = Field(default=None, examples=["chat"])
+    session_id: _text(200) | None = None
+    project: _text(200) | None = None
+    occurred_at: datetime | None = Field(
+        default=None, description="When the call happened; defaults to the time received."
+    )
+    metadata: dict[str, Any] | None = None
+    id: _text(128, min_length=1) | None = Field(
+        default=None,
+        description="Your id for this event. A retried event with the same id counts once.",
+    )
+    endpoint: _text(200) | None = Field(
+        default=None, description="The feature that made the call, e.g. chat-assistant."
+    )
+    developer_id: _text(200) | None = None
+    tenant_id: _text(200) | None = None
+    status_code: Annotated[StrictInt, Field(ge=100, le=599)] | None = None
+    error_message: _text(10_000) | None = None
+    cache_hit: StrictBool | None = None
+
+
+class EventBatch(BaseModel):
+    model_config = ConfigDict(extra="ignore", title="EventBatch")
+
+    events: list[EventInput] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class EventsCreated(BaseModel):
+    model_config = ConfigDict(title="EventsCreated")
+
+    success: bool
+    created: int = Field(description="Events written by this request.")
+    total_cost: float = Field(description="USD cost of the events written (priced ones).")
+    duplicates: int = Field(description="Events skipped because their id was already recorded.")
+    unpriced: int = Field(description="Events of models the catalog does not price.")
+
+
+def _body_kind(value: Any) -> str:
+    return "batch" if isinstance(value, dict) and "events" in value else "event"
+
+
+EventsBody = Annotated[
+    Annotated[EventBatch, Tag("batch")] | Annotated[EventInput, Tag("event")],
+    Discriminator(_body_kind),
+]
+
+
+class EventsRequest(RootModel[EventsBody]):
+    """One Event, or {"events": [...]} with up to 500."""
+
+    model_config = ConfigDict(title="EventsRequest")
+
+
+class FieldError(BaseModel):
+    index: int | None = None
+    field: str
+    message: str
+
+
+def events_parse(raw: bytes) -> tuple[list[EventInput], bool]:
+    """Parse a request body into events; returns (events, is_batch).
+
+    Raises EventsInvalid naming each bad field, with the event's index for a batch.
+    """
+    try:
+        body = EventsRequest.model_validate_json(raw).root
+    except ValidationError as exc:
+        raise EventsInvalid([_field_error(error) for error in exc.errors()]) from None
+    if isinstance(body, EventBatch):
+        return body.events, True
+    return [body], False
+
+
+def _field_error(error: Any) -> FieldError:
+    loc = list(error["loc"])
+    if loc and loc[0] in ("batch", "event"):
+        loc = loc[1:]
+    index = None
+    if len(loc) >= 2 and loc[0] == "events" and isinstance(loc[1], int):
+        index = loc[1]
+        loc = loc[2:]
+    field = ".".join(str(part) for part in loc) or "body"
+    message = error["msg"]
+    if error["type"] == "json_invalid":
+        field, message = "body", f"Malformed JSON: {error.get('ctx', {}).get('error', message)}"
+    elif error["type"] == "model_attributes_type" or error["type"] == "model_type":
+        message = "Expected a JSON object"
+    return FieldError(index=index, field=field, message=message)
+
+
+class EventsInvalid(Exception):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(f"{len(errors)} invalid field(s)")
+        self.errors = errors

@@ -1,0 +1,30 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.db import transaction
+from django.db.models.signals import post_delete, post_migrate, post_save
+from django.dispatch import receiver
+
+from .models import ModelAlias, ModelPrice
+from .price_book import price_book_invalidate
+
+
+@receiver(post_migrate)
+def load_catalog_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
+    """A fresh database gets the installed genai-prices catalog; later runs leave it alone."""
+    if sender.name != "usage":
+        return
+    from .services import prices_sync
+
+    using = kwargs.get("using", "default")
+    if not ModelPrice.objects.using(using).exists():
+        prices_sync()
+
+
+@receiver([post_save, post_delete], sender=ModelPrice)
+@receiver([post_save, post_delete], sender=ModelAlias)
+def catalog_changed(**kwargs: Any) -> None:
+    # Now for this process, and again at commit so another process cannot reload the old
+    # rows between our bump and our commit and keep them as current.
+    price_book_invalidate()
+    transaction.on_commit(price_book_invalidate)
