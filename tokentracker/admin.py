@@ -44,8 +44,16 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "organization", "lookup", "mode", "scope", "last_used_at", "revoked_at"]
     list_filter = ["mode", "scope", "prefix"]
     search_fields = ["name", "lookup", "organization__slug"]
-    readonly_fields = ["lookup", "digest", "prefix", "mode", "created_by", "created_at",
-                       "last_used_at", "revoked_at"]
+    readonly_fields = [
+        "lookup",
+        "digest",
+        "prefix",
+        "mode",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

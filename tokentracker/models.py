@@ -134,3 +134,6 @@ class DailyEventCount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "day"], name="daily_event_count_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} on {self.day}: {self.events}"

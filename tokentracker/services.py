@@ -77,8 +77,11 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
-    # Drop the cached lookup so the key stops working on the next request, not in a minute.
-    transaction.on_commit(lambda: cache.delete(api_key_cache_key(api_key.lookup)))
+    # Drop the cached lookup so the key stops working on the next request, not in a minute;
+    # again at commit, in case another request re-cached the key before we committed.
+    cache_key = api_key_cache_key(api_key.lookup)
+    cache.delete(cache_key)
+    transaction.on_commit(lambda: cache.delete(cache_key))
     return api_key
 
 
@@ -98,8 +101,10 @@ def quota_consume(*, organization_id: int, events: int, day: date | None = None)
     so a rolled-back write also rolls back its count. Returns the new total for the day.
     """
     day = day or timezone.now().date()
-    org = Organization.objects.select_related("plan").only("plan__daily_event_limit").get(
-        pk=organization_id
+    org = (
+        Organization.objects.select_related("plan")
+        .only("plan__daily_event_limit")
+        .get(pk=organization_id)
     )
     limit = org.plan.daily_event_limit
     table = connection.ops.quote_name(DailyEventCount._meta.db_table)

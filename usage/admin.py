@@ -7,18 +7,43 @@ from django.http import HttpRequest
 
 from . import services
 from .models import ModelAlias, ModelPrice, UsageEvent
+from .services import PRICE_FIELDS
 
 
 class ModelPriceForm(ModelForm):
     class Meta:
         model = ModelPrice
-        exclude = ["edited_by"]
+        fields = [
+            "provider",
+            "model",
+            "display_name",
+            *PRICE_FIELDS,
+            "context_window",
+            "max_output",
+            "modality",
+            "tier_class",
+            "effective_from",
+            "is_active",
+        ]
         help_texts = {
             "effective_from": (
                 "Changing a price keeps history: the current version ends and a new one starts "
                 "at this moment (leave it unchanged to start now)."
             )
         }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk and any(name in self.changed_data for name in PRICE_FIELDS):
+            problem = services.price_revision_problem(
+                price=ModelPrice.objects.get(pk=self.instance.pk),
+                effective_from=cleaned.get("effective_from")
+                if "effective_from" in self.changed_data
+                else None,
+            )
+            if problem:
+                raise ValidationError({"effective_from": problem})
+        return cleaned
 
 
 @admin.register(ModelPrice)
@@ -51,12 +76,9 @@ class ModelPriceAdmin(admin.ModelAdmin):
         original = ModelPrice.objects.get(pk=obj.pk)
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         start = changes.pop("effective_from", None)
-        try:
-            revised = services.price_revise(
-                price=original, changes=changes, effective_from=start, edited_by=request.user
-            )
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
+        revised = services.price_revise(
+            price=original, changes=changes, effective_from=start, edited_by=request.user
+        )
         if revised.pk != original.pk:
             self.message_user(
                 request,

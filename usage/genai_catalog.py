@@ -67,7 +67,8 @@ def _price_fields(price: gp.ModelPrice) -> dict[str, Any]:
             values[column] = _quantize(price_value)
     keys = [key for key, value in price.__dict__.items() if value is not None]
     values["modality"] = (
-        "multimodal" if any(marker in key for key in keys for marker in _MULTIMODAL_MARKERS)
+        "multimodal"
+        if any(marker in key for key in keys for marker in _MULTIMODAL_MARKERS)
         else "text"
     )
     values["tier_class"] = tier_class_for(values["input_per_mtok"], values["output_per_mtok"])
@@ -96,9 +97,12 @@ def _price_at(prices: list[gp.ConditionalPrice], moment: date | None) -> gp.Mode
         constraint = conditional.constraint
         if constraint is None:
             return conditional.prices
-        if isinstance(constraint, gp.StartDateConstraint):
-            if moment is not None and constraint.start_date <= moment:
-                return conditional.prices
+        if (
+            isinstance(constraint, gp.StartDateConstraint)
+            and moment is not None
+            and constraint.start_date <= moment
+        ):
+            return conditional.prices
     return prices[0].prices
 
 

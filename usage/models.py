@@ -47,15 +47,11 @@ class ModelPrice(models.Model):
     context_window = models.PositiveIntegerField(null=True, blank=True)
     max_output = models.PositiveIntegerField(null=True, blank=True)
     modality = models.CharField(max_length=20, default="text")
-    tier_class = models.CharField(
-        max_length=10, choices=TierClass.choices, default=TierClass.OTHER
-    )
+    tier_class = models.CharField(max_length=10, choices=TierClass.choices, default=TierClass.OTHER)
     effective_from = models.DateTimeField(
         null=True, blank=True, help_text="Empty: in effect since before the catalog's history."
     )
-    effective_to = models.DateTimeField(
-        null=True, blank=True, help_text="Empty: still in effect."
-    )
+    effective_to = models.DateTimeField(null=True, blank=True, help_text="Empty: still in effect.")
     is_active = models.BooleanField(default=True, help_text="Offered by the provider today.")
     source = models.CharField(
         max_length=20, choices=PriceSource.choices, default=PriceSource.GENAI_PRICES
@@ -134,7 +130,8 @@ class UsageEvent(models.Model):
         related_name="+",
         db_index=False,
     )
-    client_event_id = models.CharField(
+    # NULL, not "", for events without an id: the partial unique index skips NULLs.
+    client_event_id = models.CharField(  # noqa: DJ001
         max_length=128, null=True, blank=True, help_text="The client's id; a retry counts once."
     )
     occurred_at = models.DateTimeField()
@@ -214,3 +211,6 @@ class IngestReceipt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "key"], name="ingest_receipt_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"Idempotency-Key {self.key}"

@@ -16,11 +16,11 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    RootModel,
     StrictBool,
     StrictInt,
     StringConstraints,
     Tag,
-    RootModel,
     ValidationError,
 )
 
@@ -119,16 +119,16 @@ def _body_kind(value: Any) -> str:
     return "batch" if isinstance(value, dict) and "events" in value else "event"
 
 
-EventsBody = Annotated[
+_EventsUnion = Annotated[
     Annotated[EventBatch, Tag("batch")] | Annotated[EventInput, Tag("event")],
     Discriminator(_body_kind),
 ]
 
 
-class EventsRequest(RootModel[EventsBody]):
+class EventsBody(RootModel[_EventsUnion]):
     """One Event, or {"events": [...]} with up to 500."""
 
-    model_config = ConfigDict(title="EventsRequest")
+    model_config = ConfigDict(title="EventsBody")
 
 
 class FieldError(BaseModel):
@@ -143,7 +143,7 @@ def events_parse(raw: bytes) -> tuple[list[EventInput], bool]:
     Raises EventsInvalid naming each bad field, with the event's index for a batch.
     """
     try:
-        body = EventsRequest.model_validate_json(raw).root
+        body = EventsBody.model_validate_json(raw).root
     except ValidationError as exc:
         raise EventsInvalid([_field_error(error) for error in exc.errors()]) from None
     if isinstance(body, EventBatch):

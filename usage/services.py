@@ -260,7 +260,7 @@ def _price(row: dict[str, Any], book: PriceBook, parts: Any, reported: Decimal |
 
 # --- Price catalog ---------------------------------------------------------------------
 
-_PRICE_HISTORY_FIELDS = (
+PRICE_FIELDS = (
     "input_per_mtok",
     "output_per_mtok",
     "cache_read_per_mtok",
@@ -346,6 +346,16 @@ def prices_sync() -> PriceSyncReport:
     )
 
 
+def price_revision_problem(*, price: ModelPrice, effective_from: datetime | None) -> str:
+    """Why a new version of `price` cannot start at `effective_from` (now if None), or ""."""
+    start = effective_from or timezone.now()
+    if price.effective_from is not None and start <= price.effective_from:
+        return "A new price must start after the version it replaces."
+    if price.effective_to is not None and start >= price.effective_to:
+        return "This version has already been replaced; edit the latest one."
+    return ""
+
+
 def price_revise(
     *,
     price: ModelPrice,
@@ -362,7 +372,7 @@ def price_revise(
     which `prices_sync` respects.
     """
     price_changed = any(
-        name in changes and changes[name] != getattr(price, name) for name in _PRICE_HISTORY_FIELDS
+        name in changes and changes[name] != getattr(price, name) for name in PRICE_FIELDS
     )
     with transaction.atomic():
         if not price_changed:
@@ -373,10 +383,9 @@ def price_revise(
             price.save()
             return price
         start = effective_from or timezone.now()
-        if price.effective_from is not None and start <= price.effective_from:
-            raise ValueError("A new price must start after the version it replaces")
-        if price.effective_to is not None and start >= price.effective_to:
-            raise ValueError("This version has already been replaced; edit the latest one")
+        problem = price_revision_problem(price=price, effective_from=start)
+        if problem:
+            raise ValueError(problem)
         new_version = ModelPrice(
             **{
                 field.attname: getattr(price, field.attname)

@@ -1,5 +1,10 @@
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -10,7 +15,7 @@ from tokentracker.errors import ApiError, Kind
 from tokentracker.services import QuotaExceeded
 from usage import services
 from usage.models import UsageEvent
-from usage.schemas import EventsCreated, EventsInvalid, EventsRequest, events_parse
+from usage.schemas import EventsBody, EventsCreated, EventsInvalid, events_parse
 
 from .filters import UsageEventFilter
 from .serializers import UsageEventSerializer
@@ -47,11 +52,11 @@ class UsageEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Native
     @extend_schema(
         summary="Report one usage event or a batch",
         description=(
-            "MyTokenTracker's `POST /api/v1/events`: one Event or `{\"events\": [...]}` with up "
+            'MyTokenTracker\'s `POST /api/v1/events`: one Event or `{"events": [...]}` with up '
             "to 500. A batch is all or nothing. Send an `id` per event, or an "
             "`Idempotency-Key` header per request, to make retries count once."
         ),
-        request=EventsRequest,
+        request=EventsBody,
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",

@@ -21,9 +21,7 @@ class Command(BaseCommand):
             help="Key family; isv_test_sk_ makes a test key, the others live keys",
         )
         parser.add_argument("--name", default="API key", help="A label for the key")
-        parser.add_argument(
-            "--scope", default=ApiKeyScope.WRITE, choices=list(ApiKeyScope.values)
-        )
+        parser.add_argument("--scope", default=ApiKeyScope.WRITE, choices=list(ApiKeyScope.values))
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

@@ -1,0 +1,29 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schema_documents_the_events_endpoint(client):
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    schema = response.json()
+    post = schema["paths"]["/api/v1/events"]["post"]
+    request_schema = post["requestBody"]["content"]["application/json"]["schema"]
+    assert request_schema == {"$ref": "#/components/schemas/EventsBodyRequest"}
+    assert set(post["responses"]) >= {"201", "401", "422", "429"}
+    event = schema["components"]["schemas"]["EventInput"]
+    assert set(event["required"]) == {"provider", "model", "input_tokens", "output_tokens"}
+    assert "/api/health" in schema["paths"]
+    assert schema["components"]["securitySchemes"]["ApiKey"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "mtt_...",
+    }
+    assert {"ApiKey": []} in post["security"]
+
+
+def test_swagger_ui_is_served_offline(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    assert b"swagger-ui" in response.content
+    assert b"cdn" not in response.content.lower()

@@ -1,0 +1,466 @@
+"""POST /api/v1/events (MyTokenTracker seed 000): pricing, validation, access, quotas."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from tokentracker import services as tenancy
+from tokentracker.models import ApiKeyScope, DailyEventCount
+from usage.models import CostSource, ModelPrice, UsageEvent
+from usage.services import price_revise
+
+URL = "/api/v1/events"
+D = Decimal
+
+pytestmark = pytest.mark.django_db
+
+
+def event(**fields):
+    return {
+        "provider": "openai",
+        "model": "gpt-4o",
+        "input_tokens": 10,
+        "output_tokens": 5,
+        **fields,
+    }
+
+
+def only_event(org):
+    return UsageEvent.objects.get(organization=org)
+
+
+def test_gpt_4o_with_cached_input_and_reasoning_is_priced_to_the_last_digit(api, org, raw_key):
+    # gpt-4o: $2.50 input, $1.25 cached input, $10 output per Mtok.
+    response = api.post(
+        URL,
+        event(
+            input_tokens=10_000, cache_read_tokens=4_000, output_tokens=2_000, reasoning_tokens=500
+        ),
+        raw_key,
+    )
+    assert response.status_code == 201
+    assert response.json() == {
+        "success": True,
+        "created": 1,
+        "total_cost": 0.04,
+        "duplicates": 0,
+        "unpriced": 0,
+    }
+    stored = only_event(org)
+    assert stored.uncached_input_tokens == 6_000
+    assert stored.input_cost == D("0.015")  # 6,000 x 2.50 / 1M
+    assert stored.cache_read_cost == D("0.005")  # 4,000 x 1.25 / 1M
+    assert stored.output_cost == D("0.015")  # 1,500 x 10 / 1M
+    assert stored.reasoning_cost == D("0.005")  # 500 x 10 / 1M
+    assert stored.total_cost == D("0.04")
+    assert stored.total_tokens == 12_000
+    assert stored.cost_source == CostSource.CATALOG
+    assert (stored.model_price.provider, stored.model_price.model) == ("openai", "gpt-4o")
+
+
+def test_claude_sonnet_4_cache_reads_and_writes_come_on_top_of_input(api, org, raw_key):
+    # claude-sonnet-4: $3 input, $0.30 cache read, $3.75 cache write, $15 output per Mtok.
+    response = api.post(
+        URL,
+        event(
+            provider="anthropic",
+            model="claude-sonnet-4-20250514",
+            input_tokens=1_000,
+            cache_read_tokens=20_000,
+            cache_write_tokens=5_000,
+            output_tokens=800,
+            reasoning_tokens=300,
+        ),
+        raw_key,
+    )
+    assert response.status_code == 201
+    assert response.json()["total_cost"] == 0.03975
+    stored = only_event(org)
+    assert stored.uncached_input_tokens == 1_000
+    assert stored.input_cost == D("0.003")
+    assert stored.cache_read_cost == D("0.006")
+    assert stored.cache_write_cost == D("0.01875")
+    assert stored.output_cost == D("0.0075")
+    assert stored.reasoning_cost == D("0.0045")
+    assert stored.total_cost == D("0.03975")
+    assert stored.total_tokens == 26_800
+    assert stored.model_price.model == "claude-sonnet-4-0"
+
+
+def test_gemini_2_5_pro_below_its_long_context_threshold(api, org, raw_key):
+    # gemini-2.5-pro up to 200k prompt tokens: $1.25 input, $0.125 cached, $10 output.
+    response = api.post(
+        URL,
+        event(
+            provider="google",
+            model="gemini-2.5-pro",
+            input_tokens=100_000,
+            cache_read_tokens=40_000,
+            output_tokens=5_000,
+            reasoning_tokens=3_000,
+        ),
+        raw_key,
+    )
+    assert response.json()["total_cost"] == 0.13
+    stored = only_event(org)
+    assert (stored.input_cost, stored.cache_read_cost) == (D("0.075"), D("0.005"))
+    assert (stored.output_cost, stored.reasoning_cost) == (D("0.02"), D("0.03"))
+
+
+def test_gemini_2_5_pro_above_200k_prompt_tokens_is_priced_at_the_tier(api, org, raw_key):
+    # Above 200k: $2.50 input, $0.25 cached, $15 output, on every token.
+    response = api.post(
+        URL,
+        event(
+            provider="google",
+            model="gemini-2.5-pro",
+            input_tokens=250_000,
+            cache_read_tokens=50_000,
+            output_tokens=1_000,
+        ),
+        raw_key,
+    )
+    assert response.json()["total_cost"] == 0.5275
+    stored = only_event(org)
+    assert stored.input_cost == D("0.5")
+    assert stored.cache_read_cost == D("0.0125")
+    assert stored.output_cost == D("0.015")
+
+
+def test_exactly_at_the_threshold_is_still_the_base_price(api, org, raw_key):
+    api.post(
+        URL,
+        event(provider="google", model="gemini-2.5-pro", input_tokens=200_000, output_tokens=0),
+        raw_key,
+    )
+    assert only_event(org).total_cost == D("0.25")
+
+
+def test_dated_snapshot_and_provider_spelling_resolve_to_the_catalog_model(api, org, raw_key):
+    api.post(
+        URL,
+        {
+            "events": [
+                event(model="gpt-4o-2024-08-06"),
+                event(provider="OpenAI", model="gpt-4o"),
+                event(provider="anthropic", model="claude-sonnet-4-0"),
+            ]
+        },
+        raw_key,
+    )
+    models = sorted(
+        UsageEvent.objects.values_list("provider", "model", "model_price__model", "cost_source")
+    )
+    assert models == [
+        ("anthropic", "claude-sonnet-4-0", "claude-sonnet-4-0", "catalog"),
+        ("openai", "gpt-4o", "gpt-4o", "catalog"),
+        ("openai", "gpt-4o-2024-08-06", "gpt-4o", "catalog"),
+    ]
+
+
+def test_event_before_a_price_change_keeps_the_old_price(api, org, raw_key):
+    base = ModelPrice.objects.create(
+        provider="acme-ai", model="acme-1", input_per_mtok=D("1"), output_per_mtok=D("2")
+    )
+    price_revise(
+        price=base,
+        changes={"input_per_mtok": D("3"), "output_per_mtok": D("4")},
+        effective_from=datetime(2026, 6, 1, tzinfo=UTC),
+    )
+    body = {
+        "events": [
+            event(
+                provider="acme-ai",
+                model="acme-1",
+                input_tokens=1_000_000,
+                output_tokens=1_000_000,
+                occurred_at="2026-05-31T23:59:59Z",
+                id="before",
+            ),
+            event(
+                provider="acme-ai",
+                model="acme-1",
+                input_tokens=1_000_000,
+                output_tokens=1_000_000,
+                occurred_at="2026-06-01T00:00:00Z",
+                id="after",
+            ),
+        ]
+    }
+    response = api.post(URL, body, raw_key)
+    assert response.json()["total_cost"] == 10.0
+    costs = dict(UsageEvent.objects.values_list("client_event_id", "total_cost"))
+    assert costs == {"before": D("3"), "after": D("7")}
+
+
+def test_an_event_priced_before_an_admin_edit_keeps_its_cost(api, org, raw_key):
+    api.post(URL, event(input_tokens=1_000_000, output_tokens=0, id="old"), raw_key)
+    current = ModelPrice.objects.get(provider="openai", model="gpt-4o", effective_to=None)
+    price_revise(price=current, changes={"input_per_mtok": D("5")})
+    api.post(URL, event(input_tokens=1_000_000, output_tokens=0, id="new"), raw_key)
+    costs = dict(UsageEvent.objects.values_list("client_event_id", "total_cost"))
+    assert costs == {"old": D("2.5"), "new": D("5")}
+
+
+def test_unknown_model_is_stored_unpriced_never_as_zero(api, org, raw_key):
+    response = api.post(URL, event(provider="openai", model="my-finetune-xyz"), raw_key)
+    assert response.status_code == 201
+    assert response.json() == {
+        "success": True,
+        "created": 1,
+        "total_cost": 0.0,
+        "duplicates": 0,
+        "unpriced": 1,
+    }
+    stored = only_event(org)
+    assert stored.cost_source == CostSource.UNPRICED
+    assert stored.total_cost is None
+    assert stored.input_cost is None
+    assert stored.model_price is None
+
+
+def test_reported_total_cost_is_stored_as_the_actual_cost(api, org, raw_key):
+    response = api.post(URL, event(total_cost=0.123456789), raw_key)
+    assert response.json()["total_cost"] == 0.123456789
+    stored = only_event(org)
+    assert stored.total_cost == D("0.123456789")
+    assert stored.cost_source == CostSource.REPORTED
+    assert stored.output_cost is None
+
+
+def test_reported_cost_of_an_unknown_model_is_kept(api, org, raw_key):
+    api.post(URL, event(model="in-house-llm", total_cost=1.5), raw_key)
+    assert (only_event(org).cost_source, only_event(org).total_cost) == ("reported", D("1.5"))
+
+
+def test_every_seed_field_is_stored(api, org, raw_key):
+    body = event(
+        latency_ms=812,
+        success=True,
+        quality_score=0.9,
+        status="ok",
+        currency="USD",
+        platform="openai-api",
+        use_case="chat",
+        session_id="s-1",
+        project="search",
+        occurred_at="2026-11-01T12:00:00+02:00",
+        metadata={"team": "core"},
+        endpoint="chat-assistant",
+        developer_id="dev-7",
+        tenant_id="t-9",
+        status_code=200,
+        cache_hit=False,
+    )
+    assert api.post(URL, body, raw_key).status_code == 201
+    stored = only_event(org)
+    assert stored.occurred_at == datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+    assert (stored.latency_ms, stored.success, stored.quality_score) == (812, True, 0.9)
+    assert (stored.platform, stored.use_case, stored.session_id, stored.project) == (
+        "openai-api",
+        "chat",
+        "s-1",
+        "search",
+    )
+    assert (stored.endpoint, stored.developer_id, stored.tenant_id) == (
+        "chat-assistant",
+        "dev-7",
+        "t-9",
+    )
+    assert stored.metadata == {"team": "core"}
+    assert stored.status == "ok" and stored.status_code == 200
+    assert stored.api_key_id is not None
+
+
+def test_batch_of_500_is_accepted(api, org, raw_key):
+    response = api.post(URL, {"events": [event()] * 500}, raw_key)
+    assert response.status_code == 201
+    # 10 x 2.50 + 5 x 10 per Mtok = $0.000075 an event
+    assert response.json()["created"] == 500
+    assert response.json()["total_cost"] == 0.0375
+    assert UsageEvent.objects.filter(organization=org).count() == 500
+
+
+def test_batch_of_501_is_rejected_and_nothing_is_written(api, org, raw_key):
+    response = api.post(URL, {"events": [event()] * 501}, raw_key)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_FAILED"
+    assert error["details"]["errors"][0]["field"] == "events"
+    assert UsageEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "fragment"),
+    [
+        ({"model": "gpt-4o", "input_tokens": 1, "output_tokens": 1}, "provider", "required"),
+        (event(provider=""), "provider", "at least 1"),
+        (event(model=None), "model", "valid string"),
+        (event(input_tokens=-1), "input_tokens", "greater than or equal to 0"),
+        (event(output_tokens="5"), "output_tokens", "valid integer"),
+        (event(output_tokens=1.5), "output_tokens", "valid integer"),
+        (event(cache_read_tokens=-3), "cache_read_tokens", "greater than or equal"),
+        (event(total_cost=-0.01), "total_cost", "greater than or equal"),
+        (event(success="yes"), "success", "valid boolean"),
+        (event(occurred_at="yesterday"), "occurred_at", "datetime"),
+        (event(currency="EUR"), "currency", "'USD'"),
+        (event(metadata=[1]), "metadata", "an object"),
+        (event(model="x" * 201), "model", "at most 200"),
+        (event(status_code=99), "status_code", "greater than or equal to 100"),
+        (event(input_tokens=10, cache_read_tokens=11), "cache_read_tokens", "inside input_tokens"),
+        (event(output_tokens=5, reasoning_tokens=6), "reasoning_tokens", "cannot exceed"),
+        ({"events": []}, "events", "at least 1"),
+    ],
+)
+def test_each_invalid_field_is_named_in_a_422(api, org, raw_key, body, field, fragment):
+    response = api.post(URL, body, raw_key)
+    assert response.status_code == 422, response.content
+    errors = response.json()["error"]["details"]["errors"]
+    assert [e["field"] for e in errors] == [field]
+    assert fragment in errors[0]["message"]
+    assert UsageEvent.objects.count() == 0
+
+
+def test_a_batch_names_the_index_of_each_bad_event_and_writes_nothing(api, org, raw_key):
+    body = {"events": [event(), event(input_tokens=-1), event(), event(model="")]}
+    response = api.post(URL, body, raw_key)
+    assert response.status_code == 422
+    assert response.json()["error"]["details"]["errors"] == [
+        {
+            "index": 1,
+            "field": "input_tokens",
+            "message": "Input should be greater than or equal to 0",
+        },
+        {"index": 3, "field": "model", "message": "String should have at least 1 character"},
+    ]
+    assert UsageEvent.objects.count() == 0
+
+
+def test_token_convention_errors_in_a_batch_carry_their_index(api, org, raw_key):
+    body = {"events": [event(), event(input_tokens=1, cache_read_tokens=2)]}
+    response = api.post(URL, body, raw_key)
+    assert response.json()["error"]["details"]["errors"][0]["index"] == 1
+    assert UsageEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"[]", b"", b'"text"'])
+def test_a_body_that_is_not_an_event_object_is_a_422(api, org, raw_key, raw):
+    response = api.post(URL, raw, raw_key)
+    assert response.status_code == 422
+    assert response.json()["error"]["details"]["errors"][0]["field"] == "body"
+
+
+def test_missing_key_is_401_with_www_authenticate(api, org):
+    response = api.post(URL, event())
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert response.json() == {
+        "error": {"code": "UNAUTHORIZED", "message": "Invalid or missing API token", "details": {}}
+    }
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer mtt_wrong", "Bearer mtt_" + "a" * 40, "Basic dXNlcjpwYXNz", "Bearer", "mtt_abc"],
+)
+def test_unknown_or_malformed_key_is_401(client, org, header):
+    response = client.post(URL, event(), content_type="application/json", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert UsageEvent.objects.count() == 0
+
+
+def test_revoked_key_is_401_immediately(api, org):
+    created = tenancy.api_key_create(organization=org, name="soon revoked")
+    assert api.post(URL, event(), created.raw_key).status_code == 201
+    tenancy.api_key_revoke(api_key=created.api_key)
+    assert api.post(URL, event(), created.raw_key).status_code == 401
+    assert UsageEvent.objects.count() == 1
+
+
+def test_read_only_key_cannot_write(api, org):
+    read_key = tenancy.api_key_create(organization=org, name="r", scope=ApiKeyScope.READ)
+    response = api.post(URL, event(), read_key.raw_key)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "FORBIDDEN"
+    assert UsageEvent.objects.count() == 0
+
+
+def test_daily_limit_returns_429_and_writes_nothing(api, org, raw_key):
+    org.plan.daily_event_limit = 3
+    org.plan.save()
+    assert api.post(URL, {"events": [event(), event()]}, raw_key).status_code == 201
+    response = api.post(URL, {"events": [event(), event()]}, raw_key)
+    assert response.status_code == 429
+    assert response.json()["error"] == {
+        "code": "DAILY_LIMIT_REACHED",
+        "message": "Daily log limit reached.",
+        "details": {"limit": 3, "used": 2, "requested": 2},
+    }
+    assert UsageEvent.objects.count() == 2
+    assert api.post(URL, event(), raw_key).status_code == 201
+    assert api.post(URL, event(), raw_key).status_code == 429
+    assert DailyEventCount.objects.get(organization=org).events == 3
+
+
+def test_a_batch_larger_than_the_whole_limit_is_429(api, org, raw_key):
+    org.plan.daily_event_limit = 1
+    org.plan.save()
+    assert api.post(URL, {"events": [event(), event()]}, raw_key).status_code == 429
+    assert UsageEvent.objects.count() == 0
+
+
+def test_retried_batch_with_idempotency_key_counts_once(api, org, raw_key):
+    body = {"events": [event(), event(model="claude-x-unknown")]}
+    first = api.post(URL, body, raw_key, HTTP_IDEMPOTENCY_KEY="batch-42")
+    retry = api.post(URL, body, raw_key, HTTP_IDEMPOTENCY_KEY="batch-42")
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    assert retry["Idempotent-Replayed"] == "true"
+    assert UsageEvent.objects.count() == 2
+    assert DailyEventCount.objects.get(organization=org).events == 2
+
+
+def test_idempotency_key_reused_for_another_body_is_409(api, org, raw_key):
+    api.post(URL, event(), raw_key, HTTP_IDEMPOTENCY_KEY="k1")
+    response = api.post(URL, event(input_tokens=99), raw_key, HTTP_IDEMPOTENCY_KEY="k1")
+    assert response.status_code == 409
+    assert UsageEvent.objects.count() == 1
+
+
+def test_retried_events_with_client_ids_count_once(api, org, raw_key):
+    first = api.post(URL, {"events": [event(id="a"), event(id="b")]}, raw_key)
+    retry = api.post(URL, {"events": [event(id="a"), event(id="b"), event(id="c")]}, raw_key)
+    assert first.json()["created"] == 2
+    assert retry.json() == {
+        "success": True,
+        "created": 1,
+        "total_cost": 0.000075,
+        "duplicates": 2,
+        "unpriced": 0,
+    }
+    assert sorted(UsageEvent.objects.values_list("client_event_id", flat=True)) == ["a", "b", "c"]
+
+
+def test_the_same_id_twice_in_one_batch_counts_once(api, org, raw_key):
+    response = api.post(URL, {"events": [event(id="a"), event(id="a")]}, raw_key)
+    assert (response.json()["created"], response.json()["duplicates"]) == (1, 1)
+
+
+def test_an_outsider_with_the_same_client_id_does_not_touch_our_event(
+    api, org, raw_key, outsider_org, outsider_key
+):
+    api.post(URL, event(id="shared", input_tokens=1), raw_key)
+    response = api.post(URL, event(id="shared", input_tokens=2), outsider_key)
+    assert response.json()["created"] == 1
+    assert UsageEvent.objects.get(organization=org).input_tokens == 1
+    assert UsageEvent.objects.get(organization=outsider_org).input_tokens == 2
+
+
+def test_an_outsider_idempotency_key_is_its_own(api, org, raw_key, outsider_key):
+    api.post(URL, event(), raw_key, HTTP_IDEMPOTENCY_KEY="same")
+    response = api.post(URL, event(), outsider_key, HTTP_IDEMPOTENCY_KEY="same")
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response
+    assert UsageEvent.objects.count() == 2
