@@ -1,0 +1,218 @@
+"""Ingest throughput: batches of 500 events through HTTP, gunicorn, PostgreSQL.
+
+    make bench                      # or: .venv/bin/python bench/ingest.py --seconds 30
+
+Creates (or reuses) the database named by --database-url, migrates it, makes an
+organization and a key with an unlimited plan, starts gunicorn on 127.0.0.1, and posts
+pre-built 500-event bodies from --clients keep-alive connections for --seconds. Prints
+events/s and request latency percentiles. Only loopback traffic; stops by itself.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tokentracker_bench"
+
+MODELS = [
+    ("openai", "gpt-4o"),
+    ("openai", "gpt-4o-mini"),
+    ("anthropic", "claude-sonnet-4-20250514"),
+    ("google", "gemini-2.5-pro"),
+    ("mistral", "mistral-large-latest"),
+    ("openai", "in-house-finetune"),  # unpriced
+]
+
+
+def batch_body(seed: int, size: int) -> bytes:
+    rng = random.Random(seed)
+    events = []
+    for _ in range(size):
+        provider, model = rng.choice(MODELS)
+        input_tokens = rng.randint(100, 20_000)
+        output_tokens = rng.randint(10, 2_000)
+        events.append(
+            {
+                "provider": provider,
+                "model": model,
+                "input_tokens": input_tokens,
+                "output_tokens": output_tokens,
+                "cache_read_tokens": rng.randint(0, input_tokens // 2),
+                "reasoning_tokens": rng.randint(0, output_tokens // 4),
+                "latency_ms": rng.randint(100, 9_000),
+                "success": rng.random() > 0.03,
+                "platform": "openai-api",
+                "use_case": rng.choice(["chat", "rag", "agent"]),
+                "project": rng.choice(["search", "support", "billing"]),
+                "session_id": f"s-{rng.randint(1, 50)}",
+                "metadata": {"team": rng.choice(["core", "growth"])},
+            }
+        )
+    return json.dumps({"events": events}).encode()
+
+
+def ensure_database(database_url: str) -> None:
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def wait_ready(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/health")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not become ready")
+
+
+def client_loop(
+    port: int, key: str, bodies: list[bytes], stop_at: float, results: list, errors: list
+) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    index = 0
+    while time.monotonic() < stop_at:
+        body = bodies[index % len(bodies)]
+        index += 1
+        started = time.perf_counter()
+        try:
+            conn.request("POST", "/api/v1/events", body=body, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            errors.append(repr(exc))
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        elapsed = time.perf_counter() - started
+        if response.status == 201:
+            results.append((elapsed, json.loads(payload)["created"]))
+        else:
+            errors.append(f"{response.status} {payload[:200]!r}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
+                                                                 DEFAULT_DATABASE_URL))
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+
+    ensure_database(args.database_url)
+    env = {**os.environ, "DATABASE_URL": args.database_url, "DEBUG": "false"}
+    env.pop("REDIS_URL", None)  # the benchmark measures the request path, not a broker
+    manage(env, "migrate", "--noinput", "-v0")
+    key = manage(env, "create_api_key", "--org", "bench", "--name", "bench").strip().splitlines()[-1]
+    manage(
+        env,
+        "shell",
+        "-c",
+        "from tokentracker.models import Organization as O; p = O.objects.get(slug='bench').plan;"
+        " p.daily_event_limit = 10**15; p.save()",
+    )
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "tokentracker.wsgi:application",
+            "--bind", f"127.0.0.1:{args.port}",
+            "--workers", str(args.workers),
+            "--worker-class", "gthread", "--threads", "1",
+            "--keep-alive", "30", "--log-level", "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_ready(args.port)
+        bodies = [batch_body(seed, args.batch) for seed in range(8)]
+        results: list = []
+        errors: list = []
+        # Warm up (imports, price book, connections), then measure.
+        warm_stop = time.monotonic() + args.warmup
+        warmers = [
+            threading.Thread(target=client_loop,
+                             args=(args.port, key, bodies, warm_stop, [], errors))
+            for _ in range(args.clients)
+        ]
+        for thread in warmers:
+            thread.start()
+        for thread in warmers:
+            thread.join()
+        started = time.monotonic()
+        stop_at = started + args.seconds
+        threads = [
+            threading.Thread(target=client_loop,
+                             args=(args.port, key, bodies, stop_at, results, errors))
+            for _ in range(args.clients)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        duration = time.monotonic() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    latencies = sorted(elapsed for elapsed, _ in results)
+    events = sum(created for _, created in results)
+    summary = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}",
+        "batch": args.batch,
+        "clients": args.clients,
+        "gunicorn_workers": args.workers,
+        "seconds": round(duration, 1),
+        "requests": len(results),
+        "errors": len(errors),
+        "events_per_second": round(events / duration),
+        "latency_ms_p50": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "latency_ms_p95": round(latencies[int(len(latencies) * 0.95)] * 1000, 1)
+        if latencies
+        else None,
+    }
+    print(json.dumps(summary, indent=2))
+    if errors:
+        print("first errors:", errors[:3], file=sys.stderr)
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
