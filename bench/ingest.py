@@ -125,8 +125,9 @@ def client_loop(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL",
-                                                                 DEFAULT_DATABASE_URL))
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    )
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--clients", type=int, default=4)
@@ -139,7 +140,9 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": args.database_url, "DEBUG": "false"}
     env.pop("REDIS_URL", None)  # the benchmark measures the request path, not a broker
     manage(env, "migrate", "--noinput", "-v0")
-    key = manage(env, "create_api_key", "--org", "bench", "--name", "bench").strip().splitlines()[-1]
+    key = (
+        manage(env, "create_api_key", "--org", "bench", "--name", "bench").strip().splitlines()[-1]
+    )
     manage(
         env,
         "shell",
@@ -149,11 +152,22 @@ def main() -> None:
     )
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "gunicorn", "tokentracker.wsgi:application",
-            "--bind", f"127.0.0.1:{args.port}",
-            "--workers", str(args.workers),
-            "--worker-class", "gthread", "--threads", "1",
-            "--keep-alive", "30", "--log-level", "warning",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "tokentracker.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "1",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
         ],
         cwd=ROOT,
         env=env,
@@ -166,8 +180,9 @@ def main() -> None:
         # Warm up (imports, price book, connections), then measure.
         warm_stop = time.monotonic() + args.warmup
         warmers = [
-            threading.Thread(target=client_loop,
-                             args=(args.port, key, bodies, warm_stop, [], errors))
+            threading.Thread(
+                target=client_loop, args=(args.port, key, bodies, warm_stop, [], errors)
+            )
             for _ in range(args.clients)
         ]
         for thread in warmers:
@@ -177,8 +192,9 @@ def main() -> None:
         started = time.monotonic()
         stop_at = started + args.seconds
         threads = [
-            threading.Thread(target=client_loop,
-                             args=(args.port, key, bodies, stop_at, results, errors))
+            threading.Thread(
+                target=client_loop, args=(args.port, key, bodies, stop_at, results, errors)
+            )
             for _ in range(args.clients)
         ]
         for thread in threads:

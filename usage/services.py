@@ -4,7 +4,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,9 +16,13 @@ from tokentracker.services import quota_consume
 from . import genai_catalog
 from .models import CostSource, IngestReceipt, ModelAlias, ModelPrice, PriceSource, UsageEvent
 from .price_book import PriceBook, price_book_get, price_book_invalidate
-from .pricing import COST_QUANTUM, TokenError, cost_compute, tokens_normalise
+from .pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
 from .schemas import EventInput, EventsInvalid, FieldError
 from .writers import EVENT_COLUMNS, usage_events_insert
+
+# Clients' clocks drift and time zones get mislabelled; a day absorbs both, more is a bug
+# that would put spend on a date that has not happened yet.
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 class IdempotencyKeyReused(Exception):
@@ -184,6 +188,15 @@ def _event_rows(
             )
             continue
         occurred_at = _aware(event.occurred_at, received_at)
+        if occurred_at > received_at + FUTURE_TOLERANCE:
+            errors.append(
+                FieldError(
+                    index=index if many else None,
+                    field="occurred_at",
+                    message="occurred_at is more than a day in the future; check the clock",
+                )
+            )
+            continue
         row = {
             "uuid": uuid.uuid4(),
             "organization_id": organization_id,
@@ -234,7 +247,9 @@ _NO_COST = {
 }
 
 
-def _price(row: dict[str, Any], book: PriceBook, parts: Any, reported: Decimal | None) -> None:
+def _price(
+    row: dict[str, Any], book: PriceBook, parts: TokenParts, reported: Decimal | None
+) -> None:
     key = book.resolve(row["provider"], row["model"])
     version = book.price_at(key, row["occurred_at"]) if key else None
     costs = cost_compute(parts, version.rates) if version else None

@@ -311,6 +311,7 @@ def test_batch_of_501_is_rejected_and_nothing_is_written(api, org, raw_key):
         (event(input_tokens=10, cache_read_tokens=11), "cache_read_tokens", "inside input_tokens"),
         (event(output_tokens=5, reasoning_tokens=6), "reasoning_tokens", "cannot exceed"),
         ({"events": []}, "events", "at least 1"),
+        (event(occurred_at="2999-01-01T00:00:00Z"), "occurred_at", "in the future"),
     ],
 )
 def test_each_invalid_field_is_named_in_a_422(api, org, raw_key, body, field, fragment):
@@ -464,3 +465,11 @@ def test_an_outsider_idempotency_key_is_its_own(api, org, raw_key, outsider_key)
     assert response.status_code == 201
     assert "Idempotent-Replayed" not in response
     assert UsageEvent.objects.count() == 2
+
+
+def test_a_body_over_the_upload_limit_is_413_in_the_envelope(api, org, raw_key, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api.post(URL, {"events": [event()] * 50}, raw_key)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "VALIDATION_FAILED"
+    assert UsageEvent.objects.count() == 0

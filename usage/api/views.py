@@ -1,4 +1,5 @@
-from django.db.models import QuerySet
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -46,9 +47,6 @@ class UsageEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Native
     pagination_class = EventCursorPagination
     lookup_field = "uuid"
 
-    def get_queryset(self) -> QuerySet[UsageEvent]:
-        return super().get_queryset()
-
     @extend_schema(
         summary="Report one usage event or a batch",
         description=(
@@ -83,7 +81,15 @@ class UsageEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Native
                 f"Idempotency-Key must be at most {IDEMPOTENCY_KEY_MAX} characters.",
                 details={"errors": [{"field": "Idempotency-Key", "message": "too long"}]},
             )
-        raw = request.body
+        try:
+            raw = request.body
+        except RequestDataTooBig:
+            raise ApiError(
+                Kind.VALIDATION,
+                f"Request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes; "
+                "send at most 500 events per request.",
+                status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            ) from None
         try:
             events, _ = events_parse(raw)
             result = services.events_record(
