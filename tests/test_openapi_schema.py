@@ -26,4 +26,6 @@ def test_swagger_ui_is_served_offline(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200
     assert b"swagger-ui" in response.content
-    assert b"cdn" not in response.content.lower()
+    assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in response.content
+    assert b'src="http' not in response.content
+    assert b'href="http' not in response.content

@@ -1,11 +1,11 @@
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from . import keys
+from .cache import cache_add, cache_get, cache_set
 from .models import ApiKey, ApiKeyScope
 from .services import api_key_cache_key, api_key_touch
 
@@ -49,7 +49,7 @@ class ApiKeyPrincipal:
 
 def _lookup(lookup: str) -> AuthenticatedKey | None:
     cache_key = api_key_cache_key(lookup)
-    cached = cache.get(cache_key)
+    cached = cache_get(cache_key)
     if cached == _MISSING:
         return None
     if cached is not None:
@@ -60,14 +60,14 @@ def _lookup(lookup: str) -> AuthenticatedKey | None:
         .first()
     )
     record = AuthenticatedKey(**row) if row else None
-    cache.set(cache_key, record or _MISSING, KEY_CACHE_SECONDS)
+    cache_set(cache_key, record or _MISSING, KEY_CACHE_SECONDS)
     return record
 
 
 def _touch(record: AuthenticatedKey) -> None:
     # The cache remembers the last touch so a busy key costs one cache read, not a write.
     touch_key = f"apikey-touched:{record.id}"
-    if cache.add(touch_key, timezone.now().timestamp(), 60):
+    if cache_add(touch_key, timezone.now().timestamp(), 60) is not False:
         api_key_touch(api_key_id=record.id)
 
 

@@ -2,12 +2,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from . import keys
+from .cache import cache_delete
 from .models import ApiKey, ApiKeyScope, DailyEventCount, Organization, Plan
 
 
@@ -80,8 +80,8 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     # Drop the cached lookup so the key stops working on the next request, not in a minute;
     # again at commit, in case another request re-cached the key before we committed.
     cache_key = api_key_cache_key(api_key.lookup)
-    cache.delete(cache_key)
-    transaction.on_commit(lambda: cache.delete(cache_key))
+    cache_delete(cache_key)
+    transaction.on_commit(lambda: cache_delete(cache_key))
     return api_key
 
 

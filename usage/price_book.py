@@ -2,16 +2,19 @@
 
 Each process keeps one `PriceBook` built from the `ModelPrice` and `ModelAlias` tables and a
 version stamp kept in the shared cache. Any write to the catalog bumps the stamp; the next
-ingest in every process sees the new stamp (one cache read) and reloads the book.
+ingest in every process sees the new stamp (one cache read) and reloads the book. A book is
+also reloaded once it is a minute old, which bounds staleness when there is no shared cache
+or it is down.
 """
 
 import threading
+import time
 import uuid
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.cache import cache
+from tokentracker.cache import cache_add, cache_get, cache_set
 
 from . import genai_catalog
 from .models import ModelAlias, ModelPrice
@@ -125,29 +128,39 @@ def _load() -> PriceBook:
     return PriceBook(versions, aliases)
 
 
+# Without a shared cache (no REDIS_URL) each process has its own version stamp, so another
+# process's catalog edit is only seen when the book expires: at most this many seconds.
+MAX_AGE_SECONDS = 60
 _lock = threading.Lock()
-_current: tuple[str, PriceBook] | None = None
+_current: tuple[str | None, float, PriceBook] | None = None
+
+
+def _fresh(current: tuple[str | None, float, PriceBook] | None, version: str | None) -> bool:
+    return (
+        current is not None
+        and current[0] == version
+        and time.monotonic() - current[1] < MAX_AGE_SECONDS
+    )
 
 
 def price_book_get() -> PriceBook:
     global _current
-    version = cache.get(VERSION_CACHE_KEY)
-    if version is None:
-        cache.add(VERSION_CACHE_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_CACHE_KEY)
+    version = cache_get(VERSION_CACHE_KEY)
+    if version is None and cache_add(VERSION_CACHE_KEY, uuid.uuid4().hex, None):
+        version = cache_get(VERSION_CACHE_KEY)
     current = _current
-    if current is not None and current[0] == version:
-        return current[1]
+    if _fresh(current, version):
+        return current[2]
     with _lock:
-        if _current is not None and _current[0] == version:
-            return _current[1]
+        if _fresh(_current, version):
+            return _current[2]
         book = _load()
-        _current = (version, book)
+        _current = (version, time.monotonic(), book)
         return book
 
 
 def price_book_invalidate() -> None:
     """Make every process reload the catalog on its next use."""
     global _current
-    cache.set(VERSION_CACHE_KEY, uuid.uuid4().hex, None)
+    cache_set(VERSION_CACHE_KEY, uuid.uuid4().hex, None)
     _current = None

@@ -8,7 +8,8 @@ reported bug of every tool in this space, so the rules live here, once:
   and writes.
 - Anthropic's `input_tokens` *excludes* cache reads and writes (`cache_read_input_tokens`,
   `cache_creation_input_tokens` come on top). Bedrock's Converse API reports Claude the same
-  way, so Claude on AWS follows the Anthropic rule.
+  way, and so does Vertex AI (genai-prices lists Claude on Vertex under `google`), so Claude
+  relayed by AWS or Google follows the Anthropic rule.
 - Reasoning tokens are part of `output_tokens` (OpenAI's `completion_tokens_details`); they
   are priced at the output price unless the model has its own reasoning price.
 - Above a model's long-context threshold (measured on the whole prompt, cached parts
@@ -24,7 +25,7 @@ COST_QUANTUM = Decimal("0.000000000001")  # matches UsageEvent cost columns (12 
 # Providers whose input count excludes cached tokens, and the hosts that relay their models
 # with the same convention.
 _CACHE_EXCLUSIVE_PROVIDERS = frozenset({"anthropic"})
-_CLAUDE_RELAY_PROVIDERS = frozenset({"aws", "bedrock"})
+_CLAUDE_RELAY_PROVIDERS = frozenset({"aws", "bedrock", "google"})
 
 
 class TokenError(ValueError):
@@ -96,10 +97,16 @@ def tokens_normalise(
     reasoning_tokens: int = 0,
 ) -> TokenParts:
     if reasoning_tokens > output_tokens:
+        hint = (
+            " (Gemini reports thoughts_token_count apart from candidates_token_count: "
+            "send their sum as output_tokens)"
+            if provider == "google"
+            else ""
+        )
         raise TokenError(
             "reasoning_tokens",
             f"reasoning_tokens ({reasoning_tokens}) cannot exceed output_tokens "
-            f"({output_tokens}): output_tokens includes reasoning tokens",
+            f"({output_tokens}): output_tokens includes reasoning tokens{hint}",
         )
     if cache_is_exclusive(provider, model):
         uncached = input_tokens

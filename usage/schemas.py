@@ -7,11 +7,13 @@ a few milliseconds, and drf-spectacular documents the same models, so the contra
 written once.
 """
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -26,14 +28,43 @@ from pydantic import (
 
 MAX_BATCH = 500
 
-NonNegativeInt = Annotated[StrictInt, Field(ge=0, le=2**62)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+# A trillion tokens in one call is far beyond any model; the cap keeps every sum and cost
+# inside the database columns (bigint tokens, numeric(24, 12) dollars).
+MAX_TOKENS = 10**12
+NonNegativeInt = Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)]
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; say so instead of failing at write time.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
 
 
 def _text(max_length: int, *, min_length: int = 0) -> Any:
     return Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        AfterValidator(_no_nul),
     ]
+
+
+def _utc(value: datetime) -> datetime:
+    """Naive times are UTC; everything is stored in UTC."""
+    try:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+    if value < EARLIEST:
+        raise ValueError("must be after 2000-01-01")
+    return value
+
+
+def _json_without_nul(value: dict[str, Any]) -> dict[str, Any]:
+    if "\\u0000" in json.dumps(value):
+        raise ValueError("must not contain NUL characters")
+    return value
 
 
 class EventInput(BaseModel):
@@ -57,9 +88,13 @@ class EventInput(BaseModel):
     cache_read_tokens: NonNegativeInt | None = None
     cache_write_tokens: NonNegativeInt | None = None
     reasoning_tokens: NonNegativeInt | None = Field(
-        default=None, description="The part of output_tokens spent on reasoning."
+        default=None,
+        description=(
+            "The part of output_tokens spent on reasoning (OpenAI's completion_tokens_details). "
+            "Gemini reports thoughts apart from candidates: add them into output_tokens."
+        ),
     )
-    total_cost: Annotated[Decimal, Field(ge=0, le=Decimal("1e12"))] | None = Field(
+    total_cost: Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"))] | None = Field(
         default=None,
         description=(
             "If supplied, stored as the actual cost. Omit to have it estimated from the "
@@ -81,10 +116,10 @@ class EventInput(BaseModel):
     use_case: _text(100) | None = Field(default=None, examples=["chat"])
     session_id: _text(200) | None = None
     project: _text(200) | None = None
-    occurred_at: datetime | None = Field(
+    occurred_at: Annotated[datetime, AfterValidator(_utc)] | None = Field(
         default=None, description="When the call happened; defaults to the time received."
     )
-    metadata: dict[str, Any] | None = None
+    metadata: Annotated[dict[str, Any], AfterValidator(_json_without_nul)] | None = None
     id: _text(128, min_length=1) | None = Field(
         default=None,
         description="Your id for this event. A retried event with the same id counts once.",
@@ -102,7 +137,7 @@ class EventInput(BaseModel):
 class EventBatch(BaseModel):
     model_config = ConfigDict(extra="ignore", title="EventBatch")
 
-    events: list[EventInput] = Field(min_length=1, max_length=MAX_BATCH)
+    events: list[EventInput] = Field(max_length=MAX_BATCH)
 
 
 class EventsCreated(BaseModel):

@@ -29,7 +29,13 @@ def usage_events_insert(rows: list[dict[str, Any]]) -> None:
         return
     if connection.vendor == "postgresql":
         sql = _copy_sql()
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        # wrap_database_errors: COPY runs on the raw psycopg cursor, and callers must see
+        # Django's IntegrityError for a unique violation, as they do from bulk_create.
+        with (
+            connection.wrap_database_errors,
+            connection.cursor() as cursor,
+            cursor.cursor.copy(sql) as copy,
+        ):
             for row in rows:
                 copy.write_row(
                     [

@@ -310,8 +310,13 @@ def test_batch_of_501_is_rejected_and_nothing_is_written(api, org, raw_key):
         (event(status_code=99), "status_code", "greater than or equal to 100"),
         (event(input_tokens=10, cache_read_tokens=11), "cache_read_tokens", "inside input_tokens"),
         (event(output_tokens=5, reasoning_tokens=6), "reasoning_tokens", "cannot exceed"),
-        ({"events": []}, "events", "at least 1"),
         (event(occurred_at="2999-01-01T00:00:00Z"), "occurred_at", "in the future"),
+        (event(occurred_at="0001-01-01T00:00:00+01:00"), "occurred_at", "out of range"),
+        (event(occurred_at="1999-12-31T23:59:59Z"), "occurred_at", "after 2000-01-01"),
+        (event(project="a\x00b"), "project", "NUL"),
+        (event(metadata={"note": "a\x00b"}), "metadata", "NUL"),
+        (event(total_cost=1e12), "total_cost", "less than"),
+        (event(input_tokens=10**12 + 1), "input_tokens", "less than or equal"),
     ],
 )
 def test_each_invalid_field_is_named_in_a_422(api, org, raw_key, body, field, fragment):
@@ -321,6 +326,50 @@ def test_each_invalid_field_is_named_in_a_422(api, org, raw_key, body, field, fr
     assert [e["field"] for e in errors] == [field]
     assert fragment in errors[0]["message"]
     assert UsageEvent.objects.count() == 0
+
+
+def test_an_empty_batch_is_accepted_and_writes_nothing(api, org, raw_key):
+    response = api.post(URL, {"events": []}, raw_key)
+    assert response.status_code == 201
+    assert response.json() == {
+        "success": True,
+        "created": 0,
+        "total_cost": 0.0,
+        "duplicates": 0,
+        "unpriced": 0,
+    }
+    assert not DailyEventCount.objects.exists()
+
+
+def test_gemini_thoughts_reported_apart_get_a_hint(api, org, raw_key):
+    response = api.post(
+        URL,
+        event(provider="google", model="gemini-2.5-pro", output_tokens=200, reasoning_tokens=1500),
+        raw_key,
+    )
+    assert response.status_code == 422
+    assert "thoughts_token_count" in response.json()["error"]["details"]["errors"][0]["message"]
+
+
+def test_claude_on_vertex_follows_the_anthropic_cache_convention(api, org, raw_key):
+    response = api.post(
+        URL,
+        event(
+            provider="vertex",
+            model="claude-sonnet-4@20250514",
+            input_tokens=10,
+            cache_read_tokens=1_000,
+            output_tokens=0,
+        ),
+        raw_key,
+    )
+    assert response.status_code == 201
+    stored = only_event(org)
+    assert (stored.provider, stored.uncached_input_tokens, stored.total_tokens) == (
+        "google",
+        10,
+        1_010,
+    )
 
 
 def test_a_batch_names_the_index_of_each_bad_event_and_writes_nothing(api, org, raw_key):
@@ -442,6 +491,29 @@ def test_retried_events_with_client_ids_count_once(api, org, raw_key):
         "unpriced": 0,
     }
     assert sorted(UsageEvent.objects.values_list("client_event_id", flat=True)) == ["a", "b", "c"]
+
+
+def test_a_concurrent_retry_that_wins_the_race_is_not_counted_twice(api, org, raw_key, monkeypatch):
+    """The duplicate check and the write race: the unique index decides, then we re-filter."""
+    from usage import services as ingest
+
+    api.post(URL, event(id="a"), raw_key)
+    real_filter = ingest._without_recorded
+    calls = []
+
+    def check_that_misses_the_other_request(organization_id, rows):
+        calls.append(1)
+        if len(calls) == 1:
+            return rows, 0  # as if the other request had not committed yet
+        return real_filter(organization_id, rows)
+
+    monkeypatch.setattr(ingest, "_without_recorded", check_that_misses_the_other_request)
+    response = api.post(URL, {"events": [event(id="a"), event(id="b")]}, raw_key)
+    assert response.status_code == 201
+    assert (response.json()["created"], response.json()["duplicates"]) == (1, 1)
+    assert len(calls) == 2
+    assert sorted(UsageEvent.objects.values_list("client_event_id", flat=True)) == ["a", "b"]
+    assert DailyEventCount.objects.get(organization=org).events == 2
 
 
 def test_the_same_id_twice_in_one_batch_counts_once(api, org, raw_key):

@@ -37,7 +37,7 @@ def test_an_outsider_cannot_read_another_orgs_event(api, raw_key, outsider_key):
     assert response.json()["error"]["code"] == "NOT_FOUND"
 
 
-def test_an_outsider_cannot_change_or_delete_an_event(api, client, raw_key, outsider_key):
+def test_events_cannot_be_changed_or_deleted_through_the_api(api, client, raw_key, outsider_key):
     record(api, raw_key)
     event_id = api.get(URL, raw_key).json()["results"][0]["id"]
     for method in (client.put, client.patch, client.delete):

@@ -131,3 +131,14 @@ def test_long_context_tier_applies_strictly_above_the_threshold():
 def test_a_row_without_input_or_output_price_prices_nothing():
     parts = tokens_normalise(provider="openai", model="x", input_tokens=1, output_tokens=1)
     assert cost_compute(parts, Rates(input=None, output=D("1"))) is None
+
+
+def test_claude_on_vertex_follows_the_anthropic_convention():
+    parts = tokens_normalise(
+        provider="google",
+        model="claude-sonnet-4@20250514",
+        input_tokens=10,
+        output_tokens=1,
+        cache_read_tokens=50,
+    )
+    assert parts.uncached_input == 10
