@@ -145,3 +145,28 @@ def test_admin_lists_and_searches_the_catalog(admin_client):
     response = admin_client.get("/admin/usage/modelprice/", {"q": "gpt-4o", "provider": "openai"})
     assert response.status_code == 200
     assert b"gpt-4o" in response.content
+
+
+def test_admin_price_change_starting_before_the_current_version_is_a_form_error(admin_client):
+    price = ModelPrice.objects.create(
+        provider="p",
+        model="m",
+        input_per_mtok=D("1"),
+        output_per_mtok=D("1"),
+        effective_from=datetime(2026, 7, 1, tzinfo=UTC),
+    )
+    url = f"/admin/usage/modelprice/{price.pk}/change/"
+    form = admin_client.get(url).context["adminform"].form
+    data = {
+        name: ("" if value is None else value)
+        for name, value in form.initial.items()
+        if name in form.fields
+    }
+    data["is_active"] = "on"
+    data["input_per_mtok"] = "2"
+    data["effective_from_0"], data["effective_from_1"] = "2026-06-01", "00:00:00"
+    data.pop("effective_from", None)
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "must start after" in str(response.context["adminform"].form.errors)
+    assert ModelPrice.objects.filter(provider="p").count() == 1
