@@ -121,9 +121,8 @@ def test_price_book_reloads_after_a_catalog_change():
     assert price_book_get().resolve("p", "m") == ("p", "m")
 
 
-def test_admin_edit_of_a_price_saves_a_new_version(admin_client):
-    price = ModelPrice.objects.get(provider="openai", model="gpt-4o", effective_to=None)
-    url = f"/admin/usage/modelprice/{price.pk}/change/"
+def admin_form_data(admin_client, url):
+    """The change form's current values, as the browser would post them back."""
     page = admin_client.get(url)
     assert page.status_code == 200
     form = page.context["adminform"].form
@@ -132,7 +131,14 @@ def test_admin_edit_of_a_price_saves_a_new_version(admin_client):
         for name, value in form.initial.items()
         if name in form.fields
     }
-    data["is_active"] = "on" if price.is_active else ""
+    data["is_active"] = "on" if form.initial.get("is_active") else ""
+    return data
+
+
+def test_admin_edit_of_a_price_saves_a_new_version(admin_client):
+    price = ModelPrice.objects.get(provider="openai", model="gpt-4o", effective_to=None)
+    url = f"/admin/usage/modelprice/{price.pk}/change/"
+    data = admin_form_data(admin_client, url)
     data["input_per_mtok"] = "3.00"
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -156,13 +162,7 @@ def test_admin_price_change_starting_before_the_current_version_is_a_form_error(
         effective_from=datetime(2026, 7, 1, tzinfo=UTC),
     )
     url = f"/admin/usage/modelprice/{price.pk}/change/"
-    form = admin_client.get(url).context["adminform"].form
-    data = {
-        name: ("" if value is None else value)
-        for name, value in form.initial.items()
-        if name in form.fields
-    }
-    data["is_active"] = "on"
+    data = admin_form_data(admin_client, url)
     data["input_per_mtok"] = "2"
     data["effective_from_0"], data["effective_from_1"] = "2026-06-01", "00:00:00"
     data.pop("effective_from", None)
