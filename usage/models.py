@@ -111,6 +111,12 @@ class CostSource(models.TextChoices):
     UNPRICED = "unpriced", "Unknown model, not priced"
 
 
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    ERROR = "error", "Error"
+    UNKNOWN = "unknown", "Not reported"
+
+
 class UsageEvent(models.Model):
     """One LLM call as reported by an integration, with normalised tokens and its cost.
 
@@ -172,6 +178,12 @@ class UsageEvent(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error_message = models.TextField(blank=True)
     cache_hit = models.BooleanField(default=False)
+    outcome = models.CharField(
+        max_length=7,
+        choices=Outcome.choices,
+        default=Outcome.UNKNOWN,
+        help_text="From success, else status, else status_code.",
+    )
 
     platform = models.CharField(max_length=100, blank=True)
     use_case = models.CharField(max_length=100, blank=True)
@@ -214,3 +226,82 @@ class IngestReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"Idempotency-Key {self.key}"
+
+
+ROLLUP_DIMENSIONS = (
+    "provider",
+    "model",
+    "endpoint",
+    "platform",
+    "use_case",
+    "project",
+    "status",
+    "outcome",
+)
+
+
+class RollupFields(models.Model):
+    """The dimensions and sums shared by rollups and the deltas waiting to be merged."""
+
+    organization = models.ForeignKey(
+        "tokentracker.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    hour = models.DateTimeField()
+    provider = models.CharField(max_length=64)
+    model = models.CharField(max_length=200)
+    endpoint = models.CharField(max_length=200, blank=True)
+    platform = models.CharField(max_length=100, blank=True)
+    use_case = models.CharField(max_length=100, blank=True)
+    project = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    outcome = models.CharField(max_length=7, choices=Outcome.choices)
+
+    events = models.PositiveBigIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cache_read_tokens = models.PositiveBigIntegerField(default=0)
+    cache_write_tokens = models.PositiveBigIntegerField(default=0)
+    reasoning_tokens = models.PositiveBigIntegerField(default=0)
+    uncached_input_tokens = models.PositiveBigIntegerField(default=0)
+    total_tokens = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=28, decimal_places=12, default=0)
+    priced_events = models.PositiveBigIntegerField(default=0)
+    unpriced_events = models.PositiveBigIntegerField(default=0)
+    latency_ms_sum = models.PositiveBigIntegerField(default=0)
+    latency_count = models.PositiveBigIntegerField(default=0)
+    success_count = models.PositiveBigIntegerField(default=0)
+    quality_sum = models.FloatField(default=0)
+    quality_count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class HourlyRollup(RollupFields):
+    """Per organization, hour and dimension set: the sums every aggregate reads.
+
+    Ingest appends `RollupDelta` rows in its own transaction; `rollups_merge` (a Celery task
+    started after each ingest, and every few seconds by beat) folds them in here. Rebuildable
+    from raw events with `manage.py rebuild_rollups`.
+    """
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "hour", *ROLLUP_DIMENSIONS], name="rollup_unique_dims"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.hour:%Y-%m-%d %H}h {self.provider}/{self.model}"
+
+
+class RollupDelta(RollupFields):
+    """Sums of one ingest batch, appended without locks, waiting to be merged into rollups.
+
+    Ingest inserting straight into HourlyRollup made every concurrent batch of an
+    organization wait on the same rows; appending here keeps ingest lock-free.
+    """
+
+    def __str__(self) -> str:
+        return f"delta {self.pk} for {self.organization_id}"

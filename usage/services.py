@@ -17,7 +17,9 @@ from . import genai_catalog
 from .models import CostSource, IngestReceipt, ModelAlias, ModelPrice, PriceSource, UsageEvent
 from .price_book import PriceBook, price_book_get, price_book_invalidate
 from .pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
+from .rollups import fold, outcome_of, rollup_deltas_append
 from .schemas import EventInput, EventsInvalid, FieldError
+from .tasks import rollups_merge_soon
 from .writers import EVENT_COLUMNS, usage_events_insert
 
 # Clients' clocks drift and time zones get mislabelled; a day absorbs both, more is a bug
@@ -88,6 +90,7 @@ def events_record(
         try:
             with transaction.atomic():
                 usage_events_insert(fresh)
+                rollup_deltas_append(fold(fresh))
                 if fresh:
                     quota_consume(organization_id=organization_id, events=len(fresh))
                 if idempotency_key:
@@ -97,6 +100,8 @@ def events_record(
                         request_digest=body_digest,
                         response=result.as_response(),
                     )
+            if fresh:
+                transaction.on_commit(rollups_merge_soon)
             return result
         except IntegrityError:
             # A concurrent request recorded the same Idempotency-Key or event ids between our
@@ -221,6 +226,7 @@ def _event_rows(
             "status_code": event.status_code,
             "error_message": event.error_message or "",
             "cache_hit": event.cache_hit if event.cache_hit is not None else cache_read > 0,
+            "outcome": outcome_of(event.success, event.status or "", event.status_code),
             "platform": event.platform or "",
             "use_case": event.use_case or "",
             "endpoint": event.endpoint or "",

@@ -1,0 +1,229 @@
+"""Hourly rollups: folding events into sums, merging them, rebuilding from scratch.
+
+Ingest folds its batch in Python (a few hundred rows into a few dozen sums) and appends the
+sums to `RollupDelta` in its own transaction: no row is shared, so concurrent batches never
+wait on each other. `rollups_merge` moves pending deltas into `HourlyRollup` with
+`INSERT … ON CONFLICT (dimensions) DO UPDATE SET x = x + excluded.x`, in a fixed row order
+so two merges lock rows in the same order and cannot deadlock.
+
+Measured on 2 cores (bench/RESULTS.md): upserting into the rollup table inside the ingest
+transaction cost 35k → 23k events/s, most of it batches of one organization queueing on the
+same rollup rows; appending deltas keeps ingest above 30k and rollups trail by seconds.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Coalesce, TruncHour
+
+from .models import ROLLUP_DIMENSIONS, HourlyRollup, Outcome, RollupDelta, UsageEvent
+
+COUNTERS = (
+    "events",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "uncached_input_tokens",
+    "total_tokens",
+    "cost",
+    "priced_events",
+    "unpriced_events",
+    "latency_ms_sum",
+    "latency_count",
+    "success_count",
+    "quality_sum",
+    "quality_count",
+)
+_TOKEN_COLUMNS = COUNTERS[1:8]
+_ERROR_STATUSES = frozenset({"error", "failed", "failure", "timeout", "cancelled"})
+_SUCCESS_STATUSES = frozenset({"ok", "success", "succeeded", "completed"})
+_CHUNK = 200
+
+
+def outcome_of(success: bool | None, status: str, status_code: int | None) -> str:
+    """Did the call succeed? The explicit flag wins, then the status, then the HTTP code."""
+    if success is not None:
+        return Outcome.SUCCESS if success else Outcome.ERROR
+    lowered = status.lower()
+    if lowered in _ERROR_STATUSES:
+        return Outcome.ERROR
+    if lowered in _SUCCESS_STATUSES:
+        return Outcome.SUCCESS
+    if status_code is not None:
+        return Outcome.ERROR if status_code >= 400 else Outcome.SUCCESS
+    return Outcome.UNKNOWN
+
+
+def _hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def fold(rows: Iterable[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+    """Sum event rows (as the ingest service builds them) by organization, hour, dimensions."""
+    folded: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        key = (
+            row["organization_id"],
+            _hour(row["occurred_at"]),
+            *(row[name] for name in ROLLUP_DIMENSIONS),
+        )
+        sums = folded.get(key)
+        if sums is None:
+            sums = folded[key] = dict.fromkeys(COUNTERS, 0)
+            sums["cost"] = Decimal(0)
+            sums["quality_sum"] = 0.0
+        sums["events"] += 1
+        for column in _TOKEN_COLUMNS:
+            sums[column] += row[column]
+        if row["total_cost"] is None:
+            sums["unpriced_events"] += 1
+        else:
+            sums["priced_events"] += 1
+            sums["cost"] += row["total_cost"]
+        if row["latency_ms"] is not None:
+            sums["latency_ms_sum"] += row["latency_ms"]
+            sums["latency_count"] += 1
+        if row["outcome"] == Outcome.SUCCESS:
+            sums["success_count"] += 1
+        if row["quality_score"] is not None:
+            sums["quality_sum"] += row["quality_score"]
+            sums["quality_count"] += 1
+    return folded
+
+
+_KEYS = ("organization_id", "hour", *ROLLUP_DIMENSIONS)
+_COLUMNS = (*_KEYS, *COUNTERS)
+
+
+def _insert_sql(model: type, rows: int, *, add_on_conflict: bool) -> str:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    placeholders = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in _COLUMNS)}) "
+        f"VALUES {', '.join([placeholders] * rows)}"
+    )
+    if add_on_conflict:
+        updates = ", ".join(
+            f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in COUNTERS
+        )
+        sql += f" ON CONFLICT ({', '.join(quote(k) for k in _KEYS)}) DO UPDATE SET {updates}"
+    return sql
+
+
+def _write(model: type, folded: dict[tuple, dict[str, Any]], *, add_on_conflict: bool) -> None:
+    items = sorted(folded.items(), key=lambda item: tuple(str(part) for part in item[0]))
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), _CHUNK):
+            chunk = items[start : start + _CHUNK]
+            params: list[Any] = []
+            for key, sums in chunk:
+                params.extend(key)
+                params.extend(sums[column] for column in COUNTERS)
+            cursor.execute(_insert_sql(model, len(chunk), add_on_conflict=add_on_conflict), params)
+
+
+def rollup_deltas_append(folded: dict[tuple, dict[str, Any]]) -> None:
+    """Append a batch's sums for a later merge, inside the caller's (ingest) transaction."""
+    _write(RollupDelta, folded, add_on_conflict=False)
+
+
+def rollups_add(folded: dict[tuple, dict[str, Any]]) -> None:
+    """Add folded sums onto the rollup table, inside the caller's transaction."""
+    _write(HourlyRollup, folded, add_on_conflict=True)
+
+
+def rollups_merge() -> int:
+    """Move every pending delta into the rollups; returns the deltas merged.
+
+    Safe to run concurrently and repeatedly: a delta is deleted in the same transaction that
+    adds it, and a second merge waits for the first's row locks, then finds them gone.
+    """
+    if connection.vendor == "postgresql":
+        return _merge_postgresql()
+    with transaction.atomic():
+        last = RollupDelta.objects.aggregate(last=Max("id"))["last"]
+        if last is None:
+            return 0
+        pending = RollupDelta.objects.filter(id__lte=last)
+        grouped = (
+            pending.values(*_KEYS)
+            .annotate(**{f"sum_{column}": Sum(column) for column in COUNTERS}, deltas=Count("id"))
+            .order_by()
+        )
+        folded: dict[tuple, dict[str, Any]] = {}
+        merged = 0
+        for row in grouped:
+            merged += row["deltas"]
+            folded[tuple(row[key] for key in _KEYS)] = {
+                column: row[f"sum_{column}"] for column in COUNTERS
+            }
+        rollups_add(folded)
+        pending.delete()
+    return merged
+
+
+def _merge_postgresql() -> int:
+    quote = connection.ops.quote_name
+    delta = quote(RollupDelta._meta.db_table)
+    rollup = quote(HourlyRollup._meta.db_table)
+    keys = ", ".join(quote(k) for k in _KEYS)
+    counters = ", ".join(quote(c) for c in COUNTERS)
+    sums = ", ".join(f"SUM({quote(c)})" for c in COUNTERS)
+    updates = ", ".join(f"{quote(c)} = {rollup}.{quote(c)} + excluded.{quote(c)}" for c in COUNTERS)
+    sql = (
+        f"WITH moved AS (DELETE FROM {delta} RETURNING {keys}, {counters}), "
+        f"counted AS (SELECT COUNT(*) AS n FROM moved) "
+        f"INSERT INTO {rollup} ({keys}, {counters}) "
+        f"SELECT {keys}, {sums} FROM moved GROUP BY {keys} ORDER BY {keys} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {updates} "
+        f"RETURNING (SELECT n FROM counted)"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def rollups_rebuild(*, organization_id: int) -> int:
+    """Recompute one organization's rollups from its raw events; returns the rows written."""
+    aggregated = (
+        UsageEvent.objects.filter(organization_id=organization_id)
+        .annotate(rollup_hour=TruncHour("occurred_at"))
+        .values("rollup_hour", *ROLLUP_DIMENSIONS)
+        .annotate(
+            events=Count("id"),
+            **{column: Sum(column) for column in _TOKEN_COLUMNS},
+            cost=Coalesce(Sum("total_cost"), Decimal(0)),
+            priced_events=Count("id", filter=Q(total_cost__isnull=False)),
+            unpriced_events=Count("id", filter=Q(total_cost__isnull=True)),
+            latency_ms_sum=Coalesce(Sum("latency_ms"), 0),
+            latency_count=Count("latency_ms"),
+            success_count=Count("id", filter=Q(outcome=Outcome.SUCCESS)),
+            quality_sum=Coalesce(Sum("quality_score"), 0.0),
+            quality_count=Count("quality_score"),
+        )
+        .order_by()
+    )
+    written = 0
+    with transaction.atomic():
+        HourlyRollup.objects.filter(organization_id=organization_id).delete()
+        # Pending deltas are already in the raw events counted below.
+        RollupDelta.objects.filter(organization_id=organization_id).delete()
+        batch: list[HourlyRollup] = []
+        for values in aggregated.iterator(chunk_size=2000):
+            hour = values.pop("rollup_hour")
+            batch.append(HourlyRollup(organization_id=organization_id, hour=hour, **values))
+            if len(batch) >= 2000:
+                HourlyRollup.objects.bulk_create(batch)
+                written += len(batch)
+                batch = []
+        HourlyRollup.objects.bulk_create(batch)
+        written += len(batch)
+    return written

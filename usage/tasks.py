@@ -1,0 +1,40 @@
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from tokentracker.cache import cache_add
+
+from .rollups import rollups_merge
+
+logger = logging.getLogger(__name__)
+
+# Ingest asks for a merge after every batch; at most one is queued per this many seconds,
+# so 60 batches a second cost one merge a second, and rollups trail events by about that.
+MERGE_DELAY_SECONDS = 1
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=50,
+    time_limit=60,
+)
+def rollups_merge_task() -> int:
+    return rollups_merge()
+
+
+def rollups_merge_soon() -> None:
+    """Fold pending rollup deltas in shortly; called after an ingest commits."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        rollups_merge()  # no worker: the embedded default merges in-process, right away
+        return
+    if cache_add("rollups-merge-queued", 1, MERGE_DELAY_SECONDS) is False:
+        return
+    try:
+        rollups_merge_task.apply_async(countdown=MERGE_DELAY_SECONDS)
+    except Exception:
+        # The deltas are committed; beat's periodic merge picks them up when the broker is back.
+        logger.warning("could not queue a rollup merge", exc_info=True)
