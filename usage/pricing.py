@@ -19,7 +19,6 @@ reported bug of every tool in this space, so the rules live here, once:
 from dataclasses import dataclass
 from decimal import Decimal
 
-MILLION = Decimal(1_000_000)
 COST_QUANTUM = Decimal("0.000000000001")  # matches UsageEvent cost columns (12 places)
 
 # Providers whose input count excludes cached tokens, and the hosts that relay their models
@@ -131,7 +130,8 @@ def tokens_normalise(
 def _part_cost(tokens: int, price: Decimal) -> Decimal:
     if not tokens:
         return Decimal(0)
-    return (tokens * price / MILLION).quantize(COST_QUANTUM)
+    # scaleb(-6) divides by a million exactly, without a division.
+    return (tokens * price).scaleb(-6).quantize(COST_QUANTUM)
 
 
 def cost_compute(parts: TokenParts, rates: Rates) -> CostParts | None:

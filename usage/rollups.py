@@ -21,6 +21,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce, TruncHour
 
 from .models import ROLLUP_DIMENSIONS, HourlyRollup, Outcome, RollupDelta, UsageEvent
+from .writers import rollup_deltas_insert
 
 COUNTERS = (
     "events",
@@ -101,23 +102,27 @@ _KEYS = ("organization_id", "hour", *ROLLUP_DIMENSIONS)
 _COLUMNS = (*_KEYS, *COUNTERS)
 
 
-def _insert_sql(model: type, rows: int, *, add_on_conflict: bool) -> str:
+def _upsert_sql(rows: int) -> str:
     quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
+    table = quote(HourlyRollup._meta.db_table)
     placeholders = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
-    sql = (
+    updates = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in COUNTERS)
+    return (
         f"INSERT INTO {table} ({', '.join(quote(c) for c in _COLUMNS)}) "
-        f"VALUES {', '.join([placeholders] * rows)}"
+        f"VALUES {', '.join([placeholders] * rows)} "
+        f"ON CONFLICT ({', '.join(quote(k) for k in _KEYS)}) DO UPDATE SET {updates}"
     )
-    if add_on_conflict:
-        updates = ", ".join(
-            f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in COUNTERS
-        )
-        sql += f" ON CONFLICT ({', '.join(quote(k) for k in _KEYS)}) DO UPDATE SET {updates}"
-    return sql
 
 
-def _write(model: type, folded: dict[tuple, dict[str, Any]], *, add_on_conflict: bool) -> None:
+def rollup_deltas_append(folded: dict[tuple, dict[str, Any]]) -> None:
+    """Append a batch's sums for a later merge, inside the caller's (ingest) transaction."""
+    rollup_deltas_insert(
+        _COLUMNS, [(*key, *(sums[c] for c in COUNTERS)) for key, sums in folded.items()]
+    )
+
+
+def rollups_add(folded: dict[tuple, dict[str, Any]]) -> None:
+    """Add folded sums onto the rollup table, inside the caller's transaction."""
     items = sorted(folded.items(), key=lambda item: tuple(str(part) for part in item[0]))
     with connection.cursor() as cursor:
         for start in range(0, len(items), _CHUNK):
@@ -126,17 +131,7 @@ def _write(model: type, folded: dict[tuple, dict[str, Any]], *, add_on_conflict:
             for key, sums in chunk:
                 params.extend(key)
                 params.extend(sums[column] for column in COUNTERS)
-            cursor.execute(_insert_sql(model, len(chunk), add_on_conflict=add_on_conflict), params)
-
-
-def rollup_deltas_append(folded: dict[tuple, dict[str, Any]]) -> None:
-    """Append a batch's sums for a later merge, inside the caller's (ingest) transaction."""
-    _write(RollupDelta, folded, add_on_conflict=False)
-
-
-def rollups_add(folded: dict[tuple, dict[str, Any]]) -> None:
-    """Add folded sums onto the rollup table, inside the caller's transaction."""
-    _write(HourlyRollup, folded, add_on_conflict=True)
+            cursor.execute(_upsert_sql(len(chunk)), params)
 
 
 def rollups_merge() -> int:

@@ -7,7 +7,6 @@ a few milliseconds, and drf-spectacular documents the same models, so the contra
 written once.
 """
 
-import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -25,6 +24,7 @@ from pydantic import (
     Tag,
     ValidationError,
 )
+from pydantic_core import to_json
 
 MAX_BATCH = 500
 
@@ -62,7 +62,7 @@ def _utc(value: datetime) -> datetime:
 
 
 def _json_without_nul(value: dict[str, Any]) -> dict[str, Any]:
-    if "\\u0000" in json.dumps(value):
+    if b"\\u0000" in to_json(value):
         raise ValueError("must not contain NUL characters")
     return value
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from tokentracker.services import quota_consume
 
 from . import genai_catalog
+from .ids import uuid7
 from .models import CostSource, IngestReceipt, ModelAlias, ModelPrice, PriceSource, UsageEvent
 from .price_book import PriceBook, price_book_get, price_book_invalidate
 from .pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
@@ -203,7 +204,7 @@ def _event_rows(
             )
             continue
         row = {
-            "uuid": uuid.uuid4(),
+            "uuid": uuid7(),
             "organization_id": organization_id,
             "api_key_id": api_key_id,
             "client_event_id": event.id,
