@@ -1,7 +1,6 @@
 """Writes of the usage app: the one ingest service every door calls, and the price catalog."""
 
 import hashlib
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -38,7 +37,6 @@ class IngestResult:
     duplicates: int
     unpriced: int
     total_cost: Decimal
-    event_uuids: list[uuid.UUID]
     replayed: bool = False
 
     def as_response(self) -> dict[str, Any]:
@@ -86,7 +84,6 @@ def events_record(
             duplicates=duplicates,
             unpriced=sum(1 for row in fresh if row["cost_source"] == CostSource.UNPRICED),
             total_cost=sum((row["total_cost"] or Decimal(0) for row in fresh), Decimal(0)),
-            event_uuids=[row["uuid"] for row in fresh],
         )
         try:
             with transaction.atomic():
@@ -128,7 +125,6 @@ def _receipt_replay(organization_id: int, key: str, digest: str) -> IngestResult
         duplicates=stored["duplicates"],
         unpriced=stored["unpriced"],
         total_cost=Decimal(str(stored["total_cost"])),
-        event_uuids=[],
         replayed=True,
     )
 
