@@ -21,3 +21,24 @@ class HasOrganization(permissions.BasePermission):
         if request.method not in SAFE_METHODS and not key.can_write:
             raise exceptions.PermissionDenied("This API key is read-only.")
         return True
+
+
+class HasOrganizationOrMember(HasOrganization):
+    """An API key as above, or a signed-in member of an organization (session auth).
+
+    Surfaces whose clients used a user token (CodingVibez) accept both. Session requests
+    get DRF's CSRF check on unsafe methods from `SessionAuthentication`.
+    """
+
+    def has_permission(self, request: Request, view: "APIView") -> bool:
+        if isinstance(request.auth, AuthenticatedKey):
+            return super().has_permission(request, view)
+        user = request.user
+        if user is None or not user.is_authenticated:
+            raise exceptions.NotAuthenticated("Invalid or missing API token")
+        membership = view.membership  # type: ignore[attr-defined]
+        if membership is None:
+            raise exceptions.PermissionDenied("You are not a member of any organization.")
+        if request.method not in SAFE_METHODS and not membership.can_write:
+            raise exceptions.PermissionDenied("Viewers cannot record usage.")
+        return True

@@ -8,6 +8,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health", HealthView.as_view(), name="health"),
     path("api/v1/", include("usage.api.urls")),
+    path("api/v1/", include("usage.api.tokenwise.urls")),
+    path("api/", include("usage.api.optimizer.urls")),
+    path("api/", include("usage.api.codingvibez.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -38,6 +39,9 @@ class IngestResult:
     unpriced: int
     total_cost: Decimal
     replayed: bool = False
+    # The created rows' uuids, in input order; single-event doors answer with the id.
+    # Not kept for replays: a replayed response only repeats the counts.
+    event_ids: tuple[UUID, ...] = ()
 
     def as_response(self) -> dict[str, Any]:
         return {
@@ -84,6 +88,7 @@ def events_record(
             duplicates=duplicates,
             unpriced=sum(1 for row in fresh if row["cost_source"] == CostSource.UNPRICED),
             total_cost=sum((row["total_cost"] or Decimal(0) for row in fresh), Decimal(0)),
+            event_ids=tuple(row["uuid"] for row in fresh),
         )
         try:
             with transaction.atomic():

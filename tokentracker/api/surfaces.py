@@ -4,29 +4,58 @@ A view picks its surface by inheritance; it never sets a dialect or filters by
 organization itself (PostHog's `TeamAndOrgViewSetMixin` is the model).
 """
 
+import uuid
+from functools import cached_property
+from typing import Any
+
 from django.db.models import Model, QuerySet
+from django.utils import timezone
 from rest_framework import viewsets
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokentracker import errors
 from tokentracker.authentication import AuthenticatedKey
+from tokentracker.permissions import HasOrganizationOrMember
+from tokentracker.selectors import (
+    ACTIVE_ORGANIZATION_SESSION_KEY,
+    ActiveMembership,
+    membership_active,
+)
 
 
 class OrganizationScoped:
-    """Resolves the caller's organization and scopes `queryset` to it."""
+    """Resolves the caller's organization (from the API key, or the signed-in member's
+    active organization) and scopes `queryset` to it."""
 
-    request: object
+    request: Any
     queryset: QuerySet | None = None
 
     @property
-    def api_key(self) -> AuthenticatedKey:
-        key = self.request.auth  # type: ignore[attr-defined]
-        assert isinstance(key, AuthenticatedKey), "HasOrganization runs before any view code"
-        return key
+    def api_key(self) -> AuthenticatedKey | None:
+        key = self.request.auth
+        return key if isinstance(key, AuthenticatedKey) else None
+
+    @property
+    def api_key_id(self) -> int | None:
+        key = self.api_key
+        return key.id if key else None
+
+    @cached_property
+    def membership(self) -> ActiveMembership | None:
+        user = self.request.user
+        if self.api_key is not None or user is None or not user.is_authenticated:
+            return None
+        return membership_active(user, self.request.session.get(ACTIVE_ORGANIZATION_SESSION_KEY))
 
     @property
     def organization_id(self) -> int:
-        return self.api_key.organization_id
+        key = self.api_key
+        if key is not None:
+            return key.organization_id
+        membership = self.membership
+        assert membership is not None, "the permission class runs before any view code"
+        return membership.organization_id
 
     def get_queryset(self) -> QuerySet[Model]:
         assert self.queryset is not None
@@ -37,6 +66,35 @@ class NativeViewSet(OrganizationScoped, viewsets.GenericViewSet):
     """Our documented /api/v1 API (MyTokenTracker's events contract speaks the same dialect)."""
 
     error_dialect = errors.NATIVE
+
+
+class TokenOptimizerView(OrganizationScoped, APIView):
+    """Token Optimizer (seed 001): `{"error": {"code", "message", "details"}}`."""
+
+    error_dialect = errors.TOKEN_OPTIMIZER
+
+
+class TokenwiseView(OrganizationScoped, APIView):
+    """Tokenwise (seed 003): `{"error": "message"}`."""
+
+    error_dialect = errors.TOKENWISE
+
+
+class CodingVibezView(OrganizationScoped, APIView):
+    """CodingVibez (seed 004): `{success, data, timestamp, requestId}`; key or session."""
+
+    error_dialect = errors.CODINGVIBEZ
+    permission_classes = [HasOrganizationOrMember]
+
+    def envelope(self, data: Any, status: int = 200) -> Response:
+        request_id = f"req_{uuid.uuid4().hex}"
+        body = {
+            "success": True,
+            "data": data,
+            "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
+            "requestId": request_id,
+        }
+        return Response(body, status=status, headers={"X-Request-Id": request_id})
 
 
 class PublicView(APIView):

@@ -94,7 +94,7 @@ class UsageEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Native
             events, _ = events_parse(raw)
             result = services.events_record(
                 organization_id=self.organization_id,
-                api_key_id=self.api_key.id,
+                api_key_id=self.api_key_id,
                 events=events,
                 idempotency_key=idempotency_key,
                 body_digest=services.request_digest(raw),

@@ -1,0 +1,203 @@
+"""Reads of the usage app: every aggregate any surface serves, from the hourly rollups.
+
+Raw events are read only for row listings. Rollups hold whole UTC hours, so a window is
+widened to the hours it touches (`UsageScope.covering`): an event at 12:40 belongs to the
+12:00 hour whatever minute the window starts at. Callers echo the widened window so a
+client sees exactly which hours were counted.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Trunc
+
+from .models import HourlyRollup, Outcome
+from .rollups import COUNTERS
+
+GRANULARITIES = ("hour", "day", "week", "month", "year")
+
+
+def hour_floor(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def hour_ceil(moment: datetime) -> datetime:
+    floor = hour_floor(moment)
+    return floor if floor == moment.astimezone(UTC) else floor + timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class UsageScope:
+    """One organization's usage in [start, end), optionally narrowed by dimension values."""
+
+    organization_id: int
+    start: datetime
+    end: datetime
+    providers: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    endpoints: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()
+    outcome: str | None = None
+
+    @classmethod
+    def covering(cls, organization_id: int, start: datetime, end: datetime, **narrowing: Any):
+        """The scope of whole hours that holds every moment of [start, end)."""
+        return cls(organization_id, hour_floor(start), hour_ceil(end), **narrowing)
+
+    def rollups(self) -> QuerySet[HourlyRollup]:
+        rows = HourlyRollup.objects.filter(
+            organization_id=self.organization_id, hour__gte=self.start, hour__lt=self.end
+        )
+        for dimension, values in (
+            ("provider", self.providers),
+            ("model", self.models),
+            ("endpoint", self.endpoints),
+            ("project", self.projects),
+        ):
+            if values:
+                rows = rows.filter(**{f"{dimension}__in": values})
+        if self.outcome:
+            rows = rows.filter(outcome=self.outcome)
+        return rows
+
+
+@dataclass(frozen=True)
+class UsageTotals:
+    """Summed counters of a set of rollup rows, with the averages derived from them."""
+
+    events: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    uncached_input_tokens: int = 0
+    total_tokens: int = 0
+    cost: Decimal = field(default_factory=lambda: Decimal(0))
+    priced_events: int = 0
+    unpriced_events: int = 0
+    latency_ms_sum: int = 0
+    latency_count: int = 0
+    success_count: int = 0
+    error_count: int = 0
+    quality_sum: float = 0.0
+    quality_count: int = 0
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "UsageTotals":
+        values = {name: row.get(f"sum_{name}") for name in (f.name for f in fields(cls))}
+        totals = {name: value for name, value in values.items() if value is not None}
+        if "cost" in totals:
+            totals["cost"] = Decimal(totals["cost"])
+        return cls(**totals)
+
+    @property
+    def average_latency_ms(self) -> float | None:
+        return self.latency_ms_sum / self.latency_count if self.latency_count else None
+
+    @property
+    def cost_per_event(self) -> Decimal:
+        return self.cost / self.priced_events if self.priced_events else Decimal(0)
+
+    @property
+    def error_rate(self) -> float:
+        return self.error_count / self.events if self.events else 0.0
+
+    @property
+    def success_rate(self) -> float | None:
+        known = self.success_count + self.error_count
+        return self.success_count / known if known else None
+
+    @property
+    def quality_average(self) -> float | None:
+        return self.quality_sum / self.quality_count if self.quality_count else None
+
+
+def _sums() -> dict[str, Any]:
+    sums: dict[str, Any] = {f"sum_{name}": Sum(name) for name in COUNTERS}
+    # Errors are counted from the outcome dimension: unknown outcomes are neither.
+    sums["sum_error_count"] = Sum("events", filter=Q(outcome=Outcome.ERROR))
+    return sums
+
+
+def usage_totals(scope: UsageScope) -> UsageTotals:
+    return UsageTotals.from_row(scope.rollups().aggregate(**_sums()))
+
+
+def usage_by(scope: UsageScope, *dimensions: str) -> list[tuple[dict[str, str], UsageTotals]]:
+    """Totals per distinct value of `dimensions`, costliest first, then by most events."""
+    rows = (
+        scope.rollups()
+        .values(*dimensions)
+        .annotate(**_sums())
+        .order_by("-sum_cost", "-sum_events", *dimensions)
+    )
+    return [({name: row[name] for name in dimensions}, UsageTotals.from_row(row)) for row in rows]
+
+
+def bucket_floor(moment: datetime, granularity: str) -> datetime:
+    moment = hour_floor(moment)
+    if granularity == "hour":
+        return moment
+    day = moment.replace(hour=0)
+    if granularity == "day":
+        return day
+    if granularity == "week":
+        return day - timedelta(days=day.weekday())
+    if granularity == "month":
+        return day.replace(day=1)
+    return day.replace(month=1, day=1)
+
+
+def bucket_next(bucket: datetime, granularity: str) -> datetime:
+    if granularity == "hour":
+        return bucket + timedelta(hours=1)
+    if granularity == "day":
+        return bucket + timedelta(days=1)
+    if granularity == "week":
+        return bucket + timedelta(weeks=1)
+    if granularity == "month":
+        return bucket.replace(year=bucket.year + bucket.month // 12, month=bucket.month % 12 + 1)
+    return bucket.replace(year=bucket.year + 1)
+
+
+def buckets(start: datetime, end: datetime, granularity: str) -> Iterator[datetime]:
+    bucket = bucket_floor(start, granularity)
+    while bucket < end:
+        yield bucket
+        bucket = bucket_next(bucket, granularity)
+
+
+def usage_series(scope: UsageScope, granularity: str) -> list[tuple[datetime, UsageTotals]]:
+    """Totals per UTC time bucket over the whole window, empty buckets included as zeros."""
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"unknown granularity {granularity!r}")
+    rows = (
+        scope.rollups()
+        .annotate(bucket=Trunc("hour", granularity, tzinfo=UTC))
+        .values("bucket")
+        .annotate(**_sums())
+        .order_by("bucket")
+    )
+    found = {row["bucket"].astimezone(UTC): UsageTotals.from_row(row) for row in rows}
+    empty = UsageTotals()
+    return [
+        (bucket, found.pop(bucket, empty))
+        for bucket in buckets(scope.start, scope.end, granularity)
+    ]
+
+
+def dimension_values(organization_id: int, dimension: str) -> list[str]:
+    """Every non-empty value an organization has used for a rollup dimension, sorted."""
+    values = (
+        HourlyRollup.objects.filter(organization_id=organization_id)
+        .exclude(**{dimension: ""})
+        .values_list(dimension, flat=True)
+        .distinct()
+        .order_by(dimension)
+    )
+    return list(values)
