@@ -19,6 +19,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce, TruncHour
+from django.utils import timezone
+
+from tokentracker.cache import cache_set
 
 from .models import ROLLUP_DIMENSIONS, HourlyRollup, Outcome, RollupDelta, UsageEvent
 from .writers import rollup_deltas_insert
@@ -45,6 +48,7 @@ _TOKEN_COLUMNS = COUNTERS[1:8]
 _ERROR_STATUSES = frozenset({"error", "failed", "failure", "timeout", "cancelled"})
 _SUCCESS_STATUSES = frozenset({"ok", "success", "succeeded", "completed"})
 _CHUNK = 200
+LAST_MERGE_CACHE_KEY = "rollups-last-merge"
 
 
 def outcome_of(success: bool | None, status: str, status_code: int | None) -> str:
@@ -140,8 +144,13 @@ def rollups_merge() -> int:
     Safe to run concurrently and repeatedly: a delta is deleted in the same transaction that
     adds it, and a second merge waits for the first's row locks, then finds them gone.
     """
-    if connection.vendor == "postgresql":
-        return _merge_postgresql()
+    merged = _merge_postgresql() if connection.vendor == "postgresql" else _merge_sqlite()
+    # Tracking health reports when the pending buffer was last emptied (any organization's).
+    cache_set(LAST_MERGE_CACHE_KEY, timezone.now(), None)
+    return merged
+
+
+def _merge_sqlite() -> int:
     with transaction.atomic():
         last = RollupDelta.objects.aggregate(last=Max("id"))["last"]
         if last is None:
