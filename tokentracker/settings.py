@@ -5,6 +5,8 @@ eager tasks, local-memory cache). A value that is present but malformed stops st
 ImproperlyConfigured instead of being silently replaced by the default.
 """
 
+import base64
+import hashlib
 import os
 from pathlib import Path
 
@@ -50,9 +52,47 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def envfernetkeys(name: str, *, dev_secret: str | None) -> list[str]:
+    """Comma-separated Fernet keys, newest first: the first encrypts, all of them decrypt,
+    so a key is rotated by prepending the new one.
+
+    Unset, it falls back to a key derived from `dev_secret`, which the caller passes only
+    while SECRET_KEY is still the public development default: such an install protects
+    nothing anyway, and a first run needs no setup. With a real SECRET_KEY an unset key is a
+    start-up error rather than a derived one: deriving it would tie stored payloads to
+    SECRET_KEY, so rotating that (routine after a leak) would make them unreadable.
+    """
+    from cryptography.fernet import Fernet
+
+    raw = os.environ.get(name, "")
+    keys = [item.strip() for item in raw.split(",") if item.strip()]
+    if not keys:
+        if dev_secret is None:
+            raise ImproperlyConfigured(
+                f"{name} must be set when SECRET_KEY is. Generate one with: python -c "
+                '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+            )
+        digest = hashlib.sha256(f"tokentracker-dev-field-key:{dev_secret}".encode()).digest()
+        return [base64.urlsafe_b64encode(digest).decode()]
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"{name}: key {position} is not a Fernet key (32 url-safe base64-encoded bytes)"
+            ) from None
+    return keys
+
+
 DEBUG = envbool("DEBUG", False)
 
-SECRET_KEY = envstr("SECRET_KEY", "dev-insecure-secret-key-set-SECRET_KEY-in-production")
+DEV_SECRET_KEY = "dev-insecure-secret-key-set-SECRET_KEY-in-production"
+SECRET_KEY = envstr("SECRET_KEY", DEV_SECRET_KEY)
+
+# Encrypts stored request/response payloads (and provider credentials) at rest.
+FIELD_ENCRYPTION_KEYS = envfernetkeys(
+    "FIELD_ENCRYPTION_KEY", dev_secret=SECRET_KEY if SECRET_KEY == DEV_SECRET_KEY else None
+)
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 
@@ -180,6 +220,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "tokentracker.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
     "UNAUTHENTICATED_USER": None,
+    # `format` is a query parameter of Token Optimizer's /api/logs (json|csv), not DRF's
+    # renderer override; every surface renders JSON.
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -201,6 +244,9 @@ TOKENTRACKER_VERSION = SPECTACULAR_SETTINGS["VERSION"]
 # The plan every new organization gets; generous enough that a self-hosted install never
 # meets it by accident. Admins change plans and per-organization assignment in Django admin.
 DEFAULT_PLAN_DAILY_EVENT_LIMIT = envint("DEFAULT_PLAN_DAILY_EVENT_LIMIT", 10_000_000, minimum=1)
+DEFAULT_PLAN_HOURLY_REQUEST_LIMIT = envint("DEFAULT_PLAN_HOURLY_REQUEST_LIMIT", 100_000, minimum=1)
+# Per-plan request rate limits on the compatibility surfaces (tokentracker.ratelimit).
+RATE_LIMIT_ENABLED = envbool("RATE_LIMIT_ENABLED", True)
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from genai_prices import types as gp
@@ -176,6 +177,13 @@ def provider_canonical(provider: str) -> str:
     normalised = provider.strip().lower()
     found = find_provider_by_id(get_snapshot().providers, normalised)
     return found.id if found else normalised
+
+
+@cache
+def provider_display(provider: str) -> str:
+    """A provider id's human name ("openai" → "OpenAI"), else the id as stored."""
+    found = find_provider_by_id(get_snapshot().providers, provider)
+    return found.name if found else provider
 
 
 def model_match(provider: str, model: str) -> tuple[str, str] | None:

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Trunc
 
-from .models import HourlyRollup, Outcome
+from .models import HourlyRollup, Outcome, UsageEvent
 from .rollups import COUNTERS
 
 GRANULARITIES = ("hour", "day", "week", "month", "year")
@@ -49,9 +49,23 @@ class UsageScope:
         return cls(organization_id, hour_floor(start), hour_ceil(end), **narrowing)
 
     def rollups(self) -> QuerySet[HourlyRollup]:
-        rows = HourlyRollup.objects.filter(
-            organization_id=self.organization_id, hour__gte=self.start, hour__lt=self.end
+        return self._narrow(
+            HourlyRollup.objects.filter(
+                organization_id=self.organization_id, hour__gte=self.start, hour__lt=self.end
+            )
         )
+
+    def events(self) -> QuerySet[UsageEvent]:
+        """The raw events the same rollups sum (for row listings only)."""
+        return self._narrow(
+            UsageEvent.objects.filter(
+                organization_id=self.organization_id,
+                occurred_at__gte=self.start,
+                occurred_at__lt=self.end,
+            )
+        )
+
+    def _narrow(self, rows: QuerySet) -> QuerySet:
         for dimension, values in (
             ("provider", self.providers),
             ("model", self.models),

@@ -1,0 +1,121 @@
+"""Token Optimizer's common query parameters (seed 001), parsed once for every endpoint.
+
+`granularity` (default day) implies the default window ending now: a day of hours, 30 days,
+12 weeks, a year of months, five years. A bare date as `end_date` includes that whole day.
+The window is widened to whole UTC hours (rollups hold hours) and the `filters` object
+echoes the window actually counted.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from tokentracker.errors import ApiError, Kind
+from usage.genai_catalog import provider_canonical
+from usage.selectors import GRANULARITIES, UsageScope, buckets
+
+DEFAULT_GRANULARITY = "day"
+DEFAULT_SPAN = {
+    "hour": timedelta(hours=24),
+    "day": timedelta(days=30),
+    "week": timedelta(weeks=12),
+    "month": timedelta(days=365),
+    "year": timedelta(days=5 * 365),
+}
+# A trend longer than this is a mistake (five years of hours); refuse it instead of
+# building a 40,000-point response.
+MAX_TREND_POINTS = 5000
+
+
+@dataclass(frozen=True)
+class OptimizerQuery:
+    scope: UsageScope
+    granularity: str
+    models: tuple[str, ...]
+    endpoints: tuple[str, ...]
+    providers: tuple[str, ...]
+
+    def filters(self) -> dict[str, Any]:
+        return {
+            "granularity": self.granularity,
+            "start_date": iso(self.scope.start),
+            "end_date": iso(self.scope.end),
+            "models": list(self.models),
+            "endpoints": list(self.endpoints),
+            "providers": list(self.providers),
+        }
+
+    def trend_points(self) -> int:
+        return sum(1 for _ in buckets(self.scope.start, self.scope.end, self.granularity))
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _moment(params: QueryDict, name: str, *, end_of_day: bool) -> datetime | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        day = parse_date(raw)
+        if day is not None:
+            moment = datetime.combine(day, time.min, tzinfo=UTC)
+            if end_of_day:
+                moment += timedelta(days=1)
+        else:
+            moment = parse_datetime(raw)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise ApiError(
+            Kind.VALIDATION,
+            f"{name} must be an ISO 8601 date or date-time.",
+            details={name: raw},
+        )
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _values(params: QueryDict, name: str) -> tuple[str, ...]:
+    # Repeated parameters (?model=a&model=b), in first-seen order, blanks dropped.
+    return tuple(dict.fromkeys(v.strip() for v in params.getlist(name) if v.strip()))
+
+
+def optimizer_query(params: QueryDict, organization_id: int) -> OptimizerQuery:
+    granularity = params.get("granularity") or DEFAULT_GRANULARITY
+    if granularity not in GRANULARITIES:
+        raise ApiError(
+            Kind.VALIDATION,
+            f"granularity must be one of {', '.join(GRANULARITIES)}.",
+            details={"granularity": granularity, "allowed": list(GRANULARITIES)},
+            code="INVALID_GRANULARITY",
+        )
+    start = _moment(params, "start_date", end_of_day=False)
+    end = _moment(params, "end_date", end_of_day=True) or timezone.now()
+    start = start or end - DEFAULT_SPAN[granularity]
+    if start >= end:
+        raise ApiError(
+            Kind.VALIDATION,
+            "Start date must be before end date",
+            details={"start_date": params.get("start_date"), "end_date": params.get("end_date")},
+            code="INVALID_DATE_RANGE",
+        )
+    models, endpoints, providers = (
+        _values(params, "model"),
+        _values(params, "endpoint"),
+        _values(params, "provider"),
+    )
+    scope = UsageScope.covering(
+        organization_id,
+        start,
+        end,
+        models=models,
+        endpoints=endpoints,
+        # "OpenAI", "openai" and "gemini" all mean the stored canonical id.
+        providers=tuple(dict.fromkeys(provider_canonical(p) for p in providers)),
+    )
+    return OptimizerQuery(scope, granularity, models, endpoints, providers)

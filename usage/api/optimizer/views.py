@@ -1,0 +1,330 @@
+"""Token Optimizer surface (seed 001): filters, metrics, recommendations and logs.
+
+Every number except the log rows comes from the hourly rollups (usage.selectors), so a
+response costs the same at a thousand events or ten million. Money is rendered as a JSON
+number rounded to the micro-dollar; `average_latency` is in seconds, as the seed shows it.
+"""
+
+from decimal import Decimal
+from math import ceil
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tokentracker.api.surfaces import TokenOptimizerView
+from tokentracker.errors import ApiError, Kind
+from usage.genai_catalog import provider_display
+from usage.recommendations import recommendations_for
+from usage.selectors import (
+    GRANULARITIES,
+    UsageTotals,
+    dimension_values,
+    usage_by,
+    usage_series,
+    usage_totals,
+)
+
+from .logs import csv_lines, log_json, log_rows
+from .params import MAX_TREND_POINTS, OptimizerQuery, iso, optimizer_query
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 100
+UNSPECIFIED = "(none)"
+
+COMMON_PARAMETERS = [
+    OpenApiParameter("granularity", str, enum=list(GRANULARITIES), description="Default day."),
+    OpenApiParameter(
+        "start_date", str, description="ISO date or date-time; default from granularity."
+    ),
+    OpenApiParameter("end_date", str, description="ISO date or date-time; default now."),
+    OpenApiParameter("model", str, many=True, explode=True),
+    OpenApiParameter("endpoint", str, many=True, explode=True),
+    OpenApiParameter("provider", str, many=True, explode=True),
+]
+ERRORS = {
+    400: OpenApiResponse(description="INVALID_PARAMETERS, INVALID_DATE_RANGE, …"),
+    401: OpenApiResponse(description="UNAUTHORIZED: invalid or missing API key"),
+}
+
+
+def money(amount: Decimal | None) -> float | None:
+    return None if amount is None else float(round(amount, 6))
+
+
+def seconds(totals: UsageTotals) -> float | None:
+    average = totals.average_latency_ms
+    return None if average is None else round(average / 1000, 3)
+
+
+def _group(name: str, totals: UsageTotals) -> dict[str, Any]:
+    return {
+        "name": name or UNSPECIFIED,
+        "total_tokens": totals.total_tokens,
+        "total_cost": money(totals.cost),
+        "average_latency": seconds(totals),
+        "request_count": totals.events,
+        "unpriced_requests": totals.unpriced_events,
+    }
+
+
+class OptimizerView(TokenOptimizerView):
+    def query(self) -> OptimizerQuery:
+        return optimizer_query(self.request.query_params, self.organization_id)
+
+
+class FiltersView(OptimizerView):
+    @extend_schema(
+        summary="Filter options for the dashboard",
+        tags=["token-optimizer"],
+        responses={200: OpenApiTypes.OBJECT, 401: ERRORS[401]},
+    )
+    def get(self, request: Request) -> Response:
+        providers = dimension_values(self.organization_id, "provider")
+        return Response(
+            {
+                "models": dimension_values(self.organization_id, "model"),
+                "endpoints": dimension_values(self.organization_id, "endpoint"),
+                "providers": sorted(provider_display(p) for p in providers),
+                "granularities": list(GRANULARITIES),
+                "example_usage": {
+                    "filter_by_model": "?model=gpt-4&model=gpt-3.5-turbo",
+                    "filter_by_endpoint": "?endpoint=chat&endpoint=completions",
+                    "filter_by_provider": "?provider=OpenAI&provider=Anthropic",
+                    "filter_by_granularity": "?granularity=month",
+                    "filter_by_date": "?end_date=2024-03-20T00:00:00Z",
+                    "combine_filters": (
+                        "?granularity=month&model=gpt-4&endpoint=chat&provider=OpenAI"
+                    ),
+                },
+            }
+        )
+
+
+class SummaryView(OptimizerView):
+    @extend_schema(
+        summary="Aggregated usage metrics",
+        description=(
+            "`avg_cost_per_request` divides spend by priced requests; requests to models "
+            "with no known price are counted in `unpriced_requests`, never as $0."
+        ),
+        tags=["token-optimizer"],
+        parameters=COMMON_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = self.query()
+        totals = usage_totals(query.scope)
+        breakdown = {
+            provider_display(dims["provider"]): {
+                "total_spend": money(group.cost),
+                "total_requests": group.events,
+                "total_tokens": group.total_tokens,
+            }
+            for dims, group in usage_by(query.scope, "provider")
+        }
+        return Response(
+            {
+                "total_spend": money(totals.cost),
+                "total_requests": totals.events,
+                "avg_cost_per_request": money(totals.cost_per_event),
+                "total_tokens": totals.total_tokens,
+                "average_latency": seconds(totals),
+                "unpriced_requests": totals.unpriced_events,
+                "provider_breakdown": breakdown,
+                "filters": query.filters(),
+            }
+        )
+
+
+class ByModelView(OptimizerView):
+    @extend_schema(
+        summary="Metrics grouped by model",
+        tags=["token-optimizer"],
+        parameters=COMMON_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = self.query()
+        models = [_group(d["model"], t) for d, t in usage_by(query.scope, "model")]
+        return Response({"models": models, "filters": query.filters()})
+
+
+class ByEndpointView(OptimizerView):
+    @extend_schema(
+        summary="Metrics grouped by endpoint",
+        description=f'Events reported without an endpoint are grouped as "{UNSPECIFIED}".',
+        tags=["token-optimizer"],
+        parameters=COMMON_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = self.query()
+        endpoints = [_group(d["endpoint"], t) for d, t in usage_by(query.scope, "endpoint")]
+        return Response({"endpoints": endpoints, "filters": query.filters()})
+
+
+class TrendView(OptimizerView):
+    @extend_schema(
+        summary="Usage per time bucket",
+        description="One point per UTC bucket of the window, empty buckets included as zeros.",
+        tags=["token-optimizer"],
+        parameters=COMMON_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = self.query()
+        points = query.trend_points()
+        if points > MAX_TREND_POINTS:
+            raise ApiError(
+                Kind.VALIDATION,
+                f"The window holds {points} {query.granularity} buckets; at most "
+                f"{MAX_TREND_POINTS} fit in one trend. Narrow the dates or use a coarser "
+                "granularity.",
+                details={"start_date": iso(query.scope.start), "end_date": iso(query.scope.end)},
+                code="INVALID_DATE_RANGE",
+            )
+        trends = [
+            {
+                "timestamp": iso(bucket),
+                "total_tokens": totals.total_tokens,
+                "total_cost": money(totals.cost),
+                "request_count": totals.events,
+            }
+            for bucket, totals in usage_series(query.scope, query.granularity)
+        ]
+        return Response({"trends": trends, "filters": query.filters()})
+
+
+class RecommendationsView(OptimizerView):
+    @extend_schema(
+        summary="Cheaper models for the usage in the window",
+        description=(
+            "For each model used, the cheapest catalog model of the same price class and "
+            "modality, from a provider already in use, with at least the same context window, "
+            "priced on the organization's own token mix. Alternatives the organization has "
+            "used with a worse success rate or quality are never suggested."
+        ),
+        tags=["token-optimizer"],
+        parameters=COMMON_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = self.query()
+        recommendations = [
+            {
+                "model": found.model,
+                "alternative": found.alternative,
+                "potential_savings": money(found.potential_savings),
+                "confidence": found.confidence,
+                "reasoning": found.reasoning,
+                "provider": provider_display(found.provider),
+                "alternative_provider": provider_display(found.alternative_provider),
+                "current_cost": money(found.current_cost),
+                "alternative_cost": money(found.alternative_cost),
+                "request_count": found.requests,
+            }
+            for found in recommendations_for(query.scope)
+        ]
+        return Response({"recommendations": recommendations, "filters": query.filters()})
+
+
+def _positive_int(params: Any, name: str, default: int, maximum: int | None = None) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1 or (maximum is not None and value > maximum):
+        bound = f" between 1 and {maximum}" if maximum else " of at least 1"
+        raise ApiError(
+            Kind.VALIDATION,
+            f"{name} must be a whole number{bound}.",
+            details={name: raw},
+            code="INVALID_PAGE",
+        )
+    return value
+
+
+def _flag(params: Any, name: str, default: bool) -> bool:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise ApiError(
+        Kind.VALIDATION,
+        f"{name} must be true or false.",
+        details={name: raw},
+        code="INVALID_SORT",
+    )
+
+
+class LogsView(OptimizerView):
+    @extend_schema(
+        summary="Token usage logs, as JSON pages or a CSV download",
+        tags=["token-optimizer"],
+        parameters=[
+            *COMMON_PARAMETERS,
+            OpenApiParameter("page", int, description="Default 1."),
+            OpenApiParameter("per_page", int, description="Default 50, at most 100."),
+            OpenApiParameter("format", str, enum=["json", "csv"]),
+            OpenApiParameter("sort_by", str, description="A log field; default timestamp."),
+            OpenApiParameter("sort_desc", bool, description="Default true."),
+        ],
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "text/csv"): OpenApiTypes.STR,
+            **ERRORS,
+        },
+    )
+    def get(self, request: Request) -> Response | StreamingHttpResponse:
+        params = request.query_params
+        query = self.query()
+        output = params.get("format") or "json"
+        if output not in ("json", "csv"):
+            raise ApiError(
+                Kind.VALIDATION, "format must be json or csv.", details={"format": output}
+            )
+        rows = log_rows(
+            query.scope, params.get("sort_by") or "timestamp", _flag(params, "sort_desc", True)
+        )
+        if output == "csv":
+            response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv")
+            filename = f"token_logs_{timezone.now():%Y-%m-%d}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+
+        page = _positive_int(params, "page", 1)
+        per_page = _positive_int(params, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+        total = query.scope.events().count()
+        total_pages = ceil(total / per_page)
+        if page > max(total_pages, 1):
+            raise ApiError(
+                Kind.VALIDATION,
+                f"page {page} is past the last page ({total_pages}).",
+                details={"page": page, "total_pages": total_pages},
+                code="INVALID_PAGE",
+            )
+        offset = (page - 1) * per_page
+        return Response(
+            {
+                "logs": [log_json(row) for row in rows[offset : offset + per_page]],
+                "pagination": {
+                    "current_page": page,
+                    "total_pages": total_pages,
+                    "total_items": total,
+                    "per_page": per_page,
+                },
+                "filters": query.filters(),
+            }
+        )

@@ -1,0 +1,190 @@
+"""Cheaper models an organization could have used, priced on its own token mix.
+
+For every model the organization used in a window (from the rollups), each catalog model of
+the same price class and modality, from a provider the organization already uses, with a
+context window at least as large, is priced on exactly the token parts the organization
+sent (uncached input, cache reads and writes, output, reasoning). The cheapest one that
+saves at least `MIN_SAVINGS_SHARE` becomes the recommendation. Where events carry success
+and quality, an alternative the organization has used with worse results is never
+suggested, and one that did as well raises the confidence. No data, no recommendation: a
+model with unpriced events or no catalog entry is skipped.
+"""
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .models import ModelPrice
+from .price_book import CatalogKey, price_book_get
+from .pricing import Rates, TokenParts, cost_compute
+from .selectors import UsageScope, UsageTotals, usage_by
+
+MIN_SAVINGS_SHARE = Decimal("0.05")
+# Observed results count as "as good" within these margins.
+SUCCESS_RATE_MARGIN = 0.02
+QUALITY_SHARE_MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    provider: str
+    model: str
+    alternative_provider: str
+    alternative: str
+    requests: int
+    current_cost: Decimal
+    alternative_cost: Decimal
+    potential_savings: Decimal
+    confidence: float
+    reasoning: str
+
+
+@dataclass(frozen=True)
+class _CatalogModel:
+    key: CatalogKey
+    rates: Rates
+    tier_class: str
+    modality: str
+    context_window: int | None
+    is_active: bool
+
+
+def _catalog(providers: set[str]) -> dict[CatalogKey, _CatalogModel]:
+    rows = ModelPrice.objects.filter(provider__in=providers, effective_to__isnull=True)
+    catalog = {}
+    for row in rows:
+        rates = Rates(
+            input=row.input_per_mtok,
+            output=row.output_per_mtok,
+            cache_read=row.cache_read_per_mtok,
+            cache_write=row.cache_write_per_mtok,
+            reasoning=row.reasoning_per_mtok,
+        )
+        key = (row.provider, row.model)
+        catalog[key] = _CatalogModel(
+            key, rates, row.tier_class, row.modality, row.context_window, row.is_active
+        )
+    return catalog
+
+
+def _mix(totals: UsageTotals) -> TokenParts:
+    return TokenParts(
+        uncached_input=totals.uncached_input_tokens,
+        cache_read=totals.cache_read_tokens,
+        cache_write=totals.cache_write_tokens,
+        output=totals.output_tokens - totals.reasoning_tokens,
+        reasoning=totals.reasoning_tokens,
+    )
+
+
+def _as_good(alternative: UsageTotals, used: UsageTotals) -> bool | None:
+    """Did the alternative do as well where both were observed? None: nothing to compare."""
+    verdicts = []
+    if alternative.success_rate is not None and used.success_rate is not None:
+        verdicts.append(alternative.success_rate >= used.success_rate - SUCCESS_RATE_MARGIN)
+    if alternative.quality_average is not None and used.quality_average is not None:
+        floor = used.quality_average * (1 - QUALITY_SHARE_MARGIN)
+        verdicts.append(alternative.quality_average >= floor)
+    return all(verdicts) if verdicts else None
+
+
+def _money(amount: Decimal) -> str:
+    return f"${amount:,.2f}" if abs(amount) >= 1 else f"${amount:,.4f}"
+
+
+def _confidence(requests: int, same_provider: bool, proven: bool) -> float:
+    # More observed requests make the token mix representative; a proven alternative and an
+    # existing provider relationship make the switch cheaper to try.
+    volume = min(1.0, math.log10(max(requests, 1)) / 3)
+    score = 0.5 + 0.25 * volume + (0.1 if same_provider else 0) + (0.1 if proven else 0)
+    return round(min(score, 0.95), 2)
+
+
+def recommendations_for(scope: UsageScope) -> list[Recommendation]:
+    used = usage_by(scope, "provider", "model")
+    if not used:
+        return []
+    book = price_book_get()
+    catalog = _catalog({dims["provider"] for dims, _ in used})
+    observed: dict[CatalogKey, UsageTotals] = {}
+    resolved: list[tuple[dict[str, str], UsageTotals, _CatalogModel]] = []
+    for dims, totals in used:
+        key = book.resolve(dims["provider"], dims["model"])
+        if key is None or key not in catalog:
+            continue
+        observed.setdefault(key, totals)
+        resolved.append((dims, totals, catalog[key]))
+
+    found = []
+    for dims, totals, current in resolved:
+        if totals.unpriced_events or totals.cost <= 0:
+            continue
+        mix = _mix(totals)
+        best: tuple[Decimal, _CatalogModel, bool] | None = None
+        for candidate in catalog.values():
+            if (
+                candidate.key == current.key
+                or not candidate.is_active
+                or candidate.tier_class != current.tier_class
+                or candidate.modality != current.modality
+                or (current.context_window or 0) > (candidate.context_window or 0)
+            ):
+                continue
+            costs = cost_compute(mix, candidate.rates)
+            if costs is None or totals.cost - costs.total < totals.cost * MIN_SAVINGS_SHARE:
+                continue
+            verdict = (
+                _as_good(observed[candidate.key], totals) if candidate.key in observed else None
+            )
+            if verdict is False:
+                continue
+            if best is None or costs.total < best[0]:
+                best = (costs.total, candidate, bool(verdict))
+        if best is None:
+            continue
+        alternative_cost, candidate, proven = best
+        found.append(
+            _recommendation(dims, totals, current, candidate, alternative_cost, proven=proven)
+        )
+    found.sort(key=lambda r: (-r.potential_savings, r.model))
+    return found
+
+
+def _recommendation(
+    dims: dict[str, str],
+    totals: UsageTotals,
+    current: _CatalogModel,
+    candidate: _CatalogModel,
+    alternative_cost: Decimal,
+    *,
+    proven: bool,
+) -> Recommendation:
+    savings = totals.cost - alternative_cost
+    share = savings / totals.cost * 100
+    prompt = totals.uncached_input_tokens + totals.cache_read_tokens + totals.cache_write_tokens
+    reasoning = (
+        f"{candidate.key[1]} would have cost {_money(alternative_cost)} instead of "
+        f"{_money(totals.cost)} ({share:.0f}% less) for the {prompt:,} prompt and "
+        f"{totals.output_tokens:,} output tokens sent to {dims['model']} in "
+        f"{totals.events:,} requests; both are {current.tier_class}-class {current.modality} "
+        f"models"
+    )
+    if candidate.context_window:
+        reasoning += f" and {candidate.key[1]} takes {candidate.context_window:,} tokens of context"
+    if proven:
+        reasoning += ", and it did as well on your own requests"
+    reasoning += "."
+    return Recommendation(
+        provider=dims["provider"],
+        model=dims["model"],
+        alternative_provider=candidate.key[0],
+        alternative=candidate.key[1],
+        requests=totals.events,
+        current_cost=totals.cost,
+        alternative_cost=alternative_cost,
+        potential_savings=savings,
+        confidence=_confidence(
+            totals.events, same_provider=candidate.key[0] == dims["provider"], proven=proven
+        ),
+        reasoning=reasoning,
+    )
