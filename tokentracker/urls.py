@@ -14,3 +14,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
 ]
+
+handler404 = "tokentracker.api.handlers.page_not_found"
+handler500 = "tokentracker.api.handlers.server_error"

@@ -1,0 +1,42 @@
+"""JSON instead of Django's HTML pages for unknown paths and crashes under /api/.
+
+No surface owns an unknown path, so the nested `{"error": {"code", "message", "details"}}`
+shape (native, MyTokenTracker, Token Optimizer) answers; pages keep Django's templates.
+"""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(
+            {
+                "error": {
+                    "code": "NOT_FOUND",
+                    "message": f"No API endpoint at {request.path}.",
+                    "details": {"path": request.path},
+                }
+            },
+            status=404,
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(
+            {
+                "error": {
+                    "code": "INTERNAL_ERROR",
+                    "message": "Internal server error.",
+                    "details": {},
+                }
+            },
+            status=500,
+        )
+    return defaults.server_error(request)
