@@ -1,1 +1,20 @@
-urlpatterns: list = []
+"""CodingVibez (seed 004) paths, mounted at /api/ without trailing slashes as the seed has.
+
+/api/tokens/stats, /api/dashboard and /api/projections need budgets (a later issue) and are
+deliberately absent rather than answering with invented numbers.
+"""
+
+from django.urls import path
+
+from .ingest import IngestView, TrackView
+from .reads import AnalyticsView, BurnRateView, TimeseriesView, TokensView, TrackingHealthView
+
+urlpatterns = [
+    path("tokens/track", TrackView.as_view(), name="codingvibez-tokens-track"),
+    path("tokens", TokensView.as_view(), name="codingvibez-tokens"),
+    path("tokens/timeseries", TimeseriesView.as_view(), name="codingvibez-tokens-timeseries"),
+    path("tokens/burn-rate", BurnRateView.as_view(), name="codingvibez-tokens-burn-rate"),
+    path("analytics", AnalyticsView.as_view(), name="codingvibez-analytics"),
+    path("tracking-health", TrackingHealthView.as_view(), name="codingvibez-tracking-health"),
+    path("ingest", IngestView.as_view(), name="codingvibez-ingest"),
+]

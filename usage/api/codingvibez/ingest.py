@@ -1,0 +1,199 @@
+"""CodingVibez ingest doors: `POST /api/tokens/track` and `POST /api/ingest`.
+
+Both translate the body (`usage.codingvibez`) and call `services.events_record`, the one
+ingest service, so pricing, token conventions, quotas and rollups are the same as on every
+other door. CodingVibez answers 200 on success (its seed lists no 201).
+"""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import status
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tokentracker.api.surfaces import CodingVibezView
+from tokentracker.errors import ApiError, Kind
+from tokentracker.services import QuotaExceeded
+from usage import services
+from usage.codingvibez import (
+    CodingVibezIngestBody,
+    CodingVibezInvalid,
+    CodingVibezTrackBody,
+    ingest_parse,
+    provider_slug,
+    service_errors,
+    track_parse,
+)
+from usage.models import CostSource
+from usage.rollups import rollups_merge
+from usage.schemas import EventInput, EventsInvalid
+
+from .schemas import CodingVibezIngested, CodingVibezTracked, enveloped, errors
+from .values import iso, money
+
+TAGS = ["codingvibez"]
+
+
+class _JsonIngestView(CodingVibezView):
+    # Bodies are validated from the raw JSON bytes (exact decimals for costs); declaring
+    # only JSON keeps the schema from offering form encodings we would not read.
+    parser_classes = [JSONParser]
+
+
+def _body(request: Request) -> bytes:
+    try:
+        return request.body
+    except RequestDataTooBig:
+        raise ApiError(
+            Kind.VALIDATION,
+            f"body: larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes; "
+            "send at most 500 records per request",
+            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        ) from None
+
+
+def _invalid(exc: CodingVibezInvalid) -> ApiError:
+    # The CodingVibez error body has only a message, so it carries every field's name.
+    return ApiError(
+        Kind.VALIDATION,
+        exc.message,
+        details={"errors": [error.model_dump(exclude_none=True) for error in exc.errors]},
+    )
+
+
+def _record(
+    view: CodingVibezView,
+    events: Sequence[EventInput],
+    received_at: datetime,
+    path: Callable[[int | None, str], str],
+) -> services.IngestResult:
+    try:
+        return services.events_record(
+            organization_id=view.organization_id,
+            api_key_id=view.api_key_id,
+            events=events,
+            received_at=received_at,
+        )
+    except EventsInvalid as exc:
+        raise _invalid(service_errors(exc.errors, path)) from None
+    except QuotaExceeded as exc:
+        raise ApiError(
+            Kind.QUOTA_EXCEEDED,
+            f"Daily event limit of {exc.limit} reached.",
+            details={"limit": exc.limit, "used": exc.used, "requested": exc.requested},
+        ) from None
+
+
+class TrackView(_JsonIngestView):
+    @extend_schema(
+        operation_id="codingvibez_tokens_track",
+        summary="Track one LLM call (CodingVibez)",
+        description=(
+            "Records one call through the same ingest as every other door: priced from the "
+            "catalog at the call's time unless `cost` is given, cached tokens handled per "
+            "provider. The event is written before the response in every case; `flush: "
+            "true` additionally merges the hourly aggregates first, so a read right after "
+            "counts it (without flush they catch up within seconds)."
+        ),
+        request=CodingVibezTrackBody,
+        responses={200: enveloped(CodingVibezTracked), **errors(400, 401, 403, 413, 429)},
+        tags=TAGS,
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            body, event = track_parse(_body(request))
+        except CodingVibezInvalid as exc:
+            raise _invalid(exc) from None
+        received_at = timezone.now()
+        result = _record(self, [event], received_at, lambda _index, field: field)
+        if body.flush:
+            rollups_merge()
+        if result.unpriced:
+            cost, source = None, CostSource.UNPRICED
+        else:
+            cost = money(result.total_cost)
+            source = CostSource.REPORTED if body.cost is not None else CostSource.CATALOG
+        tracked = CodingVibezTracked(
+            id=str(result.event_ids[0]),
+            provider=provider_slug(event.provider),
+            model=event.model,
+            inputTokens=event.input_tokens,
+            outputTokens=event.output_tokens,
+            cachedTokens=event.cache_read_tokens or 0,
+            cost=cost,
+            costSource=source,
+            timestamp=iso(received_at),
+            flushed=body.flush,
+        )
+        return self.envelope(tracked.model_dump())
+
+
+class IngestView(_JsonIngestView):
+    @extend_schema(
+        operation_id="codingvibez_ingest",
+        summary="Integration ingest: token usage or plain spend (CodingVibez)",
+        description=(
+            '`type: "tokens"`: `data` is one usage record or a list (model, inputTokens, '
+            "outputTokens, cachedTokens?, cost?, timestamp?, id?), priced like "
+            '/api/tokens/track. `type: "cost"`: `data` is one spend or a list (amount, '
+            "model?, timestamp?, description?, id?), each stored as an event whose cost is "
+            "the amount as reported and whose tokens are zero. `service` is the provider, "
+            "`project` the project and `product` the platform of every record. All records "
+            "are written or none: a bad one is a 400 naming it, e.g. `data[2].inputTokens`."
+        ),
+        request=CodingVibezIngestBody,
+        responses={200: enveloped(CodingVibezIngested), **errors(400, 401, 403, 413, 429)},
+        examples=[
+            OpenApiExample(
+                "Token usage",
+                request_only=True,
+                value={
+                    "type": "tokens",
+                    "service": "anthropic",
+                    "project": "support-bot",
+                    "product": "api",
+                    "data": [
+                        {
+                            "model": "claude-sonnet-4",
+                            "inputTokens": 1200,
+                            "outputTokens": 300,
+                            "cachedTokens": 5000,
+                            "timestamp": "2026-01-15T10:30:00Z",
+                        }
+                    ],
+                },
+            ),
+            OpenApiExample(
+                "Spend without tokens",
+                request_only=True,
+                value={
+                    "type": "cost",
+                    "service": "cursor",
+                    "data": {"amount": 20, "description": "Pro seat", "timestamp": "2026-01-01"},
+                },
+            ),
+        ],
+        tags=TAGS,
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            ingest = ingest_parse(_body(request))
+        except CodingVibezInvalid as exc:
+            raise _invalid(exc) from None
+        result = _record(self, ingest.events, timezone.now(), ingest.record_path)
+        ingested = CodingVibezIngested(
+            type=ingest.kind,
+            service=provider_slug(ingest.service),
+            recorded=result.created,
+            duplicates=result.duplicates,
+            unpriced=result.unpriced,
+            totalCost=money(result.total_cost),
+            ids=[str(event_id) for event_id in result.event_ids],
+        )
+        return self.envelope(ingested.model_dump())

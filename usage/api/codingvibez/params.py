@@ -1,0 +1,155 @@
+"""Query parameters of the CodingVibez reads: date windows, hours, groupBy, service.
+
+Dates are `YYYY-MM-DD` or ISO 8601 datetimes, in UTC when no offset is given. A date-only
+end date counts that whole day; a datetime end is the instant the window stops. Rollups
+hold whole UTC hours, so the window actually counted is widened to the hours it touches
+(`UsageScope.covering`) and echoed back as `period`.
+"""
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from rest_framework.request import Request
+
+from tokentracker.errors import ApiError, Kind
+from usage.schemas import EARLIEST
+from usage.selectors import GRANULARITIES
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DEFAULT_RECENT_DAYS = 30
+MAX_HOURS = 720
+# A series longer than this is a mistake (hourly buckets over years), not a chart.
+MAX_POINTS = 10_000
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+_APPROX_HOURS = {"hour": 1, "day": 24, "week": 168, "month": 730, "year": 8760}
+
+
+def invalid(field: str, message: str) -> ApiError:
+    # The CodingVibez error body carries only a message, so the message names the field.
+    return ApiError(Kind.VALIDATION, f"{field}: {message}", details={"field": field})
+
+
+@dataclass(frozen=True)
+class Bound:
+    moment: datetime
+    date_only: bool
+
+
+def _bound(request: Request, name: str) -> Bound | None:
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        if _DATE_ONLY.match(raw):
+            day = date.fromisoformat(raw)
+            bound = Bound(datetime(day.year, day.month, day.day, tzinfo=UTC), True)
+        else:
+            moment = parse_datetime(raw)
+            if moment is None:
+                raise ValueError(raw)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            bound = Bound(moment.astimezone(UTC), False)
+    except (ValueError, OverflowError):
+        raise invalid(name, "must be a date (YYYY-MM-DD) or an ISO 8601 datetime") from None
+    # No event predates 2000 (ingest refuses them); the upper bound keeps every window's
+    # arithmetic (a day on, a month on, the next hour) inside datetime's range.
+    if not EARLIEST <= bound.moment < LATEST:
+        raise invalid(name, "must be between 2000-01-01 and 9998-12-31")
+    return bound
+
+
+def _end_exclusive(bound: Bound) -> datetime:
+    return bound.moment + timedelta(days=1) if bound.date_only else bound.moment
+
+
+def _months_later(moment: datetime, months: int) -> datetime:
+    """The same day `months` on, or the month's last day when it has no such day."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime  # exclusive
+
+
+def _window(start_name: str, end_name: str, start: Bound | None, end: Bound | None) -> Window:
+    assert start is not None and end is not None
+    end_at = _end_exclusive(end)
+    if start.moment > end_at or (start.moment == end_at and end.date_only):
+        raise invalid(start_name, f"must not be after {end_name}")
+    return Window(start.moment, end_at)
+
+
+def billing_window(request: Request) -> Window:
+    """`billingStartDate`/`billingEndDate`; default: this UTC calendar month.
+
+    Given only one side, the period is the month-long billing cycle from or to it
+    (2026-01-15 alone: 2026-01-15 to 2026-02-14), as CodingVibez billing periods run.
+    """
+    start = _bound(request, "billingStartDate")
+    end = _bound(request, "billingEndDate")
+    if start is None and end is None:
+        first = (
+            timezone.now().astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        )
+        return Window(first, _months_later(first, 1))
+    if start is None:
+        assert end is not None
+        start = Bound(_months_later(_end_exclusive(end), -1), True)
+    if end is None:
+        end = Bound(_months_later(start.moment, 1), False)
+    return _window("billingStartDate", "billingEndDate", start, end)
+
+
+def recent_window(request: Request) -> Window:
+    """`startDate`/`endDate`; default: the last 30 days, today included."""
+    start = _bound(request, "startDate")
+    end = _bound(request, "endDate")
+    if end is None:
+        today = timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = Bound(today, True)
+    if start is None:
+        start = Bound(_end_exclusive(end) - timedelta(days=DEFAULT_RECENT_DAYS), True)
+    return _window("startDate", "endDate", start, end)
+
+
+def granularity(request: Request, default: str = "day") -> str:
+    value = request.query_params.get("groupBy", "").strip().lower() or default
+    if value not in GRANULARITIES:
+        raise invalid("groupBy", f"must be one of {', '.join(GRANULARITIES)}")
+    return value
+
+
+def points_check(window: Window, by: str) -> None:
+    points = (window.end - window.start) / timedelta(hours=_APPROX_HOURS[by])
+    if points > MAX_POINTS:
+        raise invalid(
+            "startDate",
+            f"a window this long has more than {MAX_POINTS} {by} points; "
+            "narrow the dates or group by a longer period",
+        )
+
+
+def hours(request: Request) -> int:
+    raw = request.query_params.get("hours", "").strip()
+    if not raw:
+        return 24
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_HOURS:
+        raise invalid("hours", f"must be a whole number from 1 to {MAX_HOURS}")
+    return int(raw)
+
+
+def service(request: Request) -> str | None:
+    value = request.query_params.get("service", "").strip()
+    if len(value) > 64:
+        raise invalid("service", "must be at most 64 characters")
+    return value or None

@@ -1,0 +1,336 @@
+"""CodingVibez reads: usage, timeseries, burn rate, analytics, tracking health.
+
+Every number comes from the hourly rollups through `usage.selectors`; raw events are read
+once per request, for the latest event time (one index lookup) that `dataFreshness` and
+`lastUpdated` report.
+"""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from tokentracker.api.surfaces import CodingVibezView
+from usage.codingvibez import (
+    event_latest_at,
+    freshness_label,
+    provider_slug,
+    rollup_buffer_pending,
+    rollups_last_merged_at,
+)
+from usage.selectors import GRANULARITIES, UsageScope, UsageTotals, usage_by, usage_series
+
+from . import params
+from .schemas import (
+    CodingVibezAnalytics,
+    CodingVibezAnalyticsAverages,
+    CodingVibezAnalyticsPoint,
+    CodingVibezAnalyticsTotals,
+    CodingVibezBuffer,
+    CodingVibezBurnRate,
+    CodingVibezBurnWindow,
+    CodingVibezDayPoint,
+    CodingVibezHealthProblem,
+    CodingVibezModelTokens,
+    CodingVibezRate,
+    CodingVibezServiceRate,
+    CodingVibezTimeseries,
+    CodingVibezTimeseriesAggregations,
+    CodingVibezTokens,
+    CodingVibezTrackingHealth,
+    enveloped,
+    errors,
+)
+from .values import cost_of, iso, iso_or_none, money, period_of
+
+TAGS = ["codingvibez"]
+
+# Beat merges every few seconds; pending events older than this mean merging has stopped.
+MERGE_OVERDUE = timedelta(minutes=5)
+
+
+def _date_param(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, str, description=f"{description} YYYY-MM-DD or ISO 8601.")
+
+
+class _FreshnessMixin:
+    organization_id: int
+
+    def freshness(self) -> tuple[datetime | None, str]:
+        latest = event_latest_at(self.organization_id)
+        return latest, freshness_label(latest, timezone.now())
+
+
+class TokensView(_FreshnessMixin, CodingVibezView):
+    @extend_schema(
+        operation_id="codingvibez_tokens",
+        summary="Token usage per provider and model over a billing period (CodingVibez)",
+        description=(
+            "Each `tokens` entry is one provider/model's totals over the period, costliest "
+            "first: what a client charts as spend by model. Without dates the period is the "
+            "current UTC month; with one date it is the month-long cycle from or to it."
+        ),
+        parameters=[
+            _date_param("billingStartDate", "First day of the period."),
+            _date_param("billingEndDate", "Last day of the period, inclusive."),
+        ],
+        responses={200: enveloped(CodingVibezTokens), **errors(400, 401, 403)},
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        window = params.billing_window(request)
+        scope = UsageScope.covering(self.organization_id, window.start, window.end)
+        latest, label = self.freshness()
+        entries = [
+            CodingVibezModelTokens(
+                provider=keys["provider"],
+                model=keys["model"],
+                inputTokens=totals.input_tokens,
+                outputTokens=totals.output_tokens,
+                cachedTokens=totals.cache_read_tokens,
+                totalTokens=totals.total_tokens,
+                cost=cost_of(totals),
+                requests=totals.events,
+                unpricedRequests=totals.unpriced_events,
+            )
+            for keys, totals in usage_by(scope, "provider", "model")
+        ]
+        usage = CodingVibezTokens(
+            tokens=entries,
+            lastUpdated=iso_or_none(latest),
+            dataFreshness=label,
+            billingPeriod=period_of(scope),
+        )
+        return self.envelope(usage.model_dump())
+
+
+def _sum(points: list[tuple[datetime, UsageTotals]]) -> UsageTotals:
+    """Totals of a series, so a series and its totals cost one rollup query, not two."""
+    return UsageTotals(
+        events=sum(t.events for _, t in points),
+        input_tokens=sum(t.input_tokens for _, t in points),
+        output_tokens=sum(t.output_tokens for _, t in points),
+        cache_read_tokens=sum(t.cache_read_tokens for _, t in points),
+        total_tokens=sum(t.total_tokens for _, t in points),
+        cost=sum((t.cost for _, t in points), Decimal(0)),
+        priced_events=sum(t.priced_events for _, t in points),
+        unpriced_events=sum(t.unpriced_events for _, t in points),
+    )
+
+
+def _per(amount: int, count: int) -> float:
+    return round(amount / count, 6) if count else 0.0
+
+
+def _cost_per(cost: Decimal, count: int) -> float:
+    return money(cost / count) if count else 0.0
+
+
+class TimeseriesView(_FreshnessMixin, CodingVibezView):
+    @extend_schema(
+        operation_id="codingvibez_tokens_timeseries",
+        summary="Daily tokens and cost (CodingVibez)",
+        description="One point per UTC day, empty days as zeros. Default: the last 30 days.",
+        parameters=[
+            _date_param("startDate", "First day."),
+            _date_param("endDate", "Last day, inclusive."),
+        ],
+        responses={200: enveloped(CodingVibezTimeseries), **errors(400, 401, 403)},
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        window = params.recent_window(request)
+        params.points_check(window, "day")
+        scope = UsageScope.covering(self.organization_id, window.start, window.end)
+        points = usage_series(scope, "day")
+        totals = _sum(points)
+        series = [
+            CodingVibezDayPoint(
+                date=day.date().isoformat(), totalTokens=t.total_tokens, cost=cost_of(t)
+            )
+            for day, t in points
+        ]
+        costliest = max(points, key=lambda point: point[1].cost, default=None)
+        peak = None
+        if costliest is not None and costliest[1].cost > 0:
+            peak = series[points.index(costliest)]
+        latest, label = self.freshness()
+        timeseries = CodingVibezTimeseries(
+            series=series,
+            aggregations=CodingVibezTimeseriesAggregations(
+                totalTokens=totals.total_tokens,
+                totalCost=money(totals.cost),
+                requests=totals.events,
+                unpricedRequests=totals.unpriced_events,
+                days=len(points),
+                averageDailyTokens=_per(totals.total_tokens, len(points)),
+                averageDailyCost=_cost_per(totals.cost, len(points)),
+                peakDay=peak,
+            ),
+            period=period_of(scope),
+            lastUpdated=iso_or_none(latest),
+            dataFreshness=label,
+        )
+        return self.envelope(timeseries.model_dump())
+
+
+def _rate(totals: UsageTotals, hours: int) -> dict[str, float]:
+    return {
+        "tokensPerHour": _per(totals.total_tokens, hours),
+        "costPerHour": _cost_per(totals.cost, hours),
+        "tokensPerDay": _per(totals.total_tokens * 24, hours),
+        "costPerDay": _cost_per(totals.cost * 24, hours),
+    }
+
+
+class BurnRateView(_FreshnessMixin, CodingVibezView):
+    @extend_schema(
+        operation_id="codingvibez_tokens_burn_rate",
+        summary="Tokens and cost per hour and per day (CodingVibez)",
+        description=(
+            "Totals of the last `hours` UTC hours, the current (partial) hour included, "
+            "divided by `hours`; per day is per hour x 24. Rollups are hourly, so the "
+            "window is whole hours, echoed as `window`."
+        ),
+        parameters=[
+            OpenApiParameter("hours", int, description="1 to 720; default 24."),
+            OpenApiParameter("service", str, description="Only this provider, e.g. openai."),
+        ],
+        responses={200: enveloped(CodingVibezBurnRate), **errors(400, 401, 403)},
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        hours = params.hours(request)
+        service = params.service(request)
+        now = timezone.now().astimezone(UTC)
+        end = now.replace(minute=0, second=0, microsecond=0)
+        if end < now:
+            end += timedelta(hours=1)
+        narrowing = {"providers": (provider_slug(service),)} if service else {}
+        scope = UsageScope(self.organization_id, end - timedelta(hours=hours), end, **narrowing)
+        by_service = usage_by(scope, "provider")
+        totals = UsageTotals(
+            total_tokens=sum(t.total_tokens for _, t in by_service),
+            cost=sum((t.cost for _, t in by_service), Decimal(0)),
+        )
+        latest, label = self.freshness()
+        burn = CodingVibezBurnRate(
+            burnRate=CodingVibezRate(**_rate(totals, hours)),
+            byService={
+                keys["provider"]: CodingVibezServiceRate(
+                    **_rate(t, hours),
+                    totalTokens=t.total_tokens,
+                    totalCost=money(t.cost),
+                    requests=t.events,
+                )
+                for keys, t in by_service
+            },
+            window=CodingVibezBurnWindow(hours=hours, start=iso(scope.start), end=iso(scope.end)),
+            lastUpdated=iso_or_none(latest),
+            dataFreshness=label,
+        )
+        return self.envelope(burn.model_dump())
+
+
+class AnalyticsView(_FreshnessMixin, CodingVibezView):
+    @extend_schema(
+        operation_id="codingvibez_analytics",
+        summary="Cost, tokens and requests over time (CodingVibez)",
+        description=(
+            "One point per UTC bucket of `groupBy`, empty buckets as zeros; default: the "
+            "last 30 days by day. Weeks start on Monday."
+        ),
+        parameters=[
+            _date_param("startDate", "First day."),
+            _date_param("endDate", "Last day, inclusive."),
+            OpenApiParameter("groupBy", str, enum=list(GRANULARITIES), description="Default day."),
+        ],
+        responses={200: enveloped(CodingVibezAnalytics), **errors(400, 401, 403)},
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        window = params.recent_window(request)
+        group_by = params.granularity(request)
+        params.points_check(window, group_by)
+        scope = UsageScope.covering(self.organization_id, window.start, window.end)
+        points = usage_series(scope, group_by)
+        totals = _sum(points)
+        buckets = len(points)
+        latest, label = self.freshness()
+        analytics = CodingVibezAnalytics(
+            series=[
+                CodingVibezAnalyticsPoint(
+                    date=iso(bucket) if group_by == "hour" else bucket.date().isoformat(),
+                    cost=cost_of(t),
+                    tokens=t.total_tokens,
+                    requests=t.events,
+                )
+                for bucket, t in points
+            ],
+            totals=CodingVibezAnalyticsTotals(
+                cost=money(totals.cost),
+                tokens=totals.total_tokens,
+                requests=totals.events,
+                inputTokens=totals.input_tokens,
+                outputTokens=totals.output_tokens,
+                cachedTokens=totals.cache_read_tokens,
+                unpricedRequests=totals.unpriced_events,
+            ),
+            averages=CodingVibezAnalyticsAverages(
+                costPerRequest=money(totals.cost_per_event),
+                tokensPerRequest=_per(totals.total_tokens, totals.events),
+                costPerPeriod=_cost_per(totals.cost, buckets),
+                tokensPerPeriod=_per(totals.total_tokens, buckets),
+                requestsPerPeriod=_per(totals.events, buckets),
+            ),
+            groupBy=group_by,
+            period=period_of(scope),
+            lastUpdated=iso_or_none(latest),
+            dataFreshness=label,
+        )
+        return self.envelope(analytics.model_dump())
+
+
+class TrackingHealthView(_FreshnessMixin, CodingVibezView):
+    @extend_schema(
+        operation_id="codingvibez_tracking_health",
+        summary="Is tracking keeping up? (CodingVibez)",
+        description=(
+            "`buffer` is our real one: events written but not yet merged into the hourly "
+            "aggregates every read uses (they are never lost, only not yet counted), and "
+            "when a merge last ran. `errors` lists tracking problems: pending events while "
+            "no merge has run for 5 minutes means the worker or beat is down."
+        ),
+        responses={200: enveloped(CodingVibezTrackingHealth), **errors(401, 403)},
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        pending = rollup_buffer_pending(self.organization_id)
+        last_flush = rollups_last_merged_at()
+        latest, label = self.freshness()
+        problems = []
+        if pending and (last_flush is None or timezone.now() - last_flush > MERGE_OVERDUE):
+            problems.append(
+                CodingVibezHealthProblem(
+                    code="AGGREGATION_STALLED",
+                    message=f"{pending} recorded events are not in the aggregates yet and no "
+                    "merge has run in the last 5 minutes; check the Celery worker and beat.",
+                )
+            )
+        if problems:
+            status = "unhealthy"
+        elif label in ("stale", "very_stale"):
+            status = "degraded"
+        else:
+            status = "healthy"
+        health = CodingVibezTrackingHealth(
+            status=status,
+            buffer=CodingVibezBuffer(size=pending, lastFlush=iso_or_none(last_flush)),
+            dataFreshness=label,
+            lastUpdated=iso_or_none(latest),
+            errors=problems,
+        )
+        return self.envelope(health.model_dump())

@@ -1,0 +1,40 @@
+"""How times and money render on the CodingVibez surface."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from usage.selectors import UsageScope, UsageTotals
+
+from .schemas import CodingVibezPeriod
+
+# Per-hour and per-request figures are divisions; twelve places is the cost columns' scale.
+_COST_PLACES = Decimal("0.000000000001")
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def iso_or_none(moment: datetime | None) -> str | None:
+    return iso(moment) if moment is not None else None
+
+
+def money(amount: Decimal) -> float:
+    return float(amount.quantize(_COST_PLACES))
+
+
+def cost_of(totals: UsageTotals) -> float | None:
+    """The priced cost; null when there were events and none of them could be priced,
+    because showing $0 for spend we cannot price would be a lie."""
+    if totals.events and not totals.priced_events:
+        return None
+    return money(totals.cost)
+
+
+def period_of(scope: UsageScope) -> CodingVibezPeriod:
+    return CodingVibezPeriod(
+        startDate=scope.start.date().isoformat(),
+        endDate=(scope.end - timedelta(microseconds=1)).date().isoformat(),
+        start=iso(scope.start),
+        end=iso(scope.end),
+    )

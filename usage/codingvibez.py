@@ -1,0 +1,394 @@
+"""CodingVibez (seed 004) bodies, translated into the canonical `EventInput`.
+
+The surface only renames fields; `services.events_record` does the rest. Two mappings are
+decisions worth knowing:
+
+- `cachedTokens` becomes `cache_read_tokens` unchanged, and `inputTokens` stays as the
+  provider reported it. CodingVibez clients pass the provider's own prompt count
+  (`prompt_tokens` for OpenAI/Google, which includes cached tokens; `input_tokens` for
+  Anthropic, which does not), so the ingest service's per-provider rule is the right one.
+- `/api/ingest`'s `product` becomes `platform`: in CodingVibez a service is the vendor
+  (github, openai) and a product is what of theirs was used (copilot, api), which is what
+  `platform` means ("openai-api"); `use_case` is what *we* used it for.
+
+Also here: the two reads the surface needs beyond the rollup selectors (the latest event
+time, the pending rollup buffer) and the data-freshness labels.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    RootModel,
+    StrictBool,
+    Tag,
+    ValidationError,
+)
+
+from tokentracker.cache import cache_get
+
+from .genai_catalog import provider_canonical
+from .models import RollupDelta, UsageEvent
+from .rollups import LAST_MERGE_CACHE_KEY
+from .schemas import MAX_BATCH, EventInput, FieldError, NonNegativeInt
+
+# A cost reported without a model still needs one (every rollup is per model); this name
+# says plainly that none was given rather than guessing one.
+UNSPECIFIED_MODEL = "unspecified"
+
+Money = Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"))]
+
+
+class CodingVibezTrackBody(BaseModel):
+    """`POST /api/tokens/track`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    provider: str = Field(examples=["openai"], description="openai, anthropic, google, ...")
+    model: str = Field(examples=["gpt-4-turbo"])
+    inputTokens: NonNegativeInt = Field(
+        description=(
+            "Prompt tokens as the provider reports them: OpenAI and Google include cached "
+            "tokens in this count, Anthropic does not. Both are priced correctly."
+        ),
+        examples=[1000],
+    )
+    outputTokens: NonNegativeInt = Field(examples=[500])
+    cachedTokens: NonNegativeInt = Field(
+        default=0, description="Cache-read prompt tokens.", examples=[0]
+    )
+    cost: Money | None = Field(
+        default=None,
+        description="What the provider billed, in USD. Wins over the catalog price.",
+        examples=[0.05],
+    )
+    flush: StrictBool = Field(
+        default=False,
+        description=(
+            "The event is always written before the response. With flush, the hourly "
+            "aggregates are also brought up to date first, so an immediate GET /api/tokens "
+            "or /api/analytics already counts it."
+        ),
+    )
+
+
+class CodingVibezTokenRecord(BaseModel):
+    """One usage record of `POST /api/ingest` with `type: "tokens"`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str = Field(examples=["claude-sonnet-4"])
+    inputTokens: NonNegativeInt = Field(
+        description="As the service reports it (see /api/tokens/track).", examples=[1200]
+    )
+    outputTokens: NonNegativeInt = Field(examples=[300])
+    cachedTokens: NonNegativeInt = Field(default=0, examples=[0])
+    cost: Money | None = Field(default=None, description="Billed USD; omit to price it.")
+    timestamp: datetime | None = Field(
+        default=None, description="ISO 8601; default: when received. Naive times are UTC."
+    )
+    id: str | None = Field(
+        default=None, description="Your id for the record; a retried record counts once."
+    )
+
+
+class CodingVibezCostRecord(BaseModel):
+    """One spend of `POST /api/ingest` with `type: "cost"`: money with no tokens."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    amount: Money = Field(description="USD spent.", examples=[20.0])
+    model: str | None = Field(
+        default=None, description=f'Defaults to "{UNSPECIFIED_MODEL}".', examples=["gpt-4o"]
+    )
+    timestamp: datetime | None = Field(default=None, description="Default: when received.")
+    description: str | None = Field(default=None, max_length=1000, examples=["Seat fee"])
+    id: str | None = Field(default=None, description="Your id; a retried record counts once.")
+
+
+def _one_or_many(value: Any) -> str:
+    return "many" if isinstance(value, list) else "one"
+
+
+def _records(record: type[BaseModel]) -> Any:
+    return Annotated[
+        Annotated[list[record], Tag("many"), Field(min_length=1, max_length=MAX_BATCH)]
+        | Annotated[record, Tag("one")],
+        Discriminator(_one_or_many),
+    ]
+
+
+class _IngestCommon(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    service: str = Field(description="The provider, e.g. openai, anthropic, cursor.")
+    project: str | None = Field(default=None, description="Stored as the event's project.")
+    product: str | None = Field(
+        default=None,
+        description="The service's product used (copilot, api); stored as the platform.",
+    )
+
+
+class CodingVibezTokensIngest(_IngestCommon):
+    type: Literal["tokens"]
+    data: _records(CodingVibezTokenRecord) = Field(
+        description=f"One usage record, or a list of 1 to {MAX_BATCH}."
+    )
+
+
+class CodingVibezCostIngest(_IngestCommon):
+    type: Literal["cost"]
+    data: _records(CodingVibezCostRecord) = Field(
+        description=f"One spend, or a list of 1 to {MAX_BATCH}; each is stored as an event "
+        "with its amount as the reported cost and zero tokens."
+    )
+
+
+class CodingVibezIngestBody(RootModel):
+    """`POST /api/ingest`: `{type, service, data, project?, product?}`; all or nothing."""
+
+    root: Annotated[CodingVibezTokensIngest | CodingVibezCostIngest, Field(discriminator="type")]
+
+
+# --- Errors, named in the client's vocabulary ------------------------------------------
+
+
+class CodingVibezInvalid(Exception):
+    """Bad input; each error names the field as the client sent it."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+# Ordered: the compound phrase must be replaced before its parts.
+_CANONICAL_TO_SEED = (
+    ("cache_read_tokens + cache_write_tokens", "cachedTokens"),
+    ("cache_read_tokens", "cachedTokens"),
+    ("input_tokens", "inputTokens"),
+    ("output_tokens", "outputTokens"),
+    ("occurred_at", "timestamp"),
+)
+
+
+def _seed_words(text: str) -> str:
+    for canonical, seed in _CANONICAL_TO_SEED:
+        text = text.replace(canonical, seed)
+    return text
+
+
+def _path(parts: Iterable[Any]) -> str:
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
+
+
+def _pydantic_errors(exc: ValidationError, *, tagged: bool = False) -> list[FieldError]:
+    errors = []
+    for error in exc.errors():
+        # Union tags (the ingest `type`, "one"/"many" records) are how we parse, not where
+        # the client erred.
+        loc = list(error["loc"])
+        if tagged and loc and loc[0] in ("tokens", "cost"):
+            loc = loc[1:]
+        if len(loc) >= 2 and loc[0] == "data" and loc[1] in ("one", "many"):
+            del loc[1]
+        message = error["msg"]
+        if error["type"] == "json_invalid":
+            loc, message = [], f"Malformed JSON: {error.get('ctx', {}).get('error', message)}"
+        elif error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            loc, message = ["type"], 'must be "tokens" or "cost"'
+        elif error["type"] in ("model_type", "model_attributes_type"):
+            message = "Expected a JSON object" + (" or a list of them" if loc == ["data"] else "")
+        errors.append(FieldError(field=_seed_words(_path(loc)), message=message))
+    return errors
+
+
+# --- Bodies -> events ------------------------------------------------------------------
+
+
+def _event(location: tuple[Any, ...], names: dict[str, str], **fields: Any) -> EventInput:
+    """Build one EventInput; its own validation (lengths, NUL, dates) speaks seed names."""
+    try:
+        return EventInput(**fields)
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "body"
+            seed_field = names.get(field, _seed_words(field))
+            top_level = seed_field in ("service", "project", "product", "provider")
+            where = (seed_field,) if top_level else (*location, seed_field)
+            message = error["msg"].removeprefix("Value error, ")
+            errors.append(FieldError(field=_path(where), message=_seed_words(message)))
+        raise CodingVibezInvalid(errors) from None
+
+
+def track_parse(raw: bytes) -> tuple[CodingVibezTrackBody, EventInput]:
+    """The track body and its event; raises CodingVibezInvalid naming each bad field."""
+    try:
+        body = CodingVibezTrackBody.model_validate_json(raw)
+    except ValidationError as exc:
+        raise CodingVibezInvalid(_pydantic_errors(exc)) from None
+    event = _event(
+        (),
+        {"total_cost": "cost"},
+        provider=body.provider,
+        model=body.model,
+        input_tokens=body.inputTokens,
+        output_tokens=body.outputTokens,
+        cache_read_tokens=body.cachedTokens,
+        total_cost=body.cost,
+    )
+    return body, event
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    kind: str  # "tokens" | "cost"
+    service: str
+    events: list[EventInput]
+    single: bool  # `data` was one object, not a list: errors say data.x, not data[0].x
+
+    def record_path(self, index: int | None, field: str) -> str:
+        if self.single:
+            return f"data.{field}"
+        return f"data[{index or 0}].{field}"
+
+
+def ingest_parse(raw: bytes) -> IngestRequest:
+    """`POST /api/ingest` into events; raises CodingVibezInvalid naming each bad field."""
+    try:
+        body = CodingVibezIngestBody.model_validate_json(raw).root
+    except ValidationError as exc:
+        raise CodingVibezInvalid(_pydantic_errors(exc, tagged=True)) from None
+    single = not isinstance(body.data, list)
+    records = [body.data] if single else body.data
+    common = {
+        "provider": body.service,
+        "project": body.project,
+        "platform": body.product,
+    }
+    names = {"provider": "service", "platform": "product"}
+    events = []
+    for index, record in enumerate(records):
+        location = ("data",) if single else ("data", index)
+        if isinstance(record, CodingVibezTokenRecord):
+            events.append(
+                _event(
+                    location,
+                    {**names, "total_cost": "cost"},
+                    **common,
+                    model=record.model,
+                    input_tokens=record.inputTokens,
+                    output_tokens=record.outputTokens,
+                    cache_read_tokens=record.cachedTokens,
+                    total_cost=record.cost,
+                    occurred_at=record.timestamp,
+                    id=record.id,
+                )
+            )
+        else:
+            events.append(
+                _event(
+                    location,
+                    {**names, "total_cost": "amount"},
+                    **common,
+                    model=record.model or UNSPECIFIED_MODEL,
+                    input_tokens=0,
+                    output_tokens=0,
+                    total_cost=record.amount,
+                    occurred_at=record.timestamp,
+                    id=record.id,
+                    metadata={"description": record.description} if record.description else None,
+                )
+            )
+    return IngestRequest(kind=body.type, service=body.service, events=events, single=single)
+
+
+def service_errors(errors: Iterable[FieldError], path: Any) -> CodingVibezInvalid:
+    """The ingest service's errors (token conventions, future dates) in seed names.
+
+    `path(index, field)` places a per-event error; the service names canonical fields.
+    """
+    return CodingVibezInvalid(
+        [
+            FieldError(
+                field=path(error.index, _seed_words(error.field)),
+                message=_seed_words(error.message),
+            )
+            for error in errors
+        ]
+    )
+
+
+def provider_slug(reported: str) -> str:
+    """The provider as stored (and as every aggregate groups it): "OpenAI" -> "openai"."""
+    return provider_canonical(reported)
+
+
+# --- Data freshness --------------------------------------------------------------------
+
+FRESH_FOR = timedelta(minutes=15)
+STALE_FOR = timedelta(minutes=60)
+Freshness = Literal["fresh", "stale", "very_stale", "no_data"]
+
+
+def freshness_label(latest: datetime | None, now: datetime) -> Freshness:
+    """CodingVibez's labels: fresh < 15 min since the latest event, stale 15-60, very_stale
+    beyond, no_data without events. An event dated ahead (clock skew) counts as fresh."""
+    if latest is None:
+        return "no_data"
+    age = now - latest
+    if age < FRESH_FOR:
+        return "fresh"
+    if age <= STALE_FOR:
+        return "stale"
+    return "very_stale"
+
+
+# --- Reads -----------------------------------------------------------------------------
+# Not aggregates: one index lookup and a count over the small pending buffer. They belong
+# with usage/selectors.py; they live here until that module takes them.
+
+
+def event_latest_at(organization_id: int) -> datetime | None:
+    """When the organization's most recent event happened (index on organization, time)."""
+    return (
+        UsageEvent.objects.filter(organization_id=organization_id)
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+
+
+def rollup_buffer_pending(organization_id: int) -> int:
+    """Events recorded but not yet merged into the hourly rollups that aggregates read.
+
+    The delta table holds seconds of ingest between merges, so scanning it is cheap.
+    """
+    row = RollupDelta.objects.filter(organization_id=organization_id).aggregate(
+        events=Coalesce(Sum("events"), 0)
+    )
+    return int(row["events"])
+
+
+def rollups_last_merged_at() -> datetime | None:
+    """When any merge last emptied the buffer; unknown after a cache flush or restart."""
+    return cache_get(LAST_MERGE_CACHE_KEY)
