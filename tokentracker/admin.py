@@ -8,7 +8,7 @@ from .models import ApiKey, DailyEventCount, Membership, Organization, Plan
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "daily_event_limit", "is_default"]
+    list_display = ["name", "slug", "daily_event_limit", "hourly_request_limit", "is_default"]
     prepopulated_fields = {"slug": ["name"]}
 
 
@@ -33,8 +33,8 @@ class ApiKeyInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "plan", "created_at"]
-    list_filter = ["plan"]
+    list_display = ["name", "slug", "plan", "payload_storage_enabled", "created_at"]
+    list_filter = ["plan", "payload_storage_enabled"]
     search_fields = ["name", "slug"]
     inlines = [MembershipInline, ApiKeyInline]
 

@@ -8,6 +8,10 @@ def default_plan_daily_event_limit() -> int:
     return settings.DEFAULT_PLAN_DAILY_EVENT_LIMIT
 
 
+def default_plan_hourly_request_limit() -> int:
+    return settings.DEFAULT_PLAN_HOURLY_REQUEST_LIMIT
+
+
 class Plan(models.Model):
     """Quotas an organization runs under; admins edit them in Django admin."""
 
@@ -16,6 +20,13 @@ class Plan(models.Model):
     daily_event_limit = models.PositiveBigIntegerField(
         default=default_plan_daily_event_limit,
         help_text="Events an organization may record per UTC day across all ingest paths.",
+    )
+    hourly_request_limit = models.PositiveIntegerField(
+        default=default_plan_hourly_request_limit,
+        help_text=(
+            "API requests an organization may make per hour on the rate-limited surfaces "
+            "(Tokenwise's public API and observe)."
+        ),
     )
     is_default = models.BooleanField(
         default=False, help_text="Given to organizations created without an explicit plan."
@@ -41,6 +52,13 @@ class Organization(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="organizations")
+    payload_storage_enabled = models.BooleanField(
+        default=False,
+        help_text=(
+            "Keep request and response bodies sent to /api/v1/observe, encrypted at rest. "
+            "Off: only counts, cost and status are stored."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

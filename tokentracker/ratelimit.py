@@ -1,0 +1,184 @@
+"""Per-organization request rate limits, shared by every process through the Django cache.
+
+Each organization gets a fixed one-hour window counted with `cache.add` then `cache.incr`:
+both are single atomic commands in Redis (SET NX, INCR), so gunicorn workers on any number
+of machines share one count without a lock or a read-modify-write race. (django-ratelimit's
+`get_usage` does the same, but only swallows DNS errors from the cache, and hides the
+window's end we need for `X-RateLimit-Reset`.) A fixed window lets a client spend up to
+twice its limit across a window boundary; for an hourly plan quota that is acceptable, and
+it costs one round trip where a sliding log would cost a sorted-set per organization.
+
+If the cache is unreachable the request is let through (fail open). The rate limit protects
+the service from runaway clients; refusing every call while Redis restarts would drop
+usage events a customer is paying us to keep, and the daily event quota is enforced in the
+database (`quota_consume`) whatever the cache does.
+"""
+
+import logging
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .cache import cache_get, cache_set
+from .errors import ApiError, Kind
+from .models import Organization
+
+logger = logging.getLogger(__name__)
+
+WINDOW_SECONDS = 3600
+# A plan change in admin reaches the limiter within this long; one query per organization
+# per minute instead of one per request.
+PLAN_LIMIT_CACHE_SECONDS = 60
+# Keeps a counter alive a little past its window so a late increment cannot restart at 1.
+EXPIRY_SLACK_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class RateLimitUsage:
+    limit: int
+    count: int | None  # None: the cache could not be reached and nothing was counted
+    reset_at: int  # epoch seconds when the window ends
+    now: int
+
+    @property
+    def exceeded(self) -> bool:
+        return self.count is not None and self.count > self.limit
+
+    @property
+    def remaining(self) -> int:
+        if self.count is None:
+            return self.limit
+        return max(self.limit - self.count, 0)
+
+    @property
+    def retry_after(self) -> int:
+        return max(self.reset_at - self.now, 1)
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset_at),
+        }
+
+
+class RateLimitExceeded(ApiError):
+    def __init__(self, usage: RateLimitUsage) -> None:
+        super().__init__(
+            Kind.RATE_LIMITED,
+            "Rate limit exceeded",
+            details={"limit": usage.limit, "retry_after": usage.retry_after},
+        )
+        # The exception handler turns `wait` into Retry-After, as for DRF's Throttled.
+        self.wait = usage.retry_after
+
+
+def window_bounds(subject: str, now: int, period: int = WINDOW_SECONDS) -> tuple[int, int]:
+    """The [start, end) of the window `now` falls in for `subject`.
+
+    Each subject's windows are offset by a stable hash, so organizations do not all reset
+    (and all retry) at the top of the hour.
+    """
+    offset = zlib.crc32(subject.encode()) % period
+    start = now - ((now - offset) % period)
+    return start, start + period
+
+
+def _increment(key: str, timeout: int) -> int | None:
+    try:
+        if cache.add(key, 1, timeout):
+            return 1
+        try:
+            return cache.incr(key)
+        except ValueError:
+            # The counter expired between add and incr: this request opens the next one.
+            cache.add(key, 1, timeout)
+            return 1
+    except Exception:  # each cache client raises its own connection errors
+        logger.warning("cache unavailable: rate limit %s not counted", key, exc_info=True)
+        return None
+
+
+def rate_limit_hit(
+    *,
+    scope: str,
+    subject: str,
+    limit: int,
+    period: int = WINDOW_SECONDS,
+    now: float | None = None,
+) -> RateLimitUsage:
+    """Count one request by `subject` against `limit` per `period` seconds in `scope`."""
+    moment = int(now if now is not None else time.time())
+    start, end = window_bounds(subject, moment, period)
+    count = _increment(f"rl:{scope}:{subject}:{start}", end - moment + EXPIRY_SLACK_SECONDS)
+    return RateLimitUsage(limit=limit, count=count, reset_at=end, now=moment)
+
+
+def plan_hourly_limit(organization_id: int) -> int:
+    cache_key = f"plan-hourly-limit:{organization_id}"
+    cached = cache_get(cache_key)
+    if isinstance(cached, int):
+        return cached
+    limit = (
+        Organization.objects.filter(pk=organization_id)
+        .values_list("plan__hourly_request_limit", flat=True)
+        .first()
+    )
+    limit = limit if limit is not None else settings.DEFAULT_PLAN_HOURLY_REQUEST_LIMIT
+    cache_set(cache_key, limit, PLAN_LIMIT_CACHE_SECONDS)
+    return limit
+
+
+class PlanRateLimited:
+    """Mixin for an `OrganizationScoped` API view: limits requests per organization to its
+    plan's `hourly_request_limit`, and puts X-RateLimit-* on every response it can
+    attribute to an organization (errors included).
+
+    Counted once the caller is authenticated and before permissions, so a read-only key
+    that is refused still sees its quota. Requests without valid credentials belong to no
+    organization: they are answered 401 without rate-limit headers.
+    """
+
+    rate_limit_scope = "api"
+    rate_limit_usage: RateLimitUsage | None = None
+
+    def rate_limit_organization_id(self) -> int | None:
+        key = getattr(self, "api_key", None)
+        if key is not None:
+            return key.organization_id
+        membership = getattr(self, "membership", None)
+        return membership.organization_id if membership is not None else None
+
+    def check_permissions(self, request: Request) -> None:
+        self.rate_limit_check()
+        super().check_permissions(request)  # type: ignore[misc]
+
+    def rate_limit_check(self) -> None:
+        if not settings.RATE_LIMIT_ENABLED:
+            return
+        organization_id = self.rate_limit_organization_id()
+        if organization_id is None:
+            return
+        usage = rate_limit_hit(
+            scope=self.rate_limit_scope,
+            subject=str(organization_id),
+            limit=plan_hourly_limit(organization_id),
+        )
+        self.rate_limit_usage = usage
+        if usage.exceeded:
+            raise RateLimitExceeded(usage)
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if self.rate_limit_usage is not None:
+            for name, value in self.rate_limit_usage.headers().items():
+                response[name] = value
+        return response
