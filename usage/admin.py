@@ -6,7 +6,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from . import services
-from .models import ModelAlias, ModelPrice, UsageEvent
+from .models import Eval, ModelAlias, ModelPrice, UsageEvent
 from .services import PRICE_FIELDS
 
 
@@ -125,4 +125,21 @@ class UsageEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: UsageEvent | None = None) -> bool:
+        return False
+
+
+@admin.register(Eval)
+class EvalAdmin(admin.ModelAdmin):
+    # RequestPayload is deliberately not registered: payloads are customer content, shown
+    # decrypted only to the workspace's own key through /api/v1/public/requests.
+    list_display = ["created_at", "organization", "judge_model", "overall_score", "event"]
+    list_filter = ["judge_model", "created_at"]
+    search_fields = ["uuid", "prompt_group_id", "judge_model", "organization__slug"]
+    list_select_related = ["organization", "event"]
+
+    # Results are recorded through the API, which validates them; admins only look.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Eval | None = None) -> bool:
         return False

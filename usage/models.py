@@ -305,3 +305,63 @@ class RollupDelta(RollupFields):
 
     def __str__(self) -> str:
         return f"delta {self.pk} for {self.organization_id}"
+
+
+class RequestPayload(models.Model):
+    """The request and response bodies of one observed call, encrypted at rest.
+
+    Kept apart from UsageEvent so the hot event table and every aggregate stay narrow, and
+    so nothing that lists events can show a payload by accident. Written only while the
+    organization has payload storage on; each column is a Fernet token
+    (`tokentracker.crypto`), empty when that side was not sent.
+    """
+
+    event = models.OneToOneField(
+        UsageEvent,
+        on_delete=models.CASCADE,
+        to_field="uuid",
+        primary_key=True,
+        related_name="payload",
+    )
+    input_ciphertext = models.TextField(blank=True)
+    output_ciphertext = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"payload of {self.event_id}"
+
+
+class Eval(models.Model):
+    """One LLM-as-judge scoring run of a prompt group, optionally tied to the scored call."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        "tokentracker.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # Keyed by the event's uuid, the id every API shows, so reads need no join.
+    event = models.ForeignKey(
+        UsageEvent,
+        on_delete=models.SET_NULL,
+        to_field="uuid",
+        null=True,
+        blank=True,
+        related_name="evals",
+    )
+    prompt_group_id = models.UUIDField()
+    overall_score = models.FloatField(help_text="0-100.")
+    scores = models.JSONField(default=dict, blank=True, help_text="Criterion → score (0-100).")
+    reasoning = models.TextField(blank=True)
+    judge_model = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "created_at"], name="eval_org_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overall_score__gte=0) & Q(overall_score__lte=100),
+                name="eval_overall_score_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"eval {self.uuid} ({self.overall_score:g})"

@@ -1,0 +1,157 @@
+"""Tokenwise's wire format (seed 003): camelCase bodies, validated and documented once.
+
+Field names are the seed's exactly; drf-spectacular documents these models as they are.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
+
+from usage.schemas import MAX_TOKENS
+
+TokenCount = Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)]
+RANGES = {"24h": 1, "7d": 7, "30d": 30, "90d": 90, "180d": 180}  # days
+RangeName = Literal["24h", "7d", "30d", "90d", "180d"]
+MAX_LIMIT = 100
+# Far beyond any real log; keeps OFFSET inside a 64-bit integer whatever a client sends.
+MAX_PAGE = 10**9
+
+
+def _text(max_length: int, *, min_length: int = 0) -> Any:
+    return Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+    ]
+
+
+class TokenwiseObservation(BaseModel):
+    """The body the Tokenwise SDK sends to `POST /api/v1/observe`, one call per request."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    provider: _text(64, min_length=1) = Field(examples=["openai"])
+    model: _text(200, min_length=1) = Field(examples=["gpt-4o"])
+    input: Any = Field(
+        default=None,
+        description="The request body sent upstream. Stored, encrypted, only when the "
+        "workspace has payload storage on.",
+    )
+    output: Any = Field(default=None, description="The upstream response body. As `input`.")
+    inputTokens: TokenCount | None = Field(
+        default=None,
+        description=(
+            "Prompt tokens as the provider reports them: OpenAI and Google include cached "
+            "tokens in this number, Anthropic does not."
+        ),
+    )
+    outputTokens: TokenCount | None = None
+    cachedInputTokens: TokenCount | None = Field(default=None, description="Cache reads.")
+    cacheCreationTokens: TokenCount | None = Field(default=None, description="Cache writes.")
+    latencyMs: Annotated[StrictInt, Field(ge=0, le=2_147_483_647)] | None = None
+    status: Literal["success", "error"] | None = None
+    statusCode: Annotated[StrictInt, Field(ge=100, le=599)] | None = None
+    errorMessage: _text(10_000) | None = None
+    tag: _text(200) | None = Field(
+        default=None, description="The feature that made the call; reported as its endpoint."
+    )
+
+
+class RequestsQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    model: _text(200) | None = None
+    status: Literal["success", "error"] | None = None
+    from_: datetime | None = Field(default=None, alias="from")
+    to: datetime | None = None
+    page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 50
+
+
+class RangeQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    range: RangeName = "7d"
+
+
+class TokenwiseRequest(BaseModel):
+    """One logged LLM call (seed 003 `Request`)."""
+
+    id: UUID
+    workspaceId: UUID
+    timestamp: datetime
+    provider: str
+    model: str
+    inputTokens: int | None
+    outputTokens: int | None
+    totalTokens: int | None
+    cost: float | None = Field(description="USD; null when the model is not in the catalog.")
+    latencyMs: int | None
+    status: Literal["success", "error"]
+    statusCode: int | None
+    errorMessage: str | None
+    cacheHit: bool
+    metadata: dict[str, Any] | None
+    inputPayload: Any = Field(
+        default=None,
+        description="Original request body (decrypted server-side). Omitted when "
+        "workspace.payloadStorageEnabled = false.",
+    )
+    outputPayload: Any = Field(
+        default=None, description="Upstream response body. Same opt-out as inputPayload."
+    )
+
+
+class TokenwiseRequestPage(BaseModel):
+    data: list[TokenwiseRequest]
+    total: int
+    page: int
+    limit: int
+
+
+class TokenwiseModelMetrics(BaseModel):
+    model: str
+    requests: int
+    cost: float
+
+
+class TokenwiseMetrics(BaseModel):
+    totalRequests: int
+    totalCost: float
+    avgLatencyMs: int
+    errorRate: float = Field(description="0-1")
+    byModel: list[TokenwiseModelMetrics]
+
+
+class TokenwiseEval(BaseModel):
+    id: UUID
+    promptGroupId: UUID
+    requestId: UUID | None
+    overallScore: float = Field(description="0-100")
+    scores: dict[str, float] = Field(description="Per-criterion score map (0-100).")
+    reasoning: str | None
+    judgeModel: str
+    createdAt: datetime
+
+
+class TokenwiseEvalList(BaseModel):
+    data: list[TokenwiseEval]
+
+
+class TokenwiseError(BaseModel):
+    error: str = Field(description="Human-readable message")
+
+
+def error_message(exc: ValidationError, *, rename: dict[str, str] | None = None) -> str:
+    """Every problem in one line, each naming the field as the client spelled it."""
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "body"
+        field = (rename or {}).get(field, field)
+        if error["type"] == "json_invalid":
+            problems.append("Malformed JSON body")
+        elif error["type"] in ("model_type", "model_attributes_type"):
+            problems.append("Body must be a JSON object")
+        else:
+            problems.append(f"{field}: {error['msg']}")
+    return "; ".join(problems)
