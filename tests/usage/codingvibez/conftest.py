@@ -73,7 +73,7 @@ def freeze():
         patches.append(patcher)
 
     yield freeze
-    for patcher in patches:
+    for patcher in reversed(patches):  # each restores what the one before it set
         patcher.stop()
 
 
