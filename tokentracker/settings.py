@@ -220,9 +220,6 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "tokentracker.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
     "UNAUTHENTICATED_USER": None,
-    # `format` is a query parameter of Token Optimizer's /api/logs (json|csv), not DRF's
-    # renderer override; every surface renders JSON.
-    "URL_FORMAT_OVERRIDE": None,
 }
 
 SPECTACULAR_SETTINGS = {
