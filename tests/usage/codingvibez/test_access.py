@@ -73,3 +73,13 @@ def test_every_path_is_documented_in_the_schema(client):
         assert set(post["responses"]) >= {"200", "400", "401", "403"}
         assert list(post["requestBody"]["content"]) == ["application/json"]
     assert "/api/tokens/stats" not in schema["paths"]
+
+
+@pytest.mark.parametrize("url", READS)
+def test_a_read_costs_a_fixed_number_of_queries(
+    api, org, raw_key, record, url, django_assert_max_num_queries
+):
+    record(org, *({"model": f"model-{n}", "input_tokens": n} for n in range(20)))
+    api.get(url, raw_key)  # warm the key cache
+    with django_assert_max_num_queries(3):
+        data(api.get(url, raw_key))
