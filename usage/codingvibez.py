@@ -21,8 +21,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -34,11 +32,7 @@ from pydantic import (
     ValidationError,
 )
 
-from tokentracker.cache import cache_get
-
 from .genai_catalog import provider_canonical
-from .models import RollupDelta, UsageEvent
-from .rollups import LAST_MERGE_CACHE_KEY
 from .schemas import MAX_BATCH, EventInput, FieldError, NonNegativeInt
 
 # A cost reported without a model still needs one (every rollup is per model); this name
@@ -366,29 +360,3 @@ def freshness_label(latest: datetime | None, now: datetime) -> Freshness:
 # --- Reads -----------------------------------------------------------------------------
 # Not aggregates: one index lookup and a count over the small pending buffer. They belong
 # with usage/selectors.py; they live here until that module takes them.
-
-
-def event_latest_at(organization_id: int) -> datetime | None:
-    """When the organization's most recent event happened (index on organization, time)."""
-    return (
-        UsageEvent.objects.filter(organization_id=organization_id)
-        .order_by("-occurred_at")
-        .values_list("occurred_at", flat=True)
-        .first()
-    )
-
-
-def rollup_buffer_pending(organization_id: int) -> int:
-    """Events recorded but not yet merged into the hourly rollups that aggregates read.
-
-    The delta table holds seconds of ingest between merges, so scanning it is cheap.
-    """
-    row = RollupDelta.objects.filter(organization_id=organization_id).aggregate(
-        events=Coalesce(Sum("events"), 0)
-    )
-    return int(row["events"])
-
-
-def rollups_last_merged_at() -> datetime | None:
-    """When any merge last emptied the buffer; unknown after a cache flush or restart."""
-    return cache_get(LAST_MERGE_CACHE_KEY)

@@ -13,10 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
-from django.db.models.functions import Trunc
+from django.db.models.functions import Coalesce, Trunc
 
-from .models import HourlyRollup, Outcome, UsageEvent
-from .rollups import COUNTERS
+from tokentracker.cache import cache_get
+
+from .models import HourlyRollup, Outcome, RollupDelta, UsageEvent
+from .rollups import COUNTERS, LAST_MERGE_CACHE_KEY
 
 GRANULARITIES = ("hour", "day", "week", "month", "year")
 
@@ -215,3 +217,29 @@ def dimension_values(organization_id: int, dimension: str) -> list[str]:
         .order_by(dimension)
     )
     return list(values)
+
+
+def event_latest_at(organization_id: int) -> datetime | None:
+    """When the organization's most recent event happened (index on organization, time)."""
+    return (
+        UsageEvent.objects.filter(organization_id=organization_id)
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+
+
+def rollup_buffer_pending(organization_id: int) -> int:
+    """Events recorded but not yet merged into the hourly rollups that aggregates read.
+
+    The delta table holds seconds of ingest between merges, so scanning it is cheap.
+    """
+    row = RollupDelta.objects.filter(organization_id=organization_id).aggregate(
+        events=Coalesce(Sum("events"), 0)
+    )
+    return int(row["events"])
+
+
+def rollups_last_merged_at() -> datetime | None:
+    """When any merge last emptied the buffer; unknown after a cache flush or restart."""
+    return cache_get(LAST_MERGE_CACHE_KEY)

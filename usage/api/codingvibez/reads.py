@@ -14,14 +14,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tokentracker.api.surfaces import CodingVibezView
-from usage.codingvibez import (
+from usage.codingvibez import freshness_label, provider_slug
+from usage.selectors import (
+    GRANULARITIES,
+    UsageScope,
+    UsageTotals,
     event_latest_at,
-    freshness_label,
-    provider_slug,
     rollup_buffer_pending,
     rollups_last_merged_at,
+    usage_by,
+    usage_series,
 )
-from usage.selectors import GRANULARITIES, UsageScope, UsageTotals, usage_by, usage_series
 
 from . import params
 from .schemas import (
