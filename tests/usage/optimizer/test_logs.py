@@ -3,7 +3,7 @@
 import csv
 import io
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -138,7 +138,7 @@ def test_csv_download_matches_the_seed_format(api, raw_key, record):
     assert b"".join(response.streaming_content).decode() == (
         HEADER + "\n"
         '"2026-03-20T12:34:56Z","gpt-4o","chat-assistant, v2",'
-        '100,50,150,"","",0.150000,2100,"OpenAI"\n'
+        '100,50,150,,,0.150000,2100,"OpenAI"\n'
     )
 
 
@@ -209,9 +209,25 @@ def test_a_thousand_row_csv_matches_the_events_field_by_field(api, raw_key, reco
             str(prompt),
             str(event.output_tokens),
             str(event.total_tokens),
-            str(input_cost.quantize(six)),
-            str(output_cost.quantize(six)),
-            str(event.total_cost.quantize(six)),
+            str(input_cost.quantize(six, ROUND_HALF_UP)),
+            str(output_cost.quantize(six, ROUND_HALF_UP)),
+            str(event.total_cost.quantize(six, ROUND_HALF_UP)),
             "" if event.latency_ms is None else str(event.latency_ms),
             {"openai": "OpenAI", "anthropic": "Anthropic", "google": "Google"}[event.provider],
         ]
+
+
+def test_csv_guards_model_and_provider_and_keeps_microseconds(api, raw_key, record):
+    record(
+        {
+            "provider": "-prov",
+            "model": "@model",
+            "input_tokens": 1,
+            "output_tokens": 1,
+            "occurred_at": "2026-03-20T01:02:03.456789Z",
+        }
+    )
+    body = b"".join(api.get("/api/logs", raw_key, format="csv", **WINDOW).streaming_content)
+    assert body.decode().splitlines()[1] == (
+        '"2026-03-20T01:02:03.456789Z","\'@model","",1,1,2,,,,,"\'-prov"'
+    )

@@ -31,7 +31,7 @@ from usage.selectors import (
     usage_totals,
 )
 
-from .logs import csv_lines, log_json, log_rows
+from .logs import csv_lines, log_events, log_json, log_rows
 from .params import MAX_TREND_POINTS, OptimizerQuery, iso, optimizer_query
 
 DEFAULT_PER_PAGE = 50
@@ -305,11 +305,12 @@ class LogsView(OptimizerView):
             raise ApiError(
                 Kind.VALIDATION, "format must be json or csv.", details={"format": output}
             )
-        rows = log_rows(
+        events = log_events(
             query.scope, params.get("sort_by") or "timestamp", _flag(params, "sort_desc", True)
         )
         if output == "csv":
-            response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv")
+            providers = dimension_values(self.organization_id, "provider")
+            response = StreamingHttpResponse(csv_lines(events, providers), content_type="text/csv")
             filename = f"token_logs_{timezone.now():%Y-%m-%d}.csv"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
@@ -328,7 +329,7 @@ class LogsView(OptimizerView):
         offset = (page - 1) * per_page
         return Response(
             {
-                "logs": [log_json(row) for row in rows[offset : offset + per_page]],
+                "logs": [log_json(row) for row in log_rows(events)[offset : offset + per_page]],
                 "pagination": {
                     "current_page": page,
                     "total_pages": total_pages,
