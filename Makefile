@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench bench-analytics clean
 
 install: $(VENV)/.installed
 
@@ -35,6 +35,11 @@ format: install
 
 bench: install
 	$(BIN)/python bench/ingest.py
+
+# Generates the 10M-event dataset once (skipped when present), then measures the reads.
+bench-analytics: install
+	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/analytics.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var

@@ -7,7 +7,6 @@ gunicorn) are reused from bench/ingest.py rather than copied.
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from ingest import ROOT, ensure_database, manage, wait_ready
@@ -65,7 +64,3 @@ def meta_read(database_url: str) -> dict[str, Any] | None:
         return None
     params, keys, stats = (value if isinstance(value, dict) else json.loads(value) for value in row)
     return {"params": params, "keys": keys, "stats": stats}
-
-
-def root_path(*parts: str) -> Path:
-    return ROOT.joinpath(*parts)
