@@ -28,7 +28,6 @@ from usage.selectors import (
     dimension_values,
     usage_by,
     usage_series,
-    usage_totals,
 )
 
 from .logs import csv_lines, log_events, log_json, log_rows
@@ -128,14 +127,16 @@ class SummaryView(OptimizerView):
     )
     def get(self, request: Request) -> Response:
         query = self.query()
-        totals = usage_totals(query.scope)
+        providers = usage_by(query.scope, "provider")
+        # One scan: the totals are the sum of the per-provider groups.
+        totals = UsageTotals.combined(group for _, group in providers)
         breakdown = {
             provider_display(dims["provider"]): {
                 "total_spend": money(group.cost),
                 "total_requests": group.events,
                 "total_tokens": group.total_tokens,
             }
-            for dims, group in usage_by(query.scope, "provider")
+            for dims, group in providers
         }
         return Response(
             {
