@@ -366,6 +366,24 @@ FROM usage_usageevent
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 ORDER BY 2, 1, 3, 4, 5, 6, 7, 8, 9, 10
 """
+# The daily tier, summed from the hourly rows exactly as usage.rollups keeps it.
+DAILY_ROLLUP_SQL = """
+INSERT INTO usage_dailyrollup (
+    organization_id, hour, provider, model, endpoint, platform, use_case, project, status,
+    outcome, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+    reasoning_tokens, uncached_input_tokens, total_tokens, cost, priced_events,
+    unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, quality_count)
+SELECT organization_id, date_trunc('day', hour, 'UTC'),
+    provider, model, endpoint, platform, use_case, project, status, outcome,
+    SUM(events), SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),
+    SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(uncached_input_tokens),
+    SUM(total_tokens), SUM(cost), SUM(priced_events), SUM(unpriced_events),
+    SUM(latency_ms_sum), SUM(latency_count), SUM(success_count), SUM(quality_sum),
+    SUM(quality_count)
+FROM usage_hourlyrollup
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+ORDER BY 2, 1, 3, 4, 5, 6, 7, 8, 9, 10
+"""
 ROLLUP_COMPARE_SQL = (
     "SELECT hour, provider, model, endpoint, platform, use_case, project, status, outcome, "
     "events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
@@ -387,9 +405,10 @@ def rollups_build_and_check(cursor: Any, check_organization_id: int) -> int:
     """
     from usage.rollups import rollups_rebuild
 
-    cursor.execute("TRUNCATE usage_hourlyrollup, usage_rollupdelta")
+    cursor.execute("TRUNCATE usage_hourlyrollup, usage_dailyrollup, usage_rollupdelta")
     cursor.execute(ROLLUP_SQL)
     written = cursor.rowcount
+    cursor.execute(DAILY_ROLLUP_SQL)
     cursor.execute(ROLLUP_COMPARE_SQL, [check_organization_id])
     ours = cursor.fetchall()
     rollups_rebuild(organization_id=check_organization_id)
@@ -427,7 +446,7 @@ def rollups_only(database_url: str, done: dict[str, Any]) -> None:
         cursor.execute("SET work_mem = '256MB'")
         stats["rollup_rows"] = rollups_build_and_check(cursor, smallest)
         stats["timings_s"]["rollups_s"] = round(time.perf_counter() - started, 1)
-        cursor.execute("VACUUM (ANALYZE) usage_hourlyrollup")
+        cursor.execute("VACUUM (ANALYZE) usage_hourlyrollup, usage_dailyrollup")
         cursor.execute(
             "SELECT o.slug, COUNT(r.id) FROM tokentracker_organization o "
             "LEFT JOIN usage_hourlyrollup r ON r.organization_id = o.id "
@@ -509,7 +528,7 @@ def main() -> None:
         cursor.execute(f"DELETE FROM {META_TABLE}")
         # TRUNCATE, not the ORM's cascade: deleting 10M events row by row takes an hour.
         cursor.execute(
-            "TRUNCATE usage_usageevent, usage_hourlyrollup, usage_rollupdelta, "
+            "TRUNCATE usage_usageevent, usage_hourlyrollup, usage_dailyrollup, usage_rollupdelta, "
             "usage_ingestreceipt CASCADE"
         )
         # An interrupted run dropped the event indexes: put them back (the table is empty).
@@ -599,7 +618,7 @@ def main() -> None:
     with connection.cursor() as cursor:
         # Sets the visibility map (index-only scans) and gives the planner real statistics.
         cursor.execute(f"VACUUM (ANALYZE) {table}")
-        cursor.execute("VACUUM (ANALYZE) usage_hourlyrollup")
+        cursor.execute("VACUUM (ANALYZE) usage_hourlyrollup, usage_dailyrollup")
     timings["vacuum_s"] = time.perf_counter() - phase
 
     with connection.cursor() as cursor:

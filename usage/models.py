@@ -296,6 +296,25 @@ class HourlyRollup(RollupFields):
         return f"{self.organization_id} {self.hour:%Y-%m-%d %H}h {self.provider}/{self.model}"
 
 
+class DailyRollup(RollupFields):
+    """The hourly rollups summed per UTC day (`hour` is the day's midnight).
+
+    Long windows read these for their whole days and hourly rows only for the partial days
+    at either end: a 180-day window of the bench's largest organization is about 5,000
+    daily rows instead of 86,000 hourly ones. Kept by the same merge as the hourly rollups.
+    """
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "hour", *ROLLUP_DIMENSIONS], name="daily_rollup_unique_dims"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.hour:%Y-%m-%d} {self.provider}/{self.model}"
+
+
 class RollupDelta(RollupFields):
     """Sums of one ingest batch, appended without locks, waiting to be merged into rollups.
 

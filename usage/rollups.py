@@ -12,18 +12,26 @@ same rollup rows; appending deltas keeps ingest above 30k and rollups trail by s
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import Coalesce, TruncHour
+from django.db.models.functions import Coalesce, TruncDay, TruncHour
 from django.utils import timezone
 
 from tokentracker.cache import cache_set
 
-from .models import ROLLUP_DIMENSIONS, HourlyRollup, Outcome, RollupDelta, UsageEvent
+from .models import (
+    ROLLUP_DIMENSIONS,
+    DailyRollup,
+    HourlyRollup,
+    Outcome,
+    RollupDelta,
+    RollupFields,
+    UsageEvent,
+)
 from .writers import rollup_deltas_insert
 
 COUNTERS = (
@@ -106,9 +114,9 @@ _KEYS = ("organization_id", "hour", *ROLLUP_DIMENSIONS)
 _COLUMNS = (*_KEYS, *COUNTERS)
 
 
-def _upsert_sql(rows: int) -> str:
+def _upsert_sql(rows: int, model: type[RollupFields]) -> str:
     quote = connection.ops.quote_name
-    table = quote(HourlyRollup._meta.db_table)
+    table = quote(model._meta.db_table)
     placeholders = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
     updates = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in COUNTERS)
     return (
@@ -125,8 +133,27 @@ def rollup_deltas_append(folded: dict[tuple, dict[str, Any]]) -> None:
     )
 
 
+def _by_day(folded: dict[tuple, dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+    days: dict[tuple, dict[str, Any]] = {}
+    for (organization_id, hour, *dimensions), sums in folded.items():
+        day = hour.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        key = (organization_id, day, *dimensions)
+        into = days.get(key)
+        if into is None:
+            days[key] = dict(sums)
+        else:
+            for column in COUNTERS:
+                into[column] += sums[column]
+    return days
+
+
 def rollups_add(folded: dict[tuple, dict[str, Any]]) -> None:
-    """Add folded sums onto the rollup table, inside the caller's transaction."""
+    """Add folded hourly sums onto the hourly and daily rollups, in the caller's transaction."""
+    _upsert(folded, HourlyRollup)
+    _upsert(_by_day(folded), DailyRollup)
+
+
+def _upsert(folded: dict[tuple, dict[str, Any]], model: type[RollupFields]) -> None:
     items = sorted(folded.items(), key=lambda item: tuple(str(part) for part in item[0]))
     with connection.cursor() as cursor:
         for start in range(0, len(items), _CHUNK):
@@ -135,7 +162,7 @@ def rollups_add(folded: dict[tuple, dict[str, Any]]) -> None:
             for key, sums in chunk:
                 params.extend(key)
                 params.extend(sums[column] for column in COUNTERS)
-            cursor.execute(_upsert_sql(len(chunk)), params)
+            cursor.execute(_upsert_sql(len(chunk), model), params)
 
 
 def rollups_merge() -> int:
@@ -176,17 +203,30 @@ def _merge_sqlite() -> int:
 def _merge_postgresql() -> int:
     quote = connection.ops.quote_name
     delta = quote(RollupDelta._meta.db_table)
-    rollup = quote(HourlyRollup._meta.db_table)
+    hourly = quote(HourlyRollup._meta.db_table)
+    daily = quote(DailyRollup._meta.db_table)
     keys = ", ".join(quote(k) for k in _KEYS)
+    dimensions = ", ".join(quote(d) for d in ROLLUP_DIMENSIONS)
     counters = ", ".join(quote(c) for c in COUNTERS)
     sums = ", ".join(f"SUM({quote(c)})" for c in COUNTERS)
-    updates = ", ".join(f"{quote(c)} = {rollup}.{quote(c)} + excluded.{quote(c)}" for c in COUNTERS)
+
+    def updates(table: str) -> str:
+        return ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in COUNTERS)
+
+    # Both upserts run in one statement (a data-modifying CTE always runs), so a merge adds
+    # a delta to the hourly and the daily rollups or to neither.
+    day = "date_trunc('day', \"hour\", 'UTC')"
     sql = (
         f"WITH moved AS (DELETE FROM {delta} RETURNING {keys}, {counters}), "
-        f"counted AS (SELECT COUNT(*) AS n FROM moved) "
-        f"INSERT INTO {rollup} ({keys}, {counters}) "
+        f"counted AS (SELECT COUNT(*) AS n FROM moved), "
+        f"hours AS (INSERT INTO {hourly} ({keys}, {counters}) "
         f"SELECT {keys}, {sums} FROM moved GROUP BY {keys} ORDER BY {keys} "
-        f"ON CONFLICT ({keys}) DO UPDATE SET {updates} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {updates(hourly)}) "
+        f"INSERT INTO {daily} ({keys}, {counters}) "
+        f'SELECT "organization_id", {day}, {dimensions}, {sums} FROM moved '
+        f'GROUP BY "organization_id", {day}, {dimensions} '
+        f'ORDER BY "organization_id", {day}, {dimensions} '
+        f"ON CONFLICT ({keys}) DO UPDATE SET {updates(daily)} "
         f"RETURNING (SELECT n FROM counted)"
     )
     with transaction.atomic(), connection.cursor() as cursor:
@@ -230,4 +270,24 @@ def rollups_rebuild(*, organization_id: int) -> int:
                 batch = []
         HourlyRollup.objects.bulk_create(batch)
         written += len(batch)
+        daily_rollups_rebuild(organization_id=organization_id)
     return written
+
+
+def daily_rollups_rebuild(*, organization_id: int) -> int:
+    """Recompute one organization's daily rollups from its hourly ones; returns the rows."""
+    days = (
+        HourlyRollup.objects.filter(organization_id=organization_id)
+        .annotate(day=TruncDay("hour", tzinfo=UTC))
+        .values("day", *ROLLUP_DIMENSIONS)
+        .annotate(**{column: Sum(column) for column in COUNTERS})
+        .order_by()
+    )
+    with transaction.atomic():
+        DailyRollup.objects.filter(organization_id=organization_id).delete()
+        rows = [
+            DailyRollup(organization_id=organization_id, hour=values.pop("day"), **values)
+            for values in days.iterator(chunk_size=2000)
+        ]
+        DailyRollup.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce, Trunc
 
 from tokentracker.cache import cache_get
 
-from .models import HourlyRollup, Outcome, RollupDelta, UsageEvent
+from .models import DailyRollup, HourlyRollup, Outcome, RollupDelta, RollupFields, UsageEvent
 from .rollups import COUNTERS, LAST_MERGE_CACHE_KEY
 
 GRANULARITIES = ("hour", "day", "week", "month", "year")
@@ -25,6 +25,15 @@ GRANULARITIES = ("hour", "day", "week", "month", "year")
 
 def hour_floor(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def day_floor(moment: datetime) -> datetime:
+    return hour_floor(moment).replace(hour=0)
+
+
+def day_ceil(moment: datetime) -> datetime:
+    floor = day_floor(moment)
+    return floor if floor == moment.astimezone(UTC) else floor + timedelta(days=1)
 
 
 def hour_ceil(moment: datetime) -> datetime:
@@ -50,11 +59,27 @@ class UsageScope:
         """The scope of whole hours that holds every moment of [start, end)."""
         return cls(organization_id, hour_floor(start), hour_ceil(end), **narrowing)
 
-    def rollups(self) -> QuerySet[HourlyRollup]:
-        return self._narrow(
-            HourlyRollup.objects.filter(
-                organization_id=self.organization_id, hour__gte=self.start, hour__lt=self.end
-            )
+    def rollups(self, *, hourly_only: bool = False) -> list[QuerySet]:
+        """The rollup rows of the window: daily rows for its whole UTC days, hourly rows for
+        the partial days at either end (or hourly throughout when asked). Summing the parts
+        gives exactly what the hourly rows alone would."""
+        first_day = day_ceil(self.start)
+        last_day = day_floor(self.end)
+        if hourly_only or first_day >= last_day:
+            return [self._hours(self.start, self.end)]
+        parts = [self._narrow(self._in(DailyRollup, first_day, last_day))]
+        if self.start < first_day:
+            parts.append(self._hours(self.start, first_day))
+        if last_day < self.end:
+            parts.append(self._hours(last_day, self.end))
+        return parts
+
+    def _hours(self, start: datetime, end: datetime) -> QuerySet:
+        return self._narrow(self._in(HourlyRollup, start, end))
+
+    def _in(self, model: type[RollupFields], start: datetime, end: datetime) -> QuerySet:
+        return model.objects.filter(
+            organization_id=self.organization_id, hour__gte=start, hour__lt=end
         )
 
     def events(self) -> QuerySet[UsageEvent]:
@@ -151,18 +176,21 @@ def _sums() -> dict[str, Any]:
 
 
 def usage_totals(scope: UsageScope) -> UsageTotals:
-    return UsageTotals.from_row(scope.rollups().aggregate(**_sums()))
+    return UsageTotals.combined(
+        UsageTotals.from_row(part.aggregate(**_sums())) for part in scope.rollups()
+    )
 
 
 def usage_by(scope: UsageScope, *dimensions: str) -> list[tuple[dict[str, str], UsageTotals]]:
     """Totals per distinct value of `dimensions`, costliest first, then by most events."""
-    rows = (
-        scope.rollups()
-        .values(*dimensions)
-        .annotate(**_sums())
-        .order_by("-sum_cost", "-sum_events", *dimensions)
-    )
-    return [({name: row[name] for name in dimensions}, UsageTotals.from_row(row)) for row in rows]
+    groups: dict[tuple, list[UsageTotals]] = {}
+    for part in scope.rollups():
+        for row in part.values(*dimensions).annotate(**_sums()).order_by():
+            key = tuple(row[name] for name in dimensions)
+            groups.setdefault(key, []).append(UsageTotals.from_row(row))
+    merged = [(key, UsageTotals.combined(parts)) for key, parts in groups.items()]
+    merged.sort(key=lambda item: (-item[1].cost, -item[1].events, item[0]))
+    return [(dict(zip(dimensions, key, strict=True)), totals) for key, totals in merged]
 
 
 def bucket_floor(moment: datetime, granularity: str) -> datetime:
@@ -202,17 +230,20 @@ def usage_series(scope: UsageScope, granularity: str) -> list[tuple[datetime, Us
     """Totals per UTC time bucket over the whole window, empty buckets included as zeros."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"unknown granularity {granularity!r}")
-    rows = (
-        scope.rollups()
-        .annotate(bucket=Trunc("hour", granularity, tzinfo=UTC))
-        .values("bucket")
-        .annotate(**_sums())
-        .order_by("bucket")
-    )
-    found = {row["bucket"].astimezone(UTC): UsageTotals.from_row(row) for row in rows}
+    found: dict[datetime, list[UsageTotals]] = {}
+    # Day and coarser buckets start at midnight, so daily rows fall wholly into one.
+    for part in scope.rollups(hourly_only=granularity == "hour"):
+        rows = (
+            part.annotate(bucket=Trunc("hour", granularity, tzinfo=UTC))
+            .values("bucket")
+            .annotate(**_sums())
+            .order_by()
+        )
+        for row in rows:
+            found.setdefault(row["bucket"].astimezone(UTC), []).append(UsageTotals.from_row(row))
     empty = UsageTotals()
     return [
-        (bucket, found.pop(bucket, empty))
+        (bucket, UsageTotals.combined(found[bucket]) if bucket in found else empty)
         for bucket in buckets(scope.start, scope.end, granularity)
     ]
 
@@ -220,7 +251,7 @@ def usage_series(scope: UsageScope, granularity: str) -> list[tuple[datetime, Us
 def dimension_values(organization_id: int, dimension: str) -> list[str]:
     """Every non-empty value an organization has used for a rollup dimension, sorted."""
     values = (
-        HourlyRollup.objects.filter(organization_id=organization_id)
+        DailyRollup.objects.filter(organization_id=organization_id)
         .exclude(**{dimension: ""})
         .values_list(dimension, flat=True)
         .distinct()
