@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Trunc
 
 from tokentracker.cache import cache_get
@@ -226,6 +226,29 @@ def buckets(start: datetime, end: datetime, granularity: str) -> Iterator[dateti
         bucket = bucket_next(bucket, granularity)
 
 
+# The longest series a chart gets. Hourly points read hourly rows (about 20 per hour for a
+# busy organization): two weeks of them stay under 100 ms at 10M events (bench/RESULTS.md).
+MAX_HOURLY_SPAN = timedelta(days=14)
+MAX_SERIES_POINTS = 5000
+
+
+def series_too_long(start: datetime, end: datetime, granularity: str) -> str | None:
+    """Why a series of `granularity` buckets over [start, end) is refused, or None."""
+    if granularity == "hour" and end - start > MAX_HOURLY_SPAN:
+        return (
+            f"hourly series cover at most {MAX_HOURLY_SPAN.days} days; narrow the dates or "
+            "use a coarser granularity"
+        )
+    points = sum(1 for _ in buckets(start, end, granularity))
+    if points > MAX_SERIES_POINTS:
+        return (
+            f"the window holds {points} {granularity} buckets and at most "
+            f"{MAX_SERIES_POINTS} fit in one series; narrow the dates or use a coarser "
+            "granularity"
+        )
+    return None
+
+
 def usage_series(scope: UsageScope, granularity: str) -> list[tuple[datetime, UsageTotals]]:
     """Totals per UTC time bucket over the whole window, empty buckets included as zeros."""
     if granularity not in GRANULARITIES:
@@ -233,12 +256,9 @@ def usage_series(scope: UsageScope, granularity: str) -> list[tuple[datetime, Us
     found: dict[datetime, list[UsageTotals]] = {}
     # Day and coarser buckets start at midnight, so daily rows fall wholly into one.
     for part in scope.rollups(hourly_only=granularity == "hour"):
-        rows = (
-            part.annotate(bucket=Trunc("hour", granularity, tzinfo=UTC))
-            .values("bucket")
-            .annotate(**_sums())
-            .order_by()
-        )
+        # Rollup rows already start on the hour: group on the column itself, not a Trunc.
+        bucket = F("hour") if granularity == "hour" else Trunc("hour", granularity, tzinfo=UTC)
+        rows = part.annotate(bucket=bucket).values("bucket").annotate(**_sums()).order_by()
         for row in rows:
             found.setdefault(row["bucket"].astimezone(UTC), []).append(UsageTotals.from_row(row))
     empty = UsageTotals()

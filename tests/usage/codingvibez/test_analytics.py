@@ -78,6 +78,7 @@ def test_another_organizations_key_sees_only_its_own(api, outsider_key, january)
     [
         ({"groupBy": "fortnight"}, "groupBy: "),
         ({"groupBy": "hour", "startDate": "2020-01-01", "endDate": "2026-01-01"}, "startDate: "),
+        ({"groupBy": "hour", "startDate": "2026-01-01", "endDate": "2026-01-15"}, "startDate: "),
         ({"startDate": "2026-01-02", "endDate": "2026-01-01"}, "startDate: "),
         ({"startDate": "01/02/2026"}, "startDate: "),
     ],

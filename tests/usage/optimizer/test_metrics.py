@@ -283,3 +283,29 @@ def test_aggregates_do_not_read_raw_events(api, raw_key, known_events, django_as
     with django_assert_num_queries(1) as captured:
         api.get("/api/metrics/summary", raw_key, **WINDOW)
     assert all("usage_usageevent" not in q["sql"] for q in captured.captured_queries)
+
+
+def test_hourly_trends_cover_at_most_two_weeks(api, raw_key):
+    fortnight = api.get(
+        "/api/metrics/trend",
+        raw_key,
+        granularity="hour",
+        start_date="2026-03-01",
+        end_date="2026-03-14",
+    )
+    assert fortnight.status_code == 200
+    assert len(fortnight.json()["trends"]) == 14 * 24
+    longer = api.get(
+        "/api/metrics/trend",
+        raw_key,
+        granularity="hour",
+        start_date="2026-03-01",
+        end_date="2026-03-15",
+    )
+    assert longer.status_code == 400
+    assert longer.json()["error"] == {
+        "code": "INVALID_DATE_RANGE",
+        "message": "Hourly series cover at most 14 days; narrow the dates or use a coarser "
+        "granularity.",
+        "details": {"start_date": "2026-03-01T00:00:00Z", "end_date": "2026-03-16T00:00:00Z"},
+    }

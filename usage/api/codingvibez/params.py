@@ -17,15 +17,12 @@ from rest_framework.request import Request
 
 from tokentracker.errors import ApiError, Kind
 from usage.schemas import EARLIEST
-from usage.selectors import GRANULARITIES
+from usage.selectors import GRANULARITIES, series_too_long
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DEFAULT_RECENT_DAYS = 30
 MAX_HOURS = 720
-# A series longer than this is a mistake (hourly buckets over years), not a chart.
-MAX_POINTS = 10_000
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
-_APPROX_HOURS = {"hour": 1, "day": 24, "week": 168, "month": 730, "year": 8760}
 
 
 def invalid(field: str, message: str) -> ApiError:
@@ -130,13 +127,9 @@ def granularity(request: Request, default: str = "day") -> str:
 
 
 def points_check(window: Window, by: str) -> None:
-    points = (window.end - window.start) / timedelta(hours=_APPROX_HOURS[by])
-    if points > MAX_POINTS:
-        raise invalid(
-            "startDate",
-            f"a window this long has more than {MAX_POINTS} {by} points; "
-            "narrow the dates or group by a longer period",
-        )
+    problem = series_too_long(window.start, window.end, by)
+    if problem:
+        raise invalid("startDate", problem)
 
 
 def hours(request: Request) -> int:

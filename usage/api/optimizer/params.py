@@ -16,7 +16,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from tokentracker.errors import ApiError, Kind
 from usage.genai_catalog import provider_canonical
-from usage.selectors import GRANULARITIES, UsageScope, buckets
+from usage.selectors import GRANULARITIES, UsageScope
 
 DEFAULT_GRANULARITY = "day"
 DEFAULT_SPAN = {
@@ -26,9 +26,6 @@ DEFAULT_SPAN = {
     "month": timedelta(days=365),
     "year": timedelta(days=5 * 365),
 }
-# A trend longer than this is a mistake (five years of hours); refuse it instead of
-# building a 40,000-point response.
-MAX_TREND_POINTS = 5000
 
 
 @dataclass(frozen=True)
@@ -48,9 +45,6 @@ class OptimizerQuery:
             "endpoints": list(self.endpoints),
             "providers": list(self.providers),
         }
-
-    def trend_points(self) -> int:
-        return sum(1 for _ in buckets(self.scope.start, self.scope.end, self.granularity))
 
 
 def iso(moment: datetime) -> str:

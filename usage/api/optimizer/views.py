@@ -26,12 +26,13 @@ from usage.selectors import (
     GRANULARITIES,
     UsageTotals,
     dimension_values,
+    series_too_long,
     usage_by,
     usage_series,
 )
 
 from .logs import csv_lines, log_events, log_json, log_rows
-from .params import MAX_TREND_POINTS, OptimizerQuery, iso, optimizer_query
+from .params import OptimizerQuery, iso, optimizer_query
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -189,13 +190,11 @@ class TrendView(OptimizerView):
     )
     def get(self, request: Request) -> Response:
         query = self.query()
-        points = query.trend_points()
-        if points > MAX_TREND_POINTS:
+        problem = series_too_long(query.scope.start, query.scope.end, query.granularity)
+        if problem:
             raise ApiError(
                 Kind.VALIDATION,
-                f"The window holds {points} {query.granularity} buckets; at most "
-                f"{MAX_TREND_POINTS} fit in one trend. Narrow the dates or use a coarser "
-                "granularity.",
+                problem[0].upper() + problem[1:] + ".",
                 details={"start_date": iso(query.scope.start), "end_date": iso(query.scope.end)},
                 code="INVALID_DATE_RANGE",
             )
