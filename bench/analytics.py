@@ -281,6 +281,8 @@ def main() -> None:
     )
 
     whole = f"start_date={iso(period_start)}&end_date={iso(period_end)}"
+    # Hourly series cover at most 14 days (usage.selectors.MAX_HOURLY_SPAN): the longest one.
+    fortnight = f"start_date={iso(period_end - timedelta(days=14))}&end_date={iso(period_end)}"
     optimizer_paths = [
         "/api/metrics/summary",
         "/api/metrics/by-model",
@@ -291,7 +293,7 @@ def main() -> None:
         f"/api/metrics/summary?{whole}",
         f"/api/metrics/by-model?{whole}",
         f"/api/metrics/trend?granularity=day&{whole}",
-        f"/api/metrics/trend?granularity=hour&{whole}",
+        f"/api/metrics/trend?granularity=hour&{fortnight}",
     ]
     tokenwise_paths = ["/api/v1/public/metrics", "/api/v1/public/metrics?range=180d"]
     results: list[dict[str, Any]] = []
