@@ -309,3 +309,25 @@ def test_hourly_trends_cover_at_most_two_weeks(api, raw_key):
         "granularity.",
         "details": {"start_date": "2026-03-01T00:00:00Z", "end_date": "2026-03-16T00:00:00Z"},
     }
+
+
+@pytest.mark.parametrize("params", [{"end_date": "9999-12-31"}, {"start_date": "0001-01-01"}])
+def test_dates_outside_the_supported_years_are_invalid_parameters(api, raw_key, params):
+    response = api.get("/api/metrics/summary", raw_key, **params)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_PARAMETERS"
+    assert error["message"].endswith("must be between 2000-01-01 and 9998-12-31.")
+
+
+def test_every_token_optimizer_path_is_in_the_openapi_schema(client):
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    assert {
+        "/api/filters",
+        "/api/metrics/summary",
+        "/api/metrics/by-model",
+        "/api/metrics/by-endpoint",
+        "/api/metrics/trend",
+        "/api/recommendations",
+        "/api/logs",
+    } <= set(paths)

@@ -7,22 +7,18 @@ hold whole UTC hours, so the window actually counted is widened to the hours it 
 """
 
 import calendar
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from rest_framework.request import Request
 
 from tokentracker.errors import ApiError, Kind
-from usage.schemas import EARLIEST
+from usage.api.dates import Bound, DateInvalid, bound_parse
 from usage.selectors import GRANULARITIES, series_too_long
 
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DEFAULT_RECENT_DAYS = 30
 MAX_HOURS = 720
-LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def invalid(field: str, message: str) -> ApiError:
@@ -30,38 +26,18 @@ def invalid(field: str, message: str) -> ApiError:
     return ApiError(Kind.VALIDATION, f"{field}: {message}", details={"field": field})
 
 
-@dataclass(frozen=True)
-class Bound:
-    moment: datetime
-    date_only: bool
-
-
 def _bound(request: Request, name: str) -> Bound | None:
     raw = request.query_params.get(name, "").strip()
     if not raw:
         return None
     try:
-        if _DATE_ONLY.match(raw):
-            day = date.fromisoformat(raw)
-            bound = Bound(datetime(day.year, day.month, day.day, tzinfo=UTC), True)
-        else:
-            moment = parse_datetime(raw)
-            if moment is None:
-                raise ValueError(raw)
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            bound = Bound(moment.astimezone(UTC), False)
-    except (ValueError, OverflowError):
-        raise invalid(name, "must be a date (YYYY-MM-DD) or an ISO 8601 datetime") from None
-    # No event predates 2000 (ingest refuses them); the upper bound keeps every window's
-    # arithmetic (a day on, a month on, the next hour) inside datetime's range.
-    if not EARLIEST <= bound.moment < LATEST:
-        raise invalid(name, "must be between 2000-01-01 and 9998-12-31")
-    return bound
+        return bound_parse(raw)
+    except DateInvalid as exc:
+        raise invalid(name, str(exc)) from None
 
 
 def _end_exclusive(bound: Bound) -> datetime:
-    return bound.moment + timedelta(days=1) if bound.date_only else bound.moment
+    return bound.end_exclusive
 
 
 def _months_later(moment: datetime, months: int) -> datetime:

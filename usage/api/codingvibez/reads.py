@@ -112,16 +112,7 @@ class TokensView(_FreshnessMixin, CodingVibezView):
 
 def _sum(points: list[tuple[datetime, UsageTotals]]) -> UsageTotals:
     """Totals of a series, so a series and its totals cost one rollup query, not two."""
-    return UsageTotals(
-        events=sum(t.events for _, t in points),
-        input_tokens=sum(t.input_tokens for _, t in points),
-        output_tokens=sum(t.output_tokens for _, t in points),
-        cache_read_tokens=sum(t.cache_read_tokens for _, t in points),
-        total_tokens=sum(t.total_tokens for _, t in points),
-        cost=sum((t.cost for _, t in points), Decimal(0)),
-        priced_events=sum(t.priced_events for _, t in points),
-        unpriced_events=sum(t.unpriced_events for _, t in points),
-    )
+    return UsageTotals.combined(totals for _, totals in points)
 
 
 def _per(amount: int, count: int) -> float:

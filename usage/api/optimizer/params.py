@@ -7,14 +7,14 @@ echoes the window actually counted.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from tokentracker.errors import ApiError, Kind
+from usage.api.dates import Bound, DateInvalid, bound_parse
 from usage.genai_catalog import provider_canonical
 from usage.selectors import GRANULARITIES, UsageScope
 
@@ -51,27 +51,14 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _moment(params: QueryDict, name: str, *, end_of_day: bool) -> datetime | None:
-    raw = params.get(name)
-    if raw is None or raw == "":
+def _bound(params: QueryDict, name: str) -> Bound | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
         return None
     try:
-        day = parse_date(raw)
-        if day is not None:
-            moment = datetime.combine(day, time.min, tzinfo=UTC)
-            if end_of_day:
-                moment += timedelta(days=1)
-        else:
-            moment = parse_datetime(raw)
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise ApiError(
-            Kind.VALIDATION,
-            f"{name} must be an ISO 8601 date or date-time.",
-            details={name: raw},
-        )
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return bound_parse(raw)
+    except DateInvalid as exc:
+        raise ApiError(Kind.VALIDATION, f"{name} {exc}.", details={name: raw}) from None
 
 
 def _values(params: QueryDict, name: str) -> tuple[str, ...]:
@@ -88,9 +75,9 @@ def optimizer_query(params: QueryDict, organization_id: int) -> OptimizerQuery:
             details={"granularity": granularity, "allowed": list(GRANULARITIES)},
             code="INVALID_GRANULARITY",
         )
-    start = _moment(params, "start_date", end_of_day=False)
-    end = _moment(params, "end_date", end_of_day=True) or timezone.now()
-    start = start or end - DEFAULT_SPAN[granularity]
+    start_bound, end_bound = _bound(params, "start_date"), _bound(params, "end_date")
+    end = end_bound.end_exclusive if end_bound else timezone.now()
+    start = start_bound.moment if start_bound else end - DEFAULT_SPAN[granularity]
     if start >= end:
         raise ApiError(
             Kind.VALIDATION,
