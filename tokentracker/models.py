@@ -31,6 +31,14 @@ class Plan(models.Model):
     is_default = models.BooleanField(
         default=False, help_text="Given to organizations created without an explicit plan."
     )
+    free_live_events_per_month = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Events live carbon-llm keys (isv_live_sk_) may track per UTC calendar month before "
+            "/api/v1/track answers 402. Empty: unlimited. Test keys never count."
+        ),
+    )
 
     class Meta:
         constraints = [
@@ -57,6 +65,13 @@ class Organization(models.Model):
         help_text=(
             "Keep request and response bodies sent to /api/v1/observe, encrypted at rest. "
             "Off: only counts, cost and status are stored."
+        ),
+    )
+    community_data_opt_in = models.BooleanField(
+        default=False,
+        help_text=(
+            "Contribute this organization's usage, anonymized and only in groups of at least "
+            "k organizations, to the published community dataset."
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -139,6 +154,25 @@ class ApiKey(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == ApiKeyScope.WRITE
+
+
+class MonthlyLiveEventCount(models.Model):
+    """Events tracked with live carbon-llm keys per organization per UTC month (its first
+    day): the counter the plan's free live quota is held to."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    events = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "month"], name="monthly_live_event_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} in {self.month:%Y-%m}: {self.events}"
 
 
 class DailyEventCount(models.Model):
