@@ -107,13 +107,16 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "tokentracker",
+    "carbon",
     "usage",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -191,7 +194,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 CELERY_BEAT_SCHEDULE = {
     # A safety net: ingest queues a merge after each batch, this catches any it could not.
     "rollups-merge": {"task": "usage.tasks.rollups_merge_task", "schedule": 10.0},
+    # A safety net: a tracked event whose task was lost is persisted from its pending row.
+    "tracked-events-sweep": {"task": "carbon.tasks.pending_tracks_sweep_task", "schedule": 60.0},
 }
+
+# CORS for the browser-facing carbon-llm API (estimate, track, today's session). Keys go in
+# the Authorization header, never cookies, so credentials stay off and any origin may be
+# allowed; list origins to restrict it.
+CORS_URLS_REGEX = r"^/api/v1/(estimate|track|session/[^/]+/today)$"
+_CORS_ORIGINS = envlist("CORS_ALLOWED_ORIGINS", ["*"])
+CORS_ALLOW_ALL_ORIGINS = _CORS_ORIGINS == ["*"]
+CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _CORS_ORIGINS
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ["X-Event-Id", "X-Response-Time", "X-Request-Id"]
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -7,6 +7,7 @@ from tokentracker.api.health import HealthView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health", HealthView.as_view(), name="health"),
+    path("api/v1/", include("carbon.api.urls")),
     path("api/v1/", include("usage.api.urls")),
     path("api/v1/", include("usage.api.tokenwise.urls")),
     path("api/", include("usage.api.optimizer.urls")),

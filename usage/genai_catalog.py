@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from genai_prices import types as gp
@@ -197,3 +197,14 @@ def model_match(provider: str, model: str) -> tuple[str, str] | None:
     except LookupError:
         return None
     return found_provider.id, info.id
+
+
+UNKNOWN_PROVIDER = "unknown"
+
+
+@lru_cache(maxsize=4096)
+def model_provider_guess(model: str) -> str:
+    """The provider genai-prices knows a bare model name from ("gpt-4o" → "openai"), for
+    doors whose body names no provider; "unknown" when it knows none."""
+    matched = model_match("", model)
+    return matched[0] if matched else UNKNOWN_PROVIDER

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from carbon.models import CARBON
+
 # Prices are USD per million tokens. Ten decimal places keep every genai-prices figure that
 # matters (the smallest real prices are around $0.0000375/Mtok).
 PRICE = {"max_digits": 20, "decimal_places": 10, "null": True, "blank": True}
@@ -171,6 +173,12 @@ class UsageEvent(models.Model):
         db_index=False,
     )
 
+    energy_wh = models.DecimalField(**CARBON)
+    co2e_grams = models.DecimalField(**CARBON)
+    carbon_methodology = models.CharField(
+        max_length=20, blank=True, help_text="Methodology version the carbon figures come from."
+    )
+
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     success = models.BooleanField(null=True, blank=True)
     quality_score = models.FloatField(null=True, blank=True)
@@ -195,7 +203,16 @@ class UsageEvent(models.Model):
     metadata = models.JSONField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "occurred_at"], name="event_org_time")]
+        indexes = [
+            models.Index(fields=["organization", "occurred_at"], name="event_org_time"),
+            # carbon-llm's per-developer day; partial, so events without a developer (most
+            # of them) cost ingest nothing.
+            models.Index(
+                fields=["organization", "developer_id", "occurred_at"],
+                condition=~Q(developer_id=""),
+                name="event_org_developer_time",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "client_event_id"],
@@ -272,6 +289,8 @@ class RollupFields(models.Model):
     success_count = models.PositiveBigIntegerField(default=0)
     quality_sum = models.FloatField(default=0)
     quality_count = models.PositiveBigIntegerField(default=0)
+    energy_wh = models.DecimalField(max_digits=28, decimal_places=9, default=0)
+    co2e_grams = models.DecimalField(max_digits=28, decimal_places=9, default=0)
 
     class Meta:
         abstract = True

@@ -1,20 +1,14 @@
 """The price catalog held in memory, so pricing a batch costs no query per event.
 
-Each process keeps one `PriceBook` built from the `ModelPrice` and `ModelAlias` tables and a
-version stamp kept in the shared cache. Any write to the catalog bumps the stamp; the next
-ingest in every process sees the new stamp (one cache read) and reloads the book. A book is
-also reloaded once it is a minute old, which bounds staleness when there is no shared cache
-or it is down.
+Each process keeps one `PriceBook` built from the `ModelPrice` and `ModelAlias` tables,
+reloaded when the catalog's version stamp changes (`tokentracker.books.VersionedBook`).
 """
 
-import threading
-import time
-import uuid
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 
-from tokentracker.cache import cache_add, cache_get, cache_set
+from tokentracker.books import VersionedBook
 
 from . import genai_catalog
 from .models import ModelAlias, ModelPrice
@@ -128,39 +122,13 @@ def _load() -> PriceBook:
     return PriceBook(versions, aliases)
 
 
-# Without a shared cache (no REDIS_URL) each process has its own version stamp, so another
-# process's catalog edit is only seen when the book expires: at most this many seconds.
-MAX_AGE_SECONDS = 60
-_lock = threading.Lock()
-_current: tuple[str | None, float, PriceBook] | None = None
-
-
-def _fresh(current: tuple[str | None, float, PriceBook] | None, version: str | None) -> bool:
-    return (
-        current is not None
-        and current[0] == version
-        and time.monotonic() - current[1] < MAX_AGE_SECONDS
-    )
+_book = VersionedBook(VERSION_CACHE_KEY, _load)
 
 
 def price_book_get() -> PriceBook:
-    global _current
-    version = cache_get(VERSION_CACHE_KEY)
-    if version is None and cache_add(VERSION_CACHE_KEY, uuid.uuid4().hex, None):
-        version = cache_get(VERSION_CACHE_KEY)
-    current = _current
-    if _fresh(current, version):
-        return current[2]
-    with _lock:
-        if _fresh(_current, version):
-            return _current[2]
-        book = _load()
-        _current = (version, time.monotonic(), book)
-        return book
+    return _book.get()
 
 
 def price_book_invalidate() -> None:
     """Make every process reload the catalog on its next use."""
-    global _current
-    cache_set(VERSION_CACHE_KEY, uuid.uuid4().hex, None)
-    _current = None
+    _book.invalidate()

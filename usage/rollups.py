@@ -51,6 +51,8 @@ COUNTERS = (
     "success_count",
     "quality_sum",
     "quality_count",
+    "energy_wh",
+    "co2e_grams",
 )
 _TOKEN_COLUMNS = COUNTERS[1:8]
 _ERROR_STATUSES = frozenset({"error", "failed", "failure", "timeout", "cancelled"})
@@ -91,6 +93,8 @@ def fold(rows: Iterable[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
             sums = folded[key] = dict.fromkeys(COUNTERS, 0)
             sums["cost"] = Decimal(0)
             sums["quality_sum"] = 0.0
+            sums["energy_wh"] = Decimal(0)
+            sums["co2e_grams"] = Decimal(0)
         sums["events"] += 1
         for column in _TOKEN_COLUMNS:
             sums[column] += row[column]
@@ -107,6 +111,9 @@ def fold(rows: Iterable[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
         if row["quality_score"] is not None:
             sums["quality_sum"] += row["quality_score"]
             sums["quality_count"] += 1
+        if row["co2e_grams"] is not None:
+            sums["energy_wh"] += row["energy_wh"]
+            sums["co2e_grams"] += row["co2e_grams"]
     return folded
 
 
@@ -252,6 +259,8 @@ def rollups_rebuild(*, organization_id: int) -> int:
             success_count=Count("id", filter=Q(outcome=Outcome.SUCCESS)),
             quality_sum=Coalesce(Sum("quality_score"), 0.0),
             quality_count=Count("quality_score"),
+            energy_wh=Coalesce(Sum("energy_wh"), Decimal(0)),
+            co2e_grams=Coalesce(Sum("co2e_grams"), Decimal(0)),
         )
         .order_by()
     )

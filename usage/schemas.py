@@ -7,6 +7,7 @@ a few milliseconds, and drf-spectacular documents the same models, so the contra
 written once.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -17,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    PrivateAttr,
     RootModel,
     StrictBool,
     StrictInt,
@@ -25,6 +27,8 @@ from pydantic import (
     ValidationError,
 )
 from pydantic_core import to_json
+
+from carbon.countries import country_known
 
 MAX_BATCH = 500
 
@@ -42,7 +46,7 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def _text(max_length: int, *, min_length: int = 0) -> Any:
+def text_field(max_length: int, *, min_length: int = 0) -> Any:
     return Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
@@ -61,6 +65,23 @@ def _utc(value: datetime) -> datetime:
     return value
 
 
+def _country_code(value: str) -> str:
+    code = value.strip().upper()
+    if not country_known(code):
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code, e.g. FI")
+    return code
+
+
+CountryCode = Annotated[str, AfterValidator(_country_code)]
+
+
+@dataclass(frozen=True)
+class CarbonStamp:
+    energy_wh: Decimal
+    co2e_grams: Decimal
+    methodology: str
+
+
 def _json_without_nul(value: dict[str, Any]) -> dict[str, Any]:
     if b"\\u0000" in to_json(value):
         raise ValueError("must not contain NUL characters")
@@ -70,11 +91,11 @@ def _json_without_nul(value: dict[str, Any]) -> dict[str, Any]:
 class EventInput(BaseModel):
     model_config = ConfigDict(extra="ignore", title="Event")
 
-    provider: _text(64, min_length=1) = Field(
+    provider: text_field(64, min_length=1) = Field(
         description="Provider slug, e.g. anthropic, openai, google, mistral.",
         examples=["openai"],
     )
-    model: _text(200, min_length=1) = Field(examples=["gpt-4o"])
+    model: text_field(200, min_length=1) = Field(examples=["gpt-4o"])
     input_tokens: NonNegativeInt = Field(
         description=(
             "Prompt tokens as the provider reports them. OpenAI and Google count cached "
@@ -108,30 +129,42 @@ class EventInput(BaseModel):
     quality_score: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
         default=None, description="Optional quality/eval score (your scale)."
     )
-    status: _text(32) | None = Field(default=None, description="ok | error | timeout | ...")
+    status: text_field(32) | None = Field(default=None, description="ok | error | timeout | ...")
     currency: Literal["USD"] = Field(
         default="USD", description="Costs are tracked in USD; convert before reporting."
     )
-    platform: _text(100) | None = Field(default=None, examples=["openai-api"])
-    use_case: _text(100) | None = Field(default=None, examples=["chat"])
-    session_id: _text(200) | None = None
-    project: _text(200) | None = None
+    platform: text_field(100) | None = Field(default=None, examples=["openai-api"])
+    use_case: text_field(100) | None = Field(default=None, examples=["chat"])
+    session_id: text_field(200) | None = None
+    project: text_field(200) | None = None
     occurred_at: Annotated[datetime, AfterValidator(_utc)] | None = Field(
         default=None, description="When the call happened; defaults to the time received."
     )
     metadata: Annotated[dict[str, Any], AfterValidator(_json_without_nul)] | None = None
-    id: _text(128, min_length=1) | None = Field(
+    id: text_field(128, min_length=1) | None = Field(
         default=None,
         description="Your id for this event. A retried event with the same id counts once.",
     )
-    endpoint: _text(200) | None = Field(
+    endpoint: text_field(200) | None = Field(
         default=None, description="The feature that made the call, e.g. chat-assistant."
     )
-    developer_id: _text(200) | None = None
-    tenant_id: _text(200) | None = None
+    developer_id: text_field(200) | None = None
+    tenant_id: text_field(200) | None = None
     status_code: Annotated[StrictInt, Field(ge=100, le=599)] | None = None
-    error_message: _text(10_000) | None = None
+    error_message: text_field(10_000) | None = None
     cache_hit: StrictBool | None = None
+    datacenter_country: CountryCode | None = Field(
+        default=None,
+        description=(
+            "ISO 3166-1 alpha-2 code of the country the call ran in, for its grid's carbon "
+            "intensity; default: the provider's usual datacenter region."
+        ),
+        examples=["FI"],
+    )
+
+    # Set by a door that already showed the client a carbon estimate (carbon-llm's track,
+    # persisted later by a task), so the stored event carries exactly those numbers.
+    _carbon: CarbonStamp | None = PrivateAttr(default=None)
 
 
 class EventBatch(BaseModel):

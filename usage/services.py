@@ -11,6 +11,8 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from carbon.book import carbon_book_get
+from carbon.estimator import CarbonBook, estimate_tokens
 from tokentracker.services import quota_consume
 
 from . import genai_catalog
@@ -19,7 +21,7 @@ from .models import CostSource, IngestReceipt, ModelAlias, ModelPrice, PriceSour
 from .price_book import PriceBook, price_book_get, price_book_invalidate
 from .pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
 from .rollups import fold, outcome_of, rollup_deltas_append
-from .schemas import EventInput, EventsInvalid, FieldError
+from .schemas import CarbonStamp, EventInput, EventsInvalid, FieldError
 from .tasks import rollups_merge_soon
 from .writers import EVENT_COLUMNS, usage_events_insert
 
@@ -65,6 +67,7 @@ def events_record(
     idempotency_key: str | None = None,
     body_digest: str = "",
     received_at: datetime | None = None,
+    count_quota: bool = True,
 ) -> IngestResult:
     """Normalise, price and write a batch of events; all of it or none of it.
 
@@ -72,6 +75,7 @@ def events_record(
     convention, QuotaExceeded when the organization's daily limit would be passed, and
     IdempotencyKeyReused when `idempotency_key` was used before for a different body.
     A repeated `idempotency_key` replays the first result; a repeated event `id` is skipped.
+    `count_quota=False` is for a door that counted the events when it accepted them.
     """
     if idempotency_key:
         replay = _receipt_replay(organization_id, idempotency_key, body_digest)
@@ -79,7 +83,12 @@ def events_record(
             return replay
     received_at = received_at or timezone.now()
     rows = _event_rows(
-        price_book_get(), organization_id, api_key_id, events, received_at=received_at
+        price_book_get(),
+        carbon_book_get(),
+        organization_id,
+        api_key_id,
+        events,
+        received_at=received_at,
     )
     for attempt in range(2):
         fresh, duplicates = _without_recorded(organization_id, rows)
@@ -94,7 +103,7 @@ def events_record(
             with transaction.atomic():
                 usage_events_insert(fresh)
                 rollup_deltas_append(fold(fresh))
-                if fresh:
+                if fresh and count_quota:
                     quota_consume(organization_id=organization_id, events=len(fresh))
                 if idempotency_key:
                     IngestReceipt.objects.create(
@@ -167,6 +176,7 @@ def _aware(moment: datetime | None, default: datetime) -> datetime:
 
 def _event_rows(
     book: PriceBook,
+    carbon: CarbonBook,
     organization_id: int,
     api_key_id: int | None,
     events: Sequence[EventInput],
@@ -239,6 +249,7 @@ def _event_rows(
             "metadata": event.metadata,
         }
         _price(row, book, parts, event.total_cost)
+        _carbon(row, carbon, event)
         rows.append(row)
     if errors:
         raise EventsInvalid(errors)
@@ -279,6 +290,30 @@ def _price(
         row["reasoning_cost"] = costs.reasoning
         row["total_cost"] = costs.total
         row["cost_source"] = CostSource.CATALOG
+
+
+def carbon_decimal(value: float) -> Decimal:
+    return Decimal(f"{value:.9f}")
+
+
+def _carbon(row: dict[str, Any], book: CarbonBook, event: EventInput) -> None:
+    stamp = event._carbon
+    if stamp is None:
+        estimate = estimate_tokens(
+            book,
+            provider=row["provider"],
+            model=row["model"],
+            output_tokens=row["output_tokens"],
+            country_code=event.datacenter_country,
+        )
+        stamp = CarbonStamp(
+            energy_wh=carbon_decimal(estimate.energy_wh),
+            co2e_grams=carbon_decimal(estimate.co2e_grams),
+            methodology=estimate.methodology_version,
+        )
+    row["energy_wh"] = stamp.energy_wh
+    row["co2e_grams"] = stamp.co2e_grams
+    row["carbon_methodology"] = stamp.methodology
 
 
 # --- Price catalog ---------------------------------------------------------------------

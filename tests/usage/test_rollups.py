@@ -78,6 +78,8 @@ def raw_aggregation():
         if event.quality_score is not None:
             sums["quality_sum"] += event.quality_score
             sums["quality_count"] += 1
+        sums["energy_wh"] += event.energy_wh
+        sums["co2e_grams"] += event.co2e_grams
     return {key: normalise(sums) for key, sums in expected.items()}
 
 
@@ -85,6 +87,8 @@ def normalise(sums):
     result = dict(sums)
     result["cost"] = Decimal(result["cost"]).quantize(Decimal("0.000000000001"))
     result["quality_sum"] = round(result["quality_sum"], 9)
+    for column in ("energy_wh", "co2e_grams"):
+        result[column] = Decimal(result[column]).quantize(Decimal("0.000000001"))
     return result
 
 

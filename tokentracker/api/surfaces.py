@@ -74,6 +74,12 @@ class TokenOptimizerView(OrganizationScoped, APIView):
     error_dialect = errors.TOKEN_OPTIMIZER
 
 
+class CarbonLlmView(OrganizationScoped, APIView):
+    """carbon-llm (seed 002): `{"error": {"code", "message", "details"}}`, lower-case codes."""
+
+    error_dialect = errors.CARBON_LLM
+
+
 class TokenwiseView(OrganizationScoped, APIView):
     """Tokenwise (seed 003): `{"error": "message"}`."""
 

@@ -1,0 +1,53 @@
+"""The carbon factors, grid intensities and methodology version, held in memory per process
+(`tokentracker.books.VersionedBook`): estimating a batch of events costs no query."""
+
+from tokentracker.books import VersionedBook
+
+from .estimator import CarbonBook, Factor, Zone
+from .models import CarbonFactor, GridIntensity, MethodologyVersion
+
+VERSION_CACHE_KEY = "carbon-book:version"
+
+
+def _load() -> CarbonBook:
+    factors = {
+        (row.provider.lower(), row.model.lower()): Factor(
+            provider=row.provider.lower(),
+            model=row.model.lower(),
+            energy_wh_per_1k=_float(row.energy_wh_per_1k_output_tokens),
+            co2e_g_per_1k=_float(row.co2e_g_per_1k_output_tokens),
+            active_parameters_b=_float(row.active_parameters_b),
+            total_parameters_b=_float(row.total_parameters_b),
+            confidence=row.confidence,
+            source=row.source,
+        )
+        for row in CarbonFactor.objects.all()
+    }
+    zones: dict[str, Zone] = {}
+    alpha2: dict[str, str] = {}
+    for row in GridIntensity.objects.all():
+        zones[row.zone] = Zone(row.zone, row.name, float(row.gco2e_per_kwh))
+        if row.country_code:
+            alpha2[row.country_code.upper()] = row.zone
+    current = MethodologyVersion.objects.order_by("-id").values_list("version", flat=True).first()
+    return CarbonBook(
+        methodology_version=current or "",
+        factors=factors,
+        zones=zones,
+        alpha2=alpha2,
+    )
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+_book = VersionedBook(VERSION_CACHE_KEY, _load)
+
+
+def carbon_book_get() -> CarbonBook:
+    return _book.get()
+
+
+def carbon_book_invalidate() -> None:
+    _book.invalidate()
