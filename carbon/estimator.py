@@ -117,8 +117,9 @@ class Profile:
 
     fixed_wh: float  # per request (time to first token)
     wh_per_output_token: float
-    low_ratio: float  # range bounds as a fraction of the point estimate
-    high_ratio: float
+    # EcoLogits' range (closed models' parameter counts are ranges): low and high bounds.
+    fixed_wh_range: tuple[float, float]
+    wh_per_output_token_range: tuple[float, float]
     total_parameters_b: float
     home_zone: str  # the provider's datacenter zone, when the caller names none
     pue: float
@@ -279,15 +280,11 @@ def _profile_from_parameters(
     (fixed_low, fixed_high), (per_token_low, per_token_high) = _energy_line(
         active, total, _bounds(pue), tps, ttft
     )
-    fixed = (fixed_low + fixed_high) / 2
-    per_token = (per_token_low + per_token_high) / 2
-    # The range at a typical 500-token answer; it hardly moves with length.
-    point = fixed + 500 * per_token
     return Profile(
-        fixed_wh=fixed * 1000,
-        wh_per_output_token=per_token * 1000,
-        low_ratio=(fixed_low + 500 * per_token_low) / point if point else 1.0,
-        high_ratio=(fixed_high + 500 * per_token_high) / point if point else 1.0,
+        fixed_wh=(fixed_low + fixed_high) / 2 * 1000,
+        wh_per_output_token=(per_token_low + per_token_high) / 2 * 1000,
+        fixed_wh_range=(fixed_low * 1000, fixed_high * 1000),
+        wh_per_output_token_range=(per_token_low * 1000, per_token_high * 1000),
         total_parameters_b=(total[0] + total[1]) / 2,
         home_zone=home_zone,
         pue=mean_of(pue),
@@ -330,11 +327,12 @@ def _profile_of_factor(
     datacenter = ECOLOGITS_PROVIDER.get(provider)
     if factor.energy_wh_per_1k is not None or factor.co2e_g_per_1k is not None:
         home_zone, pue = _datacenter(datacenter)
+        per_token = (factor.energy_wh_per_1k or 0.0) / 1000
         return Profile(
             fixed_wh=0.0,
-            wh_per_output_token=(factor.energy_wh_per_1k or 0.0) / 1000,
-            low_ratio=1.0,
-            high_ratio=1.0,
+            wh_per_output_token=per_token,
+            fixed_wh_range=(0.0, 0.0),
+            wh_per_output_token_range=(per_token, per_token),
             total_parameters_b=factor.total_parameters_b or 0.0,
             home_zone=home_zone,
             pue=mean_of(pue),
@@ -411,18 +409,26 @@ def estimate_tokens(
     profile = profile_for(book, provider, model)
     zone = zone_resolve(book, profile, country_code)
     energy_wh = profile.fixed_wh + profile.wh_per_output_token * output_tokens
+    grid = zone.gco2e_per_kwh / 1000  # grams per Wh
     if profile.co2e_g_per_1k is not None:
         per_1k = profile.co2e_g_per_1k
         fixed_grams = 0.0
+        grams = low = high = per_1k * output_tokens / 1000
     else:
-        per_1k = profile.wh_per_output_token * 1000 * zone.gco2e_per_kwh / 1000
-        fixed_grams = profile.fixed_wh * zone.gco2e_per_kwh / 1000
-    grams = fixed_grams + per_1k * output_tokens / 1000
+        per_1k = profile.wh_per_output_token * 1000 * grid
+        fixed_grams = profile.fixed_wh * grid
+        grams = energy_wh * grid
+        low, high = (
+            (fixed + per_token * output_tokens) * grid
+            for fixed, per_token in zip(
+                profile.fixed_wh_range, profile.wh_per_output_token_range, strict=True
+            )
+        )
     return Estimate(
         energy_wh=energy_wh,
         co2e_grams=grams,
-        co2e_low_grams=grams * profile.low_ratio,
-        co2e_high_grams=grams * profile.high_ratio,
+        co2e_low_grams=low,
+        co2e_high_grams=high,
         coefficient_per_1k=per_1k,
         fixed_grams=fixed_grams,
         zone=zone,

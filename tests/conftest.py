@@ -1,5 +1,9 @@
+from datetime import datetime
+from unittest import mock
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from tests.factories import OrganizationFactory
 from tokentracker import services
@@ -58,3 +62,20 @@ def api(client):
             return self.client.get(path, params, **headers)
 
     return Api(client)
+
+
+@pytest.fixture
+def freeze():
+    """Pin `timezone.now()` (ingest, windows, freshness, envelopes) to an ISO moment."""
+    patches = []
+
+    def freeze(moment: str):
+        patcher = mock.patch.object(
+            timezone, "now", return_value=datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        )
+        patcher.start()
+        patches.append(patcher)
+
+    yield freeze
+    for patcher in reversed(patches):  # each restores what the one before it set
+        patcher.stop()

@@ -1,11 +1,9 @@
 """Helpers for the CodingVibez surface: members signed in by session, events at set times."""
 
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from tokentracker.models import Membership, Role
 from usage.rollups import rollups_merge
@@ -60,21 +58,6 @@ def record():
         rollups_merge()
 
     return record
-
-
-@pytest.fixture
-def freeze():
-    """Pin `timezone.now()` (ingest, windows, freshness, the envelope) to a moment."""
-    patches = []
-
-    def freeze(moment: str):
-        patcher = mock.patch.object(timezone, "now", return_value=at(moment))
-        patcher.start()
-        patches.append(patcher)
-
-    yield freeze
-    for patcher in reversed(patches):  # each restores what the one before it set
-        patcher.stop()
 
 
 @pytest.fixture
