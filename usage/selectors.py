@@ -127,13 +127,16 @@ class UsageTotals:
     error_count: int = 0
     quality_sum: float = 0.0
     quality_count: int = 0
+    energy_wh: Decimal = field(default_factory=lambda: Decimal(0))
+    co2e_grams: Decimal = field(default_factory=lambda: Decimal(0))
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "UsageTotals":
         values = {name: row.get(f"sum_{name}") for name in (f.name for f in fields(cls))}
         totals = {name: value for name, value in values.items() if value is not None}
-        if "cost" in totals:
-            totals["cost"] = Decimal(totals["cost"])
+        for name in ("cost", "energy_wh", "co2e_grams"):
+            if name in totals:
+                totals[name] = Decimal(totals[name])
         return cls(**totals)
 
     @classmethod

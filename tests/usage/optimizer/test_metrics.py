@@ -2,9 +2,20 @@
 
 import pytest
 
+from django.db.models import Sum
+
+from usage.models import UsageEvent
+
 from .conftest import ECHOED_WINDOW, WINDOW
 
 pytestmark = pytest.mark.django_db
+
+
+def carbon(column="co2e_grams", **filters):
+    """The stored events' estimate, summed and rounded as the responses show it."""
+    in_window = UsageEvent.objects.filter(occurred_at__lt="2026-03-22T00:00:00Z")
+    total = in_window.filter(**filters).aggregate(total=Sum(column))["total"]
+    return float(round(total, 6)) if total is not None else 0.0
 
 
 def test_summary_totals_the_window_from_rollups(api, raw_key, known_events):
@@ -13,6 +24,8 @@ def test_summary_totals_the_window_from_rollups(api, raw_key, known_events):
     assert response.json() == {
         "total_spend": 0.02825,
         "total_requests": 4,
+        "total_co2e_grams": carbon(),
+        "total_energy_wh": carbon("energy_wh"),
         "avg_cost_per_request": 0.009417,
         "total_tokens": 5900,
         "average_latency": 2.0,
@@ -58,6 +71,7 @@ def test_by_model_groups_costliest_first(api, raw_key, known_events):
     assert response.json()["models"] == [
         {
             "name": "gpt-4o",
+            "total_co2e_grams": carbon(model="gpt-4o"),
             "total_tokens": 4500,
             "total_cost": 0.02225,
             "average_latency": 1.5,
@@ -66,6 +80,7 @@ def test_by_model_groups_costliest_first(api, raw_key, known_events):
         },
         {
             "name": "claude-sonnet-4-5",
+            "total_co2e_grams": carbon(model="claude-sonnet-4-5"),
             "total_tokens": 1200,
             "total_cost": 0.006,
             "average_latency": 3.0,
@@ -74,6 +89,7 @@ def test_by_model_groups_costliest_first(api, raw_key, known_events):
         },
         {
             "name": "mystery-model",
+            "total_co2e_grams": carbon(model="mystery-model"),
             "total_tokens": 200,
             "total_cost": 0.0,
             "average_latency": None,
@@ -97,23 +113,27 @@ def test_daily_trend_has_one_point_per_day_including_empty_ones(api, raw_key, kn
     response = api.get(
         "/api/metrics/trend", raw_key, start_date="2026-03-19", end_date="2026-03-21"
     )
+    assert carbon(occurred_at__date="2026-03-20") > 0
     assert response.json()["trends"] == [
         {
             "timestamp": "2026-03-19T00:00:00Z",
             "total_tokens": 0,
             "total_cost": 0.0,
+            "total_co2e_grams": 0.0,
             "request_count": 0,
         },
         {
             "timestamp": "2026-03-20T00:00:00Z",
             "total_tokens": 5700,
             "total_cost": 0.02825,
+            "total_co2e_grams": carbon(occurred_at__date="2026-03-20"),
             "request_count": 3,
         },
         {
             "timestamp": "2026-03-21T00:00:00Z",
             "total_tokens": 200,
             "total_cost": 0.0,
+            "total_co2e_grams": carbon(occurred_at__date="2026-03-21"),
             "request_count": 1,
         },
     ]

@@ -58,6 +58,10 @@ def money(amount: Decimal | None) -> float | None:
     return None if amount is None else float(round(amount, 6))
 
 
+def grams(amount: Decimal) -> float:
+    return float(round(amount, 6))
+
+
 def seconds(totals: UsageTotals) -> float | None:
     average = totals.average_latency_ms
     return None if average is None else round(average / 1000, 3)
@@ -68,6 +72,7 @@ def _group(name: str, totals: UsageTotals) -> dict[str, Any]:
         "name": name or UNSPECIFIED,
         "total_tokens": totals.total_tokens,
         "total_cost": money(totals.cost),
+        "total_co2e_grams": grams(totals.co2e_grams),
         "average_latency": seconds(totals),
         "request_count": totals.events,
         "unpriced_requests": totals.unpriced_events,
@@ -143,6 +148,8 @@ class SummaryView(OptimizerView):
             {
                 "total_spend": money(totals.cost),
                 "total_requests": totals.events,
+                "total_co2e_grams": grams(totals.co2e_grams),
+                "total_energy_wh": grams(totals.energy_wh),
                 "avg_cost_per_request": money(totals.cost_per_event),
                 "total_tokens": totals.total_tokens,
                 "average_latency": seconds(totals),
@@ -203,6 +210,7 @@ class TrendView(OptimizerView):
                 "timestamp": iso(bucket),
                 "total_tokens": totals.total_tokens,
                 "total_cost": money(totals.cost),
+                "total_co2e_grams": grams(totals.co2e_grams),
                 "request_count": totals.events,
             }
             for bucket, totals in usage_series(query.scope, query.granularity)
