@@ -18,7 +18,11 @@ OPENAI_CALL = {"provider": "openai", "model": "gpt-4o"}
         ("/api/tokens/track", {**OPENAI_CALL, "inputTokens": 900, "outputTokens": 700}, "mtt_"),
         (
             "/api/ingest",
-            {"tokens": [{**OPENAI_CALL, "inputTokens": 900, "outputTokens": 700}]},
+            {
+                "type": "tokens",
+                "service": "openai",
+                "data": [{"model": "gpt-4o", "inputTokens": 900, "outputTokens": 700}],
+            },
             "mtt_",
         ),
         (

@@ -1,7 +1,6 @@
 """Token Optimizer metrics: /api/metrics/{summary,by-model,by-endpoint,trend}, /api/filters."""
 
 import pytest
-
 from django.db.models import Sum
 
 from usage.models import UsageEvent
