@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test lint format bench bench-analytics clean
+.PHONY: install run test lint format bench bench-analytics bench-estimate clean
 
 install: $(VENV)/.installed
 
@@ -40,6 +40,9 @@ bench: install
 bench-analytics: install
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/analytics.py
+
+bench-estimate: install
+	$(BIN)/python bench/estimate.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var

@@ -29,3 +29,26 @@ def test_swagger_ui_is_served_offline(client):
     assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in response.content
     assert b'src="http' not in response.content
     assert b'href="http' not in response.content
+
+
+def test_schema_documents_the_carbon_llm_endpoints(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    paths = schema["paths"]
+    assert paths["/api/v1/estimate"]["post"]["operationId"] == "postEstimate"
+    assert paths["/api/v1/track"]["post"]["operationId"] == "postTrack"
+    assert set(paths["/api/v1/track"]["post"]["responses"]) >= {"202", "400", "401", "402"}
+    session = paths["/api/v1/session/{developer_id}/today"]["get"]
+    assert session["operationId"] == "getSessionDeveloperToday"
+    accepted = schema["components"]["schemas"]["TrackAccepted"]
+    assert set(accepted["required"]) == {
+        "queued",
+        "event_id",
+        "is_test",
+        "methodology_version",
+        "estimated_co2_grams",
+        "total_tokens",
+        "co2_per_1k_tokens_used",
+        "confidence",
+        "source",
+        "model_found",
+    }
