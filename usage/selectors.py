@@ -106,6 +106,9 @@ class UsageScope:
         return rows
 
 
+CARBON_QUANTUM = Decimal("0.000000001")
+
+
 @dataclass(frozen=True)
 class UsageTotals:
     """Summed counters of a set of rollup rows, with the averages derived from them."""
@@ -134,9 +137,13 @@ class UsageTotals:
     def from_row(cls, row: dict[str, Any]) -> "UsageTotals":
         values = {name: row.get(f"sum_{name}") for name in (f.name for f in fields(cls))}
         totals = {name: value for name, value in values.items() if value is not None}
-        for name in ("cost", "energy_wh", "co2e_grams"):
+        if "cost" in totals:
+            totals["cost"] = Decimal(totals["cost"])
+        for name in ("energy_wh", "co2e_grams"):
             if name in totals:
-                totals[name] = Decimal(totals[name])
+                # Stored with nine places, so exact sums have nine places too; SQLite sums
+                # decimals as doubles, and this gives back the digits it blurs.
+                totals[name] = Decimal(totals[name]).quantize(CARBON_QUANTUM)
         return cls(**totals)
 
     @classmethod
