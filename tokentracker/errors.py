@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -206,6 +207,10 @@ def as_api_error(exc: Exception) -> ApiError:
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return ApiError(Kind.VALIDATION, "Validation failed.", details=detail)
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is unreachable or refusing connections: nothing was accepted, and a
+        # retry later can succeed, which a 500 would not tell the client.
+        return ApiError(Kind.UNAVAILABLE, "Service unavailable: the database cannot be reached.")
     if isinstance(exc, exceptions.APIException):
         kind = next(
             (k for k, code in DEFAULT_STATUS.items() if code == exc.status_code), Kind.INTERNAL
@@ -232,7 +237,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     view = context.get("view")
     dialect = getattr(view, "error_dialect", NATIVE)
     error = as_api_error(exc)
-    if error.kind == Kind.INTERNAL and not isinstance(exc, ApiError):
+    if error.kind in (Kind.INTERNAL, Kind.UNAVAILABLE) and not isinstance(exc, ApiError):
         logger.exception("Unhandled error in %s", type(view).__name__ if view else "API")
     headers: dict[str, str] = {}
     auth_header = getattr(exc, "auth_header", None)

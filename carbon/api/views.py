@@ -18,6 +18,7 @@ from carbon.book import carbon_book_get
 from carbon.selectors import developer_today
 from tokentracker.api.surfaces import CarbonLlmView
 from tokentracker.errors import ApiError, Kind
+from tokentracker.models import ApiKeyMode
 from tokentracker.permissions import HasOrganization
 from tokentracker.services import QuotaExceeded
 from usage.genai_catalog import model_provider_guess, provider_canonical
@@ -215,7 +216,7 @@ class TrackView(CarbonLlmView):
             accepted = services.track_accept(
                 organization_id=key.organization_id,
                 api_key_id=key.id,
-                is_live=key.mode != "test",
+                is_live=key.mode != ApiKeyMode.TEST,
                 event=event,
                 country_code=body.datacenter_country,
             )

@@ -225,3 +225,15 @@ def test_an_unknown_model_is_accepted_with_model_found_false(client, test_key):
     body = track(client, test_key, {**BODY, "model": "in-house-model"}).json()
     assert body["model_found"] is False
     assert body["confidence"] == "estimated"
+
+
+def test_database_unreachable_is_503_service_unavailable_and_nothing_is_claimed(client, test_key):
+    from django.db import OperationalError
+
+    with mock.patch(
+        "carbon.models.PendingTrack.objects.create",
+        side_effect=OperationalError("connection refused"),
+    ):
+        response = track(client, test_key)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "service_unavailable"
