@@ -20,7 +20,7 @@ from .ids import uuid7
 from .models import CostSource, IngestReceipt, ModelAlias, ModelPrice, PriceSource, UsageEvent
 from .price_book import PriceBook, price_book_get, price_book_invalidate
 from .pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
-from .rollups import fold, outcome_of, rollup_deltas_append
+from .rollups import fold, outcome_of, rollup_deltas_append, rollups_rebuild
 from .schemas import CarbonStamp, EventInput, EventsInvalid, FieldError
 from .tasks import rollups_merge_soon
 from .writers import EVENT_COLUMNS, usage_events_insert
@@ -314,6 +314,40 @@ def _carbon(row: dict[str, Any], book: CarbonBook, event: EventInput) -> None:
     row["energy_wh"] = stamp.energy_wh
     row["co2e_grams"] = stamp.co2e_grams
     row["carbon_methodology"] = stamp.methodology
+
+
+def events_carbon_backfill(*, organization_id: int, batch_size: int = 2000) -> int:
+    """Estimate the events recorded before carbon accounting (no CO2e yet) with the current
+    methodology, then rebuild the organization's rollups so their sums include them.
+
+    Events stored no country, so each gets its provider's usual datacenter zone. Events that
+    already have figures are never touched. Returns the events estimated.
+    """
+    book = carbon_book_get()
+    pending = UsageEvent.objects.filter(organization_id=organization_id, co2e_grams__isnull=True)
+    estimated = 0
+    last_id = 0
+    while True:
+        batch = list(
+            pending.filter(id__gt=last_id)
+            .order_by("id")
+            .only("id", "provider", "model", "output_tokens")[:batch_size]
+        )
+        if not batch:
+            break
+        for event in batch:
+            estimate = estimate_tokens(
+                book, provider=event.provider, model=event.model, output_tokens=event.output_tokens
+            )
+            event.energy_wh = carbon_decimal(estimate.energy_wh)
+            event.co2e_grams = carbon_decimal(estimate.co2e_grams)
+            event.carbon_methodology = estimate.methodology_version
+        UsageEvent.objects.bulk_update(batch, ["energy_wh", "co2e_grams", "carbon_methodology"])
+        estimated += len(batch)
+        last_id = batch[-1].id
+    if estimated:
+        rollups_rebuild(organization_id=organization_id)
+    return estimated
 
 
 # --- Price catalog ---------------------------------------------------------------------
