@@ -19,7 +19,7 @@ def test_old_events_are_estimated_and_rollups_include_them(api, org, raw_key, me
                 "provider": "openai",
                 "model": "gpt-4o",
                 "input_tokens": 1,
-                "output_tokens": output_tokens,
+                "output_tokens": tokens,
             },
             key=raw_key,
         )
