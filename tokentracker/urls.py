@@ -7,6 +7,8 @@ from tokentracker.api.health import HealthView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health", HealthView.as_view(), name="health"),
+    # Before the other /api/v1/ includes so nothing there can shadow the public data paths.
+    path("api/v1/", include("opendata.api.urls")),
     path("api/v1/", include("usage.api.urls")),
     path("api/v1/", include("usage.api.tokenwise.urls")),
     path("api/", include("usage.api.optimizer.urls")),

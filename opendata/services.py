@@ -1,0 +1,232 @@
+"""Rebuilding the materialised open datasets (Celery beat daily, `refresh_open_data`).
+
+Each refresh recomputes its whole table in one transaction, so it is idempotent, a reader
+never sees half a dataset, and an organization that opts out disappears from every day at
+the next refresh. Community rows come from the daily rollups, never from raw events.
+"""
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from itertools import groupby
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+
+from usage.models import DailyRollup, ModelPrice
+
+from .cost_index import PriceVersion, closing_price, index_day
+from .datasets import COMMUNITY, COST_INDEX
+from .models import (
+    CommunityDaily,
+    CommunityDimension,
+    CostIndexBasket,
+    CostIndexConstituent,
+    CostIndexPoint,
+    DatasetRefresh,
+)
+
+COST_QUANTUM = Decimal("0.000001")
+UNSPECIFIED = "unspecified"
+TOTAL_VALUE = "all"
+
+
+def _dataset_mark(*, dataset: str, rows: int) -> None:
+    DatasetRefresh.objects.update_or_create(
+        dataset=dataset, defaults={"refreshed_at": timezone.now(), "rows": rows}
+    )
+
+
+def _price_history(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[PriceVersion]]:
+    history: dict[tuple[str, str], list[PriceVersion]] = defaultdict(list)
+    if not pairs:
+        return history
+    providers = {provider for provider, _ in pairs}
+    models = {model for _, model in pairs}
+    versions = ModelPrice.objects.filter(provider__in=providers, model__in=models).values_list(
+        "provider",
+        "model",
+        "effective_from",
+        "effective_to",
+        "input_per_mtok",
+        "output_per_mtok",
+    )
+    for provider, model, start, end, input_price, output_price in versions:
+        if (provider, model) in pairs:
+            history[(provider, model)].append(PriceVersion(start, end, input_price, output_price))
+    return history
+
+
+def cost_index_refresh(*, today: date | None = None) -> int:
+    """Recompute every index, every day from each basket version's start to `today`."""
+    today = today or timezone.now().date()
+    baskets = list(CostIndexBasket.objects.order_by("key", "starts_on"))
+    members: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for basket_id, provider, model in CostIndexConstituent.objects.values_list(
+        "basket_id", "provider", "model"
+    ):
+        members[basket_id].append((provider, model))
+    history = _price_history({pair for pairs in members.values() for pair in pairs})
+
+    points: list[CostIndexPoint] = []
+    for key, group in groupby(baskets, key=lambda basket: basket.key):
+        versions = list(group)
+        for position, basket in enumerate(versions):
+            following = versions[position + 1].starts_on if position + 1 < len(versions) else None
+            last = min(today, following - timedelta(days=1)) if following else today
+            day = basket.starts_on
+            while day <= last:
+                computed = index_day(
+                    closing_price(history.get(pair, []), day) for pair in members[basket.id]
+                )
+                if computed is not None:
+                    points.append(
+                        CostIndexPoint(
+                            index_key=key,
+                            date=day,
+                            basket_version=basket.version,
+                            blended_per_mtok=computed.blended_per_mtok,
+                            input_per_mtok=computed.input_per_mtok,
+                            output_per_mtok=computed.output_per_mtok,
+                            constituents=computed.constituents,
+                        )
+                    )
+                day += timedelta(days=1)
+
+    with transaction.atomic():
+        CostIndexPoint.objects.all().delete()
+        CostIndexPoint.objects.bulk_create(points, batch_size=1000)
+        _dataset_mark(dataset=COST_INDEX.key, rows=len(points))
+    return len(points)
+
+
+def _community_groups(rollups, dimension: str, k: int):
+    """One dimension's day groups with at least k distinct organizations behind them."""
+    if dimension == CommunityDimension.TOTAL:
+        value = Value(TOTAL_VALUE)
+    else:
+        # Not reported ("") is one group, named, rather than a blank value.
+        value = Coalesce(NullIf(F(dimension), Value("")), Value(UNSPECIFIED))
+    return (
+        rollups.annotate(dimension_value=value)
+        .values("hour", "dimension_value")
+        .annotate(
+            events_sum=Sum("events"),
+            tokens_sum=Sum("total_tokens"),
+            cost_sum=Sum("cost"),
+            contributors=Count("organization_id", distinct=True),
+            success_sum=Sum("success_count"),
+            quality_sum_all=Sum("quality_sum"),
+            quality_count_all=Sum("quality_count"),
+            latency_sum_all=Sum("latency_ms_sum"),
+            latency_count_all=Sum("latency_count"),
+        )
+        .filter(contributors__gte=k)
+        .order_by()
+    )
+
+
+def community_refresh(*, today: date | None = None) -> int:
+    """Recompute the community dataset from the daily rollups of opted-in organizations.
+
+    Only whole days before `today` (UTC) are published: today's numbers are still growing.
+    A group below k contributing organizations is dropped, never published with small
+    numbers (k: `OPENDATA_COMMUNITY_MIN_CONTRIBUTORS`).
+    """
+    today = today or timezone.now().date()
+    k = settings.OPENDATA_COMMUNITY_MIN_CONTRIBUTORS
+    rollups = DailyRollup.objects.filter(
+        organization__community_data_opt_in=True,
+        hour__lt=datetime.combine(today, time.min, tzinfo=UTC),
+    )
+    rows: list[CommunityDaily] = []
+    for dimension in CommunityDimension.values:
+        for group in _community_groups(rollups, dimension, k):
+            quality_count = group["quality_count_all"]
+            latency_count = group["latency_count_all"]
+            rows.append(
+                CommunityDaily(
+                    date=group["hour"].astimezone(UTC).date(),
+                    dimension=dimension,
+                    dimension_value=group["dimension_value"],
+                    events=group["events_sum"],
+                    tokens=group["tokens_sum"],
+                    cost=Decimal(group["cost_sum"]).quantize(COST_QUANTUM),
+                    contributors=group["contributors"],
+                    success=group["success_sum"],
+                    quality_avg=(
+                        round(group["quality_sum_all"] / quality_count, 6)
+                        if quality_count
+                        else None
+                    ),
+                    latency_avg_ms=(
+                        round(group["latency_sum_all"] / latency_count) if latency_count else None
+                    ),
+                )
+            )
+    with transaction.atomic():
+        CommunityDaily.objects.all().delete()
+        CommunityDaily.objects.bulk_create(rows, batch_size=1000)
+        _dataset_mark(dataset=COMMUNITY.key, rows=len(rows))
+    return len(rows)
+
+
+def datasets_refresh(*, today: date | None = None) -> dict[str, int]:
+    """Every materialised dataset; the models dataset reads the catalog and needs none."""
+    return {
+        COST_INDEX.key: cost_index_refresh(today=today),
+        COMMUNITY.key: community_refresh(today=today),
+    }
+
+
+# Catalog models that existed by the baskets' start day and that genai-prices prices; only
+# those present in the installed catalog are used. o3's June 2025 price cut and
+# mistral-small's March 2026 rise show in the series on their dates.
+DEFAULT_BASKETS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "frontier": (
+        "Frontier models: the flagship model of each major provider.",
+        [
+            ("openai", "gpt-4o"),
+            ("openai", "gpt-4.1"),
+            ("openai", "o3"),
+            ("anthropic", "claude-sonnet-4-0"),
+            ("google", "gemini-2.5-pro"),
+        ],
+    ),
+    "budget": (
+        "Budget models: the small, cheap model of each major provider.",
+        [
+            ("openai", "gpt-4o-mini"),
+            ("openai", "gpt-4.1-nano"),
+            ("anthropic", "claude-3-haiku"),
+            ("google", "gemini-2.0-flash"),
+            ("mistral", "mistral-small-latest"),
+        ],
+    ),
+}
+DEFAULT_BASKETS_START = date(2025, 6, 1)
+
+
+def baskets_seed_defaults() -> int:
+    """Create the `frontier` and `budget` baskets (v1) when no basket exists yet."""
+    if CostIndexBasket.objects.exists():
+        return 0
+    catalog = set(ModelPrice.objects.values_list("provider", "model").distinct())
+    created = 0
+    with transaction.atomic():
+        for key, (description, models) in DEFAULT_BASKETS.items():
+            present = [pair for pair in models if pair in catalog]
+            if not present:
+                continue
+            basket = CostIndexBasket.objects.create(
+                key=key, version="v1", starts_on=DEFAULT_BASKETS_START, description=description
+            )
+            CostIndexConstituent.objects.bulk_create(
+                CostIndexConstituent(basket=basket, provider=provider, model=model)
+                for provider, model in present
+            )
+            created += 1
+    return created
