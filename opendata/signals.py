@@ -9,11 +9,12 @@ from .models import DatasetRefresh
 
 @receiver(post_migrate)
 def seed_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
-    """A fresh database gets the default baskets and a first cost index, so the data API
-    answers from the first start. Runs after usage's catalog loader (INSTALLED_APPS order)."""
+    """A fresh database gets the default baskets and a first refresh of every dataset, so
+    the data API answers (with validators) from the first start. Runs after usage's
+    catalog loader (INSTALLED_APPS order), so the baskets find their models."""
     if sender.name != "opendata":
         return
-    from .services import baskets_seed_defaults, cost_index_refresh
+    from .services import baskets_seed_defaults, datasets_refresh
 
     if baskets_seed_defaults() or not DatasetRefresh.objects.exists():
-        cost_index_refresh()
+        datasets_refresh()

@@ -127,6 +127,7 @@ class DataIndexView(OpenDataView):
 
     @extend_schema(
         summary="Discover open datasets, row counts, and freshness",
+        operation_id="dataIndex",
         tags=["open-data"],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -162,6 +163,7 @@ class DataSchemaView(OpenDataView):
 
     @extend_schema(
         summary="Field dictionary for every open dataset",
+        operation_id="dataSchema",
         tags=["open-data"],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -258,6 +260,7 @@ class CostIndexView(DatasetView):
 
     @extend_schema(
         summary="AI Cost Index series (JSON or CSV)",
+        operation_id="dataCostIndex",
         description=(
             "Daily blended price per million tokens (3:1 input:output) of the `frontier` and "
             "`budget` baskets, from the catalog's price history (refreshed daily)."
@@ -293,6 +296,7 @@ class CommunityView(DatasetView):
 
     @extend_schema(
         summary="Anonymized community usage rollup (JSON or CSV)",
+        operation_id="dataCommunity",
         description=(
             "Daily totals across organizations that opted in, by dimension; a row stands for "
             "at least k organizations (OPENDATA_COMMUNITY_MIN_CONTRIBUTORS, default 5)."
@@ -327,6 +331,7 @@ class ModelsView(DatasetView):
 
     @extend_schema(
         summary="Model price catalog (JSON or CSV)",
+        operation_id="dataModels",
         description="The price in effect now of every priced catalog model.",
         tags=["open-data"],
         parameters=[
