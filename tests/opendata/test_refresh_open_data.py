@@ -39,7 +39,7 @@ def test_the_command_can_rebuild_one_dataset():
 def test_the_task_rebuilds_both_and_beat_runs_it_daily():
     DatasetRefresh.objects.all().delete()
 
-    result = opendata_refresh_task.delay().get()
+    result = opendata_refresh_task.apply().get()
 
     assert set(result) == {"cost-index", "community"}
     assert DatasetRefresh.objects.count() == 2
