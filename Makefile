@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test lint format bench bench-analytics clean
+.PHONY: install run test lint format bench bench-analytics bench-opendata clean
 
 install: $(VENV)/.installed
 
@@ -40,6 +40,10 @@ bench: install
 bench-analytics: install
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/analytics.py
+
+# The full model catalog as CSV (and the other open datasets) through gunicorn.
+bench-opendata: install
+	$(BIN)/python bench/opendata.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var
