@@ -100,3 +100,13 @@ def test_writes_are_not_allowed(client):
 
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_head_answers_with_the_validators_and_no_body(client):
+    get = client.get("/api/v1/data/models?format=csv")
+
+    head = client.head("/api/v1/data/models?format=csv")
+
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["ETag"] == get["ETag"]
