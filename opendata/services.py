@@ -12,12 +12,14 @@ from itertools import groupby
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Sum, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Sum
 from django.utils import timezone
 
 from usage.models import DailyRollup, ModelPrice
+from usage.rollups import COUNTERS
+from usage.selectors import UsageTotals
 
+from .community import Group, groups_publishable
 from .cost_index import PriceVersion, closing_price, index_day
 from .datasets import COMMUNITY, COST_INDEX
 from .models import (
@@ -32,6 +34,7 @@ from .models import (
 COST_QUANTUM = Decimal("0.000001")
 UNSPECIFIED = "unspecified"
 TOTAL_VALUE = "all"
+DIMENSION_COLUMNS = ("provider", "model", "platform", "use_case")
 
 
 def _dataset_mark(*, dataset: str, rows: int) -> None:
@@ -103,29 +106,21 @@ def cost_index_refresh(*, today: date | None = None) -> int:
     return len(points)
 
 
-def _community_groups(rollups, dimension: str, k: int):
-    """One dimension's day groups with at least k distinct organizations behind them."""
-    if dimension == CommunityDimension.TOTAL:
-        value = Value(TOTAL_VALUE)
-    else:
-        # Not reported ("") is one group, named, rather than a blank value.
-        value = Coalesce(NullIf(F(dimension), Value("")), Value(UNSPECIFIED))
-    return (
-        rollups.annotate(dimension_value=value)
-        .values("hour", "dimension_value")
-        .annotate(
-            events_sum=Sum("events"),
-            tokens_sum=Sum("total_tokens"),
-            cost_sum=Sum("cost"),
-            contributors=Count("organization_id", distinct=True),
-            success_sum=Sum("success_count"),
-            quality_sum_all=Sum("quality_sum"),
-            quality_count_all=Sum("quality_count"),
-            latency_sum_all=Sum("latency_ms_sum"),
-            latency_count_all=Sum("latency_count"),
-        )
-        .filter(contributors__gte=k)
-        .order_by()
+def _community_row(day: date, dimension: str, value: str, group: Group) -> CommunityDaily:
+    totals = group.totals
+    quality = totals.quality_average
+    latency = totals.average_latency_ms
+    return CommunityDaily(
+        date=day,
+        dimension=dimension,
+        dimension_value=value,
+        events=totals.events,
+        tokens=totals.total_tokens,
+        cost=totals.cost.quantize(COST_QUANTUM),
+        contributors=group.contributors,
+        success=totals.success_count,
+        quality_avg=None if quality is None else round(quality, 6),
+        latency_avg_ms=None if latency is None else round(latency),
     )
 
 
@@ -133,40 +128,38 @@ def community_refresh(*, today: date | None = None) -> int:
     """Recompute the community dataset from the daily rollups of opted-in organizations.
 
     Only whole days before `today` (UTC) are published: today's numbers are still growing.
-    A group below k contributing organizations is dropped, never published with small
-    numbers (k: `OPENDATA_COMMUNITY_MIN_CONTRIBUTORS`).
+    Which groups are published is `opendata.community.groups_publishable`: at least k
+    organizations behind each (k: `OPENDATA_COMMUNITY_MIN_CONTRIBUTORS`), and none
+    recoverable by subtracting the published groups from the day's total.
     """
     today = today or timezone.now().date()
     k = settings.OPENDATA_COMMUNITY_MIN_CONTRIBUTORS
-    rollups = DailyRollup.objects.filter(
-        organization__community_data_opt_in=True,
-        hour__lt=datetime.combine(today, time.min, tzinfo=UTC),
+    # One read at the grain of organization, day and the four dimensions; every dimension's
+    # groups are summed from it, so the distinct organizations of any set of groups are known.
+    per_organization = (
+        DailyRollup.objects.filter(
+            organization__community_data_opt_in=True,
+            hour__lt=datetime.combine(today, time.min, tzinfo=UTC),
+        )
+        .values("hour", "organization_id", *DIMENSION_COLUMNS)
+        .annotate(**{f"sum_{column}": Sum(column) for column in COUNTERS})
+        .order_by()
     )
-    rows: list[CommunityDaily] = []
-    for dimension in CommunityDimension.values:
-        for group in _community_groups(rollups, dimension, k):
-            quality_count = group["quality_count_all"]
-            latency_count = group["latency_count_all"]
-            rows.append(
-                CommunityDaily(
-                    date=group["hour"].astimezone(UTC).date(),
-                    dimension=dimension,
-                    dimension_value=group["dimension_value"],
-                    events=group["events_sum"],
-                    tokens=group["tokens_sum"],
-                    cost=Decimal(group["cost_sum"]).quantize(COST_QUANTUM),
-                    contributors=group["contributors"],
-                    success=group["success_sum"],
-                    quality_avg=(
-                        round(group["quality_sum_all"] / quality_count, 6)
-                        if quality_count
-                        else None
-                    ),
-                    latency_avg_ms=(
-                        round(group["latency_sum_all"] / latency_count) if latency_count else None
-                    ),
-                )
-            )
+    days: dict[tuple[date, str], dict[str, Group]] = defaultdict(lambda: defaultdict(Group))
+    for sums in per_organization:
+        day = sums["hour"].astimezone(UTC).date()
+        organization_id = sums["organization_id"]
+        totals = UsageTotals.from_row(sums)
+        days[(day, CommunityDimension.TOTAL)][TOTAL_VALUE].add(organization_id, totals)
+        for column in DIMENSION_COLUMNS:
+            value = sums[column] or UNSPECIFIED
+            days[(day, column)][value].add(organization_id, totals)
+
+    rows = [
+        _community_row(day, dimension, value, group)
+        for (day, dimension), groups in sorted(days.items())
+        for value, group in sorted(groups_publishable(groups, k).items())
+    ]
     with transaction.atomic():
         CommunityDaily.objects.all().delete()
         CommunityDaily.objects.bulk_create(rows, batch_size=1000)

@@ -47,26 +47,46 @@ def k3(settings):
 
 
 def test_a_group_is_published_with_k_contributors_and_dropped_with_k_minus_one(k3):
-    members = organizations(3)
-    for org in members:
+    openai_users = organizations(3, prefix="openai")
+    anthropic_users = organizations(2, prefix="anthropic")
+    mistral_user = OrganizationFactory(slug="mistral", community_data_opt_in=True)
+    for org in openai_users:
         record(org, provider="openai", model="gpt-4o")
-    for org in members[:2]:
+    for org in anthropic_users:
         record(org, provider="anthropic", model="claude-sonnet-4-5")
+    record(mistral_user, provider="mistral", model="mistral-small-latest")
     rollups_merge()
 
     community_refresh(today=date(2026, 3, 11))
 
     rows = published()
     assert rows[("provider", "openai")].contributors == 3
-    assert ("provider", "anthropic") not in rows
+    assert ("provider", "anthropic") not in rows  # k - 1
+    assert ("provider", "mistral") not in rows
     assert ("model", "claude-sonnet-4-5") not in rows
     total = rows[("total", "all")]
     assert (total.events, total.tokens, total.cost, total.contributors) == (
-        5,
-        600,
-        Decimal("0.5"),
-        3,
+        6,
+        720,
+        Decimal("0.6"),
+        6,
     )
+
+
+def test_a_group_is_also_dropped_when_the_total_would_give_away_the_small_ones(k3):
+    for org in organizations(3, prefix="openai"):
+        record(org, provider="openai", model="gpt-4o")
+    for org in organizations(2, prefix="anthropic"):
+        record(org, provider="anthropic", model="claude-sonnet-4-5")
+    rollups_merge()
+
+    community_refresh(today=date(2026, 3, 11))
+
+    # total - openai would be the two anthropic organizations' usage: openai goes too.
+    rows = published()
+    assert rows[("total", "all")].contributors == 5
+    assert not [key for key in rows if key[0] in ("provider", "model")]
+    assert rows[("platform", "unspecified")].contributors == 5
 
 
 def test_organizations_that_did_not_opt_in_are_never_counted(k3):
@@ -150,14 +170,30 @@ def test_the_day_in_progress_is_not_published(k3):
 
 
 def test_k_defaults_to_five():
-    members = organizations(5)
-    for org in members:
+    for org in organizations(5, prefix="openai"):
         record(org, provider="openai")
-    for org in members[:4]:
+    for org in organizations(4, prefix="anthropic"):
         record(org, provider="anthropic", model="claude-sonnet-4-5")
+    record(OrganizationFactory(slug="mistral", community_data_opt_in=True), provider="mistral")
     rollups_merge()
 
     community_refresh(today=date(2026, 3, 11))
 
     assert ("provider", "openai") in published()
     assert ("provider", "anthropic") not in published()
+
+
+def test_the_refresh_reads_rollups_never_raw_events(k3):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for org in organizations(3):
+        record(org)
+    rollups_merge()
+
+    with CaptureQueriesContext(connection) as queries:
+        community_refresh(today=date(2026, 3, 11))
+
+    assert CommunityDaily.objects.exists()
+    assert not [q for q in queries if "usage_usageevent" in q["sql"]]
+    assert [q for q in queries if "usage_dailyrollup" in q["sql"]]
