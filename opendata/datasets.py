@@ -111,7 +111,12 @@ MODELS = Dataset(
         Field("context_window", "integer", "Null when the catalog does not know it.", "tokens"),
         Field("max_output", "integer", "Null when the catalog does not know it.", "tokens"),
         Field("modality", "string"),
-        Field("effective_date", "date"),
+        Field(
+            "effective_date",
+            "date",
+            "Day the price took effect; for a price older than the catalog's history, the day "
+            "the catalog recorded it.",
+        ),
         Field("source", "string"),
         Field("is_active", "boolean"),
     ),

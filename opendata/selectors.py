@@ -1,14 +1,19 @@
-"""Reads of the open datasets: only the materialised tables and the price catalog."""
+"""Reads of the open data app: the API reads only the materialised tables and the price
+catalog; the refresh reads the catalog's price history and the daily rollups."""
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
-from usage.models import ModelPrice
+from usage.models import DailyRollup, ModelPrice
+from usage.rollups import COUNTERS
 
+from .cost_index import PriceVersion
 from .datasets import COMMUNITY, COST_INDEX, DATASETS, MODELS
 from .models import CommunityDaily, CostIndexBasket, CostIndexPoint, DatasetRefresh
 
@@ -76,6 +81,38 @@ def basket_versions_current(keys: list[str], *, today: date) -> list[str]:
         if basket.key not in versions or basket.starts_on <= today:
             versions[basket.key] = basket.version
     return [versions[key] for key in sorted(versions)]
+
+
+def price_history(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[PriceVersion]]:
+    """Every catalog version of the given (provider, model) pairs: the cost index input."""
+    history: dict[tuple[str, str], list[PriceVersion]] = defaultdict(list)
+    if not pairs:
+        return history
+    versions = ModelPrice.objects.filter(
+        provider__in={provider for provider, _ in pairs},
+        model__in={model for _, model in pairs},
+    ).values_list(
+        "provider", "model", "effective_from", "effective_to", "input_per_mtok", "output_per_mtok"
+    )
+    for provider, model, start, end, input_price, output_price in versions:
+        if (provider, model) in pairs:
+            history[(provider, model)].append(PriceVersion(start, end, input_price, output_price))
+    return history
+
+
+def community_rollups(*, before: datetime, dimensions: Sequence[str]) -> QuerySet:
+    """Opted-in organizations' daily rollup sums per organization, day and `dimensions`.
+
+    This grain, not the groups themselves, so the refresh knows which organizations stand
+    behind any set of groups (k-anonymity needs it for the dropped ones taken together).
+    Keys are `hour`, `organization_id`, the dimensions and `sum_<counter>` (UsageTotals).
+    """
+    return (
+        DailyRollup.objects.filter(organization__community_data_opt_in=True, hour__lt=before)
+        .values("hour", "organization_id", *dimensions)
+        .annotate(**{f"sum_{column}": Sum(column) for column in COUNTERS})
+        .order_by()
+    )
 
 
 def _window(rows: QuerySet, start: date | None, end: date | None) -> QuerySet:

@@ -12,15 +12,15 @@ from itertools import groupby
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Model
 from django.utils import timezone
 
-from usage.models import DailyRollup, ModelPrice
-from usage.rollups import COUNTERS
+from usage.models import ModelPrice
 from usage.selectors import UsageTotals
 
+from . import selectors
 from .community import Group, groups_publishable
-from .cost_index import PriceVersion, closing_price, index_day
+from .cost_index import closing_price, index_day
 from .datasets import COMMUNITY, COST_INDEX
 from .models import (
     CommunityDaily,
@@ -37,30 +37,22 @@ TOTAL_VALUE = "all"
 DIMENSION_COLUMNS = ("provider", "model", "platform", "use_case")
 
 
-def _dataset_mark(*, dataset: str, rows: int) -> None:
-    DatasetRefresh.objects.update_or_create(
-        dataset=dataset, defaults={"refreshed_at": timezone.now(), "rows": rows}
-    )
+def _dataset_replace(*, dataset: str, model: type[Model], rows: list[Model]) -> None:
+    """Swap a dataset's rows in one transaction, refreshes of one dataset one at a time.
 
-
-def _price_history(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[PriceVersion]]:
-    history: dict[tuple[str, str], list[PriceVersion]] = defaultdict(list)
-    if not pairs:
-        return history
-    providers = {provider for provider, _ in pairs}
-    models = {model for _, model in pairs}
-    versions = ModelPrice.objects.filter(provider__in=providers, model__in=models).values_list(
-        "provider",
-        "model",
-        "effective_from",
-        "effective_to",
-        "input_per_mtok",
-        "output_per_mtok",
-    )
-    for provider, model, start, end, input_price, output_price in versions:
-        if (provider, model) in pairs:
-            history[(provider, model)].append(PriceVersion(start, end, input_price, output_price))
-    return history
+    Locking the dataset's refresh record first serializes a beat run and a manual one:
+    otherwise both would delete the old rows and the second insert would collide.
+    """
+    with transaction.atomic():
+        DatasetRefresh.objects.get_or_create(
+            dataset=dataset, defaults={"refreshed_at": timezone.now(), "rows": 0}
+        )
+        refresh = DatasetRefresh.objects.select_for_update().get(dataset=dataset)
+        model.objects.all().delete()
+        model.objects.bulk_create(rows, batch_size=1000)
+        refresh.refreshed_at = timezone.now()
+        refresh.rows = len(rows)
+        refresh.save(update_fields=["refreshed_at", "rows"])
 
 
 def cost_index_refresh(*, today: date | None = None) -> int:
@@ -72,7 +64,7 @@ def cost_index_refresh(*, today: date | None = None) -> int:
         "basket_id", "provider", "model"
     ):
         members[basket_id].append((provider, model))
-    history = _price_history({pair for pairs in members.values() for pair in pairs})
+    history = selectors.price_history({pair for pairs in members.values() for pair in pairs})
 
     points: list[CostIndexPoint] = []
     for key, group in groupby(baskets, key=lambda basket: basket.key):
@@ -99,10 +91,7 @@ def cost_index_refresh(*, today: date | None = None) -> int:
                     )
                 day += timedelta(days=1)
 
-    with transaction.atomic():
-        CostIndexPoint.objects.all().delete()
-        CostIndexPoint.objects.bulk_create(points, batch_size=1000)
-        _dataset_mark(dataset=COST_INDEX.key, rows=len(points))
+    _dataset_replace(dataset=COST_INDEX.key, model=CostIndexPoint, rows=points)
     return len(points)
 
 
@@ -134,16 +123,8 @@ def community_refresh(*, today: date | None = None) -> int:
     """
     today = today or timezone.now().date()
     k = settings.OPENDATA_COMMUNITY_MIN_CONTRIBUTORS
-    # One read at the grain of organization, day and the four dimensions; every dimension's
-    # groups are summed from it, so the distinct organizations of any set of groups are known.
-    per_organization = (
-        DailyRollup.objects.filter(
-            organization__community_data_opt_in=True,
-            hour__lt=datetime.combine(today, time.min, tzinfo=UTC),
-        )
-        .values("hour", "organization_id", *DIMENSION_COLUMNS)
-        .annotate(**{f"sum_{column}": Sum(column) for column in COUNTERS})
-        .order_by()
+    per_organization = selectors.community_rollups(
+        before=datetime.combine(today, time.min, tzinfo=UTC), dimensions=DIMENSION_COLUMNS
     )
     days: dict[tuple[date, str], dict[str, Group]] = defaultdict(lambda: defaultdict(Group))
     for sums in per_organization:
@@ -160,10 +141,7 @@ def community_refresh(*, today: date | None = None) -> int:
         for (day, dimension), groups in sorted(days.items())
         for value, group in sorted(groups_publishable(groups, k).items())
     ]
-    with transaction.atomic():
-        CommunityDaily.objects.all().delete()
-        CommunityDaily.objects.bulk_create(rows, batch_size=1000)
-        _dataset_mark(dataset=COMMUNITY.key, rows=len(rows))
+    _dataset_replace(dataset=COMMUNITY.key, model=CommunityDaily, rows=rows)
     return len(rows)
 
 

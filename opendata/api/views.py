@@ -8,6 +8,7 @@ Every response carries `ETag`, `Last-Modified` (when the dataset was last rebuil
 
 import hashlib
 from calendar import timegm
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,7 +72,9 @@ class OpenDataView(PublicView):
     def freshness(self) -> Freshness:
         raise NotImplementedError
 
-    def cached(self, request: Request, build: Any) -> HttpResponseBase:
+    def cached(
+        self, request: Request, build: Callable[[Freshness], HttpResponseBase]
+    ) -> HttpResponseBase:
         """`build()` the response unless the client's copy is current; validators on both."""
         freshness = self.freshness()
         modified = freshness.modified_at
