@@ -10,6 +10,7 @@ import hashlib
 from calendar import timegm
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -124,8 +125,11 @@ def _latest(freshness: dict[str, Freshness]) -> Freshness:
 
 
 class DataIndexView(OpenDataView):
+    @cached_property
+    def all_freshness(self) -> dict[str, Freshness]:
+        return selectors.datasets_freshness()
+
     def freshness(self) -> Freshness:
-        self.all_freshness = selectors.datasets_freshness()
         return _latest(self.all_freshness)
 
     @extend_schema(
