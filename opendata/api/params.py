@@ -10,6 +10,9 @@ from tokentracker.errors import ApiError, Kind
 from usage.api.dates import DateInvalid, bound_parse
 
 FORMATS = ("json", "csv")
+# Above any dataset's size, below every database's LIMIT range (PostgreSQL: bigint).
+MAX_LIMIT = 2**31 - 1
+PROVIDER_MAX_LENGTH = 64  # usage.models.ModelPrice.provider
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -34,7 +37,16 @@ def limit(params: QueryDict) -> int | None:
         raise _invalid("limit", raw, "must be a whole number of rows") from None
     if value < 0:
         raise _invalid("limit", raw, "cannot be negative")
-    return value
+    return min(value, MAX_LIMIT)
+
+
+def provider(params: QueryDict) -> str | None:
+    raw = (params.get("provider") or "").strip()
+    if not raw:
+        return None
+    if len(raw) > PROVIDER_MAX_LENGTH or "\x00" in raw:
+        raise _invalid("provider", raw[:100], "is not a provider slug")
+    return raw
 
 
 def day(params: QueryDict, name: str) -> date | None:

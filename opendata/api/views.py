@@ -326,7 +326,7 @@ class ModelsView(DatasetView):
     dataset = MODELS
 
     def filters(self, query: Any) -> dict[str, Any]:
-        provider = (query.get("provider") or "").strip()
+        provider = params.provider(query)
         return {
             "provider": provider_canonical(provider) if provider else None,
             "active": params.boolean(query, "active"),

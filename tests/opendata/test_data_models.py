@@ -113,6 +113,8 @@ def test_unpriced_and_future_versions_are_not_published(client):
         ({"limit": "ten"}, "limit"),
         ({"active": "maybe"}, "active"),
         ({"format": "xml"}, "format"),
+        ({"provider": "open\x00ai"}, "provider"),
+        ({"provider": "x" * 65}, "provider"),
     ],
 )
 def test_a_bad_parameter_is_a_422_in_the_mytokentracker_envelope(client, params, field):
@@ -123,6 +125,12 @@ def test_a_bad_parameter_is_a_422_in_the_mytokentracker_envelope(client, params,
     assert error["code"] == "VALIDATION_FAILED"
     assert error["message"].startswith(field)
     assert field in error["details"]
+
+
+def test_a_limit_beyond_any_dataset_means_every_row(client):
+    every = client.get(URL, {"format": "csv"}).content
+
+    assert client.get(URL, {"format": "csv", "limit": "9" * 30}).content == every
 
 
 def test_no_key_is_needed_and_a_bad_one_is_ignored(client):
