@@ -77,3 +77,15 @@ def test_the_community_opt_in_is_editable_on_the_organization(admin_client):
     page = admin_client.get(f"/admin/tokentracker/organization/{org.pk}/change/")
 
     assert "community_data_opt_in" in page.context["adminform"].form.fields
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["costindexbasket", "costindexpoint", "communitydaily", "datasetrefresh"],
+)
+def test_the_open_data_admin_pages_render_and_materialised_rows_are_read_only(admin_client, page):
+    response = admin_client.get(f"/admin/opendata/{page}/")
+
+    assert response.status_code == 200
+    if page != "costindexbasket":
+        assert admin_client.get(f"/admin/opendata/{page}/add/").status_code == 403
