@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test lint format bench bench-analytics bench-estimate clean
+.PHONY: install run test lint format bench bench-analytics bench-estimate bench-opendata clean
 
 install: $(VENV)/.installed
 
@@ -43,6 +43,10 @@ bench-analytics: install
 
 bench-estimate: install
 	$(BIN)/python bench/estimate.py
+
+# The full model catalog as CSV (and the other open datasets) through gunicorn.
+bench-opendata: install
+	$(BIN)/python bench/opendata.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var

@@ -52,3 +52,30 @@ def test_schema_documents_the_carbon_llm_endpoints(client):
         "source",
         "model_found",
     }
+
+
+def test_schema_documents_the_open_data_endpoints_as_public(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+
+    operations = {
+        "": "dataIndex",
+        "/schema": "dataSchema",
+        "/cost-index": "dataCostIndex",
+        "/community": "dataCommunity",
+        "/models": "dataModels",
+    }
+    for path, operation_id in operations.items():
+        get = schema["paths"][f"/api/v1/data{path}"]["get"]
+        assert get["operationId"] == operation_id  # MyTokenTracker's own ids
+        assert get["tags"] == ["open-data"]
+        assert "security" not in get  # public: no key
+    cost_index = schema["paths"]["/api/v1/data/cost-index"]["get"]
+    assert {p["name"] for p in cost_index["parameters"]} == {
+        "index",
+        "from",
+        "to",
+        "limit",
+        "format",
+    }
+    assert set(cost_index["responses"]) >= {"200", "304", "422"}
+    assert "text/csv" in cost_index["responses"]["200"]["content"]

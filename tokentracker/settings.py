@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -111,6 +112,7 @@ INSTALLED_APPS = [
     "tokentracker",
     "carbon",
     "usage",
+    "opendata",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +198,11 @@ CELERY_BEAT_SCHEDULE = {
     "rollups-merge": {"task": "usage.tasks.rollups_merge_task", "schedule": 10.0},
     # A safety net: a tracked event whose task was lost is persisted from its pending row.
     "tracked-events-sweep": {"task": "carbon.tasks.pending_tracks_sweep_task", "schedule": 60.0},
+    # The open datasets publish whole UTC days: rebuild them shortly after midnight.
+    "opendata-refresh": {
+        "task": "opendata.tasks.opendata_refresh_task",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
 
 # CORS for the browser-facing carbon-llm API (estimate, track, today's session). Keys go in
@@ -264,6 +271,14 @@ DEFAULT_PLAN_DAILY_EVENT_LIMIT = envint("DEFAULT_PLAN_DAILY_EVENT_LIMIT", 10_000
 DEFAULT_PLAN_HOURLY_REQUEST_LIMIT = envint("DEFAULT_PLAN_HOURLY_REQUEST_LIMIT", 100_000, minimum=1)
 # Per-plan request rate limits on the compatibility surfaces (tokentracker.ratelimit).
 RATE_LIMIT_ENABLED = envbool("RATE_LIMIT_ENABLED", True)
+
+# Open data (/api/v1/data*): the license and attribution every dataset carries, how long
+# clients and proxies may cache a response, and k, the fewest organizations a published
+# community row may stand for (below k it is dropped).
+OPENDATA_LICENSE = envstr("OPENDATA_LICENSE", "CC BY 4.0")
+OPENDATA_ATTRIBUTION = envstr("OPENDATA_ATTRIBUTION", "TokenTracker Open Data")
+OPENDATA_CACHE_MAX_AGE = envint("OPENDATA_CACHE_MAX_AGE", 3600, minimum=0)
+OPENDATA_COMMUNITY_MIN_CONTRIBUTORS = envint("OPENDATA_COMMUNITY_MIN_CONTRIBUTORS", 5, minimum=2)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health", HealthView.as_view(), name="health"),
     path("api/v1/", include("carbon.api.urls")),
+    # Before the other /api/v1/ includes so nothing there can shadow the public data paths.
+    path("api/v1/", include("opendata.api.urls")),
     path("api/v1/", include("usage.api.urls")),
     path("api/v1/", include("usage.api.tokenwise.urls")),
     path("api/", include("usage.api.optimizer.urls")),

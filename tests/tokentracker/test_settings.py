@@ -28,3 +28,17 @@ def test_envint_fails_loudly_on_nonsense_and_out_of_range(monkeypatch):
         envint("X_INT", 1, minimum=0)
     monkeypatch.setenv("X_INT", "42")
     assert envint("X_INT", 1) == 42
+
+
+def test_the_community_k_cannot_be_set_below_two(monkeypatch):
+    import importlib
+
+    import tokentracker.settings as settings_module
+
+    monkeypatch.setenv("OPENDATA_COMMUNITY_MIN_CONTRIBUTORS", "1")
+    with pytest.raises(ImproperlyConfigured, match="at least 2"):
+        importlib.reload(settings_module)
+    monkeypatch.setenv("OPENDATA_COMMUNITY_MIN_CONTRIBUTORS", "7")
+    assert importlib.reload(settings_module).OPENDATA_COMMUNITY_MIN_CONTRIBUTORS == 7
+    monkeypatch.delenv("OPENDATA_COMMUNITY_MIN_CONTRIBUTORS")
+    importlib.reload(settings_module)

@@ -6,11 +6,13 @@ organization itself (PostHog's `TeamAndOrgViewSetMixin` is the model).
 
 import uuid
 from functools import cached_property
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from rest_framework import viewsets
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +24,13 @@ from tokentracker.selectors import (
     ActiveMembership,
     membership_active,
 )
+
+
+class FormatIsAParameter(DefaultContentNegotiation):
+    """`format` is an endpoint's own json|csv parameter, not DRF's renderer override
+    (which would answer 404 for `format=csv` since only JSON is a renderer)."""
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
 
 
 class OrganizationScoped:

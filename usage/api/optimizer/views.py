@@ -7,18 +7,16 @@ number rounded to the micro-dollar; `average_latency` is in seconds, as the seed
 
 from decimal import Decimal
 from math import ceil
-from types import SimpleNamespace
 from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tokentracker.api.surfaces import TokenOptimizerView
+from tokentracker.api.surfaces import FormatIsAParameter, TokenOptimizerView
 from tokentracker.errors import ApiError, Kind
 from usage.genai_catalog import provider_display
 from usage.recommendations import recommendations_for
@@ -79,14 +77,8 @@ def _group(name: str, totals: UsageTotals) -> dict[str, Any]:
     }
 
 
-class _FormatIsAParameter(DefaultContentNegotiation):
-    """`format` is /api/logs' json|csv parameter here, not DRF's renderer override."""
-
-    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
-
-
 class OptimizerView(TokenOptimizerView):
-    content_negotiation_class = _FormatIsAParameter
+    content_negotiation_class = FormatIsAParameter
 
     def query(self) -> OptimizerQuery:
         return optimizer_query(self.request.query_params, self.organization_id)

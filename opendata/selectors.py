@@ -1,0 +1,213 @@
+"""Reads of the open data app: the API reads only the materialised tables and the price
+catalog; the refresh reads the catalog's price history and the daily rollups."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils import timezone
+
+from usage.models import DailyRollup, ModelPrice
+from usage.rollups import COUNTERS
+
+from .cost_index import PriceVersion
+from .datasets import COMMUNITY, COST_INDEX, DATASETS, MODELS
+from .models import CommunityDaily, CostIndexBasket, CostIndexPoint, DatasetRefresh
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """When a dataset last changed (None: never refreshed) and how many rows it has."""
+
+    modified_at: datetime | None
+    rows: int
+
+
+def _current_prices(now: datetime) -> QuerySet[ModelPrice]:
+    # The version in effect now; models without an input or output price are not priced,
+    # and a price dataset cannot publish them as numbers.
+    return ModelPrice.objects.filter(
+        Q(effective_from__isnull=True) | Q(effective_from__lte=now),
+        Q(effective_to__isnull=True) | Q(effective_to__gt=now),
+        input_per_mtok__isnull=False,
+        output_per_mtok__isnull=False,
+    )
+
+
+def _catalog_freshness(now: datetime) -> Freshness:
+    """The catalog changes by edits (updated_at) and by versions starting or ending."""
+    found = _current_prices(now).aggregate(
+        rows=Count("id"),
+        updated=Max("updated_at"),
+        started=Max("effective_from"),
+        ended=Max("effective_to", filter=Q(effective_to__lte=now)),
+    )
+    moments = [found[name] for name in ("updated", "started", "ended") if found[name]]
+    return Freshness(max(moments) if moments else None, found["rows"])
+
+
+def dataset_freshness(dataset: str, *, now: datetime | None = None) -> Freshness:
+    if dataset == MODELS.key:
+        return _catalog_freshness(now or timezone.now())
+    refresh = DatasetRefresh.objects.filter(dataset=dataset).first()
+    return Freshness(refresh.refreshed_at, refresh.rows) if refresh else Freshness(None, 0)
+
+
+def datasets_freshness() -> dict[str, Freshness]:
+    """Every dataset's freshness, for the index (two queries)."""
+    refreshes = {r.dataset: r for r in DatasetRefresh.objects.all()}
+    found: dict[str, Freshness] = {}
+    for key in DATASETS:
+        if key == MODELS.key:
+            found[key] = _catalog_freshness(timezone.now())
+        elif key in refreshes:
+            found[key] = Freshness(refreshes[key].refreshed_at, refreshes[key].rows)
+        else:
+            found[key] = Freshness(None, 0)
+    return found
+
+
+def basket_keys() -> list[str]:
+    return list(CostIndexBasket.objects.order_by("key").values_list("key", flat=True).distinct())
+
+
+def basket_versions_current(keys: list[str], *, today: date) -> list[str]:
+    """The version each basket key uses today (or its first, if it starts later)."""
+    versions: dict[str, str] = {}
+    for basket in CostIndexBasket.objects.filter(key__in=keys).order_by("key", "starts_on"):
+        if basket.key not in versions or basket.starts_on <= today:
+            versions[basket.key] = basket.version
+    return [versions[key] for key in sorted(versions)]
+
+
+def price_history(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[PriceVersion]]:
+    """Every catalog version of the given (provider, model) pairs: the cost index input."""
+    history: dict[tuple[str, str], list[PriceVersion]] = defaultdict(list)
+    if not pairs:
+        return history
+    versions = ModelPrice.objects.filter(
+        provider__in={provider for provider, _ in pairs},
+        model__in={model for _, model in pairs},
+    ).values_list(
+        "provider", "model", "effective_from", "effective_to", "input_per_mtok", "output_per_mtok"
+    )
+    for provider, model, start, end, input_price, output_price in versions:
+        if (provider, model) in pairs:
+            history[(provider, model)].append(PriceVersion(start, end, input_price, output_price))
+    return history
+
+
+def community_rollups(*, before: datetime, dimensions: Sequence[str]) -> QuerySet:
+    """Opted-in organizations' daily rollup sums per organization, day and `dimensions`.
+
+    This grain, not the groups themselves, so the refresh knows which organizations stand
+    behind any set of groups (k-anonymity needs it for the dropped ones taken together).
+    Keys are `hour`, `organization_id`, the dimensions and `sum_<counter>` (UsageTotals).
+    """
+    return (
+        DailyRollup.objects.filter(organization__community_data_opt_in=True, hour__lt=before)
+        .values("hour", "organization_id", *dimensions)
+        .annotate(**{f"sum_{column}": Sum(column) for column in COUNTERS})
+        .order_by()
+    )
+
+
+def _window(rows: QuerySet, start: date | None, end: date | None) -> QuerySet:
+    if start:
+        rows = rows.filter(date__gte=start)
+    if end:
+        rows = rows.filter(date__lte=end)
+    return rows
+
+
+def cost_index_rows(
+    *, index_keys: list[str] | None, start: date | None, end: date | None, limit: int | None
+) -> list[dict[str, Any]]:
+    rows = _window(CostIndexPoint.objects.all(), start, end)
+    if index_keys is not None:
+        rows = rows.filter(index_key__in=index_keys)
+    values = rows.order_by("date", "index_key").values("basket_version", *COST_INDEX.columns)
+    return list(values[:limit] if limit is not None else values)
+
+
+def community_rows(
+    *, dimension: str | None, start: date | None, end: date | None, limit: int | None
+) -> list[dict[str, Any]]:
+    rows = _window(CommunityDaily.objects.all(), start, end)
+    if dimension:
+        rows = rows.filter(dimension=dimension)
+    values = rows.order_by("date", "dimension", "dimension_value").values(*COMMUNITY.columns)
+    return list(values[:limit] if limit is not None else values)
+
+
+def model_rows(
+    *, provider: str | None, active: bool | None, limit: int | None
+) -> list[dict[str, Any]]:
+    """The current catalog as published rows.
+
+    A cache or reasoning price left empty in the catalog is charged at the input (cache) or
+    output (reasoning) price (usage.pricing.cost_compute), so that is the price published.
+    A base version has no start date (in effect since before the catalog's history): its
+    effective_date is the day the catalog recorded it.
+    """
+    prices = _current_prices(timezone.now())
+    if provider:
+        prices = prices.filter(provider=provider)
+    if active is not None:
+        prices = prices.filter(is_active=active)
+    prices = prices.order_by("provider", "model").values_list(
+        "provider",
+        "model",
+        "input_per_mtok",
+        "output_per_mtok",
+        "cache_read_per_mtok",
+        "cache_write_per_mtok",
+        "reasoning_per_mtok",
+        "context_window",
+        "max_output",
+        "modality",
+        "effective_from",
+        "created_at",
+        "source",
+        "is_active",
+    )
+    if limit is not None:
+        prices = prices[:limit]
+    rows = []
+    for (
+        provider_id,
+        model,
+        input_price,
+        output_price,
+        cache_read,
+        cache_write,
+        reasoning,
+        context_window,
+        max_output,
+        modality,
+        effective_from,
+        created_at,
+        source,
+        is_active,
+    ) in prices:
+        rows.append(
+            {
+                "provider": provider_id,
+                "model": model,
+                "input_per_mtok": input_price,
+                "output_per_mtok": output_price,
+                "cache_read_per_mtok": input_price if cache_read is None else cache_read,
+                "cache_write_per_mtok": input_price if cache_write is None else cache_write,
+                "reasoning_per_mtok": output_price if reasoning is None else reasoning,
+                "context_window": context_window,
+                "max_output": max_output,
+                "modality": modality,
+                "effective_date": (effective_from or created_at).date(),
+                "source": source,
+                "is_active": is_active,
+            }
+        )
+    return rows

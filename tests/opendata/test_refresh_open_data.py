@@ -1,0 +1,48 @@
+"""The refresh entry points: the management command, the Celery task and its beat entry."""
+
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from opendata.models import CostIndexPoint, DatasetRefresh
+from opendata.tasks import opendata_refresh_task
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_command_rebuilds_every_dataset_and_says_how_many_rows():
+    CostIndexPoint.objects.all().delete()
+    DatasetRefresh.objects.all().delete()
+    out = StringIO()
+
+    call_command("refresh_open_data", stdout=out)
+
+    points = CostIndexPoint.objects.count()
+    assert points > 0
+    assert out.getvalue().splitlines() == [f"cost-index: {points} rows", "community: 0 rows"]
+    assert set(DatasetRefresh.objects.values_list("dataset", flat=True)) == {
+        "cost-index",
+        "community",
+    }
+
+
+def test_the_command_can_rebuild_one_dataset():
+    DatasetRefresh.objects.all().delete()
+
+    call_command("refresh_open_data", "--dataset", "community", stdout=StringIO())
+
+    assert list(DatasetRefresh.objects.values_list("dataset", flat=True)) == ["community"]
+
+
+def test_the_task_rebuilds_both_and_beat_runs_it_daily():
+    DatasetRefresh.objects.all().delete()
+
+    result = opendata_refresh_task.apply().get()
+
+    assert set(result) == {"cost-index", "community"}
+    assert DatasetRefresh.objects.count() == 2
+    entry = settings.CELERY_BEAT_SCHEDULE["opendata-refresh"]
+    assert entry["task"] == "opendata.tasks.opendata_refresh_task"
+    assert entry["schedule"].hour == {0}
