@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -205,15 +206,24 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# CORS for the browser-facing carbon-llm API (estimate, track, today's session). Keys go in
-# the Authorization header, never cookies, so credentials stay off and any origin may be
-# allowed; list origins to restrict it.
-CORS_URLS_REGEX = r"^/api/v1/(estimate|track|session/[^/]+/today)$"
+# CORS (django-cors-headers) for the browser-facing APIs: carbon-llm's estimate, track and
+# today's session, and the public open data (any origin always, see opendata.signals). Keys
+# go in the Authorization header, never cookies, so credentials stay off and any origin may
+# be allowed; list origins to restrict the carbon-llm endpoints.
+CORS_URLS_REGEX = r"^/api/v1/(estimate|track|session/[^/]+/today|data(/[a-z-]+)?)$"
 _CORS_ORIGINS = envlist("CORS_ALLOWED_ORIGINS", ["*"])
 CORS_ALLOW_ALL_ORIGINS = _CORS_ORIGINS == ["*"]
 CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _CORS_ORIGINS
 CORS_ALLOW_CREDENTIALS = False
-CORS_EXPOSE_HEADERS = ["X-Event-Id", "X-Response-Time", "X-Request-Id"]
+CORS_ALLOW_HEADERS = (*default_headers, "if-none-match", "if-modified-since", "cache-control")
+CORS_EXPOSE_HEADERS = [
+    "X-Event-Id",
+    "X-Response-Time",
+    "X-Request-Id",
+    "ETag",
+    "Last-Modified",
+    "Content-Disposition",
+]
 CORS_PREFLIGHT_MAX_AGE = 86400
 
 AUTH_PASSWORD_VALIDATORS = [

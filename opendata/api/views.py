@@ -34,15 +34,6 @@ from . import params
 from .render import csv_text, json_rows
 
 ALL_INDEXES = "all"
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Disposition",
-}
-PREFLIGHT_HEADERS = {
-    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since, Cache-Control",
-    "Access-Control-Max-Age": "86400",
-}
 ERRORS = {
     422: OpenApiResponse(
         OpenApiTypes.OBJECT,
@@ -66,7 +57,8 @@ def _iso(moment: datetime) -> str:
 
 
 class OpenDataView(PublicView):
-    """Public, cacheable, CORS-open; `format` is the dataset's json|csv parameter."""
+    """Public, cacheable, CORS-open (any origin: `opendata.signals.cors_open_data`);
+    `format` is the dataset's json|csv parameter."""
 
     content_negotiation_class = FormatIsAParameter
 
@@ -100,22 +92,6 @@ class OpenDataView(PublicView):
             if last_modified is not None:
                 response["Last-Modified"] = http_date(last_modified)
             patch_cache_control(response, public=True, max_age=settings.OPENDATA_CACHE_MAX_AGE)
-        return response
-
-    def finalize_response(
-        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase:
-        response = super().finalize_response(request, response, *args, **kwargs)
-        for header, value in CORS_HEADERS.items():
-            response[header] = value
-        return response
-
-    @extend_schema(exclude=True)
-    def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
-        """CORS preflight (a browser sends one for conditional requests)."""
-        response = HttpResponse(status=204)
-        for header, value in PREFLIGHT_HEADERS.items():
-            response[header] = value
         return response
 
 
