@@ -8,7 +8,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from .views import accounts, home
+from .views import accounts, api_keys, home, invitations, members
 
 TEMPLATES = "tokentracker/accounts"
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("organizations/new", home.organization_create_page, name="organization-create"),
     path("accounts/signup", accounts.sign_up, name="signup"),
+    path(
+        "invitations/<str:token>",
+        invitations.invitation_accept_page,
+        name="invitation-accept",
+    ),
     path(
         "accounts/login",
         auth_views.LoginView.as_view(
@@ -74,4 +79,21 @@ urlpatterns = [
 
 organization_urlpatterns = [
     path("", home.organization_home, name="overview"),
+    path("members/", members.members, name="members"),
+    path("members/<int:membership_id>/role", members.member_role_change, name="member-role"),
+    path("members/<int:membership_id>/remove", members.member_remove, name="member-remove"),
+    path("invitations/", members.invitation_send, name="invitation-create"),
+    path(
+        "invitations/<int:invitation_id>/resend",
+        members.invitation_resend_page,
+        name="invitation-resend",
+    ),
+    path(
+        "invitations/<int:invitation_id>/revoke",
+        members.invitation_revoke_page,
+        name="invitation-revoke",
+    ),
+    path("keys/", api_keys.api_keys, name="api-keys"),
+    path("keys/new", api_keys.api_key_create_page, name="api-key-create"),
+    path("keys/<int:api_key_id>/revoke", api_keys.api_key_revoke_page, name="api-key-revoke"),
 ]

@@ -7,7 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import F, QuerySet
 
 from .keys import key_digest
-from .models import Invitation, Membership, Role
+from .models import ROLE_RANK, ApiKey, Invitation, Membership, Role
 
 # The dashboard stores the organization a person switched to under this session key.
 ACTIVE_ORGANIZATION_SESSION_KEY = "organization_id"
@@ -65,3 +65,53 @@ def invitation_problem(invitation: Invitation | None, now: datetime) -> str | No
     if invitation.is_expired(now):
         return "This invitation has expired; ask for a new one."
     return None
+
+
+def members_of_organization(organization_id: int) -> list[Membership]:
+    """Everyone in the organization, owners first, then by name."""
+    members = Membership.objects.filter(organization_id=organization_id).select_related("user")
+    return sorted(
+        members,
+        key=lambda m: (-ROLE_RANK[Role(m.role)], m.user.get_full_name().lower(), m.user.email),
+    )
+
+
+def member_of_organization(organization_id: int, membership_id: int) -> Membership | None:
+    return (
+        Membership.objects.select_related("user", "organization")
+        .filter(organization_id=organization_id, pk=membership_id)
+        .first()
+    )
+
+
+def invitations_open(organization_id: int) -> QuerySet[Invitation]:
+    """Invitations neither accepted nor revoked (expired ones included), newest first."""
+    return (
+        Invitation.objects.filter(
+            organization_id=organization_id, accepted_at=None, revoked_at=None
+        )
+        .select_related("invited_by")
+        .order_by("-sent_at", "-id")
+    )
+
+
+def invitation_of_organization(organization_id: int, invitation_id: int) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("organization", "invited_by")
+        .filter(organization_id=organization_id, pk=invitation_id)
+        .first()
+    )
+
+
+def api_keys_of_organization(organization_id: int) -> QuerySet[ApiKey]:
+    """Active keys first, newest first; digests are never read."""
+    return (
+        ApiKey.objects.filter(organization_id=organization_id)
+        .select_related("created_by")
+        .defer("digest")
+        .order_by(F("revoked_at").desc(nulls_first=True), "-created_at", "-id")
+    )
+
+
+def api_key_of_organization(organization_id: int, api_key_id: int) -> ApiKey | None:
+    return ApiKey.objects.filter(organization_id=organization_id, pk=api_key_id).first()
