@@ -7,7 +7,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import F, QuerySet
 
 from .keys import key_digest
-from .models import ROLE_RANK, ApiKey, Invitation, Membership, Role
+from .models import ROLE_RANK, ApiKey, Invitation, Membership, Organization, Role
 
 # The dashboard stores the organization a person switched to under this session key.
 ACTIVE_ORGANIZATION_SESSION_KEY = "organization_id"
@@ -40,7 +40,7 @@ def memberships_of_user(user: AbstractBaseUser) -> QuerySet[Membership]:
     """Every organization `user` belongs to, by name, with the organization loaded."""
     return (
         Membership.objects.filter(user_id=user.pk)
-        .select_related("organization")
+        .select_related("organization__plan")
         .order_by("organization__name", "organization_id")
     )
 
@@ -115,3 +115,15 @@ def api_keys_of_organization(organization_id: int) -> QuerySet[ApiKey]:
 
 def api_key_of_organization(organization_id: int, api_key_id: int) -> ApiKey | None:
     return ApiKey.objects.filter(organization_id=organization_id, pk=api_key_id).first()
+
+
+def membership_of(user: AbstractBaseUser, organization_id: int) -> Membership | None:
+    return (
+        Membership.objects.select_related("organization", "user")
+        .filter(user_id=user.pk, organization_id=organization_id)
+        .first()
+    )
+
+
+def organizations_of_key(organization_id: int) -> QuerySet[Organization]:
+    return Organization.objects.filter(pk=organization_id).select_related("plan")
