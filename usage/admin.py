@@ -6,6 +6,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from . import services
+from .admin_events import CappedCountPaginator, ProviderFilter
 from .models import Eval, ModelAlias, ModelPrice, UsageEvent
 from .services import PRICE_FIELDS
 
@@ -102,6 +103,8 @@ class ModelAliasAdmin(admin.ModelAdmin):
 
 @admin.register(UsageEvent)
 class UsageEventAdmin(admin.ModelAdmin):
+    """Read-only, and cheap on a 10M-event table: see `usage.admin_events`."""
+
     list_display = [
         "occurred_at",
         "organization",
@@ -110,12 +113,17 @@ class UsageEventAdmin(admin.ModelAdmin):
         "total_tokens",
         "total_cost",
         "cost_source",
+        "outcome",
         "project",
     ]
-    list_filter = ["cost_source", "provider", "occurred_at"]
-    search_fields = ["model", "project", "client_event_id", "uuid"]
+    list_filter = ["organization", ProviderFilter, "cost_source", "outcome"]
+    # Exact matches on the event's own ids stay index lookups; model and project are
+    # prefix searches (`^`) so they can stop early instead of matching %text% everywhere.
+    search_fields = ["=uuid", "=client_event_id", "^model", "^project"]
+    search_help_text = "An event's UUID or client id, or the start of a model or project name."
     list_select_related = ["organization"]
     date_hierarchy = "occurred_at"
+    paginator = CappedCountPaginator
     show_full_result_count = False  # COUNT(*) over millions of events on every page is slow
 
     def has_add_permission(self, request: HttpRequest) -> bool:
