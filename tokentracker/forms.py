@@ -1,5 +1,7 @@
 """Forms of the account and team pages: input parsing only, the rules are in services."""
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 
@@ -7,11 +9,19 @@ from .keys import KEY_PREFIXES
 from .models import ApiKeyScope, Role
 
 
-class OrganizationForm(forms.Form):
+class DashboardForm(forms.Form):
+    """Labels without Django's trailing colon; the layout sets them above their fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class OrganizationForm(DashboardForm):
     name = forms.CharField(max_length=200, label="Organization name")
 
 
-class PasswordSetMixin(forms.Form):
+class PasswordSetMixin(DashboardForm):
     """A chosen password, checked by the project's password validators."""
 
     password = forms.CharField(
@@ -49,12 +59,12 @@ class InvitationSignUpForm(PasswordSetMixin):
     name = forms.CharField(max_length=150, label="Your name")
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(DashboardForm):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
 
 
-class RoleForm(forms.Form):
+class RoleForm(DashboardForm):
     role = forms.ChoiceField(choices=Role.choices)
 
 
@@ -68,7 +78,7 @@ PREFIX_CHOICES = [
 assert {prefix for prefix, _ in PREFIX_CHOICES} == set(KEY_PREFIXES)
 
 
-class ApiKeyForm(forms.Form):
+class ApiKeyForm(DashboardForm):
     name = forms.CharField(max_length=100, help_text="Where the key is used, e.g. CI or laptop.")
     prefix = forms.ChoiceField(choices=PREFIX_CHOICES, label="Key family", initial="mtt_")
     scope = forms.ChoiceField(choices=ApiKeyScope.choices, initial=ApiKeyScope.WRITE)

@@ -36,6 +36,7 @@ def test_a_member_sees_the_organization_home_with_its_plan(client, sign_in, org,
     content = response.content.decode()
     assert "<h1>Acme</h1>" in content
     assert "Self-hosted" in content
+    assert "10,000,000 events per UTC day" in content
     assert Role(role).label in content
 
 
