@@ -113,9 +113,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "organization", "lookup", "mode", "scope", "last_used_at", "revoked_at"]
     list_filter = ["mode", "scope", "prefix"]
     search_fields = ["name", "lookup", "organization__slug"]
+    # The digest is never shown: it is all a stolen database would need to test guesses.
+    exclude = ["digest"]
     readonly_fields = [
         "lookup",
-        "digest",
         "prefix",
         "mode",
         "created_by",

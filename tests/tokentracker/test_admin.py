@@ -64,3 +64,12 @@ def test_memberships_are_searchable_by_email(staff_client, org):
     MembershipFactory(organization=org, user__email="other@example.com")
     response = staff_client.get("/admin/tokentracker/membership/", {"q": "findme"})
     assert [m.user.email for m in response.context["cl"].result_list] == ["findme@example.com"]
+
+
+def test_an_api_keys_own_admin_page_does_not_show_its_digest(staff_client, org):
+    created = api_key_create(organization=org, name="CI key")
+    response = staff_client.get(f"/admin/tokentracker/apikey/{created.api_key.pk}/change/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert created.api_key.lookup in content
+    assert created.api_key.digest not in content
