@@ -2,11 +2,12 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from . import services
-from .admin_events import CappedCountPaginator, ProviderFilter
+from .admin_events import CappedCountPaginator, ProviderFilter, events_search
 from .models import Eval, ModelAlias, ModelPrice, UsageEvent
 from .services import PRICE_FIELDS
 
@@ -117,14 +118,18 @@ class UsageEventAdmin(admin.ModelAdmin):
         "project",
     ]
     list_filter = ["organization", ProviderFilter, "cost_source", "outcome"]
-    # Exact matches on the event's own ids stay index lookups; model and project are
-    # prefix searches (`^`) so they can stop early instead of matching %text% everywhere.
-    search_fields = ["=uuid", "=client_event_id", "^model", "^project"]
-    search_help_text = "An event's UUID or client id, or the start of a model or project name."
+    # Declared for the search box; the search itself is events_search (indexed or rollups).
+    search_fields = ["uuid", "model", "project"]
+    search_help_text = "An event's UUID, or the start of a model or project name."
     list_select_related = ["organization"]
     date_hierarchy = "occurred_at"
     paginator = CappedCountPaginator
     show_full_result_count = False  # COUNT(*) over millions of events on every page is slow
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        return events_search(queryset, search_term), False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

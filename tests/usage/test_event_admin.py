@@ -111,11 +111,22 @@ def test_filters_by_provider_cost_source_and_outcome(staff_client, events):
 
 
 def test_search_by_model_prefix_and_by_uuid(staff_client, events):
-    response = staff_client.get("/admin/usage/usageevent/", {"q": "gpt-4o"})
+    response = staff_client.get("/admin/usage/usageevent/", {"q": "GPT-4o"})
     assert {e.model for e in response.context["cl"].result_list} == {"gpt-4o", "gpt-4o-mini"}
     event = UsageEvent.objects.get(model="gpt-4o")
-    response = staff_client.get("/admin/usage/usageevent/", {"q": str(event.uuid)})
+    with CaptureQueriesContext(connection) as captured:
+        response = staff_client.get("/admin/usage/usageevent/", {"q": str(event.uuid)})
     assert [e.pk for e in response.context["cl"].result_list] == [event.pk]
+    # the unique index, not UPPER(uuid::text) = UPPER(...) over every row
+    assert all("UPPER" not in sql for sql in _event_queries(captured))
+
+
+def test_a_search_that_names_nothing_does_not_scan_events(staff_client, events):
+    with CaptureQueriesContext(connection) as captured:
+        response = staff_client.get("/admin/usage/usageevent/", {"q": "no-such-model"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
+    assert _event_queries(captured) == []
 
 
 def test_events_cannot_be_added_changed_or_deleted(staff_client, events):
