@@ -36,6 +36,7 @@ def test_sign_up_create_a_key_send_events_invite_and_join(live_server, browser, 
 
     # Sign up: a user and their first organization.
     page.goto(f"{live_server.url}/accounts/signup")
+    screenshot(page, "sign-up")
     page.get_by_label("Your name").fill("Olive Owner")
     page.get_by_label("Email").fill("olive@example.com")
     page.get_by_label("Password").fill(PASSWORD)
@@ -93,6 +94,7 @@ def test_sign_up_create_a_key_send_events_invite_and_join(live_server, browser, 
     invitee = invitee_context.new_page()
     invitee.goto(link)
     assert invitee.get_by_role("heading", name="Join Launch Crew").is_visible()
+    screenshot(invitee, "invitation-accept")
     invitee.get_by_label("Your name").fill("Vic Viewer")
     invitee.get_by_label("Password").fill(PASSWORD)
     invitee.get_by_role("button", name="Create account and join").click()
@@ -139,7 +141,12 @@ def test_an_invitee_with_an_account_logs_in_then_accepts(live_server, browser, d
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{live_server.url}/invitations/{sent.token}")
-    page.get_by_role("link", name="Log in to accept").click()
+    # Keyboard first: Tab reaches the skip link, then the page's own links.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.get_by_role("link", name="Log in to accept").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server.url}/accounts/login?next=/invitations/{sent.token}")
     page.get_by_label("Email or username").fill("sam@example.com")
     page.get_by_label("Password").fill("pw")
     page.get_by_role("button", name="Log in").click()

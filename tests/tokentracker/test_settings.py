@@ -28,3 +28,52 @@ def test_envint_fails_loudly_on_nonsense_and_out_of_range(monkeypatch):
         envint("X_INT", 1, minimum=0)
     monkeypatch.setenv("X_INT", "42")
     assert envint("X_INT", 1) == 42
+
+
+def _settings_in_a_fresh_process(env: dict[str, str], *names: str) -> list[str]:
+    """Settings are read once at import: read them in a new interpreter with `env`."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import tokentracker.settings as s; print('|'.join(str(getattr(s, n)) for n in %r))"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "SIGNUP_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", code % (names,)],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().split("|")
+
+
+def test_email_is_printed_to_the_console_until_an_smtp_host_is_set():
+    assert _settings_in_a_fresh_process({}, "EMAIL_BACKEND", "SIGNUP_ENABLED") == [
+        "django.core.mail.backends.console.EmailBackend",
+        "True",
+    ]
+    assert _settings_in_a_fresh_process(
+        {"EMAIL_HOST": "smtp.example.com", "EMAIL_PORT": "465", "SIGNUP_ENABLED": "false"},
+        "EMAIL_BACKEND",
+        "EMAIL_USE_SSL",
+        "EMAIL_USE_TLS",
+        "SIGNUP_ENABLED",
+    ) == ["django.core.mail.backends.smtp.EmailBackend", "True", "False", "False"]
+
+
+def test_tls_and_ssl_together_stop_start_up():
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import tokentracker.settings"],
+        env={**os.environ, "EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true" in result.stderr
