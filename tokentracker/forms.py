@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
 
 from .keys import KEY_PREFIXES
 from .models import ApiKeyScope, Role
@@ -15,6 +16,20 @@ class DashboardForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+# The address becomes the username, which Django caps at 150 characters.
+EMAIL_MAX_LENGTH = 150
+
+
+class LoginForm(AuthenticationForm):
+    """Sign-up stores addresses lower-case as usernames; accept them typed in any case."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        if username and "@" in username:
+            self.cleaned_data["username"] = username.strip().lower()
+        return super().clean()
 
 
 class OrganizationForm(DashboardForm):
@@ -39,7 +54,9 @@ class SignUpForm(PasswordSetMixin):
     field_order = ["name", "email", "password", "organization_name"]
 
     name = forms.CharField(max_length=150, label="Your name")
-    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        max_length=EMAIL_MAX_LENGTH, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     organization_name = forms.CharField(max_length=200, label="Organization name")
 
     def clean_email(self) -> str:
@@ -60,7 +77,7 @@ class InvitationSignUpForm(PasswordSetMixin):
 
 
 class InvitationForm(DashboardForm):
-    email = forms.EmailField()
+    email = forms.EmailField(max_length=EMAIL_MAX_LENGTH)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
 
 

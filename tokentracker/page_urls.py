@@ -8,6 +8,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from .forms import LoginForm
 from .views import accounts, api_keys, home, invitations, members
 
 TEMPLATES = "tokentracker/accounts"
@@ -24,7 +25,9 @@ urlpatterns = [
     path(
         "accounts/login",
         auth_views.LoginView.as_view(
-            template_name=f"{TEMPLATES}/login.html", redirect_authenticated_user=True
+            template_name=f"{TEMPLATES}/login.html",
+            authentication_form=LoginForm,
+            redirect_authenticated_user=True,
         ),
         name="login",
     ),

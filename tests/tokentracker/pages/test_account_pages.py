@@ -18,6 +18,12 @@ def test_a_person_logs_in_with_their_email_and_lands_in_their_organization(clien
     assert client.get("/")["Location"] == "/o/acme/"
 
 
+def test_an_email_logs_in_whatever_its_case(client):
+    UserFactory(email="pat@example.com")
+    response = client.post("/accounts/login", {"username": " Pat@Example.COM", "password": "pw"})
+    assert response.status_code == 302
+
+
 def test_a_wrong_password_is_refused(client):
     UserFactory(email="pat@example.com")
     response = client.post("/accounts/login", {"username": "pat@example.com", "password": "no"})

@@ -55,3 +55,10 @@ def test_sign_up_is_404_when_turned_off(client, settings):
 
 def test_the_sign_up_form_is_linked_from_log_in(client):
     assert b'href="/accounts/signup"' in client.get("/accounts/login").content
+
+
+def test_an_address_too_long_for_a_username_is_refused(client):
+    response = client.post("/accounts/signup", {**FORM, "email": "a" * 140 + "@example.com"})
+    assert response.status_code == 200
+    assert "email" in response.context["form"].errors
+    assert not get_user_model().objects.exists()

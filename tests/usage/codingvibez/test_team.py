@@ -133,6 +133,7 @@ def test_an_admin_invites_by_email_and_role(
         ({"email": "a@example.com"}, "role: one of owner, admin, member, viewer"),
         ({"email": "a@example.com", "role": "god"}, "role: one of owner, admin, member, viewer"),
         ([], "email: required, an email address"),
+        ({"email": "a" * 140 + "@example.com", "role": "member"}, "email: at most 150 characters"),
     ],
 )
 def test_bad_input_is_a_validation_error(client, sign_in, org, body, message):

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from tokentracker.api.surfaces import CodingVibezView
 from tokentracker.errors import ApiError, Kind
+from tokentracker.forms import EMAIL_MAX_LENGTH
 from tokentracker.models import Role, role_at_least
 from tokentracker.selectors import (
     invitations_open,
@@ -168,6 +169,8 @@ class TeamInvitationsView(CodingVibezView):
             validate_email(email.strip())
         except ValidationError:
             raise invalid("email", f"{email!r} is not an email address") from None
+        if len(email.strip()) > EMAIL_MAX_LENGTH:
+            raise invalid("email", f"at most {EMAIL_MAX_LENGTH} characters")
         role = body.get("role")
         if role not in Role.values:
             raise invalid("role", f"one of {', '.join(Role.values)}")
