@@ -27,29 +27,31 @@ from tokentracker.services_teams import (
 )
 
 
-def _base_url(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
-
-
 def _members_page(
     request: HttpRequest, membership: Membership, invitation_form: InvitationForm, status: int
 ) -> HttpResponse:
     can_manage = membership.can_manage_team
-    grantable = [(value, label) for value, label in Role.choices if membership.can_grant(value)]
+    # What this member may do to each row; the template only shows it.
+    members = [
+        (member, can_manage and membership.can_grant(member.role))
+        for member in members_of_organization(membership.organization_id)
+    ]
     now = timezone.now()
     invitations = (
         [
-            (invitation, invitation.status(now))
+            (invitation, invitation.status(now), membership.can_grant(invitation.role))
             for invitation in invitations_open(membership.organization_id)
         ]
         if can_manage
         else []
     )
     context = {
-        "members": members_of_organization(membership.organization_id),
+        "members": members,
         "invitations": invitations,
         "invitation_form": invitation_form,
-        "grantable_roles": grantable,
+        "grantable_roles": [
+            (value, label) for value, label in Role.choices if membership.can_grant(value)
+        ],
         "can_manage": can_manage,
     }
     return render(request, "tokentracker/members.html", context, status=status)
@@ -127,7 +129,7 @@ def invitation_send(request: HttpRequest, membership: Membership) -> HttpRespons
                 invited_by=membership,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
-                base_url=_base_url(request),
+                base_url=request.build_absolute_uri("/"),
             )
         except TeamError as error:
             if isinstance(error, TeamPermissionError):
@@ -153,7 +155,9 @@ def invitation_resend_page(
 ) -> HttpResponse:
     invitation = _invitation(membership, invitation_id)
     try:
-        invitation_resend(invitation=invitation, resent_by=membership, base_url=_base_url(request))
+        invitation_resend(
+            invitation=invitation, resent_by=membership, base_url=request.build_absolute_uri("/")
+        )
     except TeamError as error:
         _refused(request, error)
     else:

@@ -15,7 +15,7 @@ def test_every_member_sees_the_list(client, sign_in, org, role):
     sign_in(org, role, email="me@example.com")
     response = client.get("/o/acme/members/")
     assert response.status_code == 200
-    emails = [m.user.email for m in response.context["members"]]
+    emails = [m.user.email for m, _ in response.context["members"]]
     assert set(emails) == {"boss@example.com", "me@example.com"}
     managing = role in (Role.OWNER, Role.ADMIN)
     assert (b"Send invitation" in response.content) is managing
@@ -38,7 +38,7 @@ def test_members_are_listed_owners_first(client, sign_in, org):
     MembershipFactory(organization=org, role=Role.VIEWER, user__first_name="Aaron")
     MembershipFactory(organization=org, role=Role.OWNER, user__first_name="Zed")
     sign_in(org, Role.ADMIN)
-    roles = [m.role for m in client.get("/o/acme/members/").context["members"]]
+    roles = [m.role for m, _ in client.get("/o/acme/members/").context["members"]]
     assert roles == [Role.OWNER, Role.ADMIN, Role.VIEWER]
 
 
@@ -140,14 +140,26 @@ def test_an_admin_invites_by_email_and_sees_the_invitation(
     [email] = mail.outbox
     assert "http://testserver/invitations/" in email.body
     page = client.get("/o/acme/members/")
-    [(invitation, status)] = page.context["invitations"]
-    assert (invitation.email, invitation.role, status) == ("new@example.com", "viewer", "pending")
+    [(invitation, status, can_change)] = page.context["invitations"]
+    assert (invitation.email, invitation.role, status, can_change) == (
+        "new@example.com",
+        "viewer",
+        "pending",
+        True,
+    )
 
 
 def test_an_admin_is_not_offered_the_owner_role_and_cannot_invite_one(client, sign_in, org):
-    sign_in(org, Role.ADMIN)
-    page = client.get("/o/acme/members/").content.decode()
+    owner = MembershipFactory(organization=org, role=Role.OWNER)
+    me = Membership.objects.get(user=sign_in(org, Role.ADMIN))
+    response = client.get("/o/acme/members/")
+    page = response.content.decode()
     assert '<option value="owner"' not in page
+    assert dict((m.pk, can) for m, can in response.context["members"]) == {
+        owner.pk: False,
+        me.pk: True,
+    }
+    assert f"/members/{owner.pk}/remove" not in page
     response = client.post("/o/acme/invitations/", {"email": "x@example.com", "role": "owner"})
     assert response.status_code == 403
     assert not Invitation.objects.exists()

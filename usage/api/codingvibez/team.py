@@ -181,7 +181,7 @@ class TeamInvitationsView(CodingVibezView):
                 invited_by=inviter,
                 email=email,
                 role=role,
-                base_url=f"{request.scheme}://{request.get_host()}",
+                base_url=request.build_absolute_uri("/"),
             )
         except InvitationRateLimited as error:
             limited = ApiError(
