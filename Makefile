@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test lint format bench bench-analytics bench-estimate bench-opendata clean
+.PHONY: install browser run test lint format bench bench-analytics bench-estimate bench-opendata clean
 
 install: $(VENV)/.installed
 
@@ -17,12 +17,20 @@ $(VENV)/.installed: requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	touch $@
 
+# The browser tests (pytest -m browser) drive Debian's chromium; Playwright's own browser
+# download cannot be used. Installed when missing and running as root (CI); otherwise the
+# browser tests skip and say how to install it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+		else echo "chromium is missing, so the browser tests will skip: sudo apt-get install chromium"; fi; }
+
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap_demo
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install
+test: install browser
 	$(BIN)/pytest
 
 lint: install

@@ -1,9 +1,10 @@
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from . import services
-from .models import ApiKey, DailyEventCount, Membership, Organization, Plan
+from .models import ApiKey, DailyEventCount, Invitation, Membership, Organization, Plan
 
 
 @admin.register(Plan)
@@ -16,6 +17,19 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    extra = 0
+    fields = ["email", "role", "invited_by", "sent_at", "expires_at", "accepted_at", "revoked_at"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "Invitations"
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Invitations are sent from the members page or the API, which email the link.
+        return False
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -33,10 +47,65 @@ class ApiKeyInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "plan", "payload_storage_enabled", "created_at"]
-    list_filter = ["plan", "payload_storage_enabled"]
-    search_fields = ["name", "slug"]
-    inlines = [MembershipInline, ApiKeyInline]
+    list_display = [
+        "name",
+        "slug",
+        "plan",
+        "members",
+        "payload_storage_enabled",
+        "community_data_opt_in",
+        "created_at",
+    ]
+    list_filter = ["plan", "payload_storage_enabled", "community_data_opt_in", "created_at"]
+    search_fields = ["name", "slug", "uuid"]
+    list_select_related = ["plan"]
+    readonly_fields = ["uuid", "created_at"]
+    inlines = [MembershipInline, InvitationInline, ApiKeyInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
+        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    @admin.display(description="Members", ordering="member_count")
+    def members(self, organization: Organization) -> int:
+        return organization.member_count  # type: ignore[attr-defined]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "created_at"]
+    list_filter = ["role", "organization"]
+    search_fields = ["user__email", "user__username", "organization__slug", "organization__name"]
+    list_select_related = ["user", "organization"]
+    autocomplete_fields = ["user", "organization"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: an invitation's link exists only in the email it was sent in."""
+
+    list_display = [
+        "email",
+        "organization",
+        "role",
+        "status",
+        "invited_by",
+        "sent_at",
+        "expires_at",
+    ]
+    list_filter = ["role", "organization"]
+    search_fields = ["email", "organization__slug"]
+    list_select_related = ["organization", "invited_by"]
+    exclude = ["token_digest"]
+
+    @admin.display(description="Status")
+    def status(self, invitation: Invitation) -> str:
+        return invitation.status(timezone.now())
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Invitation | None = None) -> bool:
+        return False
 
 
 @admin.register(ApiKey)
@@ -44,9 +113,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "organization", "lookup", "mode", "scope", "last_used_at", "revoked_at"]
     list_filter = ["mode", "scope", "prefix"]
     search_fields = ["name", "lookup", "organization__slug"]
+    # The digest is never shown: it is all a stolen database would need to test guesses.
+    exclude = ["digest"]
     readonly_fields = [
         "lookup",
-        "digest",
         "prefix",
         "mode",
         "created_by",

@@ -40,5 +40,7 @@ class HasOrganizationOrMember(HasOrganization):
         if membership is None:
             raise exceptions.PermissionDenied("You are not a member of any organization.")
         if request.method not in SAFE_METHODS and not membership.can_write:
-            raise exceptions.PermissionDenied("Viewers cannot record usage.")
+            raise exceptions.PermissionDenied(
+                getattr(view, "viewer_write_refusal", "Viewers cannot record usage.")
+            )
         return True

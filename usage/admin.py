@@ -2,10 +2,12 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
 from . import services
+from .admin_events import CappedCountPaginator, ProviderFilter, events_search
 from .models import Eval, ModelAlias, ModelPrice, UsageEvent
 from .services import PRICE_FIELDS
 
@@ -102,6 +104,8 @@ class ModelAliasAdmin(admin.ModelAdmin):
 
 @admin.register(UsageEvent)
 class UsageEventAdmin(admin.ModelAdmin):
+    """Read-only, and cheap on a 10M-event table: see `usage.admin_events`."""
+
     list_display = [
         "occurred_at",
         "organization",
@@ -110,13 +114,22 @@ class UsageEventAdmin(admin.ModelAdmin):
         "total_tokens",
         "total_cost",
         "cost_source",
+        "outcome",
         "project",
     ]
-    list_filter = ["cost_source", "provider", "occurred_at"]
-    search_fields = ["model", "project", "client_event_id", "uuid"]
+    list_filter = ["organization", ProviderFilter, "cost_source", "outcome"]
+    # Declared for the search box; the search itself is events_search (indexed or rollups).
+    search_fields = ["uuid", "model", "project"]
+    search_help_text = "An event's UUID, or the start of a model or project name."
     list_select_related = ["organization"]
     date_hierarchy = "occurred_at"
+    paginator = CappedCountPaginator
     show_full_result_count = False  # COUNT(*) over millions of events on every page is slow
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        return events_search(queryset, search_term), False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -30,15 +30,69 @@ def test_envint_fails_loudly_on_nonsense_and_out_of_range(monkeypatch):
     assert envint("X_INT", 1) == 42
 
 
-def test_the_community_k_cannot_be_set_below_two(monkeypatch):
-    import importlib
+def _settings_in_a_fresh_process(env: dict[str, str], *names: str) -> list[str]:
+    """Settings are read once at import: read them in a new interpreter with `env`."""
+    import os
+    import subprocess
+    import sys
 
-    import tokentracker.settings as settings_module
+    code = "import tokentracker.settings as s; print('|'.join(str(getattr(s, n)) for n in %r))"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "SIGNUP_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", code % (names,)],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().split("|")
 
-    monkeypatch.setenv("OPENDATA_COMMUNITY_MIN_CONTRIBUTORS", "1")
-    with pytest.raises(ImproperlyConfigured, match="at least 2"):
-        importlib.reload(settings_module)
-    monkeypatch.setenv("OPENDATA_COMMUNITY_MIN_CONTRIBUTORS", "7")
-    assert importlib.reload(settings_module).OPENDATA_COMMUNITY_MIN_CONTRIBUTORS == 7
-    monkeypatch.delenv("OPENDATA_COMMUNITY_MIN_CONTRIBUTORS")
-    importlib.reload(settings_module)
+
+def test_email_is_printed_to_the_console_until_an_smtp_host_is_set():
+    assert _settings_in_a_fresh_process({}, "EMAIL_BACKEND", "SIGNUP_ENABLED") == [
+        "django.core.mail.backends.console.EmailBackend",
+        "True",
+    ]
+    assert _settings_in_a_fresh_process(
+        {"EMAIL_HOST": "smtp.example.com", "EMAIL_PORT": "465", "SIGNUP_ENABLED": "false"},
+        "EMAIL_BACKEND",
+        "EMAIL_USE_SSL",
+        "EMAIL_USE_TLS",
+        "SIGNUP_ENABLED",
+    ) == ["django.core.mail.backends.smtp.EmailBackend", "True", "False", "False"]
+
+
+def test_tls_and_ssl_together_stop_start_up():
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import tokentracker.settings"],
+        env={**os.environ, "EMAIL_USE_TLS": "true", "EMAIL_USE_SSL": "true"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true" in result.stderr
+
+
+def test_the_community_k_cannot_be_set_below_two():
+    assert _settings_in_a_fresh_process(
+        {"OPENDATA_COMMUNITY_MIN_CONTRIBUTORS": "7"}, "OPENDATA_COMMUNITY_MIN_CONTRIBUTORS"
+    ) == ["7"]
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import tokentracker.settings"],
+        env={**os.environ, "OPENDATA_COMMUNITY_MIN_CONTRIBUTORS": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "at least 2" in result.stderr

@@ -216,3 +216,53 @@ class CodingVibezTrackingHealth(BaseModel):
     dataFreshness: Freshness
     lastUpdated: str | None
     errors: list[CodingVibezHealthProblem]
+
+
+class CodingVibezOrganization(BaseModel):
+    id: str = Field(description="The organization's UUID.")
+    name: str
+    slug: str = Field(description="Its dashboard address is /o/{slug}/.")
+    plan: str
+    role: str | None = Field(
+        description="The signed-in person's role (owner, admin, member, viewer); null for an "
+        "API key, which belongs to the organization rather than to a person."
+    )
+    current: bool = Field(description="The organization this key or session reads and writes.")
+    createdAt: str
+
+
+class CodingVibezOrganizations(BaseModel):
+    organizations: list[CodingVibezOrganization]
+
+
+class CodingVibezMember(BaseModel):
+    id: str = Field(description="The membership's id.")
+    email: str
+    name: str
+    role: str
+    joinedAt: str
+
+
+class CodingVibezInvitation(BaseModel):
+    id: str
+    email: str
+    role: str
+    status: Literal["pending", "expired"]
+    invitedBy: str | None = Field(description="The inviter's email.")
+    createdAt: str
+    expiresAt: str
+
+
+class CodingVibezTeam(BaseModel):
+    organizationId: str
+    members: list[CodingVibezMember]
+    invitations: list[CodingVibezInvitation] = Field(
+        description="Open invitations; listed only to admins and owners (empty otherwise)."
+    )
+
+
+class CodingVibezInvitationBody(BaseModel):
+    email: str = Field(examples=["user@example.com"])
+    role: Literal["owner", "admin", "member", "viewer"] = Field(
+        description="Only an owner may invite an owner."
+    )

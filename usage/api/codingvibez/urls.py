@@ -8,6 +8,7 @@ from django.urls import path
 
 from .ingest import IngestView, TrackView
 from .reads import AnalyticsView, BurnRateView, TimeseriesView, TokensView, TrackingHealthView
+from .team import OrganizationsView, TeamInvitationsView, TeamMembersView
 
 urlpatterns = [
     path("tokens/track", TrackView.as_view(), name="codingvibez-tokens-track"),
@@ -17,4 +18,7 @@ urlpatterns = [
     path("analytics", AnalyticsView.as_view(), name="codingvibez-analytics"),
     path("tracking-health", TrackingHealthView.as_view(), name="codingvibez-tracking-health"),
     path("ingest", IngestView.as_view(), name="codingvibez-ingest"),
+    path("organizations", OrganizationsView.as_view(), name="codingvibez-organizations"),
+    path("team/members", TeamMembersView.as_view(), name="codingvibez-team-members"),
+    path("team/invitations", TeamInvitationsView.as_view(), name="codingvibez-team-invitations"),
 ]

@@ -1,0 +1,138 @@
+"""API keys page: the raw key is shown once; members manage their own keys, admins all."""
+
+import pytest
+
+from tests.factories import MembershipFactory
+from tokentracker import keys
+from tokentracker.models import ApiKey, ApiKeyMode, ApiKeyScope, Role
+from tokentracker.services import api_key_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def someone_elses_key(org):
+    creator = MembershipFactory(organization=org, role=Role.MEMBER).user
+    return api_key_create(organization=org, name="theirs", created_by=creator).api_key
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.VIEWER])
+def test_members_see_the_keys_without_secrets(client, sign_in, org, someone_elses_key, role):
+    sign_in(org, role)
+    response = client.get("/o/acme/keys/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert someone_elses_key.lookup in content
+    assert someone_elses_key.digest not in content
+    assert ("Create key" in content) is (role == Role.OWNER)
+
+
+def test_an_outsider_gets_404(client, sign_in, org, outsider_org, someone_elses_key):
+    sign_in(outsider_org, Role.OWNER)
+    assert client.get("/o/acme/keys/").status_code == 404
+    assert client.post(f"/o/acme/keys/{someone_elses_key.pk}/revoke").status_code == 404
+    assert client.post(f"/o/outsider/keys/{someone_elses_key.pk}/revoke").status_code == 404
+    someone_elses_key.refresh_from_db()
+    assert someone_elses_key.revoked_at is None
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in(client, org):
+    assert client.get("/o/acme/keys/")["Location"] == "/accounts/login?next=/o/acme/keys/"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "mode"),
+    [
+        ("mtt_", ApiKeyMode.LIVE),
+        ("tw_api_", ApiKeyMode.LIVE),
+        ("isv_test_sk_", ApiKeyMode.TEST),
+        ("isv_live_sk_", ApiKeyMode.LIVE),
+    ],
+)
+def test_a_member_creates_a_key_of_any_family_and_sees_it_once(client, sign_in, org, prefix, mode):
+    user = sign_in(org, Role.MEMBER)
+    response = client.post(
+        "/o/acme/keys/new", {"name": "CI", "prefix": prefix, "scope": ApiKeyScope.READ}
+    )
+    assert response.status_code == 201
+    assert response["Cache-Control"] == "no-store"
+    raw_key = response.context["created"].raw_key
+    assert raw_key.startswith(prefix)
+    assert f'value="{raw_key}"' in response.content.decode()
+    api_key = ApiKey.objects.get()
+    assert (api_key.name, api_key.prefix, api_key.mode, api_key.scope, api_key.created_by) == (
+        "CI",
+        prefix,
+        mode,
+        ApiKeyScope.READ,
+        user,
+    )
+    assert keys.key_matches(raw_key, api_key.digest)
+    assert raw_key not in client.get("/o/acme/keys/").content.decode()
+
+
+def test_the_new_key_works_against_the_api(client, sign_in, org, api):
+    sign_in(org, Role.MEMBER)
+    response = client.post("/o/acme/keys/new", {"name": "CI", "prefix": "mtt_", "scope": "write"})
+    raw_key = response.context["created"].raw_key
+    assert api.get("/api/v1/events", raw_key).status_code == 200
+
+
+def test_a_viewer_cannot_create_a_key(client, sign_in, org):
+    sign_in(org, Role.VIEWER)
+    response = client.post("/o/acme/keys/new", {"name": "x", "prefix": "mtt_", "scope": "write"})
+    assert response.status_code == 403
+    assert not ApiKey.objects.exists()
+
+
+def test_an_unknown_prefix_is_refused(client, sign_in, org):
+    sign_in(org, Role.OWNER)
+    response = client.post("/o/acme/keys/new", {"name": "x", "prefix": "sk-", "scope": "write"})
+    assert response.status_code == 400
+    assert "prefix" in response.context["form"].errors
+    assert not ApiKey.objects.exists()
+
+
+def test_a_member_revokes_their_own_key_but_not_someone_elses(
+    client, sign_in, org, someone_elses_key
+):
+    user = sign_in(org, Role.MEMBER)
+    mine = api_key_create(organization=org, name="mine", created_by=user).api_key
+    page = client.get("/o/acme/keys/").content.decode()
+    assert f"/o/acme/keys/{mine.pk}/revoke" in page
+    assert f"/o/acme/keys/{someone_elses_key.pk}/revoke" not in page
+    assert client.post(f"/o/acme/keys/{someone_elses_key.pk}/revoke").status_code == 403
+    assert client.post(f"/o/acme/keys/{mine.pk}/revoke").status_code == 302
+    mine.refresh_from_db()
+    someone_elses_key.refresh_from_db()
+    assert mine.revoked_at is not None
+    assert someone_elses_key.revoked_at is None
+
+
+def test_an_admin_revokes_anyones_key_and_it_stops_working(
+    client, sign_in, org, someone_elses_key, api
+):
+    raw_key = api_key_create(organization=org, name="ci").raw_key
+    assert api.get("/api/v1/events", raw_key).status_code == 200
+    sign_in(org, Role.ADMIN)
+    ci_key = ApiKey.objects.get(name="ci")
+    assert client.post(f"/o/acme/keys/{ci_key.pk}/revoke").status_code == 302
+    assert api.get("/api/v1/events", raw_key).status_code == 401
+
+
+def test_a_viewer_cannot_revoke(client, sign_in, org, someone_elses_key):
+    sign_in(org, Role.VIEWER)
+    assert client.post(f"/o/acme/keys/{someone_elses_key.pk}/revoke").status_code == 403
+
+
+def test_the_key_list_costs_a_fixed_number_of_queries(
+    client, sign_in, org, django_assert_num_queries
+):
+    sign_in(org, Role.OWNER)
+    for n in range(6):
+        creator = MembershipFactory(organization=org).user
+        api_key_create(organization=org, name=f"k{n}", created_by=creator)
+    client.get("/o/acme/keys/")
+    # session, user, membership, keys with creators, switcher
+    with django_assert_num_queries(5):
+        assert client.get("/o/acme/keys/").status_code == 200

@@ -1,0 +1,75 @@
+"""Django admin for tenancy: organizations with members, invitations and keys inline."""
+
+import pytest
+
+from tests.factories import MembershipFactory
+from tokentracker.models import Role
+from tokentracker.services import api_key_create
+from tokentracker.services_teams import invitation_create
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw"))
+    return client
+
+
+def test_an_organization_shows_its_members_invitations_and_keys_but_no_digest(staff_client, org):
+    owner = MembershipFactory(organization=org, role=Role.OWNER, user__email="boss@example.com")
+    created = api_key_create(organization=org, name="CI key")
+    invitation_create(invited_by=owner, email="new@example.com", role="viewer", base_url="http://x")
+    response = staff_client.get(f"/admin/tokentracker/organization/{org.pk}/change/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "boss@example.com" in content
+    assert "new@example.com" in content
+    assert created.api_key.lookup in content
+    assert created.api_key.digest not in content
+    assert created.raw_key not in content
+
+
+def test_the_organization_list_shows_plan_and_member_counts_and_searches(staff_client, org):
+    MembershipFactory(organization=org)
+    MembershipFactory(organization=org)
+    response = staff_client.get("/admin/tokentracker/organization/", {"q": "acm"})
+    assert response.status_code == 200
+    [row] = response.context["cl"].result_list
+    assert (row.slug, row.member_count, row.plan.name) == ("acme", 2, "Self-hosted")
+    filters = response.context["cl"].filter_specs
+    assert [spec.title for spec in filters][:3] == [
+        "plan",
+        "payload storage enabled",
+        "community data opt in",
+    ]
+
+
+def test_invitations_are_listed_read_only_without_their_digest(staff_client, org):
+    owner = MembershipFactory(organization=org, role=Role.OWNER)
+    sent = invitation_create(
+        invited_by=owner, email="new@example.com", role="viewer", base_url="http://x"
+    )
+    listing = staff_client.get("/admin/tokentracker/invitation/")
+    assert "new@example.com" in listing.content.decode()
+    assert "pending" in listing.content.decode()
+    detail = staff_client.get(f"/admin/tokentracker/invitation/{sent.invitation.pk}/change/")
+    assert detail.status_code == 200
+    assert sent.invitation.token_digest not in detail.content.decode()
+    assert staff_client.get("/admin/tokentracker/invitation/add/").status_code == 403
+
+
+def test_memberships_are_searchable_by_email(staff_client, org):
+    MembershipFactory(organization=org, user__email="findme@example.com")
+    MembershipFactory(organization=org, user__email="other@example.com")
+    response = staff_client.get("/admin/tokentracker/membership/", {"q": "findme"})
+    assert [m.user.email for m in response.context["cl"].result_list] == ["findme@example.com"]
+
+
+def test_an_api_keys_own_admin_page_does_not_show_its_digest(staff_client, org):
+    created = api_key_create(organization=org, name="CI key")
+    response = staff_client.get(f"/admin/tokentracker/apikey/{created.api_key.pk}/change/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert created.api_key.lookup in content
+    assert created.api_key.digest not in content
