@@ -79,3 +79,17 @@ def freeze():
     yield freeze
     for patcher in reversed(patches):  # each restores what the one before it set
         patcher.stop()
+
+
+@pytest.fixture
+def sign_in(client):
+    """Sign `client` in as a new member of `organization` with `role`; returns the user."""
+    from tests.factories import MembershipFactory
+
+    def sign_in(organization, role, **user_fields):
+        user_kwargs = {f"user__{name}": value for name, value in user_fields.items()}
+        membership = MembershipFactory(organization=organization, role=role, **user_kwargs)
+        client.force_login(membership.user)
+        return membership.user
+
+    return sign_in

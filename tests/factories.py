@@ -1,6 +1,7 @@
 import factory
+from django.contrib.auth import get_user_model
 
-from tokentracker.models import Organization
+from tokentracker.models import Membership, Organization, Role
 from tokentracker.services import plan_get_default
 
 
@@ -12,3 +13,26 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"org-{n}")
     name = factory.LazyAttribute(lambda o: o.slug.title())
     plan = factory.LazyFunction(plan_get_default)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A person who signs in with their email, as sign-up creates them; password "pw"."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    username = factory.LazyAttribute(lambda u: u.email)
+    first_name = "Pat"
+    password = factory.django.Password("pw")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Role.MEMBER

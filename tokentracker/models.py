@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -87,6 +88,16 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
+# Each role can do everything the roles below it can: viewer reads, member also creates
+# API keys for themself, admin manages members, invitations, every key and settings, owner
+# everything (including making and unmaking owners).
+ROLE_RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
+
+
+def role_at_least(role: str, minimum: str) -> bool:
+    return ROLE_RANK[Role(role)] >= ROLE_RANK[Role(minimum)]
+
+
 class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -104,6 +115,93 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization} ({self.role})"
+
+    def is_at_least(self, role: str) -> bool:
+        return role_at_least(self.role, role)
+
+    @property
+    def can_create_api_keys(self) -> bool:
+        return self.is_at_least(Role.MEMBER)
+
+    @property
+    def can_manage_team(self) -> bool:
+        """Members, invitations, every API key and the organization's settings."""
+        return self.is_at_least(Role.ADMIN)
+
+    def can_grant(self, role: str) -> bool:
+        """Whether this member may give `role` to someone (or take it away): admins manage
+        everyone below owner, only an owner makes or unmakes owners."""
+        if role == Role.OWNER:
+            return self.role == Role.OWNER
+        return self.can_manage_team
+
+    def can_manage_api_key(self, api_key: "ApiKey") -> bool:
+        if self.can_manage_team:
+            return True
+        return self.can_create_api_keys and api_key.created_by_id == self.user_id
+
+
+class Invitation(models.Model):
+    """An invitation to join an organization, sent by email as a single-use link.
+
+    Only a SHA-256 digest of the link's token is stored (like API keys), so a database
+    leak does not hand out working invitations. Resending replaces the token and the
+    expiry; accepting or revoking closes the invitation for good.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(help_text="Stored lower-case.")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    token_digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One open invitation per address: inviting again refreshes it.
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organization} ({self.role})"
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted nor revoked; it may still have expired."""
+        return self.accepted_at is None and self.revoked_at is None
+
+    def is_expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
+
+    def status(self, now: datetime) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.is_expired(now) else "pending"
 
 
 class ApiKeyMode(models.TextChoices):

@@ -137,6 +137,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tokentracker.context_processors.dashboard",
             ],
         },
     },
@@ -220,6 +221,38 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Sign-up creates a user and their first organization; turn it off on an install where an
+# admin creates accounts (invitations still let people join).
+SIGNUP_ENABLED = envbool("SIGNUP_ENABLED", True)
+# Invitations an organization, and one person, may send per hour (tokentracker.ratelimit).
+INVITATIONS_PER_HOUR_PER_ORGANIZATION = envint(
+    "INVITATIONS_PER_HOUR_PER_ORGANIZATION", 50, minimum=1
+)
+INVITATIONS_PER_HOUR_PER_USER = envint("INVITATIONS_PER_HOUR_PER_USER", 20, minimum=1)
+
+# Email (password reset, invitations): printed to the console unless an SMTP host is set.
+EMAIL_HOST = envstr("EMAIL_HOST", "")
+EMAIL_BACKEND = envstr(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = envint("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "TokenTracker <tokentracker@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

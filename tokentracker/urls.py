@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from tokentracker import page_urls
 from tokentracker.api.health import HealthView
 
 urlpatterns = [
@@ -14,6 +15,10 @@ urlpatterns = [
     path("api/", include("usage.api.codingvibez.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Dashboard pages. Each app's organization pages go under o/<org_slug>/ (see
+    # tokentracker.pages for the decorator every one of them uses).
+    path("", include(page_urls.urlpatterns)),
+    path("o/<slug:org_slug>/", include(page_urls.organization_urlpatterns)),
 ]
 
 handler404 = "tokentracker.api.handlers.page_not_found"

@@ -1,0 +1,74 @@
+"""Forms of the account and team pages: input parsing only, the rules are in services."""
+
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+
+from .keys import KEY_PREFIXES
+from .models import ApiKeyScope, Role
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Organization name")
+
+
+class PasswordSetMixin(forms.Form):
+    """A chosen password, checked by the project's password validators."""
+
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        password_validation.validate_password(password)
+        return password
+
+
+class SignUpForm(PasswordSetMixin):
+    field_order = ["name", "email", "password", "organization_name"]
+
+    name = forms.CharField(max_length=150, label="Your name")
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    organization_name = forms.CharField(max_length=200, label="Organization name")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        User = get_user_model()
+        if (
+            User.objects.filter(email__iexact=email).exists()
+            or User.objects.filter(username__iexact=email).exists()
+        ):
+            raise forms.ValidationError("An account with this email exists: sign in instead.")
+        return email
+
+
+class InvitationSignUpForm(PasswordSetMixin):
+    field_order = ["name", "password"]
+
+    name = forms.CharField(max_length=150, label="Your name")
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+# Each family is the prefix a product's clients expect; carbon-llm's has test and live keys.
+PREFIX_CHOICES = [
+    ("mtt_", "mtt_ (MyTokenTracker, live)"),
+    ("tw_api_", "tw_api_ (Tokenwise, live)"),
+    ("isv_live_sk_", "isv_live_sk_ (carbon-llm, live)"),
+    ("isv_test_sk_", "isv_test_sk_ (carbon-llm, test: not counted against the live quota)"),
+]
+assert {prefix for prefix, _ in PREFIX_CHOICES} == set(KEY_PREFIXES)
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="Where the key is used, e.g. CI or laptop.")
+    prefix = forms.ChoiceField(choices=PREFIX_CHOICES, label="Key family", initial="mtt_")
+    scope = forms.ChoiceField(choices=ApiKeyScope.choices, initial=ApiKeyScope.WRITE)

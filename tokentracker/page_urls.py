@@ -1,0 +1,77 @@
+"""Dashboard pages of accounts and teams.
+
+`urlpatterns` are mounted at the site root; `organization_urlpatterns` under
+`o/<slug:org_slug>/` (see `tokentracker/urls.py`), where every view is an
+`organization_page` (tokentracker.pages).
+"""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from .views import accounts, home
+
+TEMPLATES = "tokentracker/accounts"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("organizations/new", home.organization_create_page, name="organization-create"),
+    path("accounts/signup", accounts.sign_up, name="signup"),
+    path(
+        "accounts/login",
+        auth_views.LoginView.as_view(
+            template_name=f"{TEMPLATES}/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    # Django's LogoutView only accepts POST, so a link or a prefetch cannot sign anyone out.
+    path("accounts/logout", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password",
+        auth_views.PasswordChangeView.as_view(
+            template_name=f"{TEMPLATES}/password_change.html",
+            success_url=reverse_lazy("password_change_done"),
+        ),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name=f"{TEMPLATES}/password_change_done.html"
+        ),
+        name="password_change_done",
+    ),
+    path(
+        "accounts/password/reset",
+        auth_views.PasswordResetView.as_view(
+            template_name=f"{TEMPLATES}/password_reset.html",
+            email_template_name=f"{TEMPLATES}/password_reset_email.txt",
+            subject_template_name=f"{TEMPLATES}/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/sent",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name=f"{TEMPLATES}/password_reset_sent.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name=f"{TEMPLATES}/password_reset_confirm.html"
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name=f"{TEMPLATES}/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
+]
+
+organization_urlpatterns = [
+    path("", home.organization_home, name="overview"),
+]

@@ -1,0 +1,296 @@
+"""Writes of teams: sign-up, organizations, memberships and invitations.
+
+The role rules live here, not in views, so the dashboard and the CodingVibez API enforce
+the same ones: admins manage members below owner, only an owner makes or unmakes owners,
+and an organization always keeps at least one owner.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import Invitation, Membership, Organization, Role
+from .ratelimit import rate_limit_hit
+from .selectors import invitation_by_token, invitation_digest, invitation_problem
+from .services import plan_get_default
+
+INVITATION_LIFETIME = timedelta(days=7)
+SLUG_MAX_LENGTH = 50
+
+
+class TeamError(Exception):
+    """A team change that breaks a rule; the message is shown to the person as is."""
+
+
+class TeamPermissionError(TeamError):
+    """The acting member's role does not allow this change."""
+
+
+class InvitationInvalid(TeamError):
+    """The link is unknown, used, revoked or expired."""
+
+
+class InvitationRateLimited(TeamError):
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:SLUG_MAX_LENGTH].strip("-") or "organization"
+    taken = set(Organization.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    for number in range(2, 1000):
+        candidate = f"{base[: SLUG_MAX_LENGTH - len(str(number)) - 1]}-{number}"
+        if candidate not in taken:
+            return candidate
+    return f"{base[: SLUG_MAX_LENGTH - 9]}-{secrets.token_hex(4)}"
+
+
+def organization_create(*, name: str, owner: AbstractBaseUser) -> Organization:
+    """A new organization on the default plan, with `owner` as its owner."""
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                organization = Organization.objects.create(
+                    name=name, slug=_unique_slug(name), plan=plan_get_default()
+                )
+                Membership.objects.create(user=owner, organization=organization, role=Role.OWNER)
+                return organization
+        except IntegrityError:
+            # Someone took the slug between our check and our insert: pick again.
+            continue
+    raise TeamError("Could not choose an address for the organization; try another name.")
+
+
+def user_create(*, email: str, password: str, name: str = "") -> AbstractBaseUser:
+    """A person who signs in with their email address (it is also their username)."""
+    email = email.strip().lower()
+    first, _, last = name.strip().partition(" ")
+    return get_user_model().objects.create_user(
+        username=email, email=email, password=password, first_name=first, last_name=last
+    )
+
+
+@transaction.atomic
+def user_sign_up(
+    *, email: str, password: str, name: str, organization_name: str
+) -> tuple[AbstractBaseUser, Organization]:
+    user = user_create(email=email, password=password, name=name)
+    return user, organization_create(name=organization_name, owner=user)
+
+
+def _owners(organization_id: int) -> int:
+    return Membership.objects.filter(organization_id=organization_id, role=Role.OWNER).count()
+
+
+def _check_may_change(actor: Membership, target: Membership) -> None:
+    if actor.organization_id != target.organization_id:
+        raise TeamPermissionError("That person is not in this organization.")
+    if not actor.can_manage_team:
+        raise TeamPermissionError("Only admins and owners manage members.")
+    if not actor.can_grant(target.role):
+        raise TeamPermissionError("Only an owner can change or remove an owner.")
+
+
+@transaction.atomic
+def membership_role_change(
+    *, membership: Membership, role: str, changed_by: Membership
+) -> Membership:
+    role = Role(role)
+    _check_may_change(changed_by, membership)
+    if not changed_by.can_grant(role):
+        raise TeamPermissionError("Only an owner can make someone an owner.")
+    # Lock the organization's owners so two demotions at once cannot leave none.
+    list(
+        Membership.objects.select_for_update().filter(
+            organization_id=membership.organization_id, role=Role.OWNER
+        )
+    )
+    demoted = membership.role == Role.OWNER and role != Role.OWNER
+    if demoted and _owners(membership.organization_id) <= 1:
+        raise TeamError("An organization needs an owner: make someone else owner first.")
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, removed_by: Membership) -> None:
+    _check_may_change(removed_by, membership)
+    list(
+        Membership.objects.select_for_update().filter(
+            organization_id=membership.organization_id, role=Role.OWNER
+        )
+    )
+    if membership.role == Role.OWNER and _owners(membership.organization_id) <= 1:
+        raise TeamError("The last owner cannot be removed: make someone else owner first.")
+    membership.delete()
+
+
+@dataclass(frozen=True)
+class SentInvitation:
+    invitation: Invitation
+    token: str  # the raw token of the emailed link; only its digest is stored
+
+
+def _rate_limit(organization_id: int, user_id: int) -> None:
+    for scope, subject, limit in (
+        ("invite-org", str(organization_id), settings.INVITATIONS_PER_HOUR_PER_ORGANIZATION),
+        ("invite-user", str(user_id), settings.INVITATIONS_PER_HOUR_PER_USER),
+    ):
+        usage = rate_limit_hit(scope=scope, subject=subject, limit=limit)
+        if usage.exceeded:
+            raise InvitationRateLimited(
+                f"Too many invitations sent; try again in {usage.retry_after // 60 + 1} minutes.",
+                retry_after=usage.retry_after,
+            )
+
+
+def _send(invitation: Invitation, token: str, base_url: str) -> None:
+    link = base_url.rstrip("/") + reverse("invitation-accept", kwargs={"token": token})
+    inviter = invitation.invited_by
+    context = {
+        "invitation": invitation,
+        "organization": invitation.organization,
+        "inviter": (inviter.get_full_name() or inviter.email) if inviter else "An admin",
+        "link": link,
+    }
+    send_mail(
+        subject=f"Join {invitation.organization.name} on TokenTracker",
+        message=render_to_string("tokentracker/email/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, invitation_digest(token)
+
+
+def invitation_create(
+    *, invited_by: Membership, email: str, role: str, base_url: str
+) -> SentInvitation:
+    """Invite `email` to `invited_by`'s organization with `role`, and email them the link.
+
+    Inviting an address that already has an open invitation refreshes it (new link, new
+    role, new expiry) instead of sending a second one. `base_url` (scheme and host) makes
+    the emailed link absolute.
+    """
+    email = email.strip().lower()
+    role = Role(role)
+    organization = invited_by.organization
+    if not invited_by.can_manage_team:
+        raise TeamPermissionError("Only admins and owners invite people.")
+    if not invited_by.can_grant(role):
+        raise TeamPermissionError("Only an owner can invite an owner.")
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise TeamError(f"{email} is already a member of {organization.name}.")
+    _rate_limit(organization.id, invited_by.user_id)
+    token, digest = _new_token()
+    now = timezone.now()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(organization=organization, email=email, accepted_at=None, revoked_at=None)
+            .first()
+        ) or Invitation(organization=organization, email=email)
+        invitation.role = role
+        invitation.invited_by = invited_by.user
+        invitation.token_digest = digest
+        invitation.sent_at = now
+        invitation.expires_at = now + INVITATION_LIFETIME
+        invitation.save()
+        transaction.on_commit(lambda: _send(invitation, token, base_url))
+    return SentInvitation(invitation=invitation, token=token)
+
+
+def _check_may_manage(actor: Membership, invitation: Invitation) -> None:
+    if actor.organization_id != invitation.organization_id or not actor.can_manage_team:
+        raise TeamPermissionError("Only admins and owners manage invitations.")
+    if not actor.can_grant(invitation.role):
+        raise TeamPermissionError("Only an owner can manage an invitation to be owner.")
+    if not invitation.is_open:
+        raise TeamError("That invitation was already accepted or revoked.")
+
+
+def invitation_resend(
+    *, invitation: Invitation, resent_by: Membership, base_url: str
+) -> SentInvitation:
+    """A new link and a new 7-day expiry; the old link stops working."""
+    _check_may_manage(resent_by, invitation)
+    _rate_limit(invitation.organization_id, resent_by.user_id)
+    token, digest = _new_token()
+    now = timezone.now()
+    invitation.token_digest = digest
+    invitation.sent_at = now
+    invitation.expires_at = now + INVITATION_LIFETIME
+    invitation.invited_by = resent_by.user
+    invitation.save(update_fields=["token_digest", "sent_at", "expires_at", "invited_by"])
+    transaction.on_commit(lambda: _send(invitation, token, base_url))
+    return SentInvitation(invitation=invitation, token=token)
+
+
+def invitation_revoke(*, invitation: Invitation, revoked_by: Membership) -> Invitation:
+    _check_may_manage(revoked_by, invitation)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def _open_invitation(token: str) -> Invitation:
+    invitation = invitation_by_token(token)
+    problem = invitation_problem(invitation, timezone.now())
+    if problem:
+        raise InvitationInvalid(problem)
+    assert invitation is not None
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: AbstractBaseUser) -> Membership:
+    """Join `user` to the invitation's organization with its role; the link is then used.
+
+    The invitation is for an email address, so only the account with that address may
+    accept it (a forwarded link cannot add someone else).
+    """
+    invitation = _open_invitation(token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise InvitationInvalid("This invitation link is not valid any more.")
+    if (user.email or "").lower() != invitation.email:
+        raise TeamPermissionError(
+            f"This invitation is for {invitation.email}; sign in with that address to accept it."
+        )
+    # Already a member (joined another way meanwhile): keep their role, use up the link.
+    membership, _created = Membership.objects.get_or_create(
+        user=user, organization_id=invitation.organization_id, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+@transaction.atomic
+def invitation_sign_up(
+    *, token: str, password: str, name: str
+) -> tuple[AbstractBaseUser, Membership]:
+    """Create the invited person's account (email from the invitation) and accept."""
+    invitation = _open_invitation(token)
+    if get_user_model().objects.filter(email__iexact=invitation.email).exists():
+        raise TeamError(f"{invitation.email} already has an account: sign in to accept.")
+    user = user_create(email=invitation.email, password=password, name=name)
+    return user, invitation_accept(token=token, user=user)

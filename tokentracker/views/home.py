@@ -1,0 +1,42 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from tokentracker.forms import OrganizationForm
+from tokentracker.models import Membership
+from tokentracker.pages import organization_page
+from tokentracker.selectors import ACTIVE_ORGANIZATION_SESSION_KEY, membership_active
+from tokentracker.services_teams import TeamError, organization_create
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """`/`: the organization the person last worked in (or their first), else a way in."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    active = membership_active(request.user, request.session.get(ACTIVE_ORGANIZATION_SESSION_KEY))
+    if active is None:
+        return redirect("organization-create")
+    return redirect("overview", org_slug=active.organization_slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_create_page(request: HttpRequest) -> HttpResponse:
+    form = OrganizationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = organization_create(name=form.cleaned_data["name"], owner=request.user)
+        except TeamError as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, f"{organization.name} is ready; you are its owner.")
+            return redirect("overview", org_slug=organization.slug)
+    return render(request, "tokentracker/organization_create.html", {"form": form})
+
+
+@organization_page()
+def organization_home(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The organization's home until the usage overview replaces it under the same name."""
+    return render(request, "tokentracker/organization_home.html", {})
