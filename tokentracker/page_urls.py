@@ -8,7 +8,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from .views import accounts, home
+from .views import accounts, home, settings
 
 TEMPLATES = "tokentracker/accounts"
 
@@ -73,5 +73,5 @@ urlpatterns = [
 ]
 
 organization_urlpatterns = [
-    path("", home.organization_home, name="overview"),
+    path("settings/", settings.settings_page, name="settings"),
 ]

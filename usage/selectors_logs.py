@@ -1,4 +1,5 @@
-"""Token Optimizer's /api/logs rows, as JSON pages or a CSV streamed in constant memory.
+"""Log rows (Token Optimizer's /api/logs and the explorer's table), as JSON pages or a CSV
+streamed in constant memory.
 
 On PostgreSQL the CSV is formatted and streamed by `COPY (SELECT ...) TO STDOUT`; elsewhere
 Python formats rows read through `QuerySet.iterator` in chunks. Either way an export of any
