@@ -8,8 +8,8 @@ from django.shortcuts import render
 
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
-from usage.selectors import UsageTotals, usage_by, usage_series
-from usage.selectors_dashboard import series_points
+from usage.selectors import UsageTotals, usage_series
+from usage.selectors_dashboard import series_points, usage_by_co2e
 from usage.views.params import explorer_query
 
 from .estimator import equivalent
@@ -27,7 +27,7 @@ def _methodology_text() -> str:
 def carbon_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     # The explorer's window parser: same parameters, same defaults, same messages.
     query = explorer_query(request.GET, membership.organization_id)
-    by_model = usage_by(query.scope, "provider", "model")
+    by_model = usage_by_co2e(query.scope, "provider", "model")
     points = usage_series(query.scope, query.granularity)
     totals = UsageTotals.combined(totals for _, totals in by_model)
     context = {

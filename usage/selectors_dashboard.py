@@ -137,6 +137,13 @@ def overview_read(organization_id: int, *, now: datetime) -> Overview:
     )
 
 
+def usage_by_co2e(scope: UsageScope, *dimensions: str) -> list[tuple[dict[str, str], UsageTotals]]:
+    """`usage_by`, largest CO2e first: what the carbon page ranks by."""
+    rows = usage_by(scope, *dimensions)
+    rows.sort(key=lambda item: -item[1].co2e_grams)  # stable: ties keep usage_by's order
+    return rows
+
+
 @dataclass(frozen=True)
 class Breakdown:
     dimension: str
