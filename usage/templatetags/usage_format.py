@@ -1,11 +1,12 @@
 """How the dashboard writes money, counts, CO2e and energy.
 
-Money is USD from Decimal, never float: $1,234.56 from a dollar up, and below it enough
-places (up to six, the log export's precision) that a $0.00725 call does not read as $0.01.
+Money is USD from Decimal, never float: $1,234.56 from a dollar up, and below it four
+significant digits (at most six places, the log export's precision), so a $0.00725 call
+does not read as $0.01 and $0.366854 a day does not read as noise.
 Unpriced spend is never written as $0: `cost` says "unpriced" instead.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
@@ -16,7 +17,8 @@ from usage.selectors import UsageTotals
 
 register = template.Library()
 
-MICRO = Decimal("0.000001")
+SIGNIFICANT = 4
+MAX_PLACES = 6
 
 
 @register.filter
@@ -30,12 +32,13 @@ def money(amount: Decimal | int | float | None) -> str:
         return "$0.00"
     if amount >= 1:
         return f"{sign}${amount:,.2f}"
-    rounded = amount.quantize(MICRO)
+    # Four significant digits, at most six places: $0.3669, $0.00725, $0.000146.
+    places = min(SIGNIFICANT - 1 - amount.adjusted(), MAX_PLACES)
+    rounded = amount.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
     if rounded == 0:
         return f"{sign}<$0.000001"
-    digits = f"{rounded:f}".rstrip("0")
-    whole, _, places = digits.partition(".")
-    return f"{sign}${whole}.{places.ljust(2, '0')}"
+    whole, _, digits = f"{rounded:f}".partition(".")
+    return f"{sign}${whole}.{digits.rstrip('0').ljust(2, '0')}"
 
 
 @register.inclusion_tag("usage/partials/cost.html")
