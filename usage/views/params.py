@@ -99,7 +99,7 @@ def explorer_query(params: QueryDict, organization_id: int) -> ExplorerQuery:
         start_day=scope.start.date().isoformat(),
         end_day=last_moment.date().isoformat(),
         selected={
-            "provider": query.providers,
+            "provider": query.scope.providers,  # canonical ids: "OpenAI" selects openai
             "model": query.models,
             "endpoint": query.endpoints,
             "project": projects,

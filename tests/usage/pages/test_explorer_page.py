@@ -85,6 +85,7 @@ def test_filters_narrow_every_part_of_the_page(client, sign_in, org, page_events
     # The chosen filters stay chosen in the form, a value with no events included.
     assert '<option value="alpha" selected>alpha</option>' in content
     assert '<option value="gamma" selected>gamma</option>' in content
+    assert '<option value="openai" selected>OpenAI</option>' in content
 
 
 def test_hourly_granularity_gives_one_point_per_hour(client, sign_in, org, page_events):
