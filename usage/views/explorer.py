@@ -4,7 +4,12 @@ a CSV of exactly those logs."""
 from dataclasses import dataclass
 
 from django.core.paginator import EmptyPage
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 
 from tokentracker.models import Membership
@@ -89,6 +94,10 @@ def explorer_export(request: HttpRequest, membership: Membership) -> HttpRespons
     """The filtered logs as CSV, streamed by the API's own writer (COPY on PostgreSQL), in
     the order the table shows them; signed in by session, so no API key leaves the page."""
     query = explorer_query(request.GET, membership.organization_id)
+    if query.problems:
+        # The page falls back to defaults on a bad value; a download must not, or it would
+        # not hold what the link asked for.
+        return HttpResponseBadRequest("\n".join(query.problems), content_type="text/plain")
     events = log_events(query.scope, query.sort_by, query.sort_desc)
     providers = dimension_values(membership.organization_id, "provider")
     response = StreamingHttpResponse(csv_lines(events, providers), content_type="text/csv")

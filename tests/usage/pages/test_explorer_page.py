@@ -197,6 +197,17 @@ def test_the_csv_export_holds_exactly_the_filtered_logs(client, sign_in, org, pa
     ]
 
 
+def test_an_export_with_a_bad_value_is_refused_not_widened_to_the_defaults(
+    client, sign_in, org, page_events
+):
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/export.csv", {"start_date": "2026-13-01"})
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        "start_date must be a date (YYYY-MM-DD) or an ISO 8601 datetime."
+    )
+
+
 def test_the_export_link_carries_the_pages_filters(client, sign_in, org, page_events):
     sign_in(org, Role.VIEWER)
     content = _text(client.get("/o/acme/explorer/", {**WINDOW, "model": "gpt-4o"}))

@@ -72,10 +72,14 @@ def test_top_models_and_providers_are_costliest_first_and_unpriced_says_so(
     ]
     content = _text(response)
     # The unknown model's spend is not $0: it is unpriced.
-    mystery_row = content[content.index("<td>mystery-model</td>") :].split("</tr>")[0]
+    assert (
+        '<a href="/o/acme/explorer/?start_date=2026-03-01&amp;provider=openai&amp;model=gpt-4o">'
+        "gpt-4o</a>"
+    ) in content
+    mystery_row = content[content.index("mystery-model</a></td>") :].split("</tr>")[0]
     assert "unpriced" in mystery_row
     assert "$0.00" not in mystery_row
-    assert "<td>OpenAI</td>" in content
+    assert 'provider=openai">OpenAI</a></td>' in content
 
 
 def test_co2e_is_the_sum_of_the_months_events_with_its_equivalent(
