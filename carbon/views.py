@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
-from usage.selectors import UsageTotals, usage_series
+from usage.selectors import GRANULARITIES, UsageTotals, usage_series
 from usage.selectors_dashboard import series_points, usage_by_co2e
 from usage.views.params import explorer_query
 
@@ -38,7 +38,7 @@ def carbon_page(request: HttpRequest, membership: Membership) -> HttpResponse:
         "points": points,
         "chart_points": series_points(points, query.granularity),
         "methodology_version": methodology_current(),
-        "granularities": ("day", "week", "month"),
+        "granularities": GRANULARITIES,
     }
     return render(request, "carbon/carbon.html", context)
 

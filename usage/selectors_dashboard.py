@@ -61,7 +61,11 @@ class BurnRate:
 
 
 def burn_rate(
-    organization_id: int, *, now: datetime, hours: int = DEFAULT_BURN_HOURS, providers=()
+    organization_id: int,
+    *,
+    now: datetime,
+    hours: int = DEFAULT_BURN_HOURS,
+    providers: Sequence[str] = (),
 ) -> BurnRate:
     """CodingVibez's burn rate: the window ends at the end of the current hour, so the
     partial hour counts, and per hour is the window's totals divided by `hours`."""

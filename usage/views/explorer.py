@@ -14,7 +14,7 @@ from django.shortcuts import render
 
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
-from usage.selectors import dimension_values, usage_series
+from usage.selectors import GRANULARITIES, dimension_values, usage_series
 from usage.selectors_dashboard import log_page, series_points, usage_breakdowns
 from usage.selectors_logs import csv_lines, log_events
 
@@ -84,7 +84,7 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
         "logs": logs,
         "log_columns": _log_columns(query),
         "options": {name: dimension_values(organization_id, name) for name in FILTERS},
-        "granularities": ("hour", "day", "week", "month"),
+        "granularities": GRANULARITIES,
     }
     return render(request, "usage/explorer.html", context)
 
