@@ -8,7 +8,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from .views import accounts, home, settings
+from .views import accounts, home, organization_settings
 
 TEMPLATES = "tokentracker/accounts"
 
@@ -73,5 +73,5 @@ urlpatterns = [
 ]
 
 organization_urlpatterns = [
-    path("settings/", settings.settings_page, name="settings"),
+    path("settings/", organization_settings.settings_page, name="settings"),
 ]
