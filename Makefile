@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install browser run test lint format bench bench-analytics bench-estimate bench-opendata clean
+.PHONY: install browser run test lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata clean
 
 install: $(VENV)/.installed
 
@@ -48,6 +48,11 @@ bench: install
 bench-analytics: install
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/analytics.py
+
+# The overview's server time on the same dataset (generated first when missing).
+bench-dashboard: install
+	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/dashboard.py
 
 bench-estimate: install
 	$(BIN)/python bench/estimate.py

@@ -86,7 +86,15 @@ ERRORS = [
 # Monday .. Sunday: weekends carry well under half a weekday's traffic.
 WEEKDAY_SHAPE = [1.0, 1.05, 1.05, 1.0, 0.92, 0.42, 0.36]
 # EventInput fields the generated integrations never send, at their defaults.
-NOT_REPORTED = {"id": None, "total_cost": None, "currency": "USD", "cache_hit": None}
+NOT_REPORTED = {
+    "id": None,
+    "total_cost": None,
+    "currency": "USD",
+    "cache_hit": None,
+    # No client-side carbon stamp and no datacenter: the estimator runs on the defaults.
+    "_carbon": None,
+    "datacenter_country": None,
+}
 LARGEST_SHARE = 0.30
 COPY_ROWS = 25_000
 
@@ -287,6 +295,7 @@ def load_day(day: int) -> tuple[int, int, float]:
     """Generate and COPY one day of events; returns (day, rows, seconds)."""
     from django.db import transaction
 
+    from carbon.book import carbon_book_get
     from usage.price_book import price_book_get
     from usage.services import _event_rows
     from usage.writers import usage_events_insert
@@ -296,6 +305,7 @@ def load_day(day: int) -> tuple[int, int, float]:
     plan = _plan
     rng = random.Random(f"{plan.seed}:day:{day}")
     book = price_book_get()
+    carbon = carbon_book_get()
     per_org: dict[int, list[Any]] = {}
     for hour in range(day * 24, day * 24 + 24):
         hour_start = plan.start + timedelta(hours=hour)
@@ -312,6 +322,7 @@ def load_day(day: int) -> tuple[int, int, float]:
         profile = plan.orgs[org]
         built = _event_rows(
             book,
+            carbon,
             profile.organization_id,
             profile.api_key_id,
             per_org[org],
@@ -351,7 +362,8 @@ INSERT INTO usage_hourlyrollup (
     organization_id, hour, provider, model, endpoint, platform, use_case, project, status,
     outcome, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
     reasoning_tokens, uncached_input_tokens, total_tokens, cost, priced_events,
-    unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, quality_count)
+    unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, quality_count,
+    energy_wh, co2e_grams)
 SELECT organization_id, date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
     provider, model, endpoint, platform, use_case, project, status, outcome,
     COUNT(id), SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),
@@ -361,7 +373,8 @@ SELECT organization_id, date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TI
     COUNT(id) FILTER (WHERE total_cost IS NULL),
     COALESCE(SUM(latency_ms), 0), COUNT(latency_ms),
     COUNT(id) FILTER (WHERE outcome = 'success'),
-    COALESCE(SUM(quality_score), 0.0), COUNT(quality_score)
+    COALESCE(SUM(quality_score), 0.0), COUNT(quality_score),
+    COALESCE(SUM(energy_wh), 0), COALESCE(SUM(co2e_grams), 0)
 FROM usage_usageevent
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 ORDER BY 2, 1, 3, 4, 5, 6, 7, 8, 9, 10
@@ -372,14 +385,15 @@ INSERT INTO usage_dailyrollup (
     organization_id, hour, provider, model, endpoint, platform, use_case, project, status,
     outcome, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
     reasoning_tokens, uncached_input_tokens, total_tokens, cost, priced_events,
-    unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, quality_count)
+    unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, quality_count,
+    energy_wh, co2e_grams)
 SELECT organization_id, date_trunc('day', hour, 'UTC'),
     provider, model, endpoint, platform, use_case, project, status, outcome,
     SUM(events), SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),
     SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(uncached_input_tokens),
     SUM(total_tokens), SUM(cost), SUM(priced_events), SUM(unpriced_events),
     SUM(latency_ms_sum), SUM(latency_count), SUM(success_count), SUM(quality_sum),
-    SUM(quality_count)
+    SUM(quality_count), SUM(energy_wh), SUM(co2e_grams)
 FROM usage_hourlyrollup
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 ORDER BY 2, 1, 3, 4, 5, 6, 7, 8, 9, 10
@@ -388,7 +402,8 @@ ROLLUP_COMPARE_SQL = (
     "SELECT hour, provider, model, endpoint, platform, use_case, project, status, outcome, "
     "events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
     "reasoning_tokens, uncached_input_tokens, total_tokens, cost, priced_events, "
-    "unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, quality_count "
+    "unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, quality_count, "
+    "energy_wh, co2e_grams "
     "FROM usage_hourlyrollup WHERE organization_id = %s "
     "ORDER BY hour, provider, model, endpoint, platform, use_case, project, status, outcome"
 )

@@ -42,6 +42,25 @@ def outsider_key(outsider_org):
 
 
 @pytest.fixture
+def record(org):
+    """Record events for `org` (or another organization) through the ingest service, and
+    merge them into the rollups every aggregate reads."""
+    from usage.rollups import rollups_merge
+    from usage.schemas import EventInput
+    from usage.services import events_record
+
+    def record(*events, organization=None):
+        events_record(
+            organization_id=(organization or org).id,
+            api_key_id=None,
+            events=[EventInput(**event) for event in events],
+        )
+        rollups_merge()
+
+    return record
+
+
+@pytest.fixture
 def api(client):
     """A Django test client that speaks JSON with a bearer key."""
 

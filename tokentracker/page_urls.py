@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from .forms import LoginForm
-from .views import accounts, api_keys, home, invitations, members
+from .views import accounts, api_keys, home, invitations, members, organization_settings
 
 TEMPLATES = "tokentracker/accounts"
 
@@ -81,7 +81,6 @@ urlpatterns = [
 ]
 
 organization_urlpatterns = [
-    path("", home.organization_home, name="overview"),
     path("members/", members.members, name="members"),
     path("members/<int:membership_id>/role", members.member_role_change, name="member-role"),
     path("members/<int:membership_id>/remove", members.member_remove, name="member-remove"),
@@ -99,4 +98,5 @@ organization_urlpatterns = [
     path("keys/", api_keys.api_keys, name="api-keys"),
     path("keys/new", api_keys.api_key_create_page, name="api-key-create"),
     path("keys/<int:api_key_id>/revoke", api_keys.api_key_revoke_page, name="api-key-revoke"),
+    path("settings/", organization_settings.settings_page, name="settings"),
 ]

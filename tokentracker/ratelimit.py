@@ -18,6 +18,7 @@ import logging
 import time
 import zlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -118,6 +119,20 @@ def rate_limit_hit(
     start, end = window_bounds(subject, moment, period)
     count = _increment(f"rl:{scope}:{subject}:{start}", end - moment + EXPIRY_SLACK_SECONDS)
     return RateLimitUsage(limit=limit, count=count, reset_at=end, now=moment)
+
+
+def rate_limit_peek(
+    *, scope: str, subject: str, now: datetime, period: int = WINDOW_SECONDS
+) -> int | None:
+    """Requests `subject` has made in its current window, without counting one; None if the
+    cache cannot be read (the limiter fails open then too)."""
+    moment = int(now.timestamp())
+    start, _ = window_bounds(subject, moment, period)
+    try:
+        return int(cache.get(f"rl:{scope}:{subject}:{start}") or 0)
+    except Exception:  # each cache client raises its own connection errors
+        logger.warning("cache unavailable: rate limit %s not read", subject, exc_info=True)
+        return None
 
 
 def plan_hourly_limit(organization_id: int) -> int:

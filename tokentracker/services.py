@@ -2,13 +2,22 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from . import keys
 from .cache import cache_delete
-from .models import ApiKey, ApiKeyScope, DailyEventCount, Organization, Plan
+from .models import (
+    ApiKey,
+    ApiKeyScope,
+    DailyEventCount,
+    Membership,
+    Organization,
+    Plan,
+    Role,
+)
 
 
 class QuotaExceeded(Exception):
@@ -43,6 +52,32 @@ def organization_ensure(*, slug: str, name: str | None = None) -> tuple[Organiza
         return Organization.objects.get_or_create(
             slug=slug, defaults={"name": name or slug, "plan": plan_get_default()}
         )
+
+
+def organization_settings_update(
+    *,
+    organization: Organization,
+    changed_by: Membership,
+    payload_storage_enabled: bool,
+    community_data_opt_in: bool,
+) -> list[str]:
+    """Switch payload storage and the community data opt-in; returns the fields changed.
+
+    Admins and owners only: storing customer content, or publishing usage (anonymized),
+    is a decision for whoever answers for the organization.
+    """
+    if changed_by.organization_id != organization.pk or not changed_by.is_at_least(Role.ADMIN):
+        raise PermissionDenied("Only admins and owners change the organization's settings.")
+    wanted = {
+        "payload_storage_enabled": payload_storage_enabled,
+        "community_data_opt_in": community_data_opt_in,
+    }
+    changed = [name for name, value in wanted.items() if getattr(organization, name) != value]
+    for name in changed:
+        setattr(organization, name, wanted[name])
+    if changed:
+        organization.save(update_fields=changed)
+    return changed
 
 
 def api_key_create(

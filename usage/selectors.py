@@ -165,6 +165,10 @@ class UsageTotals:
         return self.cost / self.priced_events if self.priced_events else Decimal(0)
 
     @property
+    def co2e_per_event(self) -> Decimal | None:
+        return self.co2e_grams / self.events if self.events else None
+
+    @property
     def error_rate(self) -> float:
         return self.error_count / self.events if self.events else 0.0
 

@@ -5,8 +5,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tokentracker.forms import OrganizationForm
-from tokentracker.models import Membership
-from tokentracker.pages import organization_page
 from tokentracker.selectors import ACTIVE_ORGANIZATION_SESSION_KEY, membership_active
 from tokentracker.services_teams import TeamError, organization_create
 
@@ -34,9 +32,3 @@ def organization_create_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{organization.name} is ready; you are its owner.")
             return redirect("overview", org_slug=organization.slug)
     return render(request, "tokentracker/organization_create.html", {"form": form})
-
-
-@organization_page()
-def organization_home(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """The organization's home until the usage overview replaces it under the same name."""
-    return render(request, "tokentracker/organization_home.html", {})

@@ -1,4 +1,4 @@
-"""`/` and the organization home page `/o/<slug>/`."""
+"""`/`, and where it sends people (the overview page itself: tests/usage/pages)."""
 
 import pytest
 
@@ -28,36 +28,7 @@ def test_a_user_without_an_organization_is_offered_to_create_one(client):
     assert client.get("/")["Location"] == "/organizations/new"
 
 
-@pytest.mark.parametrize("role", [Role.OWNER, Role.VIEWER])
-def test_a_member_sees_the_organization_home_with_its_plan(client, sign_in, org, role):
-    sign_in(org, role)
-    response = client.get("/o/acme/")
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert "<h1>Acme</h1>" in content
-    assert "Self-hosted" in content
-    assert "10,000,000 events per UTC day" in content
-    assert Role(role).label in content
-
-
-def test_an_outsider_gets_404_on_the_organization_home(client, sign_in, org, outsider_org):
-    sign_in(outsider_org, Role.OWNER)
-    assert client.get("/o/acme/").status_code == 404
-
-
 def test_an_anonymous_visitor_of_an_organization_page_is_sent_to_log_in(client, org):
     response = client.get("/o/acme/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login?next=/o/acme/"
-
-
-def test_the_organization_home_costs_a_fixed_number_of_queries(
-    client, sign_in, org, django_assert_num_queries
-):
-    user = sign_in(org, Role.OWNER)
-    for n in range(5):
-        MembershipFactory(user=user, organization=OrganizationFactory(slug=f"more-{n}"))
-    client.get("/o/acme/")
-    # session, user, membership with organization and plan, the switcher's memberships
-    with django_assert_num_queries(4):
-        assert client.get("/o/acme/").status_code == 200

@@ -1,25 +1,5 @@
 import pytest
 
-from usage.rollups import rollups_merge
-from usage.schemas import EventInput
-from usage.services import events_record
-
-
-@pytest.fixture
-def record(org):
-    """Record events for `org` (or another organization) through the ingest service."""
-
-    def record(*events, organization=None):
-        events_record(
-            organization_id=(organization or org).id,
-            api_key_id=None,
-            events=[EventInput(**event) for event in events],
-        )
-        rollups_merge()
-
-    return record
-
-
 # The known event set: prices from the pinned genai-prices snapshot (gpt-4o $2.50/$10 with
 # cached input $1.25 per Mtok, claude-sonnet-4-5 $3/$15), one unknown model.
 KNOWN_EVENTS = [

@@ -6,7 +6,6 @@ hold whole UTC hours, so the window actually counted is widened to the hours it 
 (`UsageScope.covering`) and echoed back as `period`.
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +15,7 @@ from rest_framework.request import Request
 from tokentracker.errors import ApiError, Kind
 from usage.api.dates import Bound, DateInvalid, bound_parse
 from usage.selectors import GRANULARITIES, series_too_long
+from usage.selectors_dashboard import month_start, months_later
 
 DEFAULT_RECENT_DAYS = 30
 MAX_HOURS = 720
@@ -38,14 +38,6 @@ def _bound(request: Request, name: str) -> Bound | None:
 
 def _end_exclusive(bound: Bound) -> datetime:
     return bound.end_exclusive
-
-
-def _months_later(moment: datetime, months: int) -> datetime:
-    """The same day `months` on, or the month's last day when it has no such day."""
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 @dataclass(frozen=True)
@@ -71,15 +63,13 @@ def billing_window(request: Request) -> Window:
     start = _bound(request, "billingStartDate")
     end = _bound(request, "billingEndDate")
     if start is None and end is None:
-        first = (
-            timezone.now().astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        )
-        return Window(first, _months_later(first, 1))
+        first = month_start(timezone.now())
+        return Window(first, months_later(first, 1))
     if start is None:
         assert end is not None
-        start = Bound(_months_later(_end_exclusive(end), -1), True)
+        start = Bound(months_later(_end_exclusive(end), -1), True)
     if end is None:
-        end = Bound(_months_later(start.moment, 1), False)
+        end = Bound(months_later(start.moment, 1), False)
     return _window("billingStartDate", "billingEndDate", start, end)
 
 

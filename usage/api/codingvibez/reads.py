@@ -5,7 +5,7 @@ once per request, for the latest event time (one index lookup) that `dataFreshne
 `lastUpdated` report.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -25,6 +25,7 @@ from usage.selectors import (
     usage_by,
     usage_series,
 )
+from usage.selectors_dashboard import burn_rate
 
 from . import params
 from .schemas import (
@@ -199,30 +200,28 @@ class BurnRateView(_FreshnessMixin, CodingVibezView):
     def get(self, request: Request) -> Response:
         hours = params.hours(request)
         service = params.service(request)
-        now = timezone.now().astimezone(UTC)
-        end = now.replace(minute=0, second=0, microsecond=0)
-        if end < now:
-            end += timedelta(hours=1)
-        narrowing = {"providers": (provider_slug(service),)} if service else {}
-        scope = UsageScope(self.organization_id, end - timedelta(hours=hours), end, **narrowing)
-        by_service = usage_by(scope, "provider")
-        totals = UsageTotals(
-            total_tokens=sum(t.total_tokens for _, t in by_service),
-            cost=sum((t.cost for _, t in by_service), Decimal(0)),
+        burn_window = burn_rate(
+            self.organization_id,
+            now=timezone.now(),
+            hours=hours,
+            providers=(provider_slug(service),) if service else (),
         )
+        by_service, totals = burn_window.by_provider, burn_window.totals
         latest, label = self.freshness()
         burn = CodingVibezBurnRate(
             burnRate=CodingVibezRate(**_rate(totals, hours)),
             byService={
-                keys["provider"]: CodingVibezServiceRate(
+                provider: CodingVibezServiceRate(
                     **_rate(t, hours),
                     totalTokens=t.total_tokens,
                     totalCost=money(t.cost),
                     requests=t.events,
                 )
-                for keys, t in by_service
+                for provider, t in by_service
             },
-            window=CodingVibezBurnWindow(hours=hours, start=iso(scope.start), end=iso(scope.end)),
+            window=CodingVibezBurnWindow(
+                hours=hours, start=iso(burn_window.start), end=iso(burn_window.end)
+            ),
             lastUpdated=iso_or_none(latest),
             dataFreshness=label,
         )

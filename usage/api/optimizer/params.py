@@ -100,3 +100,39 @@ def optimizer_query(params: QueryDict, organization_id: int) -> OptimizerQuery:
         providers=tuple(dict.fromkeys(provider_canonical(p) for p in providers)),
     )
     return OptimizerQuery(scope, granularity, models, endpoints, providers)
+
+
+def positive_int(params: Any, name: str, default: int, maximum: int | None = None) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1 or (maximum is not None and value > maximum):
+        bound = f" between 1 and {maximum}" if maximum else " of at least 1"
+        raise ApiError(
+            Kind.VALIDATION,
+            f"{name} must be a whole number{bound}.",
+            details={name: raw},
+            code="INVALID_PAGE",
+        )
+    return value
+
+
+def flag(params: Any, name: str, default: bool) -> bool:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise ApiError(
+        Kind.VALIDATION,
+        f"{name} must be true or false.",
+        details={name: raw},
+        code="INVALID_SORT",
+    )

@@ -28,9 +28,9 @@ from usage.selectors import (
     usage_by,
     usage_series,
 )
+from usage.selectors_logs import csv_lines, log_events, log_json, log_rows
 
-from .logs import csv_lines, log_events, log_json, log_rows
-from .params import OptimizerQuery, iso, optimizer_query
+from .params import OptimizerQuery, flag, iso, optimizer_query, positive_int
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -243,42 +243,6 @@ class RecommendationsView(OptimizerView):
         return Response({"recommendations": recommendations, "filters": query.filters()})
 
 
-def _positive_int(params: Any, name: str, default: int, maximum: int | None = None) -> int:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1 or (maximum is not None and value > maximum):
-        bound = f" between 1 and {maximum}" if maximum else " of at least 1"
-        raise ApiError(
-            Kind.VALIDATION,
-            f"{name} must be a whole number{bound}.",
-            details={name: raw},
-            code="INVALID_PAGE",
-        )
-    return value
-
-
-def _flag(params: Any, name: str, default: bool) -> bool:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return default
-    lowered = raw.lower()
-    if lowered in ("true", "1", "yes"):
-        return True
-    if lowered in ("false", "0", "no"):
-        return False
-    raise ApiError(
-        Kind.VALIDATION,
-        f"{name} must be true or false.",
-        details={name: raw},
-        code="INVALID_SORT",
-    )
-
-
 class LogsView(OptimizerView):
     @extend_schema(
         summary="Token usage logs, as JSON pages or a CSV download",
@@ -306,7 +270,7 @@ class LogsView(OptimizerView):
                 Kind.VALIDATION, "format must be json or csv.", details={"format": output}
             )
         events = log_events(
-            query.scope, params.get("sort_by") or "timestamp", _flag(params, "sort_desc", True)
+            query.scope, params.get("sort_by") or "timestamp", flag(params, "sort_desc", True)
         )
         if output == "csv":
             providers = dimension_values(self.organization_id, "provider")
@@ -315,8 +279,8 @@ class LogsView(OptimizerView):
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
             return response
 
-        page = _positive_int(params, "page", 1)
-        per_page = _positive_int(params, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
+        page = positive_int(params, "page", 1)
+        per_page = positive_int(params, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
         total = query.scope.events().count()
         total_pages = ceil(total / per_page)
         if page > max(total_pages, 1):

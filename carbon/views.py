@@ -1,0 +1,48 @@
+"""The carbon pages: CO2e and energy of the organization's usage, and the methodology."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from tokentracker.models import Membership
+from tokentracker.pages import organization_page
+from usage.selectors import GRANULARITIES, UsageTotals, usage_series
+from usage.selectors_dashboard import series_points, usage_by_co2e
+from usage.views.params import explorer_query
+
+from .estimator import equivalent
+from .selectors import methodology_current
+
+METHODOLOGY = Path(__file__).with_name("METHODOLOGY.md")
+
+
+@lru_cache(maxsize=1)
+def _methodology_text() -> str:
+    return METHODOLOGY.read_text(encoding="utf-8")
+
+
+@organization_page()
+def carbon_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    # The explorer's window parser: same parameters, same defaults, same messages.
+    query = explorer_query(request.GET, membership.organization_id)
+    by_model = usage_by_co2e(query.scope, "provider", "model")
+    points = usage_series(query.scope, query.granularity)
+    totals = UsageTotals.combined(totals for _, totals in by_model)
+    context = {
+        "query": query,
+        "totals": totals,
+        "equivalent": equivalent(float(totals.co2e_grams)),
+        "by_model": by_model,
+        "points": points,
+        "chart_points": series_points(points, query.granularity),
+        "methodology_version": methodology_current(),
+        "granularities": GRANULARITIES,
+    }
+    return render(request, "carbon/carbon.html", context)
+
+
+@organization_page()
+def methodology_page(request: HttpRequest, membership: Membership) -> HttpResponse:
+    return render(request, "carbon/methodology.html", {"methodology": _methodology_text()})

@@ -1,0 +1,64 @@
+/* Draws every <canvas data-chart="ID"> from the JSON in <script id="ID"> (json_script).
+   One script for the overview, explorer and carbon pages: they differ only in the data
+   attributes (measure, label, kind), so a file per page would repeat this one.
+   Without JavaScript (or without Chart.js) the canvas stays empty and the table beside it
+   holds the same numbers. */
+(function () {
+  "use strict";
+  if (typeof window.Chart === "undefined") return;
+
+  var money = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 6 });
+  var plain = new Intl.NumberFormat("en-US", { maximumFractionDigits: 3 });
+  var styles = getComputedStyle(document.documentElement);
+  var accent = styles.getPropertyValue("--accent").trim() || "#2456d3";
+  var border = styles.getPropertyValue("--border").trim() || "#d9dde3";
+
+  function format(measure, value) {
+    if (measure === "cost") return money.format(value);
+    if (measure === "co2e_grams") return plain.format(value) + " g";
+    if (measure === "energy_wh") return plain.format(value) + " Wh";
+    return plain.format(value);
+  }
+
+  document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+    var source = document.getElementById(canvas.dataset.chart);
+    if (!source) return;
+    var points = JSON.parse(source.textContent);
+    var measure = canvas.dataset.measure;
+    new window.Chart(canvas, {
+      type: canvas.dataset.kind || "bar",
+      data: {
+        labels: points.map(function (p) { return p.label; }),
+        datasets: [{
+          label: canvas.dataset.label,
+          data: points.map(function (p) { return p[measure]; }),
+          backgroundColor: accent,
+          borderColor: accent,
+          pointRadius: points.length > 60 ? 0 : 2,
+          tension: 0.2,
+        }],
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var text = format(measure, item.parsed.y);
+                var unpriced = points[item.dataIndex].unpriced;
+                return measure === "cost" && unpriced ? text + " (+" + unpriced + " unpriced)" : text;
+              },
+            },
+          },
+        },
+        scales: {
+          x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true } },
+          y: { beginAtZero: true, grid: { color: border }, ticks: { callback: function (v) { return format(measure, v); } } },
+        },
+      },
+    });
+  });
+})();

@@ -1,0 +1,185 @@
+"""The overview `/o/<slug>/`: this month against last month, burn rate, top models and
+providers, daily spend, and the first-event empty state."""
+
+import json
+
+import pytest
+from django.db.models import Sum
+
+from tests.factories import MembershipFactory, OrganizationFactory
+from tokentracker.models import Role
+from usage.models import UsageEvent
+from usage.templatetags.usage_format import grams
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(response) -> str:
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.VIEWER])
+def test_owner_and_viewer_see_this_months_spend_against_last_months(
+    client, sign_in, org, page_events, role
+):
+    sign_in(org, role)
+    response = client.get("/o/acme/")
+    assert response.status_code == 200
+    summary = response.context["summary"]
+    assert summary.month.events == 5
+    assert str(summary.month.cost.normalize()) == "0.03175"
+    assert summary.month.unpriced_events == 1
+    assert summary.month.total_tokens == 7000
+    assert summary.last_month.events == 1
+    assert str(summary.last_month.cost.normalize()) == "0.000125"
+    content = _text(response)
+    assert "$0.03175" in content
+    assert "+ 1 unpriced" in content
+    assert "$0.000125" in content
+    assert "7,000" in content
+
+
+def test_burn_rate_is_the_last_24_hours_spend_per_day(client, sign_in, org, page_events):
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/")
+    burn = response.context["summary"].burn
+    assert (burn.start.isoformat(), burn.end.isoformat()) == (
+        "2026-03-20T13:00:00+00:00",
+        "2026-03-21T13:00:00+00:00",
+    )
+    assert burn.totals.events == 2  # the 12:10 gpt-4o call and the unpriced one
+    assert str(burn.cost_per_day.normalize()) == "0.0035"
+    content = _text(response)
+    assert '$0.0035<span class="stat-unit">/day</span>' in content
+    assert "$0.000146/hour" in content
+
+
+def test_top_models_and_providers_are_costliest_first_and_unpriced_says_so(
+    client, sign_in, org, page_events
+):
+    sign_in(org, Role.OWNER)
+    response = client.get("/o/acme/")
+    summary = response.context["summary"]
+    assert [(keys["model"], str(t.cost.normalize())) for keys, t in summary.top_models] == [
+        ("gpt-4o", "0.02575"),
+        ("claude-sonnet-4-5", "0.006"),
+        ("mystery-model", "0"),
+    ]
+    assert [provider for provider, _ in summary.top_providers] == [
+        "openai",
+        "anthropic",
+        "mistral",
+    ]
+    content = _text(response)
+    # The unknown model's spend is not $0: it is unpriced.
+    assert (
+        '<a href="/o/acme/explorer/?start_date=2026-03-01&amp;provider=openai&amp;model=gpt-4o">'
+        "gpt-4o</a>"
+    ) in content
+    mystery_row = content[content.index("mystery-model</a></td>") :].split("</tr>")[0]
+    assert "unpriced" in mystery_row
+    assert "$0.00" not in mystery_row
+    assert 'provider=openai">OpenAI</a></td>' in content
+
+
+def test_co2e_is_the_sum_of_the_months_events_with_its_equivalent(
+    client, sign_in, org, page_events
+):
+    sign_in(org, Role.OWNER)
+    response = client.get("/o/acme/")
+    expected = UsageEvent.objects.filter(
+        organization=org, occurred_at__gte="2026-03-01T00:00:00Z"
+    ).aggregate(co2e=Sum("co2e_grams"))["co2e"]
+    assert expected > 0
+    assert response.context["summary"].month.co2e_grams == expected
+    content = _text(response)
+    assert grams(expected) in content
+    assert response.context["equivalent"].startswith("about as much as")
+    assert response.context["equivalent"][:1].upper() + response.context["equivalent"][1:] in (
+        content
+    )
+
+
+def test_daily_spend_chart_has_one_point_per_day_of_the_month_so_far(
+    client, sign_in, org, page_events
+):
+    sign_in(org, Role.OWNER)
+    response = client.get("/o/acme/")
+    points = response.context["daily_points"]
+    assert [p["label"] for p in points] == [f"2026-03-{day:02}" for day in range(1, 22)]
+    assert points[19]["cost"] == pytest.approx(0.02825)
+    assert (points[20]["cost"], points[20]["unpriced"]) == (pytest.approx(0.0035), 1)
+    content = _text(response)
+    assert '<script id="daily-spend" type="application/json">' in content
+    data = content.split('<script id="daily-spend" type="application/json">')[1].split("</script>")
+    assert json.loads(data[0]) == points
+    assert "vendor/chart-4.6.1.min.js" in content
+    # Without JavaScript the same numbers are in a table.
+    assert "<td>Fri 20 Mar</td>" in content
+
+
+def test_an_organization_without_events_sees_its_own_curl_command_and_no_key(
+    client, sign_in, org, now, settings
+):
+    settings.ALLOWED_HOSTS = ["tokens.example.com"]
+    sign_in(org, Role.OWNER)
+    response = client.get("/o/acme/", HTTP_HOST="tokens.example.com")
+    content = _text(response)
+    assert response.context["summary"].has_events is False
+    assert "Send your first event" in content
+    assert "curl http://tokens.example.com/api/v1/events" in content
+    assert "Bearer YOUR_API_KEY" in content
+    assert "mtt_" not in content
+    assert "daily-spend" not in content
+
+
+def test_an_organization_quiet_for_two_months_is_not_shown_the_first_event_page(
+    client, sign_in, org, now, record
+):
+    record({**PAGE_EVENT_IN_JANUARY})
+    sign_in(org, Role.OWNER)
+    response = client.get("/o/acme/")
+    assert response.context["summary"].has_events is True
+    assert "Send your first event" not in _text(response)
+    assert "No requests yet this month." in _text(response)
+
+
+PAGE_EVENT_IN_JANUARY = {
+    "provider": "openai",
+    "model": "gpt-4o",
+    "occurred_at": "2026-01-05T08:00:00Z",
+    "input_tokens": 10,
+    "output_tokens": 10,
+}
+
+
+def test_another_organizations_events_never_show(client, sign_in, org, outsider_org, now, record):
+    record(PAGE_EVENT_IN_JANUARY | {"occurred_at": "2026-03-21T08:00:00Z"}, organization=org)
+    sign_in(outsider_org, Role.OWNER)
+    response = client.get("/o/outsider/")
+    assert response.context["summary"].has_events is False
+
+
+def test_an_outsider_gets_404(client, sign_in, org, outsider_org):
+    sign_in(outsider_org, Role.OWNER)
+    assert client.get("/o/acme/").status_code == 404
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in(client, org):
+    response = client.get("/o/acme/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login?next=/o/acme/"
+
+
+def test_the_overview_costs_a_fixed_number_of_queries(
+    client, sign_in, org, page_events, django_assert_num_queries
+):
+    user = sign_in(org, Role.OWNER)
+    for n in range(5):
+        MembershipFactory(user=user, organization=OrganizationFactory(slug=f"more-{n}"))
+    client.get("/o/acme/")
+    # session, user, membership; the month by provider and model (daily rows, today's
+    # hourly rows), last month (daily rows), the daily series (two), the burn rate's last
+    # 24 hours (hourly rows); the switcher's memberships
+    with django_assert_num_queries(10):
+        assert client.get("/o/acme/").status_code == 200

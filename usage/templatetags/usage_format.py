@@ -1,0 +1,113 @@
+"""How the dashboard writes money, counts, CO2e and energy.
+
+Money is USD from Decimal, never float: $1,234.56 from a dollar up, and below it four
+significant digits (at most six places, the log export's precision), so a $0.00725 call
+does not read as $0.01 and $0.366854 a day does not read as noise.
+Unpriced spend is never written as $0: `cost` says "unpriced" instead.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django import template
+from django.http import QueryDict
+
+from usage.genai_catalog import provider_display
+from usage.selectors import UsageTotals
+
+register = template.Library()
+
+SIGNIFICANT = 4
+MAX_PLACES = 6
+
+
+@register.filter
+def money(amount: Decimal | int | float | None) -> str:
+    if amount is None:
+        return "unpriced"
+    amount = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    if amount == 0:
+        return "$0.00"
+    if amount >= 1:
+        return f"{sign}${amount:,.2f}"
+    # Four significant digits, at most six places: $0.3669, $0.00725, $0.000146.
+    places = min(SIGNIFICANT - 1 - amount.adjusted(), MAX_PLACES)
+    rounded = amount.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    if rounded == 0:
+        return f"{sign}<$0.000001"
+    whole, _, digits = f"{rounded:f}".partition(".")
+    return f"{sign}${whole}.{digits.rstrip('0').ljust(2, '0')}"
+
+
+@register.inclusion_tag("usage/partials/cost.html")
+def cost(totals: UsageTotals) -> dict[str, Any]:
+    """The priced cost of some totals, with how many events could not be priced."""
+    return {
+        "unpriced_only": bool(totals.events and not totals.priced_events),
+        "amount": totals.cost,
+        "unpriced": totals.unpriced_events,
+    }
+
+
+@register.filter
+def count(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+@register.filter
+def grams(value: Decimal | float | None) -> str:
+    """CO2e: grams up to a kilogram, then kilograms, then tonnes."""
+    if value is None:
+        return "—"
+    value = float(value)
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:,.2f} t"
+    if value >= 1000:
+        return f"{value / 1000:,.2f} kg"
+    if value >= 10 or value == 0:
+        return f"{value:,.1f} g"
+    return f"{value:.3g} g"
+
+
+@register.filter
+def energy(value: Decimal | float | None) -> str:
+    if value is None:
+        return "—"
+    value = float(value)
+    if value >= 1000:
+        return f"{value / 1000:,.2f} kWh"
+    if value >= 10 or value == 0:
+        return f"{value:,.1f} Wh"
+    return f"{value:.3g} Wh"
+
+
+@register.filter
+def provider_name(provider: str) -> str:
+    return provider_display(provider) if provider else "—"
+
+
+@register.filter
+def milliseconds(value: int | float | None) -> str:
+    return "—" if value is None else f"{value:,.0f} ms"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+@register.simple_tag
+def query_with(params: QueryDict, *pairs: Any) -> str:
+    """The current query string with parameters replaced, as name, value pairs (a None
+    value removes one); the page number always resets unless it is set here. For links
+    that narrow the explorer to a breakdown row, sort the logs or turn their pages."""
+    query = params.copy()
+    query.pop("page", None)
+    for name, value in zip(pairs[::2], pairs[1::2], strict=True):
+        if value is None:
+            query.pop(name, None)
+        else:
+            query.setlist(name, [str(value)])
+    return "?" + query.urlencode()

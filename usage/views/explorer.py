@@ -1,0 +1,106 @@
+"""The explorer: any window and filter of the usage, as a chart, breakdowns, the logs and
+a CSV of exactly those logs."""
+
+from dataclasses import dataclass
+
+from django.core.paginator import EmptyPage
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+
+from tokentracker.models import Membership
+from tokentracker.pages import organization_page
+from usage.selectors import GRANULARITIES, dimension_values, usage_series
+from usage.selectors_dashboard import log_page, series_points, usage_breakdowns
+from usage.selectors_logs import csv_lines, log_events
+
+from .params import FILTERS, PER_PAGE, ExplorerQuery, explorer_query
+
+# (sort_by value, column heading, numeric) of the logs table; every one a LOG_FIELDS name.
+LOG_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("timestamp", "Time (UTC)", False),
+    ("api_provider", "Provider", False),
+    ("model", "Model", False),
+    ("endpoint", "Endpoint", False),
+    ("prompt_tokens", "Prompt tokens", True),
+    ("completion_tokens", "Output tokens", True),
+    ("total_tokens", "Total tokens", True),
+    ("total_cost", "Cost", True),
+    ("latency_ms", "Latency", True),
+)
+
+
+@dataclass(frozen=True)
+class LogColumn:
+    label: str
+    numeric: bool
+    sorted: str | None  # aria-sort: "descending", "ascending" or None
+    sort_desc: bool  # the order a click on the heading asks for
+
+
+def _log_columns(query: ExplorerQuery) -> list[tuple[str, LogColumn]]:
+    """Headings that sort by their column; clicking the sorted one reverses it, another
+    starts with the largest or newest first (names: A to Z)."""
+    columns = []
+    for name, label, numeric in LOG_COLUMNS:
+        current = name == query.sort_by
+        columns.append(
+            (
+                name,
+                LogColumn(
+                    label=label,
+                    numeric=numeric,
+                    sorted=("descending" if query.sort_desc else "ascending") if current else None,
+                    sort_desc=not query.sort_desc if current else numeric or name == "timestamp",
+                ),
+            )
+        )
+    return columns
+
+
+@organization_page()
+def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
+    organization_id = membership.organization_id
+    query = explorer_query(request.GET, organization_id)
+    totals, breakdowns = usage_breakdowns(query.scope)
+    points = usage_series(query.scope, query.granularity)
+    events = log_events(query.scope, query.sort_by, query.sort_desc)
+    try:
+        logs = log_page(events, page=query.page, per_page=PER_PAGE)
+    except EmptyPage:
+        query.problems.append(f"There is no page {query.page} of these logs; this is the last.")
+        logs = log_page(events, page=1, per_page=PER_PAGE)
+        logs = logs.paginator.page(logs.paginator.num_pages)
+    context = {
+        "query": query,
+        "totals": totals,
+        "breakdowns": breakdowns,
+        "points": points,
+        "chart_points": series_points(points, query.granularity),
+        "logs": logs,
+        "log_columns": _log_columns(query),
+        "options": {name: dimension_values(organization_id, name) for name in FILTERS},
+        "granularities": GRANULARITIES,
+    }
+    return render(request, "usage/explorer.html", context)
+
+
+@organization_page()
+def explorer_export(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The filtered logs as CSV, streamed by the API's own writer (COPY on PostgreSQL), in
+    the order the table shows them; signed in by session, so no API key leaves the page."""
+    query = explorer_query(request.GET, membership.organization_id)
+    if query.problems:
+        # The page falls back to defaults on a bad value; a download must not, or it would
+        # not hold what the link asked for.
+        return HttpResponseBadRequest("\n".join(query.problems), content_type="text/plain")
+    events = log_events(query.scope, query.sort_by, query.sort_desc)
+    providers = dimension_values(membership.organization_id, "provider")
+    response = StreamingHttpResponse(csv_lines(events, providers), content_type="text/csv")
+    filename = f"{membership.organization.slug}_logs_{query.start_day}_{query.end_day}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

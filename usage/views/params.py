@@ -1,0 +1,111 @@
+"""The explorer's query string, parsed by the Token Optimizer API's own parser.
+
+The page takes the API's parameters (`start_date`, `end_date`, `granularity`, `provider`,
+`model`, `endpoint`, repeated) plus `project`, `sort_by`, `sort_desc` and `page`, so a
+filtered view is a shareable link. The page differs from the API in two ways: without dates
+it shows whole UTC days ending today, and a bad value is a message on the page (the rest
+of the page falls back to its defaults) instead of a 400.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from django.http import QueryDict
+from django.utils import timezone
+
+from tokentracker.errors import ApiError
+from usage.api.optimizer.params import (
+    DEFAULT_SPAN,
+    OptimizerQuery,
+    flag,
+    optimizer_query,
+    positive_int,
+)
+from usage.selectors import UsageScope, series_too_long
+from usage.selectors_logs import LOG_FIELDS
+
+PER_PAGE = 50
+# Parameters that narrow the explorer; a breakdown row links to one of them.
+FILTERS = ("provider", "model", "endpoint", "project")
+
+
+@dataclass(frozen=True)
+class ExplorerQuery:
+    scope: UsageScope
+    granularity: str
+    start_day: str  # what the date inputs show: the first and the last day counted
+    end_day: str
+    selected: dict[str, tuple[str, ...]]
+    sort_by: str = "timestamp"
+    sort_desc: bool = True
+    page: int = 1
+    problems: list[str] = field(default_factory=list)
+
+
+def _default_days(params: QueryDict, granularity: str) -> QueryDict:
+    """Whole UTC days ending today, as many as the API's default span for `granularity`."""
+    query = params.copy()
+    if not (params.get("start_date") or "").strip() and not (params.get("end_date") or "").strip():
+        today = timezone.now().astimezone(UTC).date()
+        days = max(DEFAULT_SPAN.get(granularity, DEFAULT_SPAN["day"]).days, 1)
+        query["start_date"] = (today - timedelta(days=days - 1)).isoformat()
+        query["end_date"] = today.isoformat()
+    return query
+
+
+def _window(params: QueryDict, organization_id: int, problems: list[str]) -> OptimizerQuery:
+    """The window and filters asked for; on a bad value, its message and the default window
+    (the filters kept), which always parses."""
+    granularity = params.get("granularity") or "day"
+    try:
+        query = optimizer_query(_default_days(params, granularity), organization_id)
+        problem = series_too_long(query.scope.start, query.scope.end, query.granularity)
+        if problem:
+            problems.append(problem[0].upper() + problem[1:] + ".")
+    except ApiError as exc:
+        problem = exc.message
+        problems.append(problem)
+    if not problem:
+        return query
+    defaults = QueryDict(mutable=True)
+    for name in ("provider", "model", "endpoint"):
+        defaults.setlist(name, params.getlist(name))
+    return optimizer_query(_default_days(defaults, "day"), organization_id)
+
+
+def explorer_query(params: QueryDict, organization_id: int) -> ExplorerQuery:
+    problems: list[str] = []
+    query = _window(params, organization_id, problems)
+    projects = tuple(dict.fromkeys(p.strip() for p in params.getlist("project") if p.strip()))
+    scope = replace(query.scope, projects=projects)
+    sort_by = params.get("sort_by") or "timestamp"
+    if sort_by not in LOG_FIELDS:
+        problems.append(f"The logs cannot be sorted by “{sort_by}”; sorted by time instead.")
+        sort_by = "timestamp"
+    try:
+        sort_desc = flag(params, "sort_desc", True)
+    except ApiError as exc:
+        problems.append(exc.message)
+        sort_desc = True
+    try:
+        page = positive_int(params, "page", 1)
+    except ApiError as exc:
+        problems.append(exc.message)
+        page = 1
+    last_moment: datetime = scope.end - timedelta(microseconds=1)
+    return ExplorerQuery(
+        scope=scope,
+        granularity=query.granularity,
+        start_day=scope.start.date().isoformat(),
+        end_day=last_moment.date().isoformat(),
+        selected={
+            "provider": query.scope.providers,  # canonical ids: "OpenAI" selects openai
+            "model": query.models,
+            "endpoint": query.endpoints,
+            "project": projects,
+        },
+        sort_by=sort_by,
+        sort_desc=sort_desc,
+        page=page,
+        problems=problems,
+    )
