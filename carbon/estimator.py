@@ -524,7 +524,8 @@ def equivalent(grams: float) -> str:
 
 
 def _plural(value: float, noun: str, suffix: str = "s") -> str:
-    return f"{_count(value)} {noun}{'' if round(value, 1) == 1 else suffix}"
+    shown = _count(value)
+    return f"{shown} {noun}{'' if shown == '1' else suffix}"
 
 
 def _count(value: float) -> str:

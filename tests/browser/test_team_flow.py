@@ -1,9 +1,12 @@
 """A team's first day, in a real browser: sign up, create a key, send events with it,
 invite a colleague by email, and the colleague joins from a second browser."""
 
+import csv
+import io
 import json
 import re
 import urllib.request
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -11,6 +14,7 @@ from playwright.sync_api import expect
 
 from tokentracker.models import Membership, Role
 from usage.models import UsageEvent
+from usage.rollups import rollups_merge
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,8 +47,11 @@ def test_sign_up_create_a_key_send_events_invite_and_join(live_server, browser, 
     page.get_by_label("Organization name").fill("Launch Crew")
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_url(f"{live_server.url}/o/launch-crew/")
-    assert page.get_by_role("heading", name="Launch Crew").is_visible()
-    screenshot(page, "organization-home")
+    # A new organization's overview is its empty state: how to send the first event.
+    assert page.get_by_role("heading", name="Overview").is_visible()
+    assert page.get_by_role("heading", name="Send your first event").is_visible()
+    assert f"curl {live_server.url}/api/v1/events" in page.locator("pre").inner_text()
+    screenshot(page, "overview-empty")
 
     # Create an API key; it is shown once, and the copy button copies it.
     page.get_by_role("navigation", name="Launch Crew").get_by_role("link", name="API keys").click()
@@ -74,6 +81,27 @@ def test_sign_up_create_a_key_send_events_invite_and_join(live_server, browser, 
     )
     assert result["created"] == 2
     assert UsageEvent.objects.filter(organization__slug="launch-crew").count() == 2
+    # Pages read the rollups; with Redis configured the merge is a worker's job, and no
+    # worker runs in the suite, so merge here as the worker would within a second.
+    rollups_merge()
+
+    # The overview counts them, priced ($0.00655 for gpt-4o; claude-sonnet-4-0 $0.000105).
+    page.goto(f"{live_server.url}/o/launch-crew/")
+    requests_stat = page.locator(".stat", has_text="Requests").locator(".stat-value")
+    expect(requests_stat).to_have_text("2")
+    expect(page.locator(".stat", has_text="Tokens").locator(".stat-value")).to_have_text("1,565")
+    assert page.get_by_role("heading", name="Top models").is_visible()
+    screenshot(page, "overview")
+
+    # The explorer lists both requests, and exports exactly them as CSV.
+    page.get_by_role("navigation", name="Launch Crew").get_by_role("link", name="Explorer").click()
+    logs = page.locator("section[aria-labelledby=logs-heading] tbody tr")
+    expect(logs).to_have_count(2)
+    screenshot(page, "explorer")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    exported = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text())))
+    assert sorted(row["model"] for row in exported) == ["claude-sonnet-4-0", "gpt-4o"]
     page.goto(f"{live_server.url}/o/launch-crew/keys/")
     key_row = page.locator("tr", has_text="CI")
     assert key_row.locator("td").nth(6).inner_text() != "never"  # last used is shown

@@ -156,6 +156,7 @@ def test_green_tip_names_the_lowest_carbon_region_and_the_saving(book):
         (0.2, "about as much as 1 web search"),
         (0.05, "about as much as 0.2 web searches"),
         (1.0, "about as much as 5 web searches"),
+        (0.274, "about as much as 1 web search"),
         (24.66, "about as much as charging a phone 3 times"),
         (1043, "about as much as driving a petrol car 10 km"),
     ],
