@@ -9,7 +9,25 @@ from .models import CarbonFactor, GridIntensity, MethodologyVersion
 VERSION_CACHE_KEY = "carbon-book:version"
 
 
+def _current_version() -> str:
+    return (
+        MethodologyVersion.objects.order_by("-id").values_list("version", flat=True).first() or ""
+    )
+
+
 def _load() -> CarbonBook:
+    # Factors and zones are read in separate queries: an admin edit committing between them
+    # would stamp new numbers with the old version (or old ones with the new). A version
+    # that did not move while we read means what we read belongs to it.
+    for _ in range(3):
+        before = _current_version()
+        book = _read(before)
+        if _current_version() == before:
+            return book
+    return book
+
+
+def _read(version: str) -> CarbonBook:
     factors = {
         (row.provider.lower(), row.model.lower()): Factor(
             provider=row.provider.lower(),
@@ -29,9 +47,8 @@ def _load() -> CarbonBook:
         zones[row.zone] = Zone(row.zone, row.name, float(row.gco2e_per_kwh))
         if row.country_code:
             alpha2[row.country_code.upper()] = row.zone
-    current = MethodologyVersion.objects.order_by("-id").values_list("version", flat=True).first()
     return CarbonBook(
-        methodology_version=current or "",
+        methodology_version=version,
         factors=factors,
         zones=zones,
         alpha2=alpha2,

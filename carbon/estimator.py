@@ -16,6 +16,7 @@ This module knows nothing of usage events; it takes names and token counts and a
 import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from importlib.metadata import version as package_version
 
@@ -112,14 +113,44 @@ class CarbonBook:
 
 
 @dataclass(frozen=True)
+class EnergyLine:
+    """One bound (low or high) of EcoLogits' request energy, reduced to its terms (Wh, s).
+
+    energy = gpu_wh_per_token * tokens
+             + server_wh_per_second * min(latency, seconds_per_token * tokens + first_token_s)
+
+    GPU energy is per generated token; the server's share follows the generation time, which
+    EcoLogits bounds by the measured request latency when there is one. PUE is inside both.
+    """
+
+    gpu_wh_per_token: float
+    server_wh_per_second: float = 0.0
+    seconds_per_token: float = 0.0
+    first_token_s: float = 0.0
+
+    def energy_wh(self, tokens: int, latency_s: float | None = None) -> float:
+        generation = self.seconds_per_token * tokens + self.first_token_s
+        if latency_s is not None and latency_s < generation:
+            generation = latency_s
+        return self.gpu_wh_per_token * tokens + self.server_wh_per_second * generation
+
+    @property
+    def fixed_wh(self) -> float:
+        return self.server_wh_per_second * self.first_token_s
+
+    @property
+    def wh_per_output_token(self) -> float:
+        return self.gpu_wh_per_token + self.server_wh_per_second * self.seconds_per_token
+
+
+@dataclass(frozen=True)
 class Profile:
     """What a model costs in energy, and how sure we are."""
 
-    fixed_wh: float  # per request (time to first token)
-    wh_per_output_token: float
-    # EcoLogits' range (closed models' parameter counts are ranges): low and high bounds.
-    fixed_wh_range: tuple[float, float]
-    wh_per_output_token_range: tuple[float, float]
+    # EcoLogits' range (closed models' parameter counts are ranges): low and high bounds;
+    # the point estimate is their mean, as EcoLogits reports it.
+    low: EnergyLine
+    high: EnergyLine
     total_parameters_b: float
     home_zone: str  # the provider's datacenter zone, when the caller names none
     pue: float
@@ -141,6 +172,7 @@ class Estimate:
     zone: Zone
     profile: Profile
     methodology_version: str
+    zone_warning: str | None = None
 
     @property
     def confidence(self) -> str:
@@ -156,7 +188,13 @@ class Estimate:
 
     @property
     def warning(self) -> str | None:
-        return self.profile.warning
+        warnings = [w for w in (self.profile.warning, self.zone_warning) if w]
+        return " ".join(warnings) or None
+
+
+def carbon_decimal(value: float) -> Decimal:
+    """Grams or watt-hours as stored and answered: nine decimal places (micrograms)."""
+    return Decimal(f"{value:.9f}")
 
 
 # --- EcoLogits' models, indexed by every name a client may send ---------------------------
@@ -227,22 +265,27 @@ def _datacenter(ecologits_provider: str | None) -> tuple[str, float | RangeValue
     return config.datacenter_location or WORLD, config.datacenter_pue
 
 
+# Calibration points: enough tokens that one second never covers their generation (even at
+# thousands of tokens per second), so the one-second run isolates the server's power.
+_CALIBRATION_TOKENS = 100_000
+
+
 @lru_cache(maxsize=4096)
-def _energy_line(
+def _energy_lines(
     active_b: tuple[float, float],
     total_b: tuple[float, float],
     pue: tuple[float, float],
     tps: float | None,
     ttft: float | None,
-) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(fixed kWh, kWh per output token) as (low, high), from two EcoLogits evaluations."""
+) -> tuple[EnergyLine, EnergyLine]:
+    """EcoLogits' request energy as (low, high) lines, from four evaluations of its model."""
 
-    def energy(tokens: int) -> tuple[float, float]:
+    def energy(tokens: int, latency: float) -> tuple[float, float]:
         impacts = compute_llm_impacts(
             model_active_parameter_count=_range(active_b),
             model_total_parameter_count=_range(total_b),
             output_token_count=tokens,
-            request_latency=math.inf,
+            request_latency=latency,
             if_electricity_mix_adpe=0.0,
             if_electricity_mix_pe=0.0,
             if_electricity_mix_gwp=0.0,
@@ -252,11 +295,27 @@ def _energy_line(
             tps=tps,
             ttft=ttft,
         )
-        return _bounds(impacts.usage.energy.value)
+        low, high = _bounds(impacts.usage.energy.value)
+        return low * 1000, high * 1000  # kWh → Wh
 
-    zero = energy(0)
-    thousand = energy(1000)
-    return zero, ((thousand[0] - zero[0]) / 1000, (thousand[1] - zero[1]) / 1000)
+    tokens = _CALIBRATION_TOKENS
+    first_token = energy(0, math.inf)  # server power x time to first token
+    gpu_only = energy(tokens, 0.0)  # no generation time: GPU energy alone
+    one_second = energy(tokens, 1.0)  # GPU energy + one second of server power
+    unbounded = energy(tokens, math.inf)  # GPU energy + server power x generation time
+    lines = []
+    for bound in (0, 1):
+        server = one_second[bound] - gpu_only[bound]
+        generation_wh = unbounded[bound] - gpu_only[bound] - first_token[bound]
+        lines.append(
+            EnergyLine(
+                gpu_wh_per_token=gpu_only[bound] / tokens,
+                server_wh_per_second=server,
+                seconds_per_token=generation_wh / server / tokens if server else 0.0,
+                first_token_s=first_token[bound] / server if server else 0.0,
+            )
+        )
+    return lines[0], lines[1]
 
 
 def _range(bounds: tuple[float, float]) -> float | RangeValue:
@@ -277,14 +336,10 @@ def _profile_from_parameters(
     warning: str | None = None,
 ) -> Profile:
     home_zone, pue = _datacenter(datacenter)
-    (fixed_low, fixed_high), (per_token_low, per_token_high) = _energy_line(
-        active, total, _bounds(pue), tps, ttft
-    )
+    low, high = _energy_lines(active, total, _bounds(pue), tps, ttft)
     return Profile(
-        fixed_wh=(fixed_low + fixed_high) / 2 * 1000,
-        wh_per_output_token=(per_token_low + per_token_high) / 2 * 1000,
-        fixed_wh_range=(fixed_low * 1000, fixed_high * 1000),
-        wh_per_output_token_range=(per_token_low * 1000, per_token_high * 1000),
+        low=low,
+        high=high,
         total_parameters_b=(total[0] + total[1]) / 2,
         home_zone=home_zone,
         pue=mean_of(pue),
@@ -295,12 +350,16 @@ def _profile_from_parameters(
     )
 
 
-def _profile_of_ecologits(model: object) -> Profile:
+def parameter_bounds(model: object) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(active, total) parameter counts of an EcoLogits model, in billions, as (low, high)."""
     parameters = model.architecture.parameters  # type: ignore[attr-defined]
     if isinstance(parameters, ParametersMoE):
-        active, total = _bounds(parameters.active), _bounds(parameters.total)
-    else:
-        active = total = _bounds(parameters)
+        return _bounds(parameters.active), _bounds(parameters.total)
+    return _bounds(parameters), _bounds(parameters)
+
+
+def _profile_of_ecologits(model: object) -> Profile:
+    active, total = parameter_bounds(model)
     warnings = {w.code for w in model.warnings}  # type: ignore[attr-defined]
     # Open-weight models have published parameter counts; closed ones are EcoLogits'
     # estimates (its `model-arch-not-released` warning).
@@ -327,12 +386,10 @@ def _profile_of_factor(
     datacenter = ECOLOGITS_PROVIDER.get(provider)
     if factor.energy_wh_per_1k is not None or factor.co2e_g_per_1k is not None:
         home_zone, pue = _datacenter(datacenter)
-        per_token = (factor.energy_wh_per_1k or 0.0) / 1000
+        line = EnergyLine(gpu_wh_per_token=(factor.energy_wh_per_1k or 0.0) / 1000)
         return Profile(
-            fixed_wh=0.0,
-            wh_per_output_token=per_token,
-            fixed_wh_range=(0.0, 0.0),
-            wh_per_output_token_range=(per_token, per_token),
+            low=line,
+            high=line,
             total_parameters_b=factor.total_parameters_b or 0.0,
             home_zone=home_zone,
             pue=mean_of(pue),
@@ -389,12 +446,19 @@ def _profile_for(book: CarbonBook, provider: str, model: str) -> Profile:
 # --- Estimates ------------------------------------------------------------------------------
 
 
-def zone_resolve(book: CarbonBook, profile: Profile, country_code: str | None) -> Zone:
+def zone_resolve(
+    book: CarbonBook, profile: Profile, country_code: str | None
+) -> tuple[Zone, str | None]:
+    """The caller's country, else the provider's datacenter zone; a country with no grid
+    figure gets the world average, and says so."""
     if country_code:
         zone = book.zone_for_country(country_code)
         if zone is not None:
-            return zone
-    return book.zones.get(profile.home_zone) or book.zones[WORLD]
+            return zone, None
+        return book.zones[WORLD], (
+            f"No grid intensity is known for {country_code.upper()}: the world average was used."
+        )
+    return book.zones.get(profile.home_zone) or book.zones[WORLD], None
 
 
 def estimate_tokens(
@@ -404,26 +468,26 @@ def estimate_tokens(
     model: str,
     output_tokens: int,
     country_code: str | None = None,
+    latency_ms: int | None = None,
 ) -> Estimate:
-    """The token method: EcoLogits' energy for this many output tokens, times the grid."""
+    """The token method: EcoLogits' energy for this many output tokens (generation time
+    bounded by the measured latency when there is one), times the zone's grid."""
     profile = profile_for(book, provider, model)
-    zone = zone_resolve(book, profile, country_code)
-    energy_wh = profile.fixed_wh + profile.wh_per_output_token * output_tokens
+    zone, zone_warning = zone_resolve(book, profile, country_code)
+    latency_s = latency_ms / 1000 if latency_ms is not None else None
+    low_wh = profile.low.energy_wh(output_tokens, latency_s)
+    high_wh = profile.high.energy_wh(output_tokens, latency_s)
+    energy_wh = (low_wh + high_wh) / 2
     grid = zone.gco2e_per_kwh / 1000  # grams per Wh
     if profile.co2e_g_per_1k is not None:
         per_1k = profile.co2e_g_per_1k
         fixed_grams = 0.0
         grams = low = high = per_1k * output_tokens / 1000
     else:
-        per_1k = profile.wh_per_output_token * 1000 * grid
-        fixed_grams = profile.fixed_wh * grid
-        grams = energy_wh * grid
-        low, high = (
-            (fixed + per_token * output_tokens) * grid
-            for fixed, per_token in zip(
-                profile.fixed_wh_range, profile.wh_per_output_token_range, strict=True
-            )
-        )
+        per_1k = (profile.low.wh_per_output_token + profile.high.wh_per_output_token) / 2
+        per_1k *= 1000 * grid
+        fixed_grams = (profile.low.fixed_wh + profile.high.fixed_wh) / 2 * grid
+        grams, low, high = energy_wh * grid, low_wh * grid, high_wh * grid
     return Estimate(
         energy_wh=energy_wh,
         co2e_grams=grams,
@@ -434,6 +498,7 @@ def estimate_tokens(
         zone=zone,
         profile=profile,
         methodology_version=book.methodology_version,
+        zone_warning=zone_warning,
     )
 
 

@@ -5,15 +5,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from . import estimator
+
 # Grams and watt-hours per event: a small model's short answer is a few micrograms, so nine
-# decimal places; Decimal like costs, so sums over millions of events do not drift.
-CARBON = {"max_digits": 20, "decimal_places": 9, "null": True, "blank": True}
+# decimal places; Decimal like costs, so sums over millions of events do not drift. 28
+# digits hold the largest call ingest accepts (10^12 output tokens of the largest model).
+CARBON = {"max_digits": 28, "decimal_places": 9, "null": True, "blank": True}
 
 
 class Confidence(models.TextChoices):
-    MEASURED = "measured", "Measured (the provider published a figure)"
-    BENCHMARKED = "benchmarked", "Benchmarked (open weights, known parameters)"
-    ESTIMATED = "estimated", "Estimated"
+    MEASURED = estimator.Confidence.MEASURED, "Measured (the provider published a figure)"
+    BENCHMARKED = estimator.Confidence.BENCHMARKED, "Benchmarked (open weights, known parameters)"
+    ESTIMATED = estimator.Confidence.ESTIMATED, "Estimated"
 
 
 class MethodologyVersion(models.Model):
@@ -140,8 +143,8 @@ class PendingTrack(models.Model):
         "tokentracker.ApiKey", on_delete=models.SET_NULL, null=True, related_name="+"
     )
     event = models.JSONField(help_text="The event as the ingest service takes it.")
-    energy_wh = models.DecimalField(max_digits=20, decimal_places=9)
-    co2e_grams = models.DecimalField(max_digits=20, decimal_places=9)
+    energy_wh = models.DecimalField(max_digits=28, decimal_places=9)
+    co2e_grams = models.DecimalField(max_digits=28, decimal_places=9)
     methodology_version = models.CharField(max_length=20)
     received_at = models.DateTimeField()
 

@@ -10,17 +10,16 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from ecologits.electricity_mix_repository import electricity_mixes
-from ecologits.model_repository import ParametersMoE
 from ecologits.model_repository import models as ecologits_models
 
 from tokentracker.models import MonthlyLiveEventCount, Organization
 from tokentracker.services import quota_consume
 from usage.ids import uuid7
 from usage.schemas import CarbonStamp, EventInput
-from usage.services import carbon_decimal, events_record
+from usage.services import events_record
 
 from .book import carbon_book_get, carbon_book_invalidate
 from .countries import country_of_zone
@@ -30,8 +29,9 @@ from .estimator import (
     ECOLOGITS_VERSION,
     WORLD,
     Estimate,
+    carbon_decimal,
     estimate_tokens,
-    mean_of,
+    parameter_bounds,
 )
 from .models import CarbonFactor, Confidence, GridIntensity, MethodologyVersion, PendingTrack
 
@@ -46,14 +46,27 @@ GRID_SOURCE = f"ADEME Base IMPACTS®, as shipped in {ECOLOGITS_SOURCE}"
 def methodology_bump(*, reason: str) -> MethodologyVersion:
     """Record a new methodology version (YYYY.MM.N, N counting within the month)."""
     prefix = timezone.now().strftime("%Y.%m.")
-    with transaction.atomic():
-        taken = MethodologyVersion.objects.select_for_update().filter(version__startswith=prefix)
-        number = 1 + max(
-            (int(v.rsplit(".", 1)[1]) for v in taken.values_list("version", flat=True)), default=0
-        )
-        version = MethodologyVersion.objects.create(
-            version=f"{prefix}{number}", ecologits_version=ECOLOGITS_VERSION, reason=reason[:300]
-        )
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                taken = MethodologyVersion.objects.select_for_update().filter(
+                    version__startswith=prefix
+                )
+                number = 1 + max(
+                    (int(v.rsplit(".", 1)[1]) for v in taken.values_list("version", flat=True)),
+                    default=0,
+                )
+                version = MethodologyVersion.objects.create(
+                    version=f"{prefix}{number}",
+                    ecologits_version=ECOLOGITS_VERSION,
+                    reason=reason[:300],
+                )
+            break
+        except IntegrityError:
+            # Two edits took the same number (the month's first version locks no row):
+            # the other one committed, so counting again gives the next number.
+            if attempt == 2:
+                raise
     carbon_book_invalidate()
     transaction.on_commit(carbon_book_invalidate)
     return version
@@ -89,10 +102,9 @@ def grid_intensities_seed() -> int:
 
 
 def _parameters(model: Any) -> tuple[float, float]:
-    parameters = model.architecture.parameters
-    if isinstance(parameters, ParametersMoE):
-        return mean_of(parameters.active), mean_of(parameters.total)
-    return mean_of(parameters), mean_of(parameters)
+    """Mean active and total parameter counts, as EcoLogits' point estimate takes them."""
+    active, total = parameter_bounds(model)
+    return sum(active) / 2, sum(total) / 2
 
 
 def default_factors_seed() -> int:
@@ -254,6 +266,7 @@ def track_accept(
         model=event.model,
         output_tokens=event.output_tokens,
         country_code=country_code,
+        latency_ms=event.latency_ms,
     )
     event_id = f"evt_{uuid7().hex}"
     event.id = event_id
@@ -299,8 +312,12 @@ def _persist_soon(pending_id: int) -> None:
     try:
         pending_track_persist(pending_id=pending_id)
     except Exception:
-        # The pending row is committed: beat's sweep writes it once the cause is gone.
+        # The pending row is committed: a later sweep writes it once the cause is gone.
         logger.exception("could not persist tracked event %s yet", pending_id)
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # No broker, so no beat either: the requests themselves sweep up what an earlier
+        # one could not write (one indexed query when there is nothing to do).
+        pending_tracks_sweep()
 
 
 def pending_track_persist(*, pending_id: int) -> bool:
@@ -340,5 +357,10 @@ def pending_tracks_sweep(*, older_than: timedelta = timedelta(seconds=30)) -> in
     for pending_id in PendingTrack.objects.filter(received_at__lt=cutoff).values_list(
         "pk", flat=True
     ):
-        written += pending_track_persist(pending_id=pending_id)
+        try:
+            written += pending_track_persist(pending_id=pending_id)
+        except Exception:
+            # One row that cannot be written (its organization's daily quota, say) must
+            # not hold up the rows behind it; it stays pending and is retried next sweep.
+            logger.exception("could not persist tracked event %s", pending_id)
     return written

@@ -37,6 +37,9 @@ def test_schema_documents_the_carbon_llm_endpoints(client):
     assert paths["/api/v1/estimate"]["post"]["operationId"] == "postEstimate"
     assert paths["/api/v1/track"]["post"]["operationId"] == "postTrack"
     assert set(paths["/api/v1/track"]["post"]["responses"]) >= {"202", "400", "401", "402"}
+    assert "X-Event-Id" in paths["/api/v1/track"]["post"]["responses"]["202"]["headers"]
+    estimate_ok = paths["/api/v1/estimate"]["post"]["responses"]["200"]
+    assert "X-Response-Time" in estimate_ok["headers"]
     session = paths["/api/v1/session/{developer_id}/today"]["get"]
     assert session["operationId"] == "getSessionDeveloperToday"
     accepted = schema["components"]["schemas"]["TrackAccepted"]

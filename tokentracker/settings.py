@@ -212,7 +212,7 @@ CELERY_BEAT_SCHEDULE = {
 # today's session, and the public open data (any origin always, see opendata.signals). Keys
 # go in the Authorization header, never cookies, so credentials stay off and any origin may
 # be allowed; list origins to restrict the carbon-llm endpoints.
-CORS_URLS_REGEX = r"^/api/v1/(estimate|track|session/[^/]+/today|data(/[a-z-]+)?)$"
+CORS_URLS_REGEX = r"^/api/v1/(estimate|track|session/.+/today|data(/[a-z-]+)?)$"
 _CORS_ORIGINS = envlist("CORS_ALLOWED_ORIGINS", ["*"])
 CORS_ALLOW_ALL_ORIGINS = _CORS_ORIGINS == ["*"]
 CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _CORS_ORIGINS

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from carbon.book import carbon_book_get
-from carbon.estimator import CarbonBook, estimate_tokens
+from carbon.estimator import CarbonBook, carbon_decimal, estimate_tokens
 from tokentracker.services import quota_consume
 
 from . import genai_catalog
@@ -292,10 +292,6 @@ def _price(
         row["cost_source"] = CostSource.CATALOG
 
 
-def carbon_decimal(value: float) -> Decimal:
-    return Decimal(f"{value:.9f}")
-
-
 def _carbon(row: dict[str, Any], book: CarbonBook, event: EventInput) -> None:
     stamp = event._carbon
     if stamp is None:
@@ -305,6 +301,7 @@ def _carbon(row: dict[str, Any], book: CarbonBook, event: EventInput) -> None:
             model=row["model"],
             output_tokens=row["output_tokens"],
             country_code=event.datacenter_country,
+            latency_ms=row["latency_ms"],
         )
         stamp = CarbonStamp(
             energy_wh=carbon_decimal(estimate.energy_wh),

@@ -4,8 +4,8 @@
 
 import time
 from typing import Any
-from urllib.parse import unquote
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from pydantic import ValidationError
 from rest_framework import status
@@ -14,16 +14,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from carbon import estimator, services
-from carbon.book import carbon_book_get
+from carbon.estimates import (
+    EstimateAnswer,
+    estimate_answer,
+    grams,
+    per_1k_tokens_used,
+    provider_resolve,
+)
 from carbon.selectors import developer_today
 from tokentracker.api.surfaces import CarbonLlmView
 from tokentracker.errors import ApiError, Kind
-from tokentracker.models import ApiKeyMode
+from tokentracker.models import ApiKeyMode, Organization
 from tokentracker.permissions import HasOrganization
 from tokentracker.services import QuotaExceeded
-from usage.genai_catalog import model_provider_guess, provider_canonical
 from usage.schemas import EventInput
-from usage.services import carbon_decimal
 
 from .schemas import (
     ApiError as ApiErrorSchema,
@@ -38,7 +42,7 @@ from .schemas import (
 )
 
 TAGS = ["carbon-llm"]
-BILLING_URL = "/dashboard/billing"
+DEVELOPER_ID_MAX = 200  # UsageEvent.developer_id
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
@@ -50,14 +54,6 @@ def _parse(model: type, raw: bytes) -> Any:
         return model.model_validate_json(raw or b"null")
     except ValidationError as exc:
         raise ApiError(Kind.VALIDATION, "Invalid body", details=validation_details(exc)) from None
-
-
-def _grams(value: float) -> float:
-    return float(carbon_decimal(value))
-
-
-def _per_1k_used(grams: float, total_tokens: int) -> float:
-    return round(grams / total_tokens * 1000, 9) if total_tokens else 0.0
 
 
 class EstimateView(CarbonLlmView):
@@ -73,104 +69,102 @@ class EstimateView(CarbonLlmView):
             "`duration_ms` and the grid of `datacenter_country` for the headline figure."
         ),
         request=EstimateRequest,
+        parameters=[
+            OpenApiParameter(
+                "X-Response-Time",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="Server time spent on the estimate, e.g. 0.41ms",
+            )
+        ],
         responses={200: EstimateResponse, **_errors(400, 500)},
         tags=TAGS,
     )
     def post(self, request: Request) -> Response:
         started = time.perf_counter()
         body: EstimateRequest = _parse(EstimateRequest, request.body)
-        book = carbon_book_get()
-        provider = (
-            provider_canonical(body.provider) if body.provider else model_provider_guess(body.model)
-        )
-        estimate = estimator.estimate_tokens(
-            book,
-            provider=provider,
+        answer = estimate_answer(
             model=body.model,
-            output_tokens=body.completion_tokens,
+            prompt_tokens=body.prompt_tokens,
+            completion_tokens=body.completion_tokens,
+            provider=body.provider,
+            method=body.method,
+            duration_ms=body.duration_ms,
             country_code=body.datacenter_country,
         )
-        total_tokens = body.prompt_tokens + body.completion_tokens
-        token_grams = _grams(estimate.co2e_grams)
-        details = {
-            "formula": (
-                "fixed_grams + completion_tokens / 1000 * coefficient_per_1k "
-                f"= {estimate.fixed_grams:.6g} + {body.completion_tokens} / 1000 * "
-                f"{estimate.coefficient_per_1k:.6g}"
-            ),
-            "total_tokens": total_tokens,
-            "coefficient_per_1k": round(estimate.coefficient_per_1k, 9),
-            "method": "token",
-            "output_tokens": body.completion_tokens,
-            "fixed_grams": round(estimate.fixed_grams, 9),
-            "energy_wh": _grams(estimate.energy_wh),
-            "grid_gco2e_per_kwh": estimate.zone.gco2e_per_kwh,
-            "zone": estimate.zone.zone,
-            "range_grams": {
-                "low": _grams(estimate.co2e_low_grams),
-                "high": _grams(estimate.co2e_high_grams),
-            },
-            "methodology_version": estimate.methodology_version,
-        }
-        headline = token_grams
-        payload: dict[str, Any] = {}
-        if body.method == "hardware":
-            hardware = estimator.estimate_hardware(
-                book, profile=estimate.profile, duration_ms=body.duration_ms, zone=estimate.zone
-            )
-            headline = _grams(hardware.co2e_grams)
-            # The token method's terms live on in `comparison`; here they would mislead.
-            for token_only in ("fixed_grams", "range_grams"):
-                details.pop(token_only)
-            details.update(
-                method="hardware",
-                formula=(
-                    "duration_h * (gpus * gpu_kw + server_kw * gpus / 8) * pue / batch_size "
-                    "* grid_gco2e_per_kwh"
-                ),
-                coefficient_per_1k=_per_1k_used(headline, total_tokens),
-                energy_wh=_grams(hardware.energy_wh),
-            )
-            payload["hardware_context"] = {
-                "duration_ms": hardware.duration_ms,
-                "datacenter_country": body.datacenter_country,
-                "zone": hardware.zone.zone,
-                "grid_gco2e_per_kwh": hardware.zone.gco2e_per_kwh,
-                "gpus": hardware.gpus,
-                "gpu_power_kw": estimator.GPU_POWER_KW,
-                "power_kw": round(hardware.power_kw, 6),
-                "pue": hardware.pue,
-                "batch_size": estimator.BATCH_SIZE,
-                "energy_wh": _grams(hardware.energy_wh),
-            }
-            payload["comparison"] = {
-                "token_method_grams": token_grams,
-                "hardware_method_grams": headline,
-                "difference_percent": (
-                    round((headline - token_grams) / token_grams * 100, 1) if token_grams else None
-                ),
-                "note": (
-                    "The token method models generation time from the model's size; the "
-                    "hardware method takes the measured duration, which includes queueing "
-                    "and network time."
-                ),
-            }
-        tip = estimator.green_tip(book, estimate.zone)
-        response_body = {
-            "estimated_co2_grams": headline,
-            "confidence": estimate.confidence,
-            "source": estimate.source,
-            "billed_event": False,
-            "total_tokens": total_tokens,
-            "co2_per_1k_tokens_used": _per_1k_used(headline, total_tokens),
-            "calculation_details": details,
-            **({"warning": estimate.warning} if estimate.warning else {}),
-            **payload,
-            **({"green_datacenter_tip": tip.text} if tip else {}),
-            "methodology_version": estimate.methodology_version,
-        }
+        response_body = _estimate_body(answer, body.datacenter_country)
         elapsed_ms = (time.perf_counter() - started) * 1000
         return Response(response_body, headers={"X-Response-Time": f"{elapsed_ms:.2f}ms"})
+
+
+def _estimate_body(answer: EstimateAnswer, country_code: str | None) -> dict[str, Any]:
+    token, hardware = answer.token, answer.hardware
+    details: dict[str, Any] = {
+        "formula": (
+            "fixed_grams + completion_tokens / 1000 * coefficient_per_1k "
+            f"= {token.fixed_grams:.6g} + {answer.completion_tokens} / 1000 * "
+            f"{token.coefficient_per_1k:.6g}"
+        ),
+        "total_tokens": answer.total_tokens,
+        "coefficient_per_1k": round(token.coefficient_per_1k, 9),
+        "method": answer.method,
+        "output_tokens": answer.completion_tokens,
+        "fixed_grams": round(token.fixed_grams, 9),
+        "energy_wh": grams(token.energy_wh),
+        "grid_gco2e_per_kwh": token.zone.gco2e_per_kwh,
+        "zone": token.zone.zone,
+        "range_grams": {"low": grams(token.co2e_low_grams), "high": grams(token.co2e_high_grams)},
+        "methodology_version": token.methodology_version,
+    }
+    body: dict[str, Any] = {}
+    if hardware is not None:
+        # The token method's terms live on in `comparison`; here they would mislead.
+        for token_only in ("fixed_grams", "range_grams"):
+            details.pop(token_only)
+        details.update(
+            formula=(
+                "duration_h * (gpus * gpu_kw + server_kw * gpus / 8) * pue / batch_size "
+                "* grid_gco2e_per_kwh"
+            ),
+            coefficient_per_1k=per_1k_tokens_used(answer.headline_grams, answer.total_tokens),
+            energy_wh=grams(hardware.energy_wh),
+        )
+        body["hardware_context"] = {
+            "duration_ms": hardware.duration_ms,
+            "datacenter_country": country_code,
+            "zone": hardware.zone.zone,
+            "grid_gco2e_per_kwh": hardware.zone.gco2e_per_kwh,
+            "gpus": hardware.gpus,
+            "gpu_power_kw": estimator.GPU_POWER_KW,
+            "power_kw": round(hardware.power_kw, 6),
+            "pue": hardware.pue,
+            "batch_size": estimator.BATCH_SIZE,
+            "energy_wh": grams(hardware.energy_wh),
+        }
+        body["comparison"] = {
+            "token_method_grams": answer.token_grams,
+            "hardware_method_grams": answer.headline_grams,
+            "difference_percent": answer.hardware_vs_token_percent,
+            "note": (
+                "The token method models generation time from the model's size; the "
+                "hardware method takes the measured duration, which includes queueing "
+                "and network time."
+            ),
+        }
+    return {
+        "estimated_co2_grams": answer.headline_grams,
+        "confidence": token.confidence,
+        "source": token.source,
+        "billed_event": False,
+        "total_tokens": answer.total_tokens,
+        "co2_per_1k_tokens_used": per_1k_tokens_used(answer.headline_grams, answer.total_tokens),
+        "calculation_details": details,
+        **({"warning": token.warning} if token.warning else {}),
+        **body,
+        **({"green_datacenter_tip": answer.tip.text} if answer.tip else {}),
+        "methodology_version": token.methodology_version,
+    }
 
 
 class TrackView(CarbonLlmView):
@@ -187,6 +181,15 @@ class TrackView(CarbonLlmView):
             "any other key of the organization (live)."
         ),
         request=TrackRequest,
+        parameters=[
+            OpenApiParameter(
+                "X-Event-Id",
+                str,
+                OpenApiParameter.HEADER,
+                response=[202],
+                description="Same as `event_id` in body",
+            )
+        ],
         responses={
             202: OpenApiResponse(
                 TrackAccepted,
@@ -200,9 +203,8 @@ class TrackView(CarbonLlmView):
         body: TrackRequest = _parse(TrackRequest, request.body)
         key = self.api_key
         assert key is not None
-        provider = body.provider or model_provider_guess(body.model)
         event = EventInput(
-            provider=provider,
+            provider=provider_resolve(body.provider, body.model),
             model=body.model,
             input_tokens=body.prompt_tokens,
             output_tokens=body.completion_tokens,
@@ -225,7 +227,7 @@ class TrackView(CarbonLlmView):
                 Kind.PAYMENT_REQUIRED,
                 "Free tier quota exceeded for live key.",
                 details={"limit": exc.limit},
-                extra={"billing_url": request.build_absolute_uri(BILLING_URL)},
+                extra={"billing_url": _billing_url(request, key.organization_id)},
             ) from None
         except QuotaExceeded as exc:
             raise ApiError(
@@ -242,7 +244,7 @@ class TrackView(CarbonLlmView):
             "methodology_version": estimate.methodology_version,
             "estimated_co2_grams": grams,
             "total_tokens": accepted.total_tokens,
-            "co2_per_1k_tokens_used": _per_1k_used(grams, accepted.total_tokens),
+            "co2_per_1k_tokens_used": per_1k_tokens_used(grams, accepted.total_tokens),
             "confidence": estimate.confidence,
             "source": estimate.source,
             "model_found": estimate.model_found,
@@ -254,6 +256,12 @@ class TrackView(CarbonLlmView):
             status=status.HTTP_202_ACCEPTED,
             headers={"X-Event-Id": accepted.event_id},
         )
+
+
+def _billing_url(request: Request, organization_id: int) -> str:
+    """The organization's settings page, where its plan and quotas are shown."""
+    slug = Organization.objects.values_list("slug", flat=True).get(pk=organization_id)
+    return request.build_absolute_uri(reverse("settings", kwargs={"org_slug": slug}))
 
 
 class SessionTodayView(CarbonLlmView):
@@ -275,7 +283,16 @@ class SessionTodayView(CarbonLlmView):
         tags=TAGS,
     )
     def get(self, request: Request, developer_id: str) -> Response:
-        developer_id = unquote(developer_id)
+        # The path is already percent-decoded once by the server; decoding again would turn
+        # an id containing "%41" into "A".
+        if "\x00" in developer_id or len(developer_id) > DEVELOPER_ID_MAX:
+            raise ApiError(
+                Kind.VALIDATION,
+                "Invalid developer_id",
+                details={
+                    "developer_id": f"at most {DEVELOPER_ID_MAX} characters, no NUL characters"
+                },
+            )
         day = developer_today(organization_id=self.organization_id, developer_id=developer_id)
         return Response(
             {

@@ -5,9 +5,9 @@ import pytest
 from ecologits.tracers.utils import llm_impacts
 
 from carbon.book import carbon_book_get
+from carbon.estimator import carbon_decimal
 from carbon.models import MethodologyVersion
 from tokentracker import services as tenancy
-from usage.services import carbon_decimal
 
 
 def grams(value: float) -> float:
@@ -15,9 +15,15 @@ def grams(value: float) -> float:
     return float(carbon_decimal(value))
 
 
-def ecologits_grams(provider: str, model: str, output_tokens: int, zone: str | None = None):
+def ecologits_grams(
+    provider: str,
+    model: str,
+    output_tokens: int,
+    zone: str | None = None,
+    latency_s: float = math.inf,
+):
     """EcoLogits called directly: usage-phase GWP (kgCO2e → g) and its range."""
-    impacts = llm_impacts(provider, model, output_tokens, math.inf, zone)
+    impacts = llm_impacts(provider, model, output_tokens, latency_s, zone)
     value = impacts.usage.gwp.value
     low, high = (value.min, value.max) if hasattr(value, "min") else (value, value)
     return grams((low + high) / 2 * 1000), grams(low * 1000), grams(high * 1000)

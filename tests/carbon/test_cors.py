@@ -49,3 +49,9 @@ def test_configured_origins_restrict_who_may_call(client, db):
 def test_other_api_paths_send_no_cors_headers(client, db):
     response = preflight(client, "/api/v1/events")
     assert "Access-Control-Allow-Origin" not in response
+
+
+def test_a_developer_id_with_an_encoded_slash_still_gets_its_preflight(client, db):
+    response = preflight(client, "/api/v1/session/team%2Falice/today")
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"

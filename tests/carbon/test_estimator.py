@@ -32,6 +32,42 @@ def test_token_estimate_equals_ecologits_called_directly(
     assert estimate.model_found is True
 
 
+@pytest.mark.parametrize("latency_s", [0.05, 0.4, 3.0, 120.0])
+@pytest.mark.parametrize("output_tokens", [20, 800])
+def test_a_measured_latency_bounds_the_generation_time_as_ecologits_does(
+    book, latency_s, output_tokens
+):
+    estimate = estimator.estimate_tokens(
+        book,
+        provider="openai",
+        model="gpt-4o",
+        output_tokens=output_tokens,
+        latency_ms=round(latency_s * 1000),
+    )
+    expected, low, high = ecologits_grams("openai", "gpt-4o", output_tokens, None, latency_s)
+    assert grams(estimate.co2e_grams) == expected
+    assert (grams(estimate.co2e_low_grams), grams(estimate.co2e_high_grams)) == (low, high)
+
+
+def test_a_short_latency_lowers_the_estimate_and_a_long_one_changes_nothing(book):
+    def at(latency_ms):
+        return estimator.estimate_tokens(
+            book, provider="openai", model="gpt-4o", output_tokens=500, latency_ms=latency_ms
+        ).co2e_grams
+
+    unbounded = at(None)
+    assert at(100) < unbounded
+    assert at(3_600_000) == unbounded
+
+
+def test_a_country_without_a_grid_figure_uses_the_world_average_and_says_so(book):
+    estimate = estimator.estimate_tokens(
+        book, provider="openai", model="gpt-4o", output_tokens=10, country_code="AQ"
+    )
+    assert estimate.zone.zone == "WOR"
+    assert estimate.warning == "No grid intensity is known for AQ: the world average was used."
+
+
 def test_a_country_replaces_the_providers_home_grid(book):
     in_usa = estimator.estimate_tokens(book, provider="openai", model="gpt-4o", output_tokens=400)
     in_finland = estimator.estimate_tokens(

@@ -114,3 +114,16 @@ def test_no_key_is_401(api, db):
     response = today(api, None, "ana")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
+
+
+def test_a_percent_in_a_developer_id_is_decoded_once(api, org, raw_key):
+    record(org, developer_id="a%41", session_id="s1")
+    body = today(api, raw_key, "a%2541").json()
+    assert body["developer_id"] == "a%41"
+    assert body["today_prompts"] == 1
+
+
+def test_a_nul_in_the_developer_id_is_a_400(api, org, raw_key):
+    response = today(api, raw_key, "%00")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"

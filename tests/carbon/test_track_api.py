@@ -96,7 +96,7 @@ def test_live_key_counts_down_its_free_quota_then_gets_402(
     error = third.json()["error"]
     assert error["code"] == "payment_required"
     assert error["message"] == "Free tier quota exceeded for live key."
-    assert error["billing_url"] == "http://testserver/dashboard/billing"
+    assert error["billing_url"] == "http://testserver/o/acme/settings/"
     assert UsageEvent.objects.count() == 2
     assert MonthlyLiveEventCount.objects.get().events == 2
 
@@ -216,7 +216,7 @@ def test_optional_fields_reach_the_event(
     event = UsageEvent.objects.get()
     assert (event.developer_id, event.session_id, event.latency_ms) == ("dev-1", "s-1", 1800)
     assert event.provider == "anthropic"
-    expected = ecologits_grams("anthropic", "claude-sonnet-4-5", 50, "FIN")[0]
+    expected = ecologits_grams("anthropic", "claude-sonnet-4-5", 50, "FIN", latency_s=1.8)[0]
     assert response.json()["estimated_co2_grams"] == expected
     assert event.co2e_grams == Decimal(str(expected))
 
@@ -237,3 +237,23 @@ def test_database_unreachable_is_503_service_unavailable_and_nothing_is_claimed(
         response = track(client, test_key)
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "service_unavailable"
+
+
+def test_the_largest_call_ingest_accepts_is_stored_without_overflow(
+    client, test_key, eager, django_capture_on_commit_callbacks
+):
+    body = {**BODY, "model": "gpt-5.5-pro", "completion_tokens": 10**12}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = track(client, test_key, body)
+    assert response.status_code == 202
+    event = UsageEvent.objects.get()
+    # Exact on PostgreSQL; SQLite keeps decimals as doubles (15-16 significant digits).
+    assert float(event.co2e_grams) == pytest.approx(
+        response.json()["estimated_co2_grams"], rel=1e-15
+    )
+    assert event.co2e_grams > Decimal(10**9)
+
+
+def test_a_plain_options_request_is_answered_without_a_key(client, db):
+    assert client.options(URL).status_code == 200
+    assert client.options("/api/v1/session/ana/today").status_code == 200

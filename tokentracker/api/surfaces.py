@@ -13,6 +13,7 @@ from django.db.models import Model, QuerySet
 from django.utils import timezone
 from rest_framework import viewsets
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -84,9 +85,19 @@ class TokenOptimizerView(OrganizationScoped, APIView):
 
 
 class CarbonLlmView(OrganizationScoped, APIView):
-    """carbon-llm (seed 002): `{"error": {"code", "message", "details"}}`, lower-case codes."""
+    """carbon-llm (seed 002): `{"error": {"code", "message", "details"}}`, lower-case codes.
+
+    The seed answers OPTIONS with 200 on every path, keyed or not: a browser's preflight
+    carries no key (django-cors-headers answers those first), and a plain OPTIONS gets DRF's
+    description of the endpoint rather than a 401.
+    """
 
     error_dialect = errors.CARBON_LLM
+
+    def check_permissions(self, request: Request) -> None:
+        if request.method == "OPTIONS":
+            return
+        super().check_permissions(request)
 
 
 class TokenwiseView(OrganizationScoped, APIView):
