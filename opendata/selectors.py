@@ -20,33 +20,47 @@ from .models import CommunityDaily, CostIndexBasket, CostIndexPoint, DatasetRefr
 
 @dataclass(frozen=True)
 class Freshness:
-    """When a dataset last changed (None: never refreshed) and how many rows it has."""
+    """When a dataset last changed (None: never refreshed) and how many rows it has;
+    `version` is anything else that changes with the content and goes into the ETag."""
 
     modified_at: datetime | None
     rows: int
+    version: int = 0
+
+
+def _current_filter(now: datetime) -> Q:
+    # The version in effect now; models without an input or output price are not priced,
+    # and a price dataset cannot publish them as numbers.
+    return (
+        (Q(effective_from__isnull=True) | Q(effective_from__lte=now))
+        & (Q(effective_to__isnull=True) | Q(effective_to__gt=now))
+        & Q(input_per_mtok__isnull=False, output_per_mtok__isnull=False)
+    )
 
 
 def _current_prices(now: datetime) -> QuerySet[ModelPrice]:
-    # The version in effect now; models without an input or output price are not priced,
-    # and a price dataset cannot publish them as numbers.
-    return ModelPrice.objects.filter(
-        Q(effective_from__isnull=True) | Q(effective_from__lte=now),
-        Q(effective_to__isnull=True) | Q(effective_to__gt=now),
-        input_per_mtok__isnull=False,
-        output_per_mtok__isnull=False,
-    )
+    return ModelPrice.objects.filter(_current_filter(now))
 
 
 def _catalog_freshness(now: datetime) -> Freshness:
-    """The catalog changes by edits (updated_at) and by versions starting or ending."""
-    found = _current_prices(now).aggregate(
-        rows=Count("id"),
+    """When the published catalog last changed, from the database (a cached stamp can be lost).
+
+    Over every version, ended ones included: a write (admin edit, sync, retirement) moves
+    updated_at; a dated version starting or ending changes the published rows without a
+    write, so the latest start or end already passed counts too. The number of versions
+    goes into the ETag, so deleting one (which moves none of these dates) shows as well.
+    """
+    found = ModelPrice.objects.aggregate(
+        published=Count("id", filter=_current_filter(now)),
+        versions=Count("id"),
         updated=Max("updated_at"),
-        started=Max("effective_from"),
+        started=Max("effective_from", filter=Q(effective_from__lte=now)),
         ended=Max("effective_to", filter=Q(effective_to__lte=now)),
     )
     moments = [found[name] for name in ("updated", "started", "ended") if found[name]]
-    return Freshness(max(moments) if moments else None, found["rows"])
+    return Freshness(
+        max(moments) if moments else None, found["published"], version=found["versions"]
+    )
 
 
 def dataset_freshness(dataset: str, *, now: datetime | None = None) -> Freshness:
