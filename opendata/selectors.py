@@ -17,6 +17,9 @@ from .cost_index import PriceVersion
 from .datasets import COMMUNITY, COST_INDEX, DATASETS, MODELS
 from .models import CommunityDaily, CostIndexBasket, CostIndexPoint, DatasetRefresh
 
+# The models dataset's value for a price or limit the catalog does not have (see model_rows).
+UNKNOWN = 0
+
 
 @dataclass(frozen=True)
 class Freshness:
@@ -162,10 +165,12 @@ def model_rows(
 ) -> list[dict[str, Any]]:
     """The current catalog as published rows.
 
-    A cache or reasoning price left empty in the catalog is charged at the input (cache) or
-    output (reasoning) price (usage.pricing.cost_compute), so that is the price published.
+    MyTokenTracker's convention, followed exactly: every field is a number, never null, and
+    0 means unknown or not set apart: a token limit the catalog lacks, a cache or reasoning
+    price the provider does not charge separately (its reference rows give gpt-4 and
+    gpt-3.5-turbo, which have no prompt caching, 0 cache prices, and o1/o3 0 reasoning).
     A base version has no start date (in effect since before the catalog's history): its
-    effective_date is the day the catalog recorded it.
+    effective_date is the day the catalog recorded it, as the reference's load-day dates.
     """
     prices = _current_prices(timezone.now())
     if provider:
@@ -213,11 +218,11 @@ def model_rows(
                 "model": model,
                 "input_per_mtok": input_price,
                 "output_per_mtok": output_price,
-                "cache_read_per_mtok": input_price if cache_read is None else cache_read,
-                "cache_write_per_mtok": input_price if cache_write is None else cache_write,
-                "reasoning_per_mtok": output_price if reasoning is None else reasoning,
-                "context_window": context_window,
-                "max_output": max_output,
+                "cache_read_per_mtok": cache_read or UNKNOWN,
+                "cache_write_per_mtok": cache_write or UNKNOWN,
+                "reasoning_per_mtok": reasoning or UNKNOWN,
+                "context_window": context_window or UNKNOWN,
+                "max_output": max_output or UNKNOWN,
                 "modality": modality,
                 "effective_date": (effective_from or created_at).date(),
                 "source": source,
