@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from usage.models import DailyRollup, ModelPrice
@@ -117,16 +117,27 @@ def price_history(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[Pri
     return history
 
 
-def community_rollups(*, before: datetime, dimensions: Sequence[str]) -> QuerySet:
-    """Opted-in organizations' daily rollup sums per organization, day and `dimensions`.
+def community_rollups(
+    *, since: datetime | None, before: datetime, dimensions: Sequence[str]
+) -> QuerySet:
+    """Consented daily rollup sums per organization, day and `dimensions`, in [since, before).
 
+    An organization counts for a day only when it is opted in and the day starts at or
+    after its opt-in (`community_opted_in_at`): usage from before consent is never read.
     This grain, not the groups themselves, so the refresh knows which organizations stand
     behind any set of groups (k-anonymity needs it for the dropped ones taken together).
     Keys are `hour`, `organization_id`, the dimensions and `sum_<counter>` (UsageTotals).
     """
+    rollups = DailyRollup.objects.filter(
+        organization__community_data_opt_in=True,
+        organization__community_opted_in_at__isnull=False,
+        hour__gte=F("organization__community_opted_in_at"),
+        hour__lt=before,
+    )
+    if since is not None:
+        rollups = rollups.filter(hour__gte=since)
     return (
-        DailyRollup.objects.filter(organization__community_data_opt_in=True, hour__lt=before)
-        .values("hour", "organization_id", *dimensions)
+        rollups.values("hour", "organization_id", *dimensions)
         .annotate(**{f"sum_{column}": Sum(column) for column in COUNTERS})
         .order_by()
     )
