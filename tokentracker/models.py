@@ -72,7 +72,9 @@ class Organization(models.Model):
         default=False,
         help_text=(
             "Contribute this organization's usage, anonymized and only in groups of at least "
-            "k organizations, to the published community dataset."
+            "k organizations, to the published community dataset: from the first whole UTC "
+            "day after opting in, never earlier usage. Opting out stops later days; days "
+            "already published stay published."
         ),
     )
     community_opted_in_at = models.DateTimeField(

@@ -20,6 +20,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='organization',
+            name='community_data_opt_in',
+            field=models.BooleanField(default=False, help_text="Contribute this organization's usage, anonymized and only in groups of at least k organizations, to the published community dataset: from the first whole UTC day after opting in, never earlier usage. Opting out stops later days; days already published stay published."),
+        ),
         migrations.AddField(
             model_name='organization',
             name='community_opted_in_at',
