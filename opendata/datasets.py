@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 
 USD_PER_MTOK = "USD/Mtok"
+NO_SEPARATE_PRICE = "0 when not priced apart (or unknown)."
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,10 @@ MODELS = Dataset(
     key="models",
     name="AI Model Price Catalog",
     description=(
-        "Current per-model prices ($/Mtok) for input, output, cache, and reasoning. A cache "
-        "or reasoning price the provider does not set apart is the price such a token is "
-        "charged at (input, resp. output)."
+        "Current per-model prices ($/Mtok) for input, output, cache, and reasoning. "
+        "0 = unknown or not applicable: a cache or reasoning price of 0 means no separate "
+        "price (such tokens are charged as input, resp. output), a context_window or "
+        "max_output of 0 that the catalog does not know it."
     ),
     unit="USD per 1,000,000 tokens",
     fields=(
@@ -105,11 +107,11 @@ MODELS = Dataset(
         Field("model", "string", "Model key/identifier."),
         Field("input_per_mtok", "number", unit=USD_PER_MTOK),
         Field("output_per_mtok", "number", unit=USD_PER_MTOK),
-        Field("cache_read_per_mtok", "number", unit=USD_PER_MTOK),
-        Field("cache_write_per_mtok", "number", unit=USD_PER_MTOK),
-        Field("reasoning_per_mtok", "number", unit=USD_PER_MTOK),
-        Field("context_window", "integer", "Null when the catalog does not know it.", "tokens"),
-        Field("max_output", "integer", "Null when the catalog does not know it.", "tokens"),
+        Field("cache_read_per_mtok", "number", NO_SEPARATE_PRICE, USD_PER_MTOK),
+        Field("cache_write_per_mtok", "number", NO_SEPARATE_PRICE, USD_PER_MTOK),
+        Field("reasoning_per_mtok", "number", NO_SEPARATE_PRICE, USD_PER_MTOK),
+        Field("context_window", "integer", "0 when the catalog does not know it.", "tokens"),
+        Field("max_output", "integer", "0 when the catalog does not know it.", "tokens"),
         Field("modality", "string"),
         Field(
             "effective_date",

@@ -125,11 +125,19 @@ class CommunityDaily(models.Model):
 
 
 class DatasetRefresh(models.Model):
-    """When a materialised dataset was last rebuilt, and how many rows it holds."""
+    """When a materialised dataset was last refreshed, and how many rows it holds."""
 
     dataset = models.CharField(max_length=32, unique=True)
     refreshed_at = models.DateTimeField()
     rows = models.PositiveIntegerField()
+    published_through = models.DateField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Community: the last day (UTC) computed and published. Later refreshes append "
+            "the days after it and never recompute it or anything before."
+        ),
+    )
 
     def __str__(self) -> str:
         return f"{self.dataset} at {self.refreshed_at:%Y-%m-%d %H:%M}"

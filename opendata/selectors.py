@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from usage.models import DailyRollup, ModelPrice
@@ -17,36 +17,53 @@ from .cost_index import PriceVersion
 from .datasets import COMMUNITY, COST_INDEX, DATASETS, MODELS
 from .models import CommunityDaily, CostIndexBasket, CostIndexPoint, DatasetRefresh
 
+# The models dataset's value for a price or limit the catalog does not have (see model_rows).
+UNKNOWN = 0
+
 
 @dataclass(frozen=True)
 class Freshness:
-    """When a dataset last changed (None: never refreshed) and how many rows it has."""
+    """When a dataset last changed (None: never refreshed) and how many rows it has;
+    `version` is anything else that changes with the content and goes into the ETag."""
 
     modified_at: datetime | None
     rows: int
+    version: int = 0
+
+
+def _current_filter(now: datetime) -> Q:
+    # The version in effect now; models without an input or output price are not priced,
+    # and a price dataset cannot publish them as numbers.
+    return (
+        (Q(effective_from__isnull=True) | Q(effective_from__lte=now))
+        & (Q(effective_to__isnull=True) | Q(effective_to__gt=now))
+        & Q(input_per_mtok__isnull=False, output_per_mtok__isnull=False)
+    )
 
 
 def _current_prices(now: datetime) -> QuerySet[ModelPrice]:
-    # The version in effect now; models without an input or output price are not priced,
-    # and a price dataset cannot publish them as numbers.
-    return ModelPrice.objects.filter(
-        Q(effective_from__isnull=True) | Q(effective_from__lte=now),
-        Q(effective_to__isnull=True) | Q(effective_to__gt=now),
-        input_per_mtok__isnull=False,
-        output_per_mtok__isnull=False,
-    )
+    return ModelPrice.objects.filter(_current_filter(now))
 
 
 def _catalog_freshness(now: datetime) -> Freshness:
-    """The catalog changes by edits (updated_at) and by versions starting or ending."""
-    found = _current_prices(now).aggregate(
-        rows=Count("id"),
+    """When the published catalog last changed, from the database (a cached stamp can be lost).
+
+    Over every version, ended ones included: a write (admin edit, sync, retirement) moves
+    updated_at; a dated version starting or ending changes the published rows without a
+    write, so the latest start or end already passed counts too. The number of versions
+    goes into the ETag, so deleting one (which moves none of these dates) shows as well.
+    """
+    found = ModelPrice.objects.aggregate(
+        published=Count("id", filter=_current_filter(now)),
+        versions=Count("id"),
         updated=Max("updated_at"),
-        started=Max("effective_from"),
+        started=Max("effective_from", filter=Q(effective_from__lte=now)),
         ended=Max("effective_to", filter=Q(effective_to__lte=now)),
     )
     moments = [found[name] for name in ("updated", "started", "ended") if found[name]]
-    return Freshness(max(moments) if moments else None, found["rows"])
+    return Freshness(
+        max(moments) if moments else None, found["published"], version=found["versions"]
+    )
 
 
 def dataset_freshness(dataset: str, *, now: datetime | None = None) -> Freshness:
@@ -100,16 +117,27 @@ def price_history(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], list[Pri
     return history
 
 
-def community_rollups(*, before: datetime, dimensions: Sequence[str]) -> QuerySet:
-    """Opted-in organizations' daily rollup sums per organization, day and `dimensions`.
+def community_rollups(
+    *, since: datetime | None, before: datetime, dimensions: Sequence[str]
+) -> QuerySet:
+    """Consented daily rollup sums per organization, day and `dimensions`, in [since, before).
 
+    An organization counts for a day only when it is opted in and the day starts at or
+    after its opt-in (`community_opted_in_at`): usage from before consent is never read.
     This grain, not the groups themselves, so the refresh knows which organizations stand
     behind any set of groups (k-anonymity needs it for the dropped ones taken together).
     Keys are `hour`, `organization_id`, the dimensions and `sum_<counter>` (UsageTotals).
     """
+    rollups = DailyRollup.objects.filter(
+        organization__community_data_opt_in=True,
+        organization__community_opted_in_at__isnull=False,
+        hour__gte=F("organization__community_opted_in_at"),
+        hour__lt=before,
+    )
+    if since is not None:
+        rollups = rollups.filter(hour__gte=since)
     return (
-        DailyRollup.objects.filter(organization__community_data_opt_in=True, hour__lt=before)
-        .values("hour", "organization_id", *dimensions)
+        rollups.values("hour", "organization_id", *dimensions)
         .annotate(**{f"sum_{column}": Sum(column) for column in COUNTERS})
         .order_by()
     )
@@ -148,10 +176,12 @@ def model_rows(
 ) -> list[dict[str, Any]]:
     """The current catalog as published rows.
 
-    A cache or reasoning price left empty in the catalog is charged at the input (cache) or
-    output (reasoning) price (usage.pricing.cost_compute), so that is the price published.
+    MyTokenTracker's convention, followed exactly: every field is a number, never null, and
+    0 means unknown or not set apart: a token limit the catalog lacks, a cache or reasoning
+    price the provider does not charge separately (its reference rows give gpt-4 and
+    gpt-3.5-turbo, which have no prompt caching, 0 cache prices, and o1/o3 0 reasoning).
     A base version has no start date (in effect since before the catalog's history): its
-    effective_date is the day the catalog recorded it.
+    effective_date is the day the catalog recorded it, as the reference's load-day dates.
     """
     prices = _current_prices(timezone.now())
     if provider:
@@ -199,11 +229,11 @@ def model_rows(
                 "model": model,
                 "input_per_mtok": input_price,
                 "output_per_mtok": output_price,
-                "cache_read_per_mtok": input_price if cache_read is None else cache_read,
-                "cache_write_per_mtok": input_price if cache_write is None else cache_write,
-                "reasoning_per_mtok": output_price if reasoning is None else reasoning,
-                "context_window": context_window,
-                "max_output": max_output,
+                "cache_read_per_mtok": cache_read or UNKNOWN,
+                "cache_write_per_mtok": cache_write or UNKNOWN,
+                "reasoning_per_mtok": reasoning or UNKNOWN,
+                "context_window": context_window or UNKNOWN,
+                "max_output": max_output or UNKNOWN,
                 "modality": modality,
                 "effective_date": (effective_from or created_at).date(),
                 "source": source,

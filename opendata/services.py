@@ -1,8 +1,12 @@
-"""Rebuilding the materialised open datasets (Celery beat daily, `refresh_open_data`).
+"""Refreshing the materialised open datasets (Celery beat daily, `refresh_open_data`).
 
-Each refresh recomputes its whole table in one transaction, so it is idempotent, a reader
-never sees half a dataset, and an organization that opts out disappears from every day at
-the next refresh. Community rows come from the daily rollups, never from raw events.
+The cost index is recomputed whole in one transaction: it comes from the public price
+history, so a reader never sees half a series and a corrected price shows on its date.
+The community dataset is append-only: a refresh computes only the whole UTC days not yet
+published and adds them; a published day is never recomputed, so opting in or out changes
+no published number (the difference of two versions of a day would be exactly the
+organizations that joined or left). Community rows come from the daily rollups, never
+from raw events.
 """
 
 from collections import defaultdict
@@ -19,12 +23,11 @@ from usage.models import ModelPrice
 from usage.selectors import UsageTotals
 
 from . import selectors
-from .community import Group, groups_publishable
+from .community import DIMENSIONS, UNSPECIFIED, Cell, Group, day_groups, groups_publishable
 from .cost_index import closing_price, index_day
 from .datasets import COMMUNITY, COST_INDEX
 from .models import (
     CommunityDaily,
-    CommunityDimension,
     CostIndexBasket,
     CostIndexConstituent,
     CostIndexPoint,
@@ -32,22 +35,21 @@ from .models import (
 )
 
 COST_QUANTUM = Decimal("0.000001")
-UNSPECIFIED = "unspecified"
-TOTAL_VALUE = "all"
-DIMENSION_COLUMNS = ("provider", "model", "platform", "use_case")
+
+
+def _dataset_refresh_locked(dataset: str) -> DatasetRefresh:
+    """The dataset's refresh record, locked until the transaction ends: refreshes of one
+    dataset (a beat run and a manual one) run one at a time instead of colliding."""
+    DatasetRefresh.objects.get_or_create(
+        dataset=dataset, defaults={"refreshed_at": timezone.now(), "rows": 0}
+    )
+    return DatasetRefresh.objects.select_for_update().get(dataset=dataset)
 
 
 def _dataset_replace(*, dataset: str, model: type[Model], rows: list[Model]) -> None:
-    """Swap a dataset's rows in one transaction, refreshes of one dataset one at a time.
-
-    Locking the dataset's refresh record first serializes a beat run and a manual one:
-    otherwise both would delete the old rows and the second insert would collide.
-    """
+    """Swap a dataset's rows in one transaction, refreshes of one dataset one at a time."""
     with transaction.atomic():
-        DatasetRefresh.objects.get_or_create(
-            dataset=dataset, defaults={"refreshed_at": timezone.now(), "rows": 0}
-        )
-        refresh = DatasetRefresh.objects.select_for_update().get(dataset=dataset)
+        refresh = _dataset_refresh_locked(dataset)
         model.objects.all().delete()
         model.objects.bulk_create(rows, batch_size=1000)
         refresh.refreshed_at = timezone.now()
@@ -95,14 +97,14 @@ def cost_index_refresh(*, today: date | None = None) -> int:
     return len(points)
 
 
-def _community_row(day: date, dimension: str, value: str, group: Group) -> CommunityDaily:
+def _community_row(day: date, key: tuple[str, str], group: Group) -> CommunityDaily:
     totals = group.totals
     quality = totals.quality_average
     latency = totals.average_latency_ms
     return CommunityDaily(
         date=day,
-        dimension=dimension,
-        dimension_value=value,
+        dimension=key[0],
+        dimension_value=key[1],
         events=totals.events,
         tokens=totals.total_tokens,
         cost=totals.cost.quantize(COST_QUANTUM),
@@ -113,35 +115,62 @@ def _community_row(day: date, dimension: str, value: str, group: Group) -> Commu
     )
 
 
-def community_refresh(*, today: date | None = None) -> int:
-    """Recompute the community dataset from the daily rollups of opted-in organizations.
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
-    Only whole days before `today` (UTC) are published: today's numbers are still growing.
-    Which groups are published is `opendata.community.groups_publishable`: at least k
-    organizations behind each (k: `OPENDATA_COMMUNITY_MIN_CONTRIBUTORS`), and none
-    recoverable by subtracting the published groups from the day's total.
-    """
-    today = today or timezone.now().date()
+
+def community_days(*, first: date | None, last: date) -> list[CommunityDaily]:
+    """The publishable rows of the days `first` (None: the earliest consented) to `last`."""
     k = settings.OPENDATA_COMMUNITY_MIN_CONTRIBUTORS
     per_organization = selectors.community_rollups(
-        before=datetime.combine(today, time.min, tzinfo=UTC), dimensions=DIMENSION_COLUMNS
+        since=_midnight(first) if first else None,
+        before=_midnight(last + timedelta(days=1)),
+        dimensions=DIMENSIONS,
     )
-    days: dict[tuple[date, str], dict[str, Group]] = defaultdict(lambda: defaultdict(Group))
+    cells: dict[date, list[Cell]] = defaultdict(list)
     for sums in per_organization:
+        values = tuple(sums[column] or UNSPECIFIED for column in DIMENSIONS)
         day = sums["hour"].astimezone(UTC).date()
-        organization_id = sums["organization_id"]
-        totals = UsageTotals.from_row(sums)
-        days[(day, CommunityDimension.TOTAL)][TOTAL_VALUE].add(organization_id, totals)
-        for column in DIMENSION_COLUMNS:
-            value = sums[column] or UNSPECIFIED
-            days[(day, column)][value].add(organization_id, totals)
-
-    rows = [
-        _community_row(day, dimension, value, group)
-        for (day, dimension), groups in sorted(days.items())
-        for value, group in sorted(groups_publishable(groups, k).items())
+        cells[day].append(Cell(sums["organization_id"], values, UsageTotals.from_row(sums)))
+    return [
+        _community_row(day, key, group)
+        for day in sorted(cells)
+        for key, group in groups_publishable(day_groups(cells[day]), k).items()
     ]
-    _dataset_replace(dataset=COMMUNITY.key, model=CommunityDaily, rows=rows)
+
+
+def community_refresh(*, today: date | None = None, rebuild: bool = False) -> int:
+    """Publish the community days not published yet, up to yesterday (UTC); returns the
+    number of rows added.
+
+    Today's numbers are still growing, so only whole days before `today` are computed, each
+    once: rollups that arrive for a day after it was published stay out of it. Which groups
+    of a day are published is `opendata.community.groups_publishable`; which organizations
+    count, `opendata.selectors.community_rollups` (opted in, from the day after consent).
+
+    `rebuild` (the `refresh_open_data --rebuild` command, never beat) withdraws every
+    published day and recomputes the whole history with today's opt-ins. It is for an
+    operator correcting a mistake (a wrong k, a bug): the old and new versions of a day
+    differ by the organizations that opted out since, so it republishes what this append-only
+    design otherwise never reveals.
+    """
+    today = today or timezone.now().date()
+    last = today - timedelta(days=1)
+    with transaction.atomic():
+        refresh = _dataset_refresh_locked(COMMUNITY.key)
+        if rebuild:
+            CommunityDaily.objects.all().delete()
+            refresh.published_through = None
+        through = refresh.published_through
+        rows = []
+        if through is None or through < last:
+            first = through + timedelta(days=1) if through else None
+            rows = community_days(first=first, last=last)
+            CommunityDaily.objects.bulk_create(rows, batch_size=1000)
+            refresh.published_through = last
+        refresh.refreshed_at = timezone.now()
+        refresh.rows = CommunityDaily.objects.count()
+        refresh.save(update_fields=["refreshed_at", "rows", "published_through"])
     return len(rows)
 
 

@@ -12,6 +12,7 @@ from .services import datasets_refresh
     time_limit=300,
 )
 def opendata_refresh_task() -> dict[str, int]:
-    """Daily (Celery beat): rebuild the cost index and community datasets. Each rebuild
-    replaces its table in one transaction, so a retry or a second run is harmless."""
+    """Daily (Celery beat): rebuild the cost index, append yesterday's community rows. Each
+    runs in one transaction and the community refresh skips published days, so a retry or
+    a second run is harmless (and a day's work, not the whole history's)."""
     return datasets_refresh()

@@ -1,8 +1,12 @@
+from datetime import UTC, datetime
+
 import factory
 from django.contrib.auth import get_user_model
 
 from tokentracker.models import Membership, Organization, Role
 from tokentracker.services import plan_get_default
+
+LONG_AGO = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -13,6 +17,12 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"org-{n}")
     name = factory.LazyAttribute(lambda o: o.slug.title())
     plan = factory.LazyFunction(plan_get_default)
+    community_data_opt_in = False
+    # Opted in (when asked to be) long before any test's usage: the consent time the
+    # settings service would have recorded.
+    community_opted_in_at = factory.LazyAttribute(
+        lambda o: LONG_AGO if o.community_data_opt_in else None
+    )
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -59,8 +60,17 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["plan", "payload_storage_enabled", "community_data_opt_in", "created_at"]
     search_fields = ["name", "slug", "uuid"]
     list_select_related = ["plan"]
-    readonly_fields = ["uuid", "created_at"]
+    readonly_fields = ["uuid", "community_opted_in_at", "created_at"]
     inlines = [MembershipInline, InvitationInline, ApiKeyInline]
+
+    def save_model(
+        self, request: HttpRequest, obj: Organization, form: ModelForm, change: bool
+    ) -> None:
+        # The opt-in's consent time is kept by the service, whichever way the box moved.
+        services.organization_community_opt_in_set(
+            organization=obj, opted_in=form.cleaned_data["community_data_opt_in"]
+        )
+        super().save_model(request, obj, form, change)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         return super().get_queryset(request).annotate(member_count=Count("memberships"))

@@ -72,10 +72,32 @@ class Organization(models.Model):
         default=False,
         help_text=(
             "Contribute this organization's usage, anonymized and only in groups of at least "
-            "k organizations, to the published community dataset."
+            "k organizations, to the published community dataset: from the first whole UTC "
+            "day after opting in, never earlier usage. Opting out stops later days; days "
+            "already published stay published."
+        ),
+    )
+    community_opted_in_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=(
+            "When the community opt-in was last turned on (empty while off): only whole UTC "
+            "days starting after it are contributed, never usage from before consent."
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # Opted in exactly when there is a consent time: the community refresh counts
+            # an organization from it, so an opt-in without one cannot slip through.
+            models.CheckConstraint(
+                condition=models.Q(community_data_opt_in=True, community_opted_in_at__isnull=False)
+                | models.Q(community_data_opt_in=False, community_opted_in_at__isnull=True),
+                name="organization_opt_in_has_consent_time",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -68,15 +68,37 @@ def organization_settings_update(
     """
     if changed_by.organization_id != organization.pk or not changed_by.is_at_least(Role.ADMIN):
         raise PermissionDenied("Only admins and owners change the organization's settings.")
-    wanted = {
-        "payload_storage_enabled": payload_storage_enabled,
-        "community_data_opt_in": community_data_opt_in,
-    }
-    changed = [name for name, value in wanted.items() if getattr(organization, name) != value]
-    for name in changed:
-        setattr(organization, name, wanted[name])
+    changed = []
+    if organization.payload_storage_enabled != payload_storage_enabled:
+        organization.payload_storage_enabled = payload_storage_enabled
+        changed.append("payload_storage_enabled")
+    if organization_community_opt_in_set(organization=organization, opted_in=community_data_opt_in):
+        changed.append("community_data_opt_in")
     if changed:
-        organization.save(update_fields=changed)
+        fields = (
+            [*changed, "community_opted_in_at"] if "community_data_opt_in" in changed else changed
+        )
+        organization.save(update_fields=fields)
+    return changed
+
+
+def organization_community_opt_in_set(
+    *, organization: Organization, opted_in: bool, now: datetime | None = None
+) -> bool:
+    """Turn the community opt-in on or off on `organization` (unsaved); True if it changed.
+
+    Turning it on records when (`community_opted_in_at`): the community dataset counts the
+    organization only for days starting after that, so opting in never publishes usage
+    from before consent. Turning it off clears it: no later day counts the organization,
+    while days already published stay as they were (they were consented to). Every writer
+    of the flag (settings page, Django admin) goes through here.
+    """
+    if opted_in and organization.community_opted_in_at is None:
+        organization.community_opted_in_at = now or timezone.now()
+    elif not opted_in:
+        organization.community_opted_in_at = None
+    changed = organization.community_data_opt_in != opted_in
+    organization.community_data_opt_in = opted_in
     return changed
 
 

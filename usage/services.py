@@ -388,7 +388,10 @@ def prices_sync() -> PriceSyncReport:
     to_create: list[ModelPrice] = []
     to_update: list[ModelPrice] = []
     unchanged = skipped = 0
-    update_fields: set[str] = set()
+    # bulk_update skips auto_now, and the models dataset's ETag and Last-Modified derive
+    # from updated_at: a synced change (a new price, a retirement) must move it.
+    synced_at = timezone.now()
+    update_fields: set[str] = {"updated_at"}
     for row in genai_catalog.catalog_rows():
         if (row.provider, row.model) in admin_owned:
             skipped += 1
@@ -411,6 +414,7 @@ def prices_sync() -> PriceSyncReport:
             continue
         for name in changed:
             setattr(current, name, values[name])
+        current.updated_at = synced_at
         update_fields |= changed
         to_update.append(current)
 

@@ -77,6 +77,7 @@ class OpenDataView(PublicView):
                 request.get_host(),
                 modified.isoformat() if modified else "never",
                 str(freshness.rows),
+                str(freshness.version),
                 settings.OPENDATA_LICENSE,
                 settings.OPENDATA_ATTRIBUTION,
                 settings.TOKENTRACKER_VERSION,
@@ -97,7 +98,11 @@ class OpenDataView(PublicView):
 
 def _latest(freshness: dict[str, Freshness]) -> Freshness:
     moments = [f.modified_at for f in freshness.values() if f.modified_at]
-    return Freshness(max(moments) if moments else None, sum(f.rows for f in freshness.values()))
+    return Freshness(
+        max(moments) if moments else None,
+        sum(f.rows for f in freshness.values()),
+        version=sum(f.version for f in freshness.values()),
+    )
 
 
 class DataIndexView(OpenDataView):

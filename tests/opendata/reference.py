@@ -10,11 +10,11 @@ from typing import Any
 
 REFERENCE = Path(__file__).parent / "reference"
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# Fields whose value may be null: the reference documents quality_avg and latency_avg_ms
-# as "or null"; ours also leaves a model's token limits null when the catalog lacks them.
+# Fields whose value may be null: only those the reference documents "or null". The models
+# dataset has none: it publishes 0 for unknown, as the reference does.
 NULLABLE = {
     "community": {"quality_avg", "latency_avg_ms"},
-    "models": {"context_window", "max_output"},
+    "models": set(),
     "cost-index": set(),
 }
 

@@ -15,7 +15,7 @@ from .reference import (
 )
 from .test_community_refresh import organizations, record
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_community")]
 URL = "/api/v1/data/community"
 
 

@@ -41,7 +41,7 @@ def test_csv_has_the_reference_header_and_the_same_rows(client):
     assert [row[1] for row in rows[1:]] == [row["model"] for row in as_json]
 
 
-def test_a_row_publishes_the_price_in_effect_now_with_the_charged_fallbacks(client):
+def test_a_row_publishes_the_price_in_effect_now_with_0_for_what_is_unknown(client):
     price("widget", "3.00", "15.00", end=moment("2026-01-01"), provider="acmeai")
     current = price("widget", "0.0000375", "12.5", start=moment("2026-01-01"), provider="acmeai")
     ModelPrice.objects.filter(pk=current.pk).update(
@@ -58,10 +58,10 @@ def test_a_row_publishes_the_price_in_effect_now_with_the_charged_fallbacks(clie
             "input_per_mtok": 0.0000375,
             "output_per_mtok": 12.5,
             "cache_read_per_mtok": 0.3,
-            "cache_write_per_mtok": 0.0000375,  # not priced apart: charged as input
-            "reasoning_per_mtok": 12.5,  # not priced apart: charged as output
+            "cache_write_per_mtok": 0,  # not priced apart: 0, as the reference
+            "reasoning_per_mtok": 0,
             "context_window": 200000,
-            "max_output": None,
+            "max_output": 0,  # unknown
             "modality": "text",
             "effective_date": "2026-01-01",
             "source": "genai-prices",
@@ -69,7 +69,7 @@ def test_a_row_publishes_the_price_in_effect_now_with_the_charged_fallbacks(clie
         }
     ]
     assert csv_body.splitlines()[1] == (
-        "acmeai,widget,0.0000375,12.5,0.3,0.0000375,12.5,200000,,text,2026-01-01,genai-prices,true"
+        "acmeai,widget,0.0000375,12.5,0.3,0,0,200000,0,text,2026-01-01,genai-prices,true"
     )
 
 
@@ -143,3 +143,12 @@ def test_the_catalog_is_read_in_two_queries_whatever_its_size(client, django_ass
     with django_assert_num_queries(2):
         response = client.get(URL, {"format": "csv"})
     assert response.status_code == 200
+
+
+def test_prices_not_set_apart_are_0_as_in_the_reference_rows(client):
+    rows = {row["model"]: row for row in client.get(URL, {"provider": "openai"}).json()["rows"]}
+    fields = ("cache_read_per_mtok", "cache_write_per_mtok", "reasoning_per_mtok")
+
+    # The reference publishes the same: gpt-4o caches reads only, gpt-4 has no cache price.
+    assert [rows["gpt-4o"][name] for name in fields] == [1.25, 0, 0]
+    assert [rows["gpt-4"][name] for name in fields] == [0, 0, 0]
