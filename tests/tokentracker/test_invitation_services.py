@@ -185,3 +185,22 @@ def test_the_email_link_opens_the_accept_page(owner, client, django_capture_on_c
         invite(owner)
     path = re.search(r"https://tt\.example\.com(\S+)", mail.outbox[0].body).group(1)
     assert client.get(path).status_code == 200
+
+
+def test_the_invitation_email_is_plain_text_not_html_escaped(
+    org, django_capture_on_commit_callbacks
+):
+    org.name = "O'Brien & Co"
+    org.save()
+    inviter = MembershipFactory(
+        organization=org, role=Role.OWNER, user__first_name="Seán", user__last_name="O'Brien"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(inviter)
+    [email] = mail.outbox
+    assert email.subject == "Join O'Brien & Co on TokenTracker"
+    assert email.body.startswith(
+        "Seán O'Brien invited you to join O'Brien & Co on TokenTracker as member."
+    )
+    assert "&amp;" not in email.body
+    assert "&#x27;" not in email.body
