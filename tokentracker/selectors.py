@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .keys import key_digest
 from .models import ROLE_RANK, ApiKey, Invitation, Membership, Organization, Role
@@ -127,3 +128,34 @@ def membership_of(user: AbstractBaseUser, organization_id: int) -> Membership | 
 
 def organizations_of_key(organization_id: int) -> QuerySet[Organization]:
     return Organization.objects.filter(pk=organization_id).select_related("plan")
+
+
+def _address_match(address: str, prefix: str = "") -> Q:
+    # Sign-up makes the address both username and email; Django admin's "Add user" makes
+    # a username only. Either identifies the person who owns the address.
+    return Q(**{f"{prefix}email__iexact": address}) | Q(**{f"{prefix}username__iexact": address})
+
+
+def user_by_address(address: str) -> AbstractBaseUser | None:
+    """The account that signs in with or receives mail at `address`; the one whose email
+    it is wins over one that only has it as username."""
+    address = address.strip().lower()
+    users = get_user_model().objects.filter(_address_match(address)).order_by("id")
+    return min(users, key=lambda user: (user.email or "").lower() != address, default=None)
+
+
+def user_has_address(user: AbstractBaseUser, address: str) -> bool:
+    """Whether `address` is `user`'s: their email, or their username when they have none."""
+    address = address.strip().lower()
+    email = (getattr(user, "email", "") or "").strip().lower()
+    if email:
+        return email == address
+    return user.get_username().strip().lower() == address
+
+
+def member_by_address(organization_id: int, address: str) -> Membership | None:
+    return (
+        Membership.objects.filter(organization_id=organization_id)
+        .filter(_address_match(address.strip().lower(), prefix="user__"))
+        .first()
+    )

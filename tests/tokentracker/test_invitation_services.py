@@ -204,3 +204,32 @@ def test_the_invitation_email_is_plain_text_not_html_escaped(
     )
     assert "&amp;" not in email.body
     assert "&#x27;" not in email.body
+
+
+def test_an_account_with_the_address_as_username_only_accepts_and_gets_the_email(owner):
+    sent = invite(owner)
+    user = UserFactory(username="new@example.com", email="")
+    membership = invitation_accept(token=sent.token, user=user)
+    user.refresh_from_db()
+    assert (membership.organization, user.email) == (owner.organization, "new@example.com")
+
+
+def test_an_account_whose_email_differs_from_its_username_address_cannot_accept(owner):
+    sent = invite(owner)
+    user = UserFactory(username="new@example.com", email="other@example.com")
+    with pytest.raises(TeamPermissionError, match=r"This invitation is for new@example\.com"):
+        invitation_accept(token=sent.token, user=user)
+
+
+def test_signing_up_from_an_invitation_is_refused_when_a_username_has_the_address(owner):
+    sent = invite(owner)
+    UserFactory(username="New@Example.com", email="")
+    with pytest.raises(TeamError, match="already has an account: sign in to accept"):
+        invitation_sign_up(token=sent.token, password="pw-long-enough", name="X")
+
+
+def test_someone_already_a_member_under_their_username_cannot_be_invited(owner, org):
+    MembershipFactory(organization=org, user__username="pat@example.com", user__email="")
+    with pytest.raises(TeamError, match=r"^pat@example\.com is already a member of Acme\.$"):
+        invite(owner, email="Pat@Example.com")
+    assert not Invitation.objects.exists()
