@@ -1,5 +1,6 @@
 """Reads of tenancy: which organization a signed-in person is working in."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -157,5 +158,41 @@ def member_by_address(organization_id: int, address: str) -> Membership | None:
     return (
         Membership.objects.filter(organization_id=organization_id)
         .filter(_address_match(address.strip().lower(), prefix="user__"))
+        .first()
+    )
+
+
+def membership_active_in(user: AbstractBaseUser, organization_uuid: str) -> ActiveMembership | None:
+    """`user`'s membership of the organization with `organization_uuid` (the `id` the
+    CodingVibez API shows), or None if they are not in it or it is no uuid at all."""
+    try:
+        organization_uuid = str(uuid.UUID(organization_uuid))
+    except (TypeError, ValueError, AttributeError):
+        return None
+    row = (
+        Membership.objects.filter(user_id=user.pk, organization__uuid=organization_uuid)
+        .values("organization_id", "role", organization_slug=F("organization__slug"))
+        .first()
+    )
+    return ActiveMembership(**row) if row else None
+
+
+def membership_count_of_user(user: AbstractBaseUser) -> int:
+    return Membership.objects.filter(user_id=user.pk).count()
+
+
+def membership_of_key_creator(api_key_id: int) -> Membership | None:
+    """The current membership of the person who created the key, in the key's
+    organization; None if it was made by no person (CLI) or they have left."""
+    key = (
+        ApiKey.objects.filter(pk=api_key_id, revoked_at=None)
+        .values("created_by_id", "organization_id")
+        .first()
+    )
+    if key is None or key["created_by_id"] is None:
+        return None
+    return (
+        Membership.objects.select_related("organization", "user")
+        .filter(user_id=key["created_by_id"], organization_id=key["organization_id"])
         .first()
     )
