@@ -7,6 +7,7 @@ and an organization always keeps at least one owner.
 
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -102,7 +103,7 @@ def user_sign_up(
     return user, organization_create(name=organization_name, owner=user)
 
 
-def _api_keys_revoke_of(
+def api_keys_revoke_of(
     *, user_id: int, organization_id: int, scope: str | None = None
 ) -> list[ApiKey]:
     """Revoke the keys `user_id` created in the organization (only those of `scope` if
@@ -115,8 +116,24 @@ def _api_keys_revoke_of(
     return [api_key_revoke(api_key=api_key) for api_key in api_keys]
 
 
-def _owners(organization_id: int) -> int:
-    return Membership.objects.filter(organization_id=organization_id, role=Role.OWNER).count()
+def organization_owner_check(*, roles: Iterable[str], message: str) -> None:
+    """The rule every change that touches an owner keeps: `roles` (the organization's
+    roles after the change) include an owner. Raises TeamError with `message` otherwise.
+    The services and Django admin's membership inline both hold changes to it."""
+    if Role.OWNER not in {Role(role) for role in roles}:
+        raise TeamError(message)
+
+
+NEEDS_AN_OWNER = "An organization needs an owner: make someone else owner first."
+LAST_OWNER_REMOVED = "The last owner cannot be removed: make someone else owner first."
+
+
+def _owner_roles_without(membership: Membership) -> list[str]:
+    # Locks the organization's owners so two demotions at once cannot leave none.
+    owners = Membership.objects.select_for_update().filter(
+        organization_id=membership.organization_id, role=Role.OWNER
+    )
+    return [owner.role for owner in owners if owner.pk != membership.pk]
 
 
 def _check_may_change(actor: Membership, target: Membership) -> None:
@@ -136,21 +153,16 @@ def membership_role_change(
     _check_may_change(changed_by, membership)
     if not changed_by.can_grant(role):
         raise TeamPermissionError("Only an owner can make someone an owner.")
-    # Lock the organization's owners so two demotions at once cannot leave none.
-    list(
-        Membership.objects.select_for_update().filter(
-            organization_id=membership.organization_id, role=Role.OWNER
+    if membership.role == Role.OWNER:
+        organization_owner_check(
+            roles=[*_owner_roles_without(membership), role], message=NEEDS_AN_OWNER
         )
-    )
-    demoted = membership.role == Role.OWNER and role != Role.OWNER
-    if demoted and _owners(membership.organization_id) <= 1:
-        raise TeamError("An organization needs an owner: make someone else owner first.")
     if role == Role.VIEWER and membership.role != Role.VIEWER:
         # A viewer only reads. Their write keys are revoked rather than made read-only: a
         # revoked key is visible as such on the keys page and fails with 401, where a
         # silently narrowed key would keep an integration half-working (403 on ingest)
         # with nobody told why. Read-only keys grant nothing a viewer cannot already see.
-        _api_keys_revoke_of(
+        api_keys_revoke_of(
             user_id=membership.user_id,
             organization_id=membership.organization_id,
             scope=ApiKeyScope.WRITE,
@@ -163,16 +175,11 @@ def membership_role_change(
 @transaction.atomic
 def membership_remove(*, membership: Membership, removed_by: Membership) -> None:
     _check_may_change(removed_by, membership)
-    list(
-        Membership.objects.select_for_update().filter(
-            organization_id=membership.organization_id, role=Role.OWNER
-        )
-    )
-    if membership.role == Role.OWNER and _owners(membership.organization_id) <= 1:
-        raise TeamError("The last owner cannot be removed: make someone else owner first.")
+    if membership.role == Role.OWNER:
+        organization_owner_check(roles=_owner_roles_without(membership), message=LAST_OWNER_REMOVED)
     # Someone who left keeps no access through the keys they made here (shared service
     # keys should be created by a member who stays).
-    _api_keys_revoke_of(user_id=membership.user_id, organization_id=membership.organization_id)
+    api_keys_revoke_of(user_id=membership.user_id, organization_id=membership.organization_id)
     membership.delete()
 
 
