@@ -108,7 +108,7 @@ def test_behind_a_proxy_nothing_is_trusted_and_cookies_are_secure_by_default():
         "False",
     ]
     code = "import tokentracker.settings as s; print(hasattr(s, 'SECURE_PROXY_SSL_HEADER'))"
-    assert _python(code, {}) == "False"
+    assert _start_up({}, code).stdout == "False\n"
 
 
 def test_debug_serves_cookies_over_plain_http_unless_told_otherwise():
@@ -145,29 +145,19 @@ def test_a_proxy_setup_reads_origins_and_the_forwarded_proto():
     ],
 )
 def test_bad_proxy_and_throttle_settings_stop_start_up(env, message):
-    import os
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [sys.executable, "-c", "import tokentracker.settings"],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _start_up(env)
     assert result.returncode != 0
     assert message in result.stderr
 
 
-def _python(code: str, env: dict[str, str]) -> str:
+def _start_up(env: dict[str, str], code: str = "import tokentracker.settings"):
+    """Run `code` in a new interpreter with `env` over an environment without our settings."""
     import os
     import subprocess
     import sys
 
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TRUST_X_", "DEBUG"))}
-    result = subprocess.run(
+    ours = ("CSRF_", "SESSION_COOKIE_", "TRUST_X_", "DEBUG")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    return subprocess.run(
         [sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True
     )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()

@@ -4,15 +4,9 @@ import pytest
 from django.core import mail
 
 from tests.factories import UserFactory
+from tests.tokentracker.pages.test_signup_page import FORM as SIGN_UP
 
 pytestmark = pytest.mark.django_db
-
-SIGN_UP = {
-    "name": "Ada Lovelace",
-    "email": "ada@example.com",
-    "password": "analytical-engine-1843",
-    "organization_name": "Engines Ltd",
-}
 
 
 def login(client, username, password="wrong", ip="10.0.0.1", **extra):
