@@ -21,6 +21,14 @@ def _isolated_cache():
     price_book_invalidate()
 
 
+@pytest.fixture(autouse=True)
+def _no_celery_worker(settings):
+    # No worker runs during the tests, with or without REDIS_URL: follow-up work runs
+    # in-process as in the embedded default (or a queued invitation email would never be
+    # sent). Tests of the queueing path set CELERY_TASK_ALWAYS_EAGER = False themselves.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory(slug="acme")

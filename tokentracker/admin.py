@@ -1,11 +1,27 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
-from django.forms import ModelForm
+from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 
 from . import services
-from .models import ApiKey, DailyEventCount, Invitation, Membership, Organization, Plan
+from .models import (
+    ApiKey,
+    ApiKeyScope,
+    DailyEventCount,
+    Invitation,
+    Membership,
+    Organization,
+    Plan,
+    Role,
+)
+from .services_teams import (
+    NEEDS_AN_OWNER,
+    TeamError,
+    api_keys_revoke_of,
+    organization_owner_check,
+)
 
 
 @admin.register(Plan)
@@ -14,8 +30,28 @@ class PlanAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class MembershipFormSet(BaseInlineFormSet):
+    """Holds admin to the services' rule: an organization that has an owner keeps one."""
+
+    def clean(self) -> None:
+        super().clean()
+        had_owner = any(form.initial.get("role") == Role.OWNER for form in self.initial_forms)
+        if not had_owner:
+            return  # a new organization, or one an admin is only now giving an owner
+        roles = [
+            form.cleaned_data.get("role")
+            for form in self.forms
+            if form.cleaned_data and not self._should_delete_form(form)
+        ]
+        try:
+            organization_owner_check(roles=[r for r in roles if r], message=NEEDS_AN_OWNER)
+        except TeamError as error:
+            raise ValidationError(str(error)) from error
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["user"]
 
@@ -74,6 +110,26 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is not Membership:
+            return
+        # As the members page does: whoever leaves loses the keys they made here, and a
+        # viewer keeps no write key.
+        for membership in formset.deleted_objects:
+            api_keys_revoke_of(
+                user_id=membership.user_id, organization_id=membership.organization_id
+            )
+        for membership, changed in formset.changed_objects:
+            if "role" in changed and membership.role == Role.VIEWER:
+                api_keys_revoke_of(
+                    user_id=membership.user_id,
+                    organization_id=membership.organization_id,
+                    scope=ApiKeyScope.WRITE,
+                )
 
     @admin.display(description="Members", ordering="member_count")
     def members(self, organization: Organization) -> int:

@@ -3,11 +3,12 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 from .keys import KEY_PREFIXES
-from .models import ApiKeyScope, Role
+from .models import ApiKeyScope, Organization, Role
+from .selectors import user_by_address
 
 
 class DashboardForm(forms.Form):
@@ -61,11 +62,7 @@ class SignUpForm(PasswordSetMixin):
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
-        User = get_user_model()
-        if (
-            User.objects.filter(email__iexact=email).exists()
-            or User.objects.filter(username__iexact=email).exists()
-        ):
+        if user_by_address(email) is not None:
             raise forms.ValidationError("An account with this email exists: sign in instead.")
         return email
 
@@ -99,3 +96,16 @@ class ApiKeyForm(DashboardForm):
     name = forms.CharField(max_length=100, help_text="Where the key is used, e.g. CI or laptop.")
     prefix = forms.ChoiceField(choices=PREFIX_CHOICES, label="Key family", initial="mtt_")
     scope = forms.ChoiceField(choices=ApiKeyScope.choices, initial=ApiKeyScope.WRITE)
+
+
+class OrganizationSettingsForm(forms.Form):
+    payload_storage_enabled = forms.BooleanField(
+        required=False,
+        label="Store request and response payloads",
+        help_text=Organization._meta.get_field("payload_storage_enabled").help_text,
+    )
+    community_data_opt_in = forms.BooleanField(
+        required=False,
+        label="Contribute to the community dataset",
+        help_text=Organization._meta.get_field("community_data_opt_in").help_text,
+    )

@@ -24,7 +24,7 @@ urlpatterns = [
     ),
     path(
         "accounts/login",
-        auth_views.LoginView.as_view(
+        accounts.LoginPage.as_view(
             template_name=f"{TEMPLATES}/login.html",
             authentication_form=LoginForm,
             redirect_authenticated_user=True,
@@ -50,7 +50,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/reset",
-        auth_views.PasswordResetView.as_view(
+        accounts.PasswordResetPage.as_view(
             template_name=f"{TEMPLATES}/password_reset.html",
             email_template_name=f"{TEMPLATES}/password_reset_email.txt",
             subject_template_name=f"{TEMPLATES}/password_reset_subject.txt",

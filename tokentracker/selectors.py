@@ -1,10 +1,12 @@
 """Reads of tenancy: which organization a signed-in person is working in."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .keys import key_digest
 from .models import ROLE_RANK, ApiKey, Invitation, Membership, Organization, Role
@@ -127,3 +129,70 @@ def membership_of(user: AbstractBaseUser, organization_id: int) -> Membership | 
 
 def organizations_of_key(organization_id: int) -> QuerySet[Organization]:
     return Organization.objects.filter(pk=organization_id).select_related("plan")
+
+
+def _address_match(address: str, prefix: str = "") -> Q:
+    # Sign-up makes the address both username and email; Django admin's "Add user" makes
+    # a username only. Either identifies the person who owns the address.
+    return Q(**{f"{prefix}email__iexact": address}) | Q(**{f"{prefix}username__iexact": address})
+
+
+def user_by_address(address: str) -> AbstractBaseUser | None:
+    """The account that signs in with or receives mail at `address`; the one whose email
+    it is wins over one that only has it as username."""
+    address = address.strip().lower()
+    users = get_user_model().objects.filter(_address_match(address)).order_by("id")
+    return min(users, key=lambda user: (user.email or "").lower() != address, default=None)
+
+
+def user_has_address(user: AbstractBaseUser, address: str) -> bool:
+    """Whether `address` is `user`'s: their email, or their username when they have none."""
+    address = address.strip().lower()
+    email = (getattr(user, "email", "") or "").strip().lower()
+    if email:
+        return email == address
+    return user.get_username().strip().lower() == address
+
+
+def member_by_address(organization_id: int, address: str) -> Membership | None:
+    return (
+        Membership.objects.filter(organization_id=organization_id)
+        .filter(_address_match(address.strip().lower(), prefix="user__"))
+        .first()
+    )
+
+
+def membership_active_in(user: AbstractBaseUser, organization_uuid: str) -> ActiveMembership | None:
+    """`user`'s membership of the organization with `organization_uuid` (the `id` the
+    CodingVibez API shows), or None if they are not in it or it is no uuid at all."""
+    try:
+        organization_uuid = str(uuid.UUID(organization_uuid))
+    except (TypeError, ValueError, AttributeError):
+        return None
+    row = (
+        Membership.objects.filter(user_id=user.pk, organization__uuid=organization_uuid)
+        .values("organization_id", "role", organization_slug=F("organization__slug"))
+        .first()
+    )
+    return ActiveMembership(**row) if row else None
+
+
+def membership_count_of_user(user: AbstractBaseUser) -> int:
+    return Membership.objects.filter(user_id=user.pk).count()
+
+
+def membership_of_key_creator(api_key_id: int) -> Membership | None:
+    """The current membership of the person who created the key, in the key's
+    organization; None if it was made by no person (CLI) or they have left."""
+    key = (
+        ApiKey.objects.filter(pk=api_key_id, revoked_at=None)
+        .values("created_by_id", "organization_id")
+        .first()
+    )
+    if key is None or key["created_by_id"] is None:
+        return None
+    return (
+        Membership.objects.select_related("organization", "user")
+        .filter(user_id=key["created_by_id"], organization_id=key["organization_id"])
+        .first()
+    )

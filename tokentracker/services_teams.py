@@ -5,9 +5,12 @@ the same ones: admins manage members below owner, only an owner makes or unmakes
 and an organization always keeps at least one owner.
 """
 
+import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,10 +22,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Invitation, Membership, Organization, Role
+from .models import ApiKey, ApiKeyScope, Invitation, Membership, Organization, Role
 from .ratelimit import rate_limit_hit
-from .selectors import invitation_by_token, invitation_digest, invitation_problem
-from .services import plan_get_default
+from .selectors import (
+    invitation_by_token,
+    invitation_digest,
+    invitation_problem,
+    member_by_address,
+    user_by_address,
+    user_has_address,
+)
+from .services import api_key_revoke, plan_get_default
+
+logger = logging.getLogger(__name__)
 
 INVITATION_LIFETIME = timedelta(days=7)
 SLUG_MAX_LENGTH = 50
@@ -91,8 +103,37 @@ def user_sign_up(
     return user, organization_create(name=organization_name, owner=user)
 
 
-def _owners(organization_id: int) -> int:
-    return Membership.objects.filter(organization_id=organization_id, role=Role.OWNER).count()
+def api_keys_revoke_of(
+    *, user_id: int, organization_id: int, scope: str | None = None
+) -> list[ApiKey]:
+    """Revoke the keys `user_id` created in the organization (only those of `scope` if
+    given), through `api_key_revoke` so each stops working on the next request."""
+    api_keys = ApiKey.objects.select_for_update().filter(
+        organization_id=organization_id, created_by_id=user_id, revoked_at=None
+    )
+    if scope is not None:
+        api_keys = api_keys.filter(scope=scope)
+    return [api_key_revoke(api_key=api_key) for api_key in api_keys]
+
+
+def organization_owner_check(*, roles: Iterable[str], message: str) -> None:
+    """The rule every change that touches an owner keeps: `roles` (the organization's
+    roles after the change) include an owner. Raises TeamError with `message` otherwise.
+    The services and Django admin's membership inline both hold changes to it."""
+    if Role.OWNER not in {Role(role) for role in roles}:
+        raise TeamError(message)
+
+
+NEEDS_AN_OWNER = "An organization needs an owner: make someone else owner first."
+LAST_OWNER_REMOVED = "The last owner cannot be removed: make someone else owner first."
+
+
+def _owner_roles_without(membership: Membership) -> list[str]:
+    # Locks the organization's owners so two demotions at once cannot leave none.
+    owners = Membership.objects.select_for_update().filter(
+        organization_id=membership.organization_id, role=Role.OWNER
+    )
+    return [owner.role for owner in owners if owner.pk != membership.pk]
 
 
 def _check_may_change(actor: Membership, target: Membership) -> None:
@@ -112,15 +153,20 @@ def membership_role_change(
     _check_may_change(changed_by, membership)
     if not changed_by.can_grant(role):
         raise TeamPermissionError("Only an owner can make someone an owner.")
-    # Lock the organization's owners so two demotions at once cannot leave none.
-    list(
-        Membership.objects.select_for_update().filter(
-            organization_id=membership.organization_id, role=Role.OWNER
+    if membership.role == Role.OWNER:
+        organization_owner_check(
+            roles=[*_owner_roles_without(membership), role], message=NEEDS_AN_OWNER
         )
-    )
-    demoted = membership.role == Role.OWNER and role != Role.OWNER
-    if demoted and _owners(membership.organization_id) <= 1:
-        raise TeamError("An organization needs an owner: make someone else owner first.")
+    if role == Role.VIEWER and membership.role != Role.VIEWER:
+        # A viewer only reads. Their write keys are revoked rather than made read-only: a
+        # revoked key is visible as such on the keys page and fails with 401, where a
+        # silently narrowed key would keep an integration half-working (403 on ingest)
+        # with nobody told why. Read-only keys grant nothing a viewer cannot already see.
+        api_keys_revoke_of(
+            user_id=membership.user_id,
+            organization_id=membership.organization_id,
+            scope=ApiKeyScope.WRITE,
+        )
     membership.role = role
     membership.save(update_fields=["role"])
     return membership
@@ -129,20 +175,21 @@ def membership_role_change(
 @transaction.atomic
 def membership_remove(*, membership: Membership, removed_by: Membership) -> None:
     _check_may_change(removed_by, membership)
-    list(
-        Membership.objects.select_for_update().filter(
-            organization_id=membership.organization_id, role=Role.OWNER
-        )
-    )
-    if membership.role == Role.OWNER and _owners(membership.organization_id) <= 1:
-        raise TeamError("The last owner cannot be removed: make someone else owner first.")
+    if membership.role == Role.OWNER:
+        organization_owner_check(roles=_owner_roles_without(membership), message=LAST_OWNER_REMOVED)
+    # Someone who left keeps no access through the keys they made here (shared service
+    # keys should be created by a member who stays).
+    api_keys_revoke_of(user_id=membership.user_id, organization_id=membership.organization_id)
     membership.delete()
 
 
-@dataclass(frozen=True)
+@dataclass
 class SentInvitation:
     invitation: Invitation
     token: str  # the raw token of the emailed link; only its digest is stored
+    # Set when the email could not be handed to the mail server in this request (no
+    # worker configured, or the broker was down too): the invitation is saved, resend it.
+    email_failed: bool = False
 
 
 def _rate_limit(organization_id: int, user_id: int) -> None:
@@ -156,6 +203,48 @@ def _rate_limit(organization_id: int, user_id: int) -> None:
                 f"Too many invitations sent; try again in {usage.retry_after // 60 + 1} minutes.",
                 retry_after=usage.retry_after,
             )
+
+
+def invitation_email_send(*, invitation_id: int, token: str, base_url: str) -> bool:
+    """Email the link of `token` for the invitation; False (nothing sent) if it was
+    accepted or revoked meanwhile, or resent with a new link (so a late retry never mails
+    a dead link). The mail server's errors (OSError, SMTPException) propagate for the
+    caller to retry."""
+    invitation = (
+        Invitation.objects.select_related("organization", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if (
+        invitation is None
+        or not invitation.is_open
+        or invitation.token_digest != invitation_digest(token)
+    ):
+        return False
+    _send(invitation, token, base_url)
+    return True
+
+
+def _email_soon(sent: SentInvitation, base_url: str) -> None:
+    """After commit: queue the email, or send it here when there is no worker.
+
+    Never raises: the invitation is committed and the page says to resend if the mail
+    server could not be reached (`sent.email_failed`).
+    """
+    from .tasks import invitation_email_task
+
+    arguments = {"invitation_id": sent.invitation.pk, "token": sent.token, "base_url": base_url}
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        try:
+            invitation_email_task.delay(**arguments)
+            return
+        except Exception:  # each broker client raises its own connection errors
+            logger.warning("broker unreachable: emailing invitation in-process", exc_info=True)
+    try:
+        invitation_email_send(**arguments)
+    except OSError:  # socket errors and smtplib.SMTPException (a subclass)
+        logger.warning("could not email invitation %s", sent.invitation.pk, exc_info=True)
+        sent.email_failed = True
 
 
 def _send(invitation: Invitation, token: str, base_url: str) -> None:
@@ -196,7 +285,7 @@ def invitation_create(
         raise TeamPermissionError("Only admins and owners invite people.")
     if not invited_by.can_grant(role):
         raise TeamPermissionError("Only an owner can invite an owner.")
-    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+    if member_by_address(organization.id, email) is not None:
         raise TeamError(f"{email} is already a member of {organization.name}.")
     _rate_limit(organization.id, invited_by.user_id)
     token, digest = _new_token()
@@ -213,8 +302,9 @@ def invitation_create(
         invitation.sent_at = now
         invitation.expires_at = now + INVITATION_LIFETIME
         invitation.save()
-        transaction.on_commit(lambda: _send(invitation, token, base_url))
-    return SentInvitation(invitation=invitation, token=token)
+        sent = SentInvitation(invitation=invitation, token=token)
+        transaction.on_commit(partial(_email_soon, sent, base_url))
+    return sent
 
 
 def _check_may_manage(actor: Membership, invitation: Invitation) -> None:
@@ -238,9 +328,11 @@ def invitation_resend(
     invitation.sent_at = now
     invitation.expires_at = now + INVITATION_LIFETIME
     invitation.invited_by = resent_by.user
-    invitation.save(update_fields=["token_digest", "sent_at", "expires_at", "invited_by"])
-    transaction.on_commit(lambda: _send(invitation, token, base_url))
-    return SentInvitation(invitation=invitation, token=token)
+    with transaction.atomic():
+        invitation.save(update_fields=["token_digest", "sent_at", "expires_at", "invited_by"])
+        sent = SentInvitation(invitation=invitation, token=token)
+        transaction.on_commit(partial(_email_soon, sent, base_url))
+    return sent
 
 
 def invitation_revoke(*, invitation: Invitation, revoked_by: Membership) -> Invitation:
@@ -270,10 +362,15 @@ def invitation_accept(*, token: str, user: AbstractBaseUser) -> Membership:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise InvitationInvalid("This invitation link is not valid any more.")
-    if (user.email or "").lower() != invitation.email:
+    if not user_has_address(user, invitation.email):
         raise TeamPermissionError(
             f"This invitation is for {invitation.email}; sign in with that address to accept it."
         )
+    if not user.email:
+        # An account made in Django admin signs in with the address as its username and
+        # has no email: it gets the invited address, so later mail reaches them.
+        user.email = invitation.email
+        user.save(update_fields=["email"])
     # Already a member (joined another way meanwhile): keep their role, use up the link.
     membership, _created = Membership.objects.get_or_create(
         user=user, organization_id=invitation.organization_id, defaults={"role": invitation.role}
@@ -290,7 +387,7 @@ def invitation_sign_up(
 ) -> tuple[AbstractBaseUser, Membership]:
     """Create the invited person's account (email from the invitation) and accept."""
     invitation = _open_invitation(token)
-    if get_user_model().objects.filter(email__iexact=invitation.email).exists():
+    if user_by_address(invitation.email) is not None:
         raise TeamError(f"{invitation.email} already has an account: sign in to accept.")
     user = user_create(email=invitation.email, password=password, name=name)
     return user, invitation_accept(token=token, user=user)

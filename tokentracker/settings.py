@@ -253,6 +253,33 @@ INVITATIONS_PER_HOUR_PER_ORGANIZATION = envint(
 )
 INVITATIONS_PER_HOUR_PER_USER = envint("INVITATIONS_PER_HOUR_PER_USER", 20, minimum=1)
 
+# Behind an https reverse proxy, and the throttles of the account pages.
+# The origins (scheme://host[:port]) whose forms may POST here: the public https address
+# when a proxy terminates TLS and the Host/Origin differ from what Django sees.
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("http://", "https://")) or _origin.rstrip("/").count("/") != 2:
+        raise ImproperlyConfigured(
+            f"CSRF_TRUSTED_ORIGINS entries are scheme://host[:port], got {_origin!r}"
+        )
+# Opt-in: only behind a proxy that always sets (and strips any client-sent) the header; a
+# client could otherwise claim https on a plain-http connection.
+TRUST_X_FORWARDED_PROTO = envbool("TRUST_X_FORWARDED_PROTO", False)
+if TRUST_X_FORWARDED_PROTO:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Opt-in likewise: throttles count the last X-Forwarded-For entry instead of the proxy's IP.
+TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", False)
+# Cookies only over https in production; DEBUG (`make run`) serves plain http on localhost.
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
+# Attempts per hour (tokentracker.throttle); over them the page answers 429.
+LOGIN_ATTEMPTS_PER_HOUR_PER_IP = envint("LOGIN_ATTEMPTS_PER_HOUR_PER_IP", 100, minimum=1)
+LOGIN_FAILURES_PER_HOUR_PER_ACCOUNT = envint("LOGIN_FAILURES_PER_HOUR_PER_ACCOUNT", 10, minimum=1)
+PASSWORD_RESETS_PER_HOUR_PER_IP = envint("PASSWORD_RESETS_PER_HOUR_PER_IP", 20, minimum=1)
+PASSWORD_RESETS_PER_HOUR_PER_ADDRESS = envint("PASSWORD_RESETS_PER_HOUR_PER_ADDRESS", 3, minimum=1)
+SIGN_UPS_PER_HOUR_PER_IP = envint("SIGN_UPS_PER_HOUR_PER_IP", 20, minimum=1)
+ORGANIZATIONS_PER_HOUR_PER_USER = envint("ORGANIZATIONS_PER_HOUR_PER_USER", 10, minimum=1)
+
 # Email (password reset, invitations): printed to the console unless an SMTP host is set.
 EMAIL_HOST = envstr("EMAIL_HOST", "")
 EMAIL_BACKEND = envstr(

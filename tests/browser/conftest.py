@@ -61,3 +61,11 @@ def screenshot():
         return path
 
     return screenshot
+
+
+@pytest.fixture(autouse=True)
+def _cookies_over_plain_http(settings) -> None:
+    # Production marks the session and CSRF cookies Secure (DEBUG off); live_server speaks
+    # plain http, where a browser may refuse to store or send them.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False

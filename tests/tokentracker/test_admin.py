@@ -3,7 +3,7 @@
 import pytest
 
 from tests.factories import MembershipFactory
-from tokentracker.models import Role
+from tokentracker.models import Membership, Role
 from tokentracker.services import api_key_create
 from tokentracker.services_teams import invitation_create
 
@@ -73,3 +73,77 @@ def test_an_api_keys_own_admin_page_does_not_show_its_digest(staff_client, org):
     content = response.content.decode()
     assert created.api_key.lookup in content
     assert created.api_key.digest not in content
+
+
+def _change_form_data(staff_client, org) -> dict:
+    """The organization's change form as admin renders it, ready to post back."""
+    response = staff_client.get(f"/admin/tokentracker/organization/{org.pk}/change/")
+    forms = [response.context["adminform"].form]
+    data = {}
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{name}"] = value
+        forms.extend(formset.initial_forms)
+    for form in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value is not None and value is not False:
+                data[form.add_prefix(name)] = value
+    return data
+
+
+def _membership_prefix(data: dict, membership) -> str:
+    [key] = [k for k, v in data.items() if k.endswith("-id") and v == membership.pk]
+    return key[: -len("-id")]
+
+
+def test_admin_cannot_demote_the_last_owner(staff_client, org):
+    owner = MembershipFactory(organization=org, role=Role.OWNER)
+    data = _change_form_data(staff_client, org)
+    data[f"{_membership_prefix(data, owner)}-role"] = Role.ADMIN
+    response = staff_client.post(f"/admin/tokentracker/organization/{org.pk}/change/", data)
+    assert response.status_code == 200
+    assert "An organization needs an owner: make someone else owner first." in (
+        response.content.decode()
+    )
+    owner.refresh_from_db()
+    assert owner.role == Role.OWNER
+
+
+def test_admin_cannot_delete_the_last_owner(staff_client, org):
+    owner = MembershipFactory(organization=org, role=Role.OWNER)
+    MembershipFactory(organization=org, role=Role.ADMIN)
+    data = _change_form_data(staff_client, org)
+    data[f"{_membership_prefix(data, owner)}-DELETE"] = "on"
+    response = staff_client.post(f"/admin/tokentracker/organization/{org.pk}/change/", data)
+    assert response.status_code == 200
+    assert "An organization needs an owner" in response.content.decode()
+    assert Membership.objects.filter(pk=owner.pk).exists()
+
+
+def test_admin_demotes_an_owner_when_another_stays_and_unchanged_forms_still_save(
+    staff_client, org
+):
+    first = MembershipFactory(organization=org, role=Role.OWNER)
+    MembershipFactory(organization=org, role=Role.OWNER)
+    data = _change_form_data(staff_client, org)
+    response = staff_client.post(f"/admin/tokentracker/organization/{org.pk}/change/", data)
+    assert response.status_code == 302
+    data[f"{_membership_prefix(data, first)}-role"] = Role.VIEWER
+    response = staff_client.post(f"/admin/tokentracker/organization/{org.pk}/change/", data)
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.role == Role.VIEWER
+
+
+def test_removing_a_member_in_admin_revokes_the_keys_they_made(staff_client, org):
+    MembershipFactory(organization=org, role=Role.OWNER)
+    member = MembershipFactory(organization=org, role=Role.MEMBER)
+    created = api_key_create(organization=org, name="laptop", created_by=member.user)
+    data = _change_form_data(staff_client, org)
+    data[f"{_membership_prefix(data, member)}-DELETE"] = "on"
+    response = staff_client.post(f"/admin/tokentracker/organization/{org.pk}/change/", data)
+    assert response.status_code == 302
+    created.api_key.refresh_from_db()
+    assert created.api_key.revoked_at is not None

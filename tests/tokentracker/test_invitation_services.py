@@ -185,3 +185,51 @@ def test_the_email_link_opens_the_accept_page(owner, client, django_capture_on_c
         invite(owner)
     path = re.search(r"https://tt\.example\.com(\S+)", mail.outbox[0].body).group(1)
     assert client.get(path).status_code == 200
+
+
+def test_the_invitation_email_is_plain_text_not_html_escaped(
+    org, django_capture_on_commit_callbacks
+):
+    org.name = "O'Brien & Co"
+    org.save()
+    inviter = MembershipFactory(
+        organization=org, role=Role.OWNER, user__first_name="Seán", user__last_name="O'Brien"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(inviter)
+    [email] = mail.outbox
+    assert email.subject == "Join O'Brien & Co on TokenTracker"
+    assert email.body.startswith(
+        "Seán O'Brien invited you to join O'Brien & Co on TokenTracker as member."
+    )
+    assert "&amp;" not in email.body
+    assert "&#x27;" not in email.body
+
+
+def test_an_account_with_the_address_as_username_only_accepts_and_gets_the_email(owner):
+    sent = invite(owner)
+    user = UserFactory(username="new@example.com", email="")
+    membership = invitation_accept(token=sent.token, user=user)
+    user.refresh_from_db()
+    assert (membership.organization, user.email) == (owner.organization, "new@example.com")
+
+
+def test_an_account_whose_email_differs_from_its_username_address_cannot_accept(owner):
+    sent = invite(owner)
+    user = UserFactory(username="new@example.com", email="other@example.com")
+    with pytest.raises(TeamPermissionError, match=r"This invitation is for new@example\.com"):
+        invitation_accept(token=sent.token, user=user)
+
+
+def test_signing_up_from_an_invitation_is_refused_when_a_username_has_the_address(owner):
+    sent = invite(owner)
+    UserFactory(username="New@Example.com", email="")
+    with pytest.raises(TeamError, match="already has an account: sign in to accept"):
+        invitation_sign_up(token=sent.token, password="pw-long-enough", name="X")
+
+
+def test_someone_already_a_member_under_their_username_cannot_be_invited(owner, org):
+    MembershipFactory(organization=org, user__username="pat@example.com", user__email="")
+    with pytest.raises(TeamError, match=r"^pat@example\.com is already a member of Acme\.$"):
+        invite(owner, email="Pat@Example.com")
+    assert not Invitation.objects.exists()

@@ -94,3 +94,59 @@ def test_a_new_organization_gets_a_unique_slug_and_its_creator_as_owner(owner):
     assert organization.slug == "acme-2"
     assert Membership.objects.get(organization=organization).role == Role.OWNER
     assert organization_create(name="!!!", owner=owner.user).slug == "organization"
+
+
+def _key(membership, scope="write", name="laptop"):
+    from tokentracker.services import api_key_create
+
+    return api_key_create(
+        organization=membership.organization, name=name, scope=scope, created_by=membership.user
+    )
+
+
+def _status(client, raw_key):
+    return client.get("/api/v1/public/requests", HTTP_AUTHORIZATION=f"Bearer {raw_key}").status_code
+
+
+def test_a_removed_members_keys_stop_working_at_once(client, owner, member, outsider_org):
+    from tokentracker.models import ApiKey
+
+    write, read = _key(member), _key(member, scope="read", name="dashboard")
+    elsewhere = MembershipFactory(organization=outsider_org, user=member.user)
+    kept_elsewhere = _key(elsewhere)
+    colleagues = _key(owner)
+    assert _status(client, write.raw_key) == 200  # the lookup is now cached
+    membership_remove(membership=member, removed_by=owner)
+    assert _status(client, write.raw_key) == 401
+    assert _status(client, read.raw_key) == 401
+    revoked = set(ApiKey.objects.exclude(revoked_at=None).values_list("pk", flat=True))
+    assert revoked == {write.api_key.pk, read.api_key.pk}
+    assert _status(client, kept_elsewhere.raw_key) == 200
+    assert _status(client, colleagues.raw_key) == 200
+
+
+def test_a_refused_removal_revokes_nothing(owner, member):
+    from tokentracker.models import ApiKey
+
+    _key(owner)
+    with pytest.raises(TeamPermissionError):
+        membership_remove(membership=owner, removed_by=member)
+    assert not ApiKey.objects.exclude(revoked_at=None).exists()
+
+
+def test_a_member_demoted_to_viewer_loses_their_write_keys_and_keeps_read_ones(
+    client, owner, member
+):
+    write, read = _key(member), _key(member, scope="read", name="dashboard")
+    assert _status(client, write.raw_key) == 200
+    membership_role_change(membership=member, role=Role.VIEWER, changed_by=owner)
+    assert _status(client, write.raw_key) == 401
+    assert _status(client, read.raw_key) == 200
+    write.api_key.refresh_from_db()
+    assert write.api_key.revoked_at is not None
+
+
+def test_a_demotion_that_keeps_write_rights_keeps_the_keys(client, owner, admin):
+    write = _key(admin)
+    membership_role_change(membership=admin, role=Role.MEMBER, changed_by=owner)
+    assert _status(client, write.raw_key) == 200

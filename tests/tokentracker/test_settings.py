@@ -37,7 +37,8 @@ def _settings_in_a_fresh_process(env: dict[str, str], *names: str) -> list[str]:
     import sys
 
     code = "import tokentracker.settings as s; print('|'.join(str(getattr(s, n)) for n in %r))"
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "SIGNUP_"))}
+    ours = ("EMAIL_", "SIGNUP_", "CSRF_", "SESSION_COOKIE_", "TRUST_X_", "DEBUG")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     result = subprocess.run(
         [sys.executable, "-c", code % (names,)],
         env={**clean, **env},
@@ -96,3 +97,67 @@ def test_the_community_k_cannot_be_set_below_two():
     )
     assert result.returncode != 0
     assert "at least 2" in result.stderr
+
+
+def test_behind_a_proxy_nothing_is_trusted_and_cookies_are_secure_by_default():
+    names = ("CSRF_TRUSTED_ORIGINS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+    assert _settings_in_a_fresh_process({}, *names, "TRUST_X_FORWARDED_PROTO") == [
+        "[]",
+        "True",
+        "True",
+        "False",
+    ]
+    code = "import tokentracker.settings as s; print(hasattr(s, 'SECURE_PROXY_SSL_HEADER'))"
+    assert _start_up({}, code).stdout == "False\n"
+
+
+def test_debug_serves_cookies_over_plain_http_unless_told_otherwise():
+    names = ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+    assert _settings_in_a_fresh_process({"DEBUG": "true"}, *names) == ["False", "False"]
+    assert _settings_in_a_fresh_process(
+        {"DEBUG": "true", "SESSION_COOKIE_SECURE": "yes"}, *names
+    ) == ["True", "False"]
+    assert _settings_in_a_fresh_process({"SESSION_COOKIE_SECURE": "false"}, *names) == [
+        "False",
+        "True",
+    ]
+
+
+def test_a_proxy_setup_reads_origins_and_the_forwarded_proto():
+    env = {
+        "CSRF_TRUSTED_ORIGINS": "https://tokens.example.com, https://*.example.org:8443",
+        "TRUST_X_FORWARDED_PROTO": "1",
+    }
+    assert _settings_in_a_fresh_process(env, "CSRF_TRUSTED_ORIGINS", "SECURE_PROXY_SSL_HEADER") == [
+        "['https://tokens.example.com', 'https://*.example.org:8443']",
+        "('HTTP_X_FORWARDED_PROTO', 'https')",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CSRF_TRUSTED_ORIGINS": "tokens.example.com"}, "CSRF_TRUSTED_ORIGINS entries are"),
+        ({"CSRF_TRUSTED_ORIGINS": "https://a.example.com/app"}, "CSRF_TRUSTED_ORIGINS entries"),
+        ({"TRUST_X_FORWARDED_PROTO": "maybe"}, "TRUST_X_FORWARDED_PROTO must be a boolean"),
+        ({"SESSION_COOKIE_SECURE": "sometimes"}, "SESSION_COOKIE_SECURE must be a boolean"),
+        ({"LOGIN_FAILURES_PER_HOUR_PER_ACCOUNT": "0"}, "must be at least 1, got 0"),
+    ],
+)
+def test_bad_proxy_and_throttle_settings_stop_start_up(env, message):
+    result = _start_up(env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def _start_up(env: dict[str, str], code: str = "import tokentracker.settings"):
+    """Run `code` in a new interpreter with `env` over an environment without our settings."""
+    import os
+    import subprocess
+    import sys
+
+    ours = ("CSRF_", "SESSION_COOKIE_", "TRUST_X_", "DEBUG")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    return subprocess.run(
+        [sys.executable, "-c", code], env={**clean, **env}, capture_output=True, text=True
+    )

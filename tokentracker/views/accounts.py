@@ -1,15 +1,86 @@
+"""Dashboard pages of accounts and teams. Every organization page goes through
+`tokentracker.pages.organization_page`; the views only parse forms, call services and
+render."""
+
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib.auth import views as auth_views
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tokentracker.forms import SignUpForm
 from tokentracker.services_teams import user_sign_up
+from tokentracker.throttle import client_ip, throttle_hit, throttle_reached, too_many_attempts
 
 # Sessions are created by `login`, so the backend must be named when more than one exists.
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class LoginPage(auth_views.LoginView):
+    """Django's login, throttled, and without its "Redirection loop" 500.
+
+    Per IP every attempt counts (password spraying across accounts); per account only the
+    failed ones, so a person who types their password right is never held back by the
+    attempts of someone guessing it.
+    """
+
+    def get_redirect_url(self) -> str:
+        # `next` pointing back at this page (`?next=/accounts/login`) would send a signed-in
+        # person here forever; Django raises ValueError for it. Go to LOGIN_REDIRECT_URL.
+        url = super().get_redirect_url()
+        if url and url.split("?", 1)[0].split("#", 1)[0] == self.request.path:
+            return ""
+        return url
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        ip = client_ip(request)
+        usage = throttle_hit("login-ip", ip, settings.LOGIN_ATTEMPTS_PER_HOUR_PER_IP)
+        account = request.POST.get("username", "")
+        wait = usage.retry_after if usage else None
+        if wait is None and account:
+            wait = throttle_reached(
+                "login-account", account, settings.LOGIN_FAILURES_PER_HOUR_PER_ACCOUNT
+            )
+        if wait is not None:
+            return too_many_attempts(request, self.template_name, self._context(), wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        account = self.request.POST.get("username", "")
+        if account:
+            throttle_hit("login-account", account, settings.LOGIN_FAILURES_PER_HOUR_PER_ACCOUNT)
+        return super().form_invalid(form)
+
+    def _context(self) -> dict[str, Any]:
+        return self.get_context_data(form=self.get_form())
+
+
+class PasswordResetPage(auth_views.PasswordResetView):
+    """Django's password reset, throttled per IP (429) and per address.
+
+    Over the per-address limit no email is sent, but the page answers exactly as when one
+    is, so the throttle cannot tell anyone whether the address has an account, and nobody
+    can flood a mailbox with reset links.
+    """
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        usage = throttle_hit(
+            "reset-ip", client_ip(request), settings.PASSWORD_RESETS_PER_HOUR_PER_IP
+        )
+        if usage is not None:
+            context = self.get_context_data(form=self.get_form())
+            return too_many_attempts(request, self.template_name, context, usage.retry_after)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        address = form.cleaned_data["email"]
+        if throttle_hit("reset-address", address, settings.PASSWORD_RESETS_PER_HOUR_PER_ADDRESS):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 @require_http_methods(["GET", "POST"])
@@ -19,6 +90,12 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
     form = SignUpForm(request.POST or None)
+    template = "tokentracker/accounts/sign_up.html"
+    if request.method == "POST":
+        # Also bounds how fast anyone can ask "does this address have an account?".
+        usage = throttle_hit("signup-ip", client_ip(request), settings.SIGN_UPS_PER_HOUR_PER_IP)
+        if usage is not None:
+            return too_many_attempts(request, template, {"form": form}, usage.retry_after)
     if request.method == "POST" and form.is_valid():
         user, organization = user_sign_up(
             email=form.cleaned_data["email"],
@@ -29,4 +106,4 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         login(request, user, backend=AUTH_BACKEND)
         messages.success(request, f"Welcome! {organization.name} is ready; you are its owner.")
         return redirect("overview", org_slug=organization.slug)
-    return render(request, "tokentracker/accounts/sign_up.html", {"form": form})
+    return render(request, template, {"form": form})

@@ -10,14 +10,18 @@ from tokentracker.forms import ApiKeyForm
 from tokentracker.models import Membership, Role
 from tokentracker.pages import organization_page
 from tokentracker.selectors import api_key_of_organization, api_keys_of_organization
-from tokentracker.services import CreatedApiKey, api_key_create, api_key_revoke
+from tokentracker.services import api_key_create, api_key_revoke
+
+# The key just created waits here for the page the creation redirects to, which pops it:
+# reloading that page cannot create a second key, and the key is shown exactly once.
+NEW_KEY_SESSION_KEY = "new_api_key"
 
 
 def _page(
     request: HttpRequest,
     membership: Membership,
     form: ApiKeyForm,
-    created: CreatedApiKey | None = None,
+    created: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     api_keys = [
@@ -38,7 +42,10 @@ def _page(
 
 @organization_page()
 def api_keys(request: HttpRequest, membership: Membership) -> HttpResponse:
-    return _page(request, membership, ApiKeyForm())
+    created = request.session.pop(NEW_KEY_SESSION_KEY, None)
+    if created is not None and created.get("organization_id") != membership.organization_id:
+        created = None  # made in another organization's page: never show it here
+    return _page(request, membership, ApiKeyForm(), created=created)
 
 
 @require_POST
@@ -54,8 +61,13 @@ def api_key_create_page(request: HttpRequest, membership: Membership) -> HttpRes
         scope=form.cleaned_data["scope"],
         created_by=request.user,
     )
-    # Shown in this response, never again: only its digest is stored.
-    return _page(request, membership, ApiKeyForm(), created=created, status=201)
+    # Shown on the next page only, never again: only its digest is stored.
+    request.session[NEW_KEY_SESSION_KEY] = {
+        "organization_id": membership.organization_id,
+        "raw_key": created.raw_key,
+        "prefix": created.api_key.prefix,
+    }
+    return redirect("api-keys", org_slug=membership.organization.slug)
 
 
 @require_POST
@@ -68,6 +80,10 @@ def api_key_revoke_page(
         raise Http404("No such API key.")
     if not membership.can_manage_api_key(api_key):
         raise PermissionDenied("Members revoke only the keys they created.")
+    if request.POST.get("confirm") != "yes":
+        # Confirmed in the page's <details> (no JavaScript): one stray click revokes nothing.
+        messages.error(request, f"Confirm to revoke {api_key.name}: nothing was changed.")
+        return redirect("api-keys", org_slug=membership.organization.slug)
     api_key_revoke(api_key=api_key)
     messages.success(request, f"{api_key.name} ({api_key.lookup}…) was revoked.")
     return redirect("api-keys", org_slug=membership.organization.slug)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -7,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 from tokentracker.forms import OrganizationForm
 from tokentracker.selectors import ACTIVE_ORGANIZATION_SESSION_KEY, membership_active
 from tokentracker.services_teams import TeamError, organization_create
+from tokentracker.throttle import throttle_hit, too_many_attempts
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -23,6 +25,13 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organization_create_page(request: HttpRequest) -> HttpResponse:
     form = OrganizationForm(request.POST or None)
+    template = "tokentracker/organization_create.html"
+    if request.method == "POST":
+        usage = throttle_hit(
+            "organization-create", str(request.user.pk), settings.ORGANIZATIONS_PER_HOUR_PER_USER
+        )
+        if usage is not None:
+            return too_many_attempts(request, template, {"form": form}, usage.retry_after)
     if request.method == "POST" and form.is_valid():
         try:
             organization = organization_create(name=form.cleaned_data["name"], owner=request.user)
@@ -31,4 +40,4 @@ def organization_create_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{organization.name} is ready; you are its owner.")
             return redirect("overview", org_slug=organization.slug)
-    return render(request, "tokentracker/organization_create.html", {"form": form})
+    return render(request, template, {"form": form})

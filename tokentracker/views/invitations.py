@@ -1,14 +1,19 @@
 """The page an invitation email links to: join, after signing up or in as the invitee."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from tokentracker.forms import InvitationSignUpForm
-from tokentracker.selectors import invitation_by_token, invitation_problem
+from tokentracker.selectors import (
+    invitation_by_token,
+    invitation_problem,
+    user_by_address,
+    user_has_address,
+)
 from tokentracker.services_teams import TeamError, invitation_accept, invitation_sign_up
 
 from .accounts import AUTH_BACKEND
@@ -26,7 +31,7 @@ def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
     context = {"invitation": invitation, "token": token}
     user = request.user
     if user.is_authenticated:
-        if (user.email or "").lower() != invitation.email:
+        if not user_has_address(user, invitation.email):
             context["wrong_account"] = True
             return render(request, TEMPLATE, context, status=403)
         if request.method == "POST":
@@ -36,7 +41,7 @@ def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
                 return render(request, TEMPLATE, {"problem": str(error)}, status=404)
             return _joined(request, membership.organization.slug, invitation.organization.name)
         return render(request, TEMPLATE, context)
-    if get_user_model().objects.filter(email__iexact=invitation.email).exists():
+    if user_by_address(invitation.email) is not None:
         # They have an account: sign in, then come back here to accept.
         context["sign_in"] = True
         return render(request, TEMPLATE, context)

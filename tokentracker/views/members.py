@@ -17,6 +17,8 @@ from tokentracker.selectors import (
     members_of_organization,
 )
 from tokentracker.services_teams import (
+    InvitationRateLimited,
+    SentInvitation,
     TeamError,
     TeamPermissionError,
     invitation_create,
@@ -28,7 +30,11 @@ from tokentracker.services_teams import (
 
 
 def _members_page(
-    request: HttpRequest, membership: Membership, invitation_form: InvitationForm, status: int
+    request: HttpRequest,
+    membership: Membership,
+    invitation_form: InvitationForm,
+    status: int,
+    retry_after: int | None = None,
 ) -> HttpResponse:
     can_manage = membership.can_manage_team
     # What this member may do to each row; the template only shows it.
@@ -54,7 +60,10 @@ def _members_page(
         ],
         "can_manage": can_manage,
     }
-    return render(request, "tokentracker/members.html", context, status=status)
+    response = render(request, "tokentracker/members.html", context, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @organization_page()
@@ -71,12 +80,35 @@ def _target(membership: Membership, membership_id: int) -> Membership:
     return target
 
 
-def _refused(request: HttpRequest, error: TeamError) -> None:
-    # A rule the role does not allow is a 403 for a crafted request; the page only offers
-    # what the role may do, so a person normally meets only the other rules.
+def _refused(error: TeamError) -> str:
+    """The message to show for a broken team rule.
+
+    A rule the role does not allow is a 403 for a crafted request; the page only offers
+    what the role may do, so a person normally meets only the other rules.
+    """
     if isinstance(error, TeamPermissionError):
-        raise PermissionDenied(str(error))
-    messages.error(request, str(error))
+        raise PermissionDenied(str(error)) from error
+    return str(error)
+
+
+def _confirmed(request: HttpRequest, what: str) -> bool:
+    # The page asks "are you sure?" in a <details> whose submit sends confirm=yes, so a
+    # single stray click (or a stale form) cannot remove anyone; no JavaScript needed.
+    if request.POST.get("confirm") == "yes":
+        return True
+    messages.error(request, f"Confirm to {what}: nothing was changed.")
+    return False
+
+
+def _sent_message(request: HttpRequest, sent: SentInvitation, done: str) -> None:
+    if sent.email_failed:
+        messages.warning(
+            request,
+            f"The invitation to {sent.invitation.email} is saved, but the email could not "
+            "be sent: the mail server did not answer. Use Resend to try again.",
+        )
+    else:
+        messages.success(request, done)
 
 
 @require_POST
@@ -94,7 +126,7 @@ def member_role_change(
             membership=target, role=form.cleaned_data["role"], changed_by=membership
         )
     except TeamError as error:
-        _refused(request, error)
+        messages.error(request, _refused(error))
     else:
         messages.success(
             request, f"{target.user.email} is now {target.get_role_display().lower()}."
@@ -106,10 +138,12 @@ def member_role_change(
 @organization_page(role=Role.ADMIN)
 def member_remove(request: HttpRequest, membership: Membership, membership_id: int) -> HttpResponse:
     target = _target(membership, membership_id)
+    if not _confirmed(request, f"remove {target.user.email}"):
+        return redirect("members", org_slug=membership.organization.slug)
     try:
         membership_remove(membership=target, removed_by=membership)
     except TeamError as error:
-        _refused(request, error)
+        messages.error(request, _refused(error))
     else:
         messages.success(
             request, f"{target.user.email} was removed from {membership.organization.name}."
@@ -131,12 +165,15 @@ def invitation_send(request: HttpRequest, membership: Membership) -> HttpRespons
                 role=form.cleaned_data["role"],
                 base_url=request.build_absolute_uri("/"),
             )
-        except TeamError as error:
-            if isinstance(error, TeamPermissionError):
-                raise PermissionDenied(str(error)) from error
+        except InvitationRateLimited as error:
             form.add_error(None, str(error))
+            return _members_page(
+                request, membership, form, status=429, retry_after=error.retry_after
+            )
+        except TeamError as error:
+            form.add_error(None, _refused(error))
         else:
-            messages.success(request, f"Invitation sent to {sent.invitation.email}.")
+            _sent_message(request, sent, f"Invitation sent to {sent.invitation.email}.")
             return redirect("members", org_slug=membership.organization.slug)
     return _members_page(request, membership, form, status=400)
 
@@ -155,14 +192,16 @@ def invitation_resend_page(
 ) -> HttpResponse:
     invitation = _invitation(membership, invitation_id)
     try:
-        invitation_resend(
+        sent = invitation_resend(
             invitation=invitation, resent_by=membership, base_url=request.build_absolute_uri("/")
         )
     except TeamError as error:
-        _refused(request, error)
+        messages.error(request, _refused(error))
     else:
-        messages.success(
-            request, f"A new link was sent to {invitation.email}; the old one stopped working."
+        _sent_message(
+            request,
+            sent,
+            f"A new link was sent to {invitation.email}; the old one stopped working.",
         )
     return redirect("members", org_slug=membership.organization.slug)
 
@@ -173,10 +212,12 @@ def invitation_revoke_page(
     request: HttpRequest, membership: Membership, invitation_id: int
 ) -> HttpResponse:
     invitation = _invitation(membership, invitation_id)
+    if not _confirmed(request, f"withdraw the invitation to {invitation.email}"):
+        return redirect("members", org_slug=membership.organization.slug)
     try:
         invitation_revoke(invitation=invitation, revoked_by=membership)
     except TeamError as error:
-        _refused(request, error)
+        messages.error(request, _refused(error))
     else:
         messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
     return redirect("members", org_slug=membership.organization.slug)

@@ -4,7 +4,6 @@ Every member may read it (the quotas explain a 429); only admins and owners chan
 the form is shown disabled below admin and a POST from them is refused with 403.
 """
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -12,23 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from tokentracker.models import Membership, Organization, Role
+from tokentracker.forms import OrganizationSettingsForm
+from tokentracker.models import Membership, Role
 from tokentracker.pages import organization_page
 from tokentracker.selectors_plan import plan_usage
 from tokentracker.services import organization_settings_update
-
-
-class OrganizationSettingsForm(forms.Form):
-    payload_storage_enabled = forms.BooleanField(
-        required=False,
-        label="Store request and response payloads",
-        help_text=Organization._meta.get_field("payload_storage_enabled").help_text,
-    )
-    community_data_opt_in = forms.BooleanField(
-        required=False,
-        label="Contribute to the community dataset",
-        help_text=Organization._meta.get_field("community_data_opt_in").help_text,
-    )
 
 
 @organization_page()

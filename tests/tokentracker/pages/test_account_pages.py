@@ -83,3 +83,17 @@ def test_password_reset_for_an_unknown_address_sends_nothing_but_says_the_same(c
     response = client.post("/accounts/password/reset", {"email": "nobody@example.com"})
     assert response["Location"] == "/accounts/password/reset/sent"
     assert mail.outbox == []
+
+
+def test_after_a_password_change_the_page_says_other_devices_were_signed_out(client):
+    client.force_login(UserFactory())
+    content = client.get("/accounts/password/done").content.decode()
+    assert "every other device and browser" in content
+    assert "signed out and needs the new password" in content
+    assert "stay signed in until" not in content
+
+
+def test_the_reset_email_is_plain_text_not_html_escaped(client):
+    UserFactory(email="o'brien@example.com")
+    client.post("/accounts/password/reset", {"email": "o'brien@example.com"})
+    assert "the TokenTracker account o'brien@example.com." in mail.outbox[0].body

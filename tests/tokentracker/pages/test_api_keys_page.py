@@ -2,12 +2,14 @@
 
 import pytest
 
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, OrganizationFactory
 from tokentracker import keys
 from tokentracker.models import ApiKey, ApiKeyMode, ApiKeyScope, Role
 from tokentracker.services import api_key_create
 
 pytestmark = pytest.mark.django_db
+
+CONFIRM = {"confirm": "yes"}
 
 
 @pytest.fixture
@@ -51,12 +53,13 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, org):
 )
 def test_a_member_creates_a_key_of_any_family_and_sees_it_once(client, sign_in, org, prefix, mode):
     user = sign_in(org, Role.MEMBER)
-    response = client.post(
+    created = client.post(
         "/o/acme/keys/new", {"name": "CI", "prefix": prefix, "scope": ApiKeyScope.READ}
     )
-    assert response.status_code == 201
+    assert created["Location"] == "/o/acme/keys/"
+    response = client.get("/o/acme/keys/")
     assert response["Cache-Control"] == "no-store"
-    raw_key = response.context["created"].raw_key
+    raw_key = response.context["created"]["raw_key"]
     assert raw_key.startswith(prefix)
     assert f'value="{raw_key}"' in response.content.decode()
     api_key = ApiKey.objects.get()
@@ -73,8 +76,8 @@ def test_a_member_creates_a_key_of_any_family_and_sees_it_once(client, sign_in, 
 
 def test_the_new_key_works_against_the_api(client, sign_in, org, api):
     sign_in(org, Role.MEMBER)
-    response = client.post("/o/acme/keys/new", {"name": "CI", "prefix": "mtt_", "scope": "write"})
-    raw_key = response.context["created"].raw_key
+    client.post("/o/acme/keys/new", {"name": "CI", "prefix": "mtt_", "scope": "write"})
+    raw_key = client.get("/o/acme/keys/").context["created"]["raw_key"]
     assert api.get("/api/v1/events", raw_key).status_code == 200
 
 
@@ -101,8 +104,8 @@ def test_a_member_revokes_their_own_key_but_not_someone_elses(
     page = client.get("/o/acme/keys/").content.decode()
     assert f"/o/acme/keys/{mine.pk}/revoke" in page
     assert f"/o/acme/keys/{someone_elses_key.pk}/revoke" not in page
-    assert client.post(f"/o/acme/keys/{someone_elses_key.pk}/revoke").status_code == 403
-    assert client.post(f"/o/acme/keys/{mine.pk}/revoke").status_code == 302
+    assert client.post(f"/o/acme/keys/{someone_elses_key.pk}/revoke", CONFIRM).status_code == 403
+    assert client.post(f"/o/acme/keys/{mine.pk}/revoke", CONFIRM).status_code == 302
     mine.refresh_from_db()
     someone_elses_key.refresh_from_db()
     assert mine.revoked_at is not None
@@ -116,13 +119,13 @@ def test_an_admin_revokes_anyones_key_and_it_stops_working(
     assert api.get("/api/v1/events", raw_key).status_code == 200
     sign_in(org, Role.ADMIN)
     ci_key = ApiKey.objects.get(name="ci")
-    assert client.post(f"/o/acme/keys/{ci_key.pk}/revoke").status_code == 302
+    assert client.post(f"/o/acme/keys/{ci_key.pk}/revoke", CONFIRM).status_code == 302
     assert api.get("/api/v1/events", raw_key).status_code == 401
 
 
 def test_a_viewer_cannot_revoke(client, sign_in, org, someone_elses_key):
     sign_in(org, Role.VIEWER)
-    assert client.post(f"/o/acme/keys/{someone_elses_key.pk}/revoke").status_code == 403
+    assert client.post(f"/o/acme/keys/{someone_elses_key.pk}/revoke", CONFIRM).status_code == 403
 
 
 def test_the_key_list_costs_a_fixed_number_of_queries(
@@ -136,3 +139,55 @@ def test_the_key_list_costs_a_fixed_number_of_queries(
     # session, user, membership, keys with creators, switcher
     with django_assert_num_queries(5):
         assert client.get("/o/acme/keys/").status_code == 200
+
+
+def test_reloading_after_creating_a_key_shows_no_key_and_creates_no_second_one(
+    client, sign_in, org
+):
+    sign_in(org, Role.MEMBER)
+    response = client.post(
+        "/o/acme/keys/new", {"name": "CI", "prefix": "mtt_", "scope": "write"}, follow=True
+    )
+    raw_key = response.context["created"]["raw_key"]
+    assert response.redirect_chain == [("/o/acme/keys/", 302)]
+    assert raw_key in response.content.decode()
+    reloaded = client.get("/o/acme/keys/")
+    assert reloaded.context["created"] is None
+    assert raw_key not in reloaded.content.decode()
+    assert ApiKey.objects.count() == 1
+
+
+def test_a_new_key_is_not_shown_on_another_organizations_keys_page(client, sign_in, org):
+    user = sign_in(org, Role.MEMBER)
+    MembershipFactory(user=user, organization=OrganizationFactory(slug="beta"))
+    client.post("/o/acme/keys/new", {"name": "CI", "prefix": "mtt_", "scope": "write"})
+    assert client.get("/o/beta/keys/").context["created"] is None
+    assert client.get("/o/acme/keys/").context["created"] is None  # popped once, gone
+
+
+def test_the_raw_key_is_never_logged(client, sign_in, org, caplog):
+    sign_in(org, Role.MEMBER)
+    with caplog.at_level("DEBUG"):
+        client.post(
+            "/o/acme/keys/new", {"name": "CI", "prefix": "mtt_", "scope": "write"}, follow=True
+        )
+    lookup = ApiKey.objects.get().lookup  # the raw key's first characters
+    assert lookup not in caplog.text
+
+
+def test_revoking_without_the_confirmation_changes_nothing(client, sign_in, org):
+    user = sign_in(org, Role.MEMBER)
+    mine = api_key_create(organization=org, name="mine", created_by=user).api_key
+    response = client.post(f"/o/acme/keys/{mine.pk}/revoke", follow=True)
+    assert "Confirm to revoke mine: nothing was changed." in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.revoked_at is None
+
+
+def test_the_revoke_button_asks_for_confirmation_in_the_page(client, sign_in, org):
+    user = sign_in(org, Role.MEMBER)
+    mine = api_key_create(organization=org, name="mine", created_by=user).api_key
+    page = client.get("/o/acme/keys/").content.decode()
+    assert '<summary class="button small danger" aria-label="Revoke mine">Revoke</summary>' in page
+    assert '<input type="hidden" name="confirm" value="yes">' in page
+    assert f'action="/o/acme/keys/{mine.pk}/revoke"' in page

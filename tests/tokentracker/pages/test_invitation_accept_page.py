@@ -82,3 +82,31 @@ def test_an_expired_link_says_so(client, sent):
 
 def test_an_unknown_token_is_404(client, db):
     assert client.get("/invitations/made-up").status_code == 404
+
+
+def test_an_account_made_in_admin_with_the_address_as_username_only_joins(client, sent):
+    # Django admin's "Add user" asks for a username and password, no email.
+    UserFactory(username="new@example.com", email="")
+    page = client.get(url(sent))
+    assert page.status_code == 200
+    assert f"/accounts/login?next=/invitations/{sent.token}" in page.content.decode()
+    response = client.post(
+        f"/accounts/login?next={url(sent)}", {"username": "new@example.com", "password": "pw"}
+    )
+    assert response["Location"] == url(sent)
+    assert client.get(url(sent)).status_code == 200
+    assert client.post(url(sent))["Location"] == "/o/acme/"
+    membership = Membership.objects.get(organization__slug="acme", role=Role.VIEWER)
+    assert (membership.user.username, membership.user.email) == (
+        "new@example.com",
+        "new@example.com",
+    )
+
+
+def test_posting_the_sign_up_form_for_a_username_only_account_creates_no_second_one(client, sent):
+    UserFactory(username="new@example.com", email="")
+    response = client.post(url(sent), {"name": "Nu", "password": "a-good-password-7"})
+    assert response.status_code == 200
+    assert "sign_in" in response.context
+    assert UserFactory._meta.model.objects.filter(username__iexact="new@example.com").count() == 1
+    assert Invitation.objects.get().accepted_at is None

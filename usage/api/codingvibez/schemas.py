@@ -237,8 +237,8 @@ class CodingVibezOrganizations(BaseModel):
 
 class CodingVibezMember(BaseModel):
     id: str = Field(description="The membership's id.")
-    email: str
-    name: str
+    email: str | None = Field(description="Null when read with an API key.")
+    name: str | None = Field(description="Null when read with an API key.")
     role: str
     joinedAt: str
 
@@ -247,7 +247,7 @@ class CodingVibezInvitation(BaseModel):
     id: str
     email: str
     role: str
-    status: Literal["pending", "expired"]
+    status: Literal["pending", "expired", "accepted", "revoked"]
     invitedBy: str | None = Field(description="The inviter's email.")
     createdAt: str
     expiresAt: str
@@ -265,4 +265,11 @@ class CodingVibezInvitationBody(BaseModel):
     email: str = Field(examples=["user@example.com"])
     role: Literal["owner", "admin", "member", "viewer"] = Field(
         description="Only an owner may invite an owner."
+    )
+    organizationId: str | None = Field(
+        default=None,
+        description=(
+            "Signed in: the organization to invite to (`id` from GET /api/organizations); "
+            "required when you belong to several. Ignored with an API key."
+        ),
     )

@@ -1,0 +1,21 @@
+from celery import shared_task
+
+from .services_teams import invitation_email_send
+
+
+# Only the mail server's errors are retried (OSError covers smtplib.SMTPException): a bug
+# would fail the same way six times. Backoff 1 s, 2 s, 4 s ... capped at 10 minutes.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=6,
+    soft_time_limit=50,
+    time_limit=60,
+)
+def invitation_email_task(invitation_id: int, token: str, base_url: str) -> bool:
+    # The raw token travels through the broker: only its digest is in the database, so
+    # the task cannot rebuild the link from the id. It is single-use, expires in 7 days,
+    # and the task sends nothing once the link was replaced, accepted or revoked.
+    return invitation_email_send(invitation_id=invitation_id, token=token, base_url=base_url)
