@@ -129,3 +129,46 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, org, path):
     response = client.get(path)
     assert response.status_code == 302
     assert response["Location"] == f"/accounts/login?next={path}"
+
+
+def test_parameters_the_page_does_not_offer_are_ignored_not_reported(
+    client, sign_in, org, carbon_events
+):
+    sign_in(org, Role.VIEWER)
+    response = client.get(
+        "/o/acme/carbon/",
+        {**WINDOW, "page": "999", "sort_by": "nonsense", "model": "gpt-4o", "sort_desc": "x"},
+    )
+    assert response.status_code == 200
+    assert response.context["query"].problems == []
+    assert response.context["totals"].events == 2  # both models: no filter on this page
+    assert 'role="alert"' not in response.content.decode()
+
+
+def test_the_carbon_page_costs_a_fixed_number_of_queries_whatever_the_models(
+    client, sign_in, org, carbon_events, record, django_assert_num_queries
+):
+    sign_in(org, Role.VIEWER)
+    client.get("/o/acme/carbon/", WINDOW)
+    # session, user, membership; CO2e by model and the series (daily rollups); the
+    # switcher's memberships (the methodology version comes from the cached carbon book)
+    with django_assert_num_queries(6):
+        assert len(client.get("/o/acme/carbon/", WINDOW).context["by_model"]) == 2
+    record(
+        {
+            "provider": "google",
+            "model": "gemini-2.5-pro",
+            "occurred_at": "2026-03-20T09:00:00Z",
+            "input_tokens": 10,
+            "output_tokens": 10,
+        },
+        {
+            "provider": "openai",
+            "model": "o4-mini",
+            "occurred_at": "2026-03-21T09:00:00Z",
+            "input_tokens": 10,
+            "output_tokens": 10,
+        },
+    )
+    with django_assert_num_queries(6):
+        assert len(client.get("/o/acme/carbon/", WINDOW).context["by_model"]) == 4

@@ -86,9 +86,7 @@ def test_quotas_show_todays_events_this_hours_requests_and_this_months_live_even
     assert '<td class="num">42</td>' in content
 
 
-def test_quotas_list_no_request_count_for_surfaces_that_are_not_rate_limited(
-    client, sign_in, org
-):
+def test_quotas_list_no_request_count_for_surfaces_that_are_not_rate_limited(client, sign_in, org):
     sign_in(org, Role.OWNER)
     content = client.get(PATH).content.decode()
     assert content.count("API requests this hour:") == 1

@@ -8,7 +8,10 @@ import pytest
 
 from tests.factories import MembershipFactory, OrganizationFactory
 from tokentracker.models import Role
+from usage import page_params
 from usage.models import UsageEvent
+from usage.paging import CappedCountPaginator
+from usage.views import explorer as explorer_views
 
 pytestmark = pytest.mark.django_db
 WINDOW = {"start_date": "2026-03-20", "end_date": "2026-03-21"}
@@ -259,3 +262,92 @@ PAGE_MORE = [
     {"provider": "google", "model": "gemini-2.5-pro", "input_tokens": 10, "output_tokens": 10},
     {"provider": "openai", "model": "o4-mini", "input_tokens": 10, "output_tokens": 10},
 ]
+
+
+def test_the_log_count_stops_at_its_cap_and_says_more_than(
+    client, sign_in, org, page_events, monkeypatch
+):
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 3)
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/", WINDOW)
+    logs = response.context["logs"]
+    assert (logs.paginator.count, logs.paginator.capped, logs.paginator.num_pages) == (3, True, 1)
+    assert "1\u20133 of more than 3" in _text(response)
+
+
+def test_a_count_under_the_cap_is_exact(client, sign_in, org, page_events, monkeypatch):
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 5)
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/", WINDOW)
+    assert (
+        response.context["logs"].paginator.count,
+        response.context["logs"].paginator.capped,
+    ) == (
+        5,
+        False,
+    )
+    assert "1\u20135 of 5" in _text(response)
+
+
+def test_a_page_past_the_cap_shows_the_last_counted_page_and_says_how_to_reach_the_rest(
+    client, sign_in, org, page_events, monkeypatch
+):
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 2)
+    monkeypatch.setattr(explorer_views, "PER_PAGE", 1)
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/", {**WINDOW, "page": "50000"})
+    logs = response.context["logs"]
+    assert (logs.number, [row["occurred_at"].isoformat() for row in logs]) == (
+        2,
+        ["2026-03-21T09:00:00+00:00"],
+    )
+    assert response.context["query"].problems == [
+        "Only the first 2 requests can be paged through; narrow the dates or filters to reach "
+        "older ones, or export the CSV for all of them. This is the last page."
+    ]
+
+
+def test_logs_matching_up_to_the_row_limit_sort_by_an_unindexed_column(
+    client, sign_in, org, page_events, monkeypatch
+):
+    monkeypatch.setattr(page_params, "UNINDEXED_SORT_MAX_ROWS", 5)
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/", {**WINDOW, "sort_by": "latency_ms"})
+    assert response.context["query"].problems == []
+    assert [row["latency_ms"] for row in response.context["logs"]] == [3000, 2000, 1000, 500, None]
+    assert "sort_by=total_cost&amp;sort_desc=true" in _text(response)  # the Cost heading
+
+
+def test_logs_matching_more_rows_keep_the_time_order_and_say_why(
+    client, sign_in, org, page_events, monkeypatch
+):
+    monkeypatch.setattr(page_params, "UNINDEXED_SORT_MAX_ROWS", 4)
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/", {**WINDOW, "sort_by": "total_cost"})
+    query = response.context["query"]
+    assert (query.sort_by, query.sort_desc, query.problems) == (
+        "timestamp",
+        True,
+        [
+            "These filters match 5 requests: the logs are sorted by “total_cost” only up to 4, "
+            "so they are in time order. Narrow the dates or filters to sort them by it."
+        ],
+    )
+    assert response.context["logs"][0]["occurred_at"].isoformat() == "2026-03-21T12:10:00+00:00"
+    content = _text(response)
+    assert "sort_by=total_cost&amp;sort_desc" not in content  # no heading links to it
+    assert (
+        '<span title="Sortable when the filters match 250,000 requests or fewer">Cost</span>'
+        in (content)
+    )
+
+
+def test_the_export_sorts_by_any_column_whatever_the_rows(
+    client, sign_in, org, page_events, monkeypatch
+):
+    monkeypatch.setattr(page_params, "UNINDEXED_SORT_MAX_ROWS", 1)
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/export.csv", {**WINDOW, "sort_by": "total_cost"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [r["total_cost"] for r in rows] == ["0.015000", "0.007250", "0.006000", "0.003500", ""]
