@@ -41,10 +41,13 @@ def main() -> None:
     django_setup(args.database_url)
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
+    from django.core.management import call_command
     from django.test import Client
 
     from tokentracker.models import Membership, Organization, Role
 
+    # DEBUG is off, as in production: pages link hashed static names from the manifest.
+    call_command("collectstatic", "--noinput", verbosity=0)
     slug = generated["stats"]["largest_organization"]
     user, _ = get_user_model().objects.get_or_create(
         username=BENCH_USER, defaults={"email": BENCH_USER}
