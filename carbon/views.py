@@ -1,8 +1,5 @@
 """The carbon pages: CO2e and energy of the organization's usage, and the methodology."""
 
-from functools import lru_cache
-from pathlib import Path
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -13,14 +10,7 @@ from usage.selectors import GRANULARITIES, UsageTotals, usage_series
 from usage.selectors_dashboard import series_points, usage_by_co2e
 
 from .estimator import equivalent
-from .selectors import methodology_current
-
-METHODOLOGY = Path(__file__).with_name("METHODOLOGY.md")
-
-
-@lru_cache(maxsize=1)
-def _methodology_text() -> str:
-    return METHODOLOGY.read_text(encoding="utf-8")
+from .selectors import methodology_current, methodology_html
 
 
 @organization_page()
@@ -46,4 +36,4 @@ def carbon_page(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @organization_page()
 def methodology_page(request: HttpRequest, membership: Membership) -> HttpResponse:
-    return render(request, "carbon/methodology.html", {"methodology": _methodology_text()})
+    return render(request, "carbon/methodology.html", {"methodology": methodology_html()})
