@@ -139,7 +139,7 @@ def markdown_html(text: str) -> SafeString:
     converter.preprocessors.deregister("html_block")
     converter.inlinePatterns.deregister("html")
     # Safe: with the raw-HTML processors removed, every text node is escaped on output.
-    return mark_safe(converter.convert(text))  # noqa: S308
+    return mark_safe(converter.convert(text))
 
 
 @lru_cache(maxsize=1)
