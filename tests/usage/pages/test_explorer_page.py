@@ -181,8 +181,9 @@ def test_a_log_row_links_to_its_request_page(client, sign_in, org, page_events):
     assert f'href="/o/acme/requests/{newest.uuid}"' in content
 
 
-def test_the_csv_export_holds_exactly_the_filtered_logs(client, sign_in, org, page_events):
-    sign_in(org, Role.VIEWER)
+@pytest.mark.parametrize("role", [Role.OWNER, Role.VIEWER])
+def test_the_csv_export_holds_exactly_the_filtered_logs(client, sign_in, org, page_events, role):
+    sign_in(org, role)
     response = client.get(
         "/o/acme/explorer/export.csv", {**WINDOW, "endpoint": "chat", "sort_desc": "false"}
     )
