@@ -34,9 +34,10 @@ FILTERS = ("provider", "model", "endpoint", "project")
 WINDOW_PARAMS = ("start_date", "end_date", "granularity")
 # Only `occurred_at` is indexed (with the organization): any other order of the logs sorts
 # every row the filters match. Up to this many rows (the rollups know the number before the
-# rows are read) that stays under ~0.3 s; a month of the largest bench organization (630k
-# rows) took 1.5-4.3 s as a parallel sequential scan (bench/RESULTS.md, explorer).
-UNINDEXED_SORT_MAX_ROWS = 250_000
+# rows are read) a page stays around half a second: a week of the largest bench
+# organization (127k rows) 0.5 s, a month (630k) 1.5-4.3 s as a parallel sequential scan
+# (bench/RESULTS.md, explorer).
+UNINDEXED_SORT_MAX_ROWS = 150_000
 
 
 @dataclass(frozen=True)

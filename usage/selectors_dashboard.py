@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from tokentracker.crypto import DecryptionFailed, json_decrypt
 
 from .models import Eval, RequestPayload, UsageEvent
-from .paging import CappedCountPaginator
+from .paging import CappedCountPaginator, statement_timeout
 from .selectors import UsageScope, UsageTotals, event_latest_at, hour_ceil, usage_by, usage_series
 
 # Explorer breakdown tables, in the order the page shows them.
@@ -182,10 +182,11 @@ def series_points(points: list[tuple[datetime, UsageTotals]], granularity: str) 
     ]
 
 
-def log_page(events: QuerySet, *, page: int, per_page: int) -> Page:
+def log_page(events: QuerySet, *, page: int, per_page: int, timeout_ms: int) -> Page:
     """One page of log rows (from `selectors_logs.log_events`) as dicts with the uuid the
     request detail page is linked by. Two queries: the count (capped, see `usage.paging`)
-    and the rows. Raises `EmptyPage` past the last page, or past the cap."""
+    and the rows, read here under a statement timeout. Raises `EmptyPage` past the last
+    page, or past the cap, and `ReadTimedOut` past the timeout (PostgreSQL)."""
     rows = events.values(
         "uuid",
         "occurred_at",
@@ -201,7 +202,10 @@ def log_page(events: QuerySet, *, page: int, per_page: int) -> Page:
         "outcome",
         "co2e_grams",
     )
-    return CappedCountPaginator(rows, per_page).page(page)
+    with statement_timeout(timeout_ms):
+        result = CappedCountPaginator(rows, per_page).page(page)
+        result.object_list = list(result.object_list)
+    return result
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ a CSV of exactly those logs."""
 
 from dataclasses import dataclass
 
-from django.core.paginator import EmptyPage
+from django.conf import settings
+from django.core.paginator import EmptyPage, Page
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -23,6 +24,7 @@ from usage.page_params import (
     sort_affordable,
     sorts_any_column,
 )
+from usage.paging import ReadTimedOut
 from usage.selectors import GRANULARITIES, dimension_values, usage_series
 from usage.selectors_dashboard import log_page, series_points, usage_breakdowns
 from usage.selectors_logs import csv_lines, log_events
@@ -73,6 +75,38 @@ def _log_columns(query: ExplorerQuery, matching_events: int) -> list[tuple[str, 
     return columns
 
 
+def _logs(query: ExplorerQuery) -> Page | None:
+    """The page of logs asked for; past the last one (or the count's cap) the last, with a
+    message; None, with a message, if reading them ran past the statement timeout."""
+    events = log_events(query.scope, query.sort_by, query.sort_desc)
+    timeout_ms = settings.EXPLORER_STATEMENT_TIMEOUT_MS
+    try:
+        try:
+            return log_page(events, page=query.page, per_page=PER_PAGE, timeout_ms=timeout_ms)
+        except EmptyPage:
+            first = log_page(events, page=1, per_page=PER_PAGE, timeout_ms=timeout_ms)
+            paginator = first.paginator
+            if paginator.capped:
+                query.problems.append(
+                    f"Only the first {paginator.count:,} requests can be paged through; "
+                    "narrow the dates or filters to reach older ones, or export the CSV for "
+                    "all of them. This is the last page."
+                )
+            else:
+                query.problems.append(
+                    f"There is no page {query.page} of these logs; this is the last."
+                )
+            return log_page(
+                events, page=paginator.num_pages, per_page=PER_PAGE, timeout_ms=timeout_ms
+            )
+    except ReadTimedOut:
+        query.problems.append(
+            "Reading the requests of these filters took too long, so they are not listed; "
+            "narrow the dates or filters, or export the CSV."
+        )
+        return None
+
+
 @organization_page()
 def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization_id = membership.organization_id
@@ -80,20 +114,7 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
     totals, breakdowns = usage_breakdowns(query.scope)
     query = sort_affordable(query, totals.events)
     points = usage_series(query.scope, query.granularity)
-    events = log_events(query.scope, query.sort_by, query.sort_desc)
-    try:
-        logs = log_page(events, page=query.page, per_page=PER_PAGE)
-    except EmptyPage:
-        logs = log_page(events, page=1, per_page=PER_PAGE)
-        if logs.paginator.capped:
-            query.problems.append(
-                f"Only the first {logs.paginator.count:,} requests can be paged through; "
-                "narrow the dates or filters to reach older ones, or export the CSV for all "
-                "of them. This is the last page."
-            )
-        else:
-            query.problems.append(f"There is no page {query.page} of these logs; this is the last.")
-        logs = logs.paginator.page(logs.paginator.num_pages)
+    logs = _logs(query)
     context = {
         "query": query,
         "totals": totals,
