@@ -73,6 +73,8 @@ def main() -> None:
         "DEBUG": "false",
     }
     manage(env, "migrate", "--noinput", "-v0")
+    # DEBUG is off, as in production: pages link hashed static names from the manifest.
+    manage(env, "collectstatic", "--noinput", "-v0")
     manage(env, "shell", "-c", "from django.core.cache import cache; cache.clear()")
     session_key = session_for_viewer(env, slug)
     headers = {"Cookie": f"sessionid={session_key}"}

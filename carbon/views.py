@@ -1,32 +1,23 @@
 """The carbon pages: CO2e and energy of the organization's usage, and the methodology."""
 
-from functools import lru_cache
-from pathlib import Path
-
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
+from usage.page_params import window_query
 from usage.selectors import GRANULARITIES, UsageTotals, usage_series
 from usage.selectors_dashboard import series_points, usage_by_co2e
-from usage.views.params import explorer_query
 
 from .estimator import equivalent
-from .selectors import methodology_current
-
-METHODOLOGY = Path(__file__).with_name("METHODOLOGY.md")
-
-
-@lru_cache(maxsize=1)
-def _methodology_text() -> str:
-    return METHODOLOGY.read_text(encoding="utf-8")
+from .selectors import methodology_current, methodology_html
 
 
 @organization_page()
 def carbon_page(request: HttpRequest, membership: Membership) -> HttpResponse:
-    # The explorer's window parser: same parameters, same defaults, same messages.
-    query = explorer_query(request.GET, membership.organization_id)
+    # The explorer's window parser (same dates, defaults and messages), without the
+    # explorer's filters, sorting and pages, which this page does not offer.
+    query = window_query(request.GET, membership.organization_id)
     by_model = usage_by_co2e(query.scope, "provider", "model")
     points = usage_series(query.scope, query.granularity)
     totals = UsageTotals.combined(totals for _, totals in by_model)
@@ -45,4 +36,4 @@ def carbon_page(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @organization_page()
 def methodology_page(request: HttpRequest, membership: Membership) -> HttpResponse:
-    return render(request, "carbon/methodology.html", {"methodology": _methodology_text()})
+    return render(request, "carbon/methodology.html", {"methodology": methodology_html()})

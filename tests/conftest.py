@@ -2,12 +2,28 @@ from datetime import datetime
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.test import override_settings
 from django.utils import timezone
 
 from tests.factories import OrganizationFactory
 from tokentracker import services
 from usage.price_book import price_book_invalidate
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_names_without_collectstatic():
+    # Production's manifest storage (settings.STORAGES with DEBUG off) needs the manifest
+    # `collectstatic` writes; the suite serves static/ as it is, like `make run`.
+    # tests/tokentracker/test_static_files.py collects and serves the production way.
+    with override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,9 @@ from .ratelimit import rate_limit_peek
 
 # The rate-limited API surfaces, each counted apart against the plan's hourly limit
 # (tokentracker.ratelimit.PlanRateLimited.rate_limit_scope), with the name the page shows.
-RATE_LIMITED_SURFACES = (("api", "Native and compatibility APIs"), ("tokenwise", "Tokenwise"))
+# Only Tokenwise's views are limited (its seed documents the limits); a surface listed here
+# without a limiter behind it would always read 0.
+RATE_LIMITED_SURFACES = (("tokenwise", "Tokenwise"),)
 
 
 @dataclass(frozen=True)

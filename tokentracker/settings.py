@@ -299,9 +299,32 @@ EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "TokenTracker <tokentracker@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Dashboard pages: static files and the explorer's limits.
+# Static files. With DEBUG off (production: gunicorn, no runserver) WhiteNoise serves
+# /static/ from STATIC_ROOT, which `manage.py collectstatic --noinput` fills: hashed names
+# (cached for a year, immutable) and gzip/Brotli copies. Manifest names need that collected
+# manifest, so DEBUG (`make run`) keeps plain names served by runserver from static/; the
+# test suite does too (tests/conftest.py), except the test of production serving.
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "static"
+PRODUCTION_STATICFILES_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else PRODUCTION_STATICFILES_STORAGE
+    },
+}
+# Right after SecurityMiddleware, as WhiteNoise asks: static responses skip the rest.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
+# The explorer's log count and rows on PostgreSQL are cancelled past this (the page then
+# says to narrow the filters): a backstop behind the capped count and the sort limit.
+EXPLORER_STATEMENT_TIMEOUT_MS = envint("EXPLORER_STATEMENT_TIMEOUT_MS", 5000, minimum=100)
 
 # A batch of 500 events with metadata is well under this; the ceiling stops abuse.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1)

@@ -7,8 +7,9 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from . import services
-from .admin_events import CappedCountPaginator, ProviderFilter, events_search
+from .admin_events import ProviderFilter, events_search
 from .models import Eval, ModelAlias, ModelPrice, UsageEvent
+from .paging import CappedCountPaginator
 from .services import PRICE_FIELDS
 
 

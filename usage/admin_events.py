@@ -5,7 +5,7 @@ the paginator's COUNT(*), the distinct values behind a plain `list_filter` on a 
 column, and the date hierarchy's MIN/MAX and DISTINCT date_trunc queries (no index has
 `occurred_at` first; the only one leads with the organization), and a stock search
 (`UPPER(uuid::text) = ...` and `LIKE` on unindexed text). Here the count stops at
-`CappedCountPaginator.CAP` rows, providers are listed from the daily rollups, the date
+`usage.paging.CappedCountPaginator.CAP` rows, providers are listed from the daily rollups, the date
 drill-down reads the daily rollups too (`usage_admin.rollup_date_hierarchy`), and search
 goes through the UUID index or the rollups' names (`events_search`). The list itself is
 one `ORDER BY id DESC LIMIT 100` query that walks the primary key: fast for anything
@@ -15,28 +15,14 @@ all of this on the generated dataset.
 """
 
 import uuid
-from functools import cached_property
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 
 from .models import DailyRollup
-
-
-class CappedCountPaginator(Paginator):
-    """Counts at most CAP rows (a LIMITed subquery), so a page costs the same on 10M events
-    as on 10k. Past the cap the admin shows CAP results and CAP / per_page pages: filter
-    or drill into dates to reach older events."""
-
-    CAP = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list[: self.CAP].count()
 
 
 class ProviderFilter(admin.SimpleListFilter):

@@ -14,12 +14,13 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import QuerySet
 
 from tokentracker.crypto import DecryptionFailed, json_decrypt
 
 from .models import Eval, RequestPayload, UsageEvent
+from .paging import CappedCountPaginator, statement_timeout
 from .selectors import UsageScope, UsageTotals, event_latest_at, hour_ceil, usage_by, usage_series
 
 # Explorer breakdown tables, in the order the page shows them.
@@ -181,9 +182,11 @@ def series_points(points: list[tuple[datetime, UsageTotals]], granularity: str) 
     ]
 
 
-def log_page(events: QuerySet, *, page: int, per_page: int) -> Page:
+def log_page(events: QuerySet, *, page: int, per_page: int, timeout_ms: int) -> Page:
     """One page of log rows (from `selectors_logs.log_events`) as dicts with the uuid the
-    request detail page is linked by. Two queries: the count and the rows."""
+    request detail page is linked by. Two queries: the count (capped, see `usage.paging`)
+    and the rows, read here under a statement timeout. Raises `EmptyPage` past the last
+    page, or past the cap, and `ReadTimedOut` past the timeout (PostgreSQL)."""
     rows = events.values(
         "uuid",
         "occurred_at",
@@ -199,7 +202,10 @@ def log_page(events: QuerySet, *, page: int, per_page: int) -> Page:
         "outcome",
         "co2e_grams",
     )
-    return Paginator(rows, per_page).page(page)
+    with statement_timeout(timeout_ms):
+        result = CappedCountPaginator(rows, per_page).page(page)
+        result.object_list = list(result.object_list)
+    return result
 
 
 @dataclass(frozen=True)

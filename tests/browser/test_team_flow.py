@@ -19,6 +19,12 @@ from usage.rollups import rollups_merge
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "correct-horse-battery-42"
+# Headings of the tables wider than their scroll box (each .table-wrap scrolls on its own,
+# so the document's scrollWidth alone would not show them).
+TABLES_SCROLLING_SIDEWAYS = """() => [...document.querySelectorAll('.table-wrap')]
+    .filter(wrap => wrap.scrollWidth > wrap.clientWidth)
+    .map(wrap => (wrap.closest('section, .card')?.querySelector('h2')?.textContent || '?')
+        + ` ${wrap.scrollWidth} > ${wrap.clientWidth}`)"""
 
 
 def post_events(base_url: str, raw_key: str, events: list[dict]) -> dict:
@@ -70,12 +76,24 @@ def test_sign_up_create_a_key_send_events_invite_and_join(live_server, browser, 
         live_server.url,
         raw_key,
         [
-            {"provider": "openai", "model": "gpt-4o", "input_tokens": 1200, "output_tokens": 350},
+            {
+                "provider": "openai",
+                "model": "gpt-4o",
+                "input_tokens": 1200,
+                "output_tokens": 350,
+                # Names as long as real ones, so the tables' widths are tested.
+                "endpoint": "customer-support-summarisation",
+                "project": "internal-analytics-dashboard",
+                "latency_ms": 12345,
+            },
             {
                 "provider": "anthropic",
                 "model": "claude-sonnet-4-0",
                 "input_tokens": 10,
                 "output_tokens": 5,
+                "endpoint": "sql-generation",
+                "project": "internal-analytics-dashboard",
+                "latency_ms": 987,
             },
         ],
     )
@@ -98,11 +116,15 @@ def test_sign_up_create_a_key_send_events_invite_and_join(live_server, browser, 
     logs = page.locator("section[aria-labelledby=logs-heading] tbody tr")
     expect(logs).to_have_count(2)
     screenshot(page, "explorer")
+    # At a laptop's 1280 px every table shows all its columns (CO2e, Cost, Latency last)
+    # without scrolling sideways.
+    assert page.evaluate(TABLES_SCROLLING_SIDEWAYS) == []
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Export CSV").click()
     exported = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text())))
     assert sorted(row["model"] for row in exported) == ["claude-sonnet-4-0", "gpt-4o"]
     page.goto(f"{live_server.url}/o/launch-crew/keys/")
+    assert page.evaluate(TABLES_SCROLLING_SIDEWAYS) == []
     key_row = page.locator("tr", has_text="CI")
     assert key_row.locator("td").nth(6).inner_text() != "never"  # last used is shown
     assert raw_key not in page.content()

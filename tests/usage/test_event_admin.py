@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import OrganizationFactory
 from usage.admin import UsageEventAdmin
-from usage.admin_events import CappedCountPaginator
 from usage.models import UsageEvent
+from usage.paging import CappedCountPaginator
 from usage.rollups import rollups_merge
 from usage.schemas import EventInput
 from usage.services import events_record

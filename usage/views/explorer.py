@@ -3,7 +3,8 @@ a CSV of exactly those logs."""
 
 from dataclasses import dataclass
 
-from django.core.paginator import EmptyPage
+from django.conf import settings
+from django.core.paginator import EmptyPage, Page
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -14,11 +15,19 @@ from django.shortcuts import render
 
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
+from usage.page_params import (
+    FILTERS,
+    PER_PAGE,
+    UNINDEXED_SORT_MAX_ROWS,
+    ExplorerQuery,
+    explorer_query,
+    sort_affordable,
+    sorts_any_column,
+)
+from usage.paging import ReadTimedOut
 from usage.selectors import GRANULARITIES, dimension_values, usage_series
 from usage.selectors_dashboard import log_page, series_points, usage_breakdowns
 from usage.selectors_logs import csv_lines, log_events
-
-from .params import FILTERS, PER_PAGE, ExplorerQuery, explorer_query
 
 # (sort_by value, column heading, numeric) of the logs table; every one a LOG_FIELDS name.
 LOG_COLUMNS: tuple[tuple[str, str, bool], ...] = (
@@ -40,11 +49,14 @@ class LogColumn:
     numeric: bool
     sorted: str | None  # aria-sort: "descending", "ascending" or None
     sort_desc: bool  # the order a click on the heading asks for
+    sortable: bool  # False: the window is too long to sort by this unindexed column
 
 
-def _log_columns(query: ExplorerQuery) -> list[tuple[str, LogColumn]]:
+def _log_columns(query: ExplorerQuery, matching_events: int) -> list[tuple[str, LogColumn]]:
     """Headings that sort by their column; clicking the sorted one reverses it, another
-    starts with the largest or newest first (names: A to Z)."""
+    starts with the largest or newest first (names: A to Z). When the filters match too
+    many rows to sort by an unindexed column, only the time heading is a link."""
+    any_column = sorts_any_column(matching_events)
     columns = []
     for name, label, numeric in LOG_COLUMNS:
         current = name == query.sort_by
@@ -56,10 +68,43 @@ def _log_columns(query: ExplorerQuery) -> list[tuple[str, LogColumn]]:
                     numeric=numeric,
                     sorted=("descending" if query.sort_desc else "ascending") if current else None,
                     sort_desc=not query.sort_desc if current else numeric or name == "timestamp",
+                    sortable=name == "timestamp" or any_column,
                 ),
             )
         )
     return columns
+
+
+def _logs(query: ExplorerQuery) -> Page | None:
+    """The page of logs asked for; past the last one (or the count's cap) the last, with a
+    message; None, with a message, if reading them ran past the statement timeout."""
+    events = log_events(query.scope, query.sort_by, query.sort_desc)
+    timeout_ms = settings.EXPLORER_STATEMENT_TIMEOUT_MS
+    try:
+        try:
+            return log_page(events, page=query.page, per_page=PER_PAGE, timeout_ms=timeout_ms)
+        except EmptyPage:
+            first = log_page(events, page=1, per_page=PER_PAGE, timeout_ms=timeout_ms)
+            paginator = first.paginator
+            if paginator.capped:
+                query.problems.append(
+                    f"Only the first {paginator.count:,} requests can be paged through; "
+                    "narrow the dates or filters to reach older ones, or export the CSV for "
+                    "all of them. This is the last page."
+                )
+            else:
+                query.problems.append(
+                    f"There is no page {query.page} of these logs; this is the last."
+                )
+            return log_page(
+                events, page=paginator.num_pages, per_page=PER_PAGE, timeout_ms=timeout_ms
+            )
+    except ReadTimedOut:
+        query.problems.append(
+            "Reading the requests of these filters took too long, so they are not listed; "
+            "narrow the dates or filters, or export the CSV."
+        )
+        return None
 
 
 @organization_page()
@@ -67,14 +112,9 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization_id = membership.organization_id
     query = explorer_query(request.GET, organization_id)
     totals, breakdowns = usage_breakdowns(query.scope)
+    query = sort_affordable(query, totals.events)
     points = usage_series(query.scope, query.granularity)
-    events = log_events(query.scope, query.sort_by, query.sort_desc)
-    try:
-        logs = log_page(events, page=query.page, per_page=PER_PAGE)
-    except EmptyPage:
-        query.problems.append(f"There is no page {query.page} of these logs; this is the last.")
-        logs = log_page(events, page=1, per_page=PER_PAGE)
-        logs = logs.paginator.page(logs.paginator.num_pages)
+    logs = _logs(query)
     context = {
         "query": query,
         "totals": totals,
@@ -82,9 +122,10 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
         "points": points,
         "chart_points": series_points(points, query.granularity),
         "logs": logs,
-        "log_columns": _log_columns(query),
+        "log_columns": _log_columns(query, totals.events),
         "options": {name: dimension_values(organization_id, name) for name in FILTERS},
         "granularities": GRANULARITIES,
+        "unindexed_sort_max_rows": UNINDEXED_SORT_MAX_ROWS,
     }
     return render(request, "usage/explorer.html", context)
 

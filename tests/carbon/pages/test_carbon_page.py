@@ -1,11 +1,13 @@
 """The carbon page `/o/<slug>/carbon/` (CO2e and energy over time and by model, from the
 rollups) and the methodology page it links to."""
 
+from pathlib import Path
+
 import pytest
 from django.db.models import Sum
 
 from carbon.estimator import equivalent
-from carbon.selectors import methodology_current
+from carbon.selectors import markdown_html, methodology_current, methodology_html
 from tokentracker.models import Role
 from usage.models import UsageEvent
 from usage.templatetags.usage_format import energy, grams
@@ -108,14 +110,42 @@ def test_a_period_without_requests_says_so(client, sign_in, org, carbon_events):
     assert "carbon-series" not in content
 
 
-def test_the_methodology_page_shows_the_repositorys_methodology(client, sign_in, org):
-    sign_in(org, Role.VIEWER)
+@pytest.mark.parametrize("role", [Role.OWNER, Role.VIEWER])
+def test_the_methodology_page_renders_the_repositorys_methodology_as_html(
+    client, sign_in, org, role
+):
+    sign_in(org, role)
     response = client.get("/o/acme/carbon/methodology")
     assert response.status_code == 200
     content = response.content.decode()
-    assert "# Carbon methodology" in content
-    assert "EcoLogits" in content
+    assert "<h1>Carbon methodology</h1>" in content
+    assert "<h2>What is counted</h2>" in content
+    assert "<th>counted</th>\n<th>not counted</th>" in content  # the Markdown table
+    assert "<strong>methodology version</strong>" in content
+    assert "# Carbon methodology" not in content
+    assert "<pre>" + "# Carbon" not in content
     assert 'href="/o/acme/carbon/"' in content
+
+
+def test_methodology_markdown_escapes_raw_html_instead_of_passing_it_through():
+    assert str(markdown_html("a <script>alert(1)</script>\n\n<div onclick=x>b</div>")) == (
+        "<p>a &lt;script&gt;alert(1)&lt;/script&gt;</p>\n<p>&lt;div onclick=x&gt;b&lt;/div&gt;</p>"
+    )
+
+
+def test_the_methodology_is_rendered_once_per_process(monkeypatch):
+    methodology_html.cache_clear()
+    reads = []
+    original = Path.read_text
+
+    def counting_read_text(path, *args, **kwargs):
+        reads.append(path.name)
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counting_read_text)
+    first = methodology_html()
+    assert methodology_html() is first
+    assert reads == ["METHODOLOGY.md"]
 
 
 @pytest.mark.parametrize("path", ["/o/acme/carbon/", "/o/acme/carbon/methodology"])
@@ -129,3 +159,46 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, org, path):
     response = client.get(path)
     assert response.status_code == 302
     assert response["Location"] == f"/accounts/login?next={path}"
+
+
+def test_parameters_the_page_does_not_offer_are_ignored_not_reported(
+    client, sign_in, org, carbon_events
+):
+    sign_in(org, Role.VIEWER)
+    response = client.get(
+        "/o/acme/carbon/",
+        {**WINDOW, "page": "999", "sort_by": "nonsense", "model": "gpt-4o", "sort_desc": "x"},
+    )
+    assert response.status_code == 200
+    assert response.context["query"].problems == []
+    assert response.context["totals"].events == 2  # both models: no filter on this page
+    assert 'role="alert"' not in response.content.decode()
+
+
+def test_the_carbon_page_costs_a_fixed_number_of_queries_whatever_the_models(
+    client, sign_in, org, carbon_events, record, django_assert_num_queries
+):
+    sign_in(org, Role.VIEWER)
+    client.get("/o/acme/carbon/", WINDOW)
+    # session, user, membership; CO2e by model and the series (daily rollups); the
+    # switcher's memberships (the methodology version comes from the cached carbon book)
+    with django_assert_num_queries(6):
+        assert len(client.get("/o/acme/carbon/", WINDOW).context["by_model"]) == 2
+    record(
+        {
+            "provider": "google",
+            "model": "gemini-2.5-pro",
+            "occurred_at": "2026-03-20T09:00:00Z",
+            "input_tokens": 10,
+            "output_tokens": 10,
+        },
+        {
+            "provider": "openai",
+            "model": "o4-mini",
+            "occurred_at": "2026-03-21T09:00:00Z",
+            "input_tokens": 10,
+            "output_tokens": 10,
+        },
+    )
+    with django_assert_num_queries(6):
+        assert len(client.get("/o/acme/carbon/", WINDOW).context["by_model"]) == 4

@@ -72,20 +72,25 @@ def test_quotas_show_todays_events_this_hours_requests_and_this_months_live_even
     MonthlyLiveEventCount.objects.create(organization=org, month=date(2026, 3, 1), events=42)
     now = datetime(2026, 3, 21, 12, 30, tzinfo=UTC).timestamp()  # the frozen moment
     for _ in range(3):
-        rate_limit_hit(scope="api", subject=str(org.pk), limit=300, now=now)
+        rate_limit_hit(scope="tokenwise", subject=str(org.pk), limit=300, now=now)
     sign_in(org, Role.VIEWER)
     response = client.get(PATH)
     usage = response.context["usage"]
     assert (usage.events_today, usage.live_events_this_month) == (1234, 42)
-    assert [(h.surface, h.count) for h in usage.hourly] == [
-        ("Native and compatibility APIs", 3),
-        ("Tokenwise", 0),
-    ]
+    assert [(h.surface, h.count) for h in usage.hourly] == [("Tokenwise", 3)]
     content = response.content.decode()
+    assert "API requests this hour: Tokenwise" in content
     assert '<td class="num">5,000</td>' in content
     assert "1,234 <meter" in content
     assert '<td class="num">1,000</td>' in content
     assert '<td class="num">42</td>' in content
+
+
+def test_quotas_list_no_request_count_for_surfaces_that_are_not_rate_limited(client, sign_in, org):
+    sign_in(org, Role.OWNER)
+    content = client.get(PATH).content.decode()
+    assert content.count("API requests this hour:") == 1
+    assert "Native and compatibility APIs" not in content
 
 
 def test_an_unlimited_live_allowance_says_unlimited(client, sign_in, org):
@@ -101,7 +106,7 @@ def test_an_unreachable_cache_shows_the_hourly_count_as_unknown(client, sign_in,
 
     monkeypatch.setattr(cache, "get", down)
     response = client.get(PATH)
-    assert [h.count for h in response.context["usage"].hourly] == [None, None]
+    assert [h.count for h in response.context["usage"].hourly] == [None]
     assert '<span class="muted">unknown</span>' in response.content.decode()
 
 

@@ -5,10 +5,15 @@ import csv
 import io
 
 import pytest
+from django.db import connection, transaction
 
 from tests.factories import MembershipFactory, OrganizationFactory
 from tokentracker.models import Role
+from usage import page_params
 from usage.models import UsageEvent
+from usage.paging import CappedCountPaginator, statement_timeout
+from usage.selectors_logs import log_events
+from usage.views import explorer as explorer_views
 
 pytestmark = pytest.mark.django_db
 WINDOW = {"start_date": "2026-03-20", "end_date": "2026-03-21"}
@@ -178,8 +183,9 @@ def test_a_log_row_links_to_its_request_page(client, sign_in, org, page_events):
     assert f'href="/o/acme/requests/{newest.uuid}"' in content
 
 
-def test_the_csv_export_holds_exactly_the_filtered_logs(client, sign_in, org, page_events):
-    sign_in(org, Role.VIEWER)
+@pytest.mark.parametrize("role", [Role.OWNER, Role.VIEWER])
+def test_the_csv_export_holds_exactly_the_filtered_logs(client, sign_in, org, page_events, role):
+    sign_in(org, role)
     response = client.get(
         "/o/acme/explorer/export.csv", {**WINDOW, "endpoint": "chat", "sort_desc": "false"}
     )
@@ -247,11 +253,13 @@ def test_the_explorer_costs_a_fixed_number_of_queries_whatever_the_rows(
     client.get("/o/acme/explorer/", WINDOW)
     # session, user, membership; breakdowns and series (one each: the window is whole
     # days, read from the daily rows); the log count and rows; four filter option lists;
-    # the switcher's memberships
-    with django_assert_num_queries(12):
+    # the switcher's memberships. On PostgreSQL the log reads run under a statement
+    # timeout: a savepoint (the test's transaction), set_config and the release.
+    expected = 12 + (3 if connection.vendor == "postgresql" else 0)
+    with django_assert_num_queries(expected):
         assert client.get("/o/acme/explorer/", WINDOW).status_code == 200
     record(*(event | {"occurred_at": "2026-03-20T15:00:00Z"} for event in PAGE_MORE))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(expected):
         assert client.get("/o/acme/explorer/", WINDOW).status_code == 200
 
 
@@ -259,3 +267,128 @@ PAGE_MORE = [
     {"provider": "google", "model": "gemini-2.5-pro", "input_tokens": 10, "output_tokens": 10},
     {"provider": "openai", "model": "o4-mini", "input_tokens": 10, "output_tokens": 10},
 ]
+
+
+def test_the_log_count_stops_at_its_cap_and_says_more_than(
+    client, sign_in, org, page_events, monkeypatch
+):
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 3)
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/", WINDOW)
+    logs = response.context["logs"]
+    assert (logs.paginator.count, logs.paginator.capped, logs.paginator.num_pages) == (3, True, 1)
+    assert "1\u20133 of more than 3" in _text(response)
+
+
+def test_a_count_under_the_cap_is_exact(client, sign_in, org, page_events, monkeypatch):
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 5)
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/", WINDOW)
+    assert (
+        response.context["logs"].paginator.count,
+        response.context["logs"].paginator.capped,
+    ) == (
+        5,
+        False,
+    )
+    assert "1\u20135 of 5" in _text(response)
+
+
+def test_a_page_past_the_cap_shows_the_last_counted_page_and_says_how_to_reach_the_rest(
+    client, sign_in, org, page_events, monkeypatch
+):
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 2)
+    monkeypatch.setattr(explorer_views, "PER_PAGE", 1)
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/", {**WINDOW, "page": "50000"})
+    logs = response.context["logs"]
+    assert (logs.number, [row["occurred_at"].isoformat() for row in logs]) == (
+        2,
+        ["2026-03-21T09:00:00+00:00"],
+    )
+    assert response.context["query"].problems == [
+        "Only the first 2 requests can be paged through; narrow the dates or filters to reach "
+        "older ones, or export the CSV for all of them. This is the last page."
+    ]
+
+
+def test_logs_matching_up_to_the_row_limit_sort_by_an_unindexed_column(
+    client, sign_in, org, page_events, monkeypatch
+):
+    monkeypatch.setattr(page_params, "UNINDEXED_SORT_MAX_ROWS", 5)
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/", {**WINDOW, "sort_by": "latency_ms"})
+    assert response.context["query"].problems == []
+    assert [row["latency_ms"] for row in response.context["logs"]] == [3000, 2000, 1000, 500, None]
+    assert "sort_by=total_cost&amp;sort_desc=true" in _text(response)  # the Cost heading
+
+
+def test_logs_matching_more_rows_keep_the_time_order_and_say_why(
+    client, sign_in, org, page_events, monkeypatch
+):
+    monkeypatch.setattr(page_params, "UNINDEXED_SORT_MAX_ROWS", 4)
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/", {**WINDOW, "sort_by": "total_cost"})
+    query = response.context["query"]
+    assert (query.sort_by, query.sort_desc, query.problems) == (
+        "timestamp",
+        True,
+        [
+            "These filters match 5 requests: the logs are sorted by “total_cost” only up to 4, "
+            "so they are in time order. Narrow the dates or filters to sort them by it."
+        ],
+    )
+    assert response.context["logs"][0]["occurred_at"].isoformat() == "2026-03-21T12:10:00+00:00"
+    content = _text(response)
+    assert "sort_by=total_cost&amp;sort_desc" not in content  # no heading links to it
+    assert (
+        '<span title="Sortable when the filters match 150,000 requests or fewer">Cost</span>'
+        in (content)
+    )
+
+
+def test_the_export_sorts_by_any_column_whatever_the_rows(
+    client, sign_in, org, page_events, monkeypatch
+):
+    monkeypatch.setattr(page_params, "UNINDEXED_SORT_MAX_ROWS", 1)
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/export.csv", {**WINDOW, "sort_by": "total_cost"})
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [r["total_cost"] for r in rows] == ["0.015000", "0.007250", "0.006000", "0.003500", ""]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
+def test_logs_that_take_longer_than_the_timeout_are_not_listed_and_the_page_says_why(
+    client, sign_in, org, page_events, settings, monkeypatch
+):
+    settings.EXPLORER_STATEMENT_TIMEOUT_MS = 100
+
+    def slow_log_events(*args, **kwargs):
+        return log_events(*args, **kwargs).extra(where=["(SELECT true FROM pg_sleep(0.5))"])
+
+    monkeypatch.setattr(explorer_views, "log_events", slow_log_events)
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/", WINDOW)
+    assert response.status_code == 200
+    assert response.context["logs"] is None
+    assert response.context["query"].problems == [
+        "Reading the requests of these filters took too long, so they are not listed; "
+        "narrow the dates or filters, or export the CSV."
+    ]
+    assert response.context["totals"].events == 5  # the rest of the page is there
+    assert "Not listed: reading them took too long (see above)." in _text(response)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's")
+def test_the_statement_timeout_is_local_to_the_reads_transaction(db):
+    # In a request the read's atomic block is the outermost transaction, so the setting
+    # ends with its commit; inside the test's own transaction, a rollback shows the same.
+    with transaction.atomic():
+        with statement_timeout(1234), connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone()[0] == "1234ms"
+        transaction.set_rollback(True)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"

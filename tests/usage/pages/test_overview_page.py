@@ -133,6 +133,29 @@ def test_an_organization_without_events_sees_its_own_curl_command_and_no_key(
     assert "daily-spend" not in content
 
 
+@pytest.mark.parametrize("role", [Role.OWNER, Role.ADMIN, Role.MEMBER])
+def test_the_empty_state_tells_those_who_can_create_keys_to_create_one(
+    client, sign_in, org, now, role
+):
+    sign_in(org, role)
+    content = _text(client.get("/o/acme/"))
+    assert 'Create a key on the <a href="/o/acme/keys/">API keys page</a>' in content
+    assert "as a viewer you can read the usage but not create keys" not in content
+
+
+def test_the_empty_state_tells_a_viewer_to_ask_for_a_key_instead_of_creating_one(
+    client, sign_in, org, now
+):
+    sign_in(org, Role.VIEWER)
+    content = _text(client.get("/o/acme/"))
+    assert "Create a key" not in content
+    assert (
+        f"Ask a member, admin or owner of {org.name} for an API key: as a viewer you can "
+        "read the usage but not create keys."
+    ) in content
+    assert "Replace <code>YOUR_API_KEY</code> with that key." in content
+
+
 def test_an_organization_quiet_for_two_months_is_not_shown_the_first_event_page(
     client, sign_in, org, now, record
 ):

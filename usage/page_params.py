@@ -1,0 +1,163 @@
+"""The usage pages' query strings, parsed by the Token Optimizer API's own parser.
+
+The explorer takes the API's parameters (`start_date`, `end_date`, `granularity`,
+`provider`, `model`, `endpoint`, repeated) plus `project`, `sort_by`, `sort_desc` and
+`page`, so a filtered view is a shareable link; the carbon page takes only the window
+(`start_date`, `end_date`, `granularity`) and ignores the rest. The pages differ from the
+API in two ways: without dates they show whole UTC days ending today, and a bad value is a
+message on the page (the rest of the page falls back to its defaults) instead of a 400.
+
+Shared by the usage and carbon views, so it lives outside either app's `views`.
+"""
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime, timedelta
+
+from django.http import QueryDict
+from django.utils import timezone
+
+from tokentracker.errors import ApiError
+from usage.api.optimizer.params import (
+    DEFAULT_SPAN,
+    OptimizerQuery,
+    flag,
+    optimizer_query,
+    positive_int,
+)
+from usage.selectors import UsageScope, series_too_long
+from usage.selectors_logs import LOG_FIELDS
+
+PER_PAGE = 50
+# Parameters that narrow the explorer; a breakdown row links to one of them.
+FILTERS = ("provider", "model", "endpoint", "project")
+# The only parameters of a page that shows a window of all usage (the carbon page).
+WINDOW_PARAMS = ("start_date", "end_date", "granularity")
+# Only `occurred_at` is indexed (with the organization): any other order of the logs sorts
+# every row the filters match. Up to this many rows (the rollups know the number before the
+# rows are read) a page stays around half a second: a week of the largest bench
+# organization (127k rows) 0.5 s, a month (630k) 1.5-4.3 s as a parallel sequential scan
+# (bench/RESULTS.md, explorer).
+UNINDEXED_SORT_MAX_ROWS = 150_000
+
+
+@dataclass(frozen=True)
+class WindowQuery:
+    scope: UsageScope
+    granularity: str
+    start_day: str  # what the date inputs show: the first and the last day counted
+    end_day: str
+    selected: dict[str, tuple[str, ...]]
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExplorerQuery(WindowQuery):
+    sort_by: str = "timestamp"
+    sort_desc: bool = True
+    page: int = 1
+
+
+def _default_days(params: QueryDict, granularity: str) -> QueryDict:
+    """Whole UTC days ending today, as many as the API's default span for `granularity`."""
+    query = params.copy()
+    if not (params.get("start_date") or "").strip() and not (params.get("end_date") or "").strip():
+        today = timezone.now().astimezone(UTC).date()
+        days = max(DEFAULT_SPAN.get(granularity, DEFAULT_SPAN["day"]).days, 1)
+        query["start_date"] = (today - timedelta(days=days - 1)).isoformat()
+        query["end_date"] = today.isoformat()
+    return query
+
+
+def _window(params: QueryDict, organization_id: int, problems: list[str]) -> OptimizerQuery:
+    """The window and filters asked for; on a bad value, its message and the default window
+    (the filters kept), which always parses."""
+    granularity = params.get("granularity") or "day"
+    try:
+        query = optimizer_query(_default_days(params, granularity), organization_id)
+        problem = series_too_long(query.scope.start, query.scope.end, query.granularity)
+        if problem:
+            problems.append(problem[0].upper() + problem[1:] + ".")
+    except ApiError as exc:
+        problem = exc.message
+        problems.append(problem)
+    if not problem:
+        return query
+    defaults = QueryDict(mutable=True)
+    for name in ("provider", "model", "endpoint"):
+        defaults.setlist(name, params.getlist(name))
+    return optimizer_query(_default_days(defaults, "day"), organization_id)
+
+
+def window_query(params: QueryDict, organization_id: int) -> WindowQuery:
+    """The window of all the organization's usage: dates and granularity only. Any other
+    parameter (filters, sorting, a page) is ignored, not reported, since the page offers
+    none of them."""
+    window = QueryDict(mutable=True)
+    for name in WINDOW_PARAMS:
+        if name in params:
+            window.setlist(name, params.getlist(name))
+    return _window_query(window, organization_id, [])
+
+
+def _window_query(params: QueryDict, organization_id: int, problems: list[str]) -> WindowQuery:
+    query = _window(params, organization_id, problems)
+    projects = tuple(dict.fromkeys(p.strip() for p in params.getlist("project") if p.strip()))
+    scope = replace(query.scope, projects=projects)
+    last_moment: datetime = scope.end - timedelta(microseconds=1)
+    return WindowQuery(
+        scope=scope,
+        granularity=query.granularity,
+        start_day=scope.start.date().isoformat(),
+        end_day=last_moment.date().isoformat(),
+        selected={
+            "provider": query.scope.providers,  # canonical ids: "OpenAI" selects openai
+            "model": query.models,
+            "endpoint": query.endpoints,
+            "project": projects,
+        },
+        problems=problems,
+    )
+
+
+def explorer_query(params: QueryDict, organization_id: int) -> ExplorerQuery:
+    problems: list[str] = []
+    window = _window_query(params, organization_id, problems)
+    sort_by = params.get("sort_by") or "timestamp"
+    if sort_by not in LOG_FIELDS:
+        problems.append(f"The logs cannot be sorted by “{sort_by}”; sorted by time instead.")
+        sort_by = "timestamp"
+    try:
+        sort_desc = flag(params, "sort_desc", True)
+    except ApiError as exc:
+        problems.append(exc.message)
+        sort_desc = True
+    try:
+        page = positive_int(params, "page", 1)
+    except ApiError as exc:
+        problems.append(exc.message)
+        page = 1
+    return ExplorerQuery(
+        **{f.name: getattr(window, f.name) for f in fields(WindowQuery)},
+        sort_by=sort_by,
+        sort_desc=sort_desc,
+        page=page,
+    )
+
+
+def sorts_any_column(matching_events: int) -> bool:
+    """Whether logs of that many rows may be ordered by a column without an index."""
+    return matching_events <= UNINDEXED_SORT_MAX_ROWS
+
+
+def sort_affordable(query: ExplorerQuery, matching_events: int) -> ExplorerQuery:
+    """`query`, or the same in time order with a message when it asks for an unindexed
+    order over more rows than a page view should sort. The CSV export skips this: a
+    download reads every row anyway."""
+    if query.sort_by == "timestamp" or sorts_any_column(matching_events):
+        return query
+    problem = (
+        f"These filters match {matching_events:,} requests: the logs are sorted by "
+        f"“{query.sort_by}” only up to {UNINDEXED_SORT_MAX_ROWS:,}, so they are in time "
+        "order. Narrow the dates or filters to sort them by it."
+    )
+    return replace(query, sort_by="timestamp", sort_desc=True, problems=[*query.problems, problem])
