@@ -119,6 +119,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Right after SecurityMiddleware, as WhiteNoise asks: static responses skip the rest.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -317,11 +319,9 @@ STORAGES = {
         else PRODUCTION_STATICFILES_STORAGE
     },
 }
-# Right after SecurityMiddleware, as WhiteNoise asks: static responses skip the rest.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-)
+# In development WhiteNoise looks files up per request, so a STATIC_ROOT not yet collected
+# is no warning at every start.
+WHITENOISE_AUTOREFRESH = DEBUG
 # The explorer's log count and rows on PostgreSQL are cancelled past this (the page then
 # says to narrow the filters): a backstop behind the capped count and the sort limit.
 EXPLORER_STATEMENT_TIMEOUT_MS = envint("EXPLORER_STATEMENT_TIMEOUT_MS", 5000, minimum=100)
