@@ -106,6 +106,7 @@ class CarbonBook:
     zones: dict[str, Zone]
     alpha2: dict[str, str]
     _profiles: dict[tuple[str, str], "Profile"] = field(default_factory=dict)
+    _terms: dict[tuple[str, str, str | None], "_Terms"] = field(default_factory=dict)
 
     def zone_for_country(self, country_code: str) -> Zone | None:
         zone = self.alpha2.get(country_code.upper())
@@ -461,6 +462,51 @@ def zone_resolve(
     return book.zones.get(profile.home_zone) or book.zones[WORLD], None
 
 
+@dataclass(frozen=True)
+class _Terms:
+    profile: Profile
+    zone: Zone
+    zone_warning: str | None
+    grams_per_wh: float
+
+
+def _terms_for(book: CarbonBook, provider: str, model: str, country_code: str | None) -> _Terms:
+    """What every call of this model in this zone shares, memoised: ingest pays two dict
+    lookups and a few multiplications per event."""
+    key = (provider, model, country_code)
+    terms = book._terms.get(key)
+    if terms is None:
+        profile = profile_for(book, provider, model)
+        zone, zone_warning = zone_resolve(book, profile, country_code)
+        terms = _Terms(profile, zone, zone_warning, zone.gco2e_per_kwh / 1000)
+        if len(book._terms) < 50_000:  # names are client-chosen: bound the memo
+            book._terms[key] = terms
+    return terms
+
+
+def carbon_figures(
+    book: CarbonBook,
+    *,
+    provider: str,
+    model: str,
+    output_tokens: int,
+    country_code: str | None = None,
+    latency_ms: int | None = None,
+) -> tuple[float, float]:
+    """(energy Wh, CO2e g) of one call: `estimate_tokens` without its explanation, for the
+    ingest path, where it runs once per event."""
+    terms = _terms_for(book, provider, model, country_code)
+    profile = terms.profile
+    latency_s = latency_ms / 1000 if latency_ms is not None else None
+    energy_wh = (
+        profile.low.energy_wh(output_tokens, latency_s)
+        + profile.high.energy_wh(output_tokens, latency_s)
+    ) / 2
+    if profile.co2e_g_per_1k is not None:
+        return energy_wh, profile.co2e_g_per_1k * output_tokens / 1000
+    return energy_wh, energy_wh * terms.grams_per_wh
+
+
 def estimate_tokens(
     book: CarbonBook,
     *,
@@ -472,13 +518,13 @@ def estimate_tokens(
 ) -> Estimate:
     """The token method: EcoLogits' energy for this many output tokens (generation time
     bounded by the measured latency when there is one), times the zone's grid."""
-    profile = profile_for(book, provider, model)
-    zone, zone_warning = zone_resolve(book, profile, country_code)
+    terms = _terms_for(book, provider, model, country_code)
+    profile, zone, zone_warning = terms.profile, terms.zone, terms.zone_warning
     latency_s = latency_ms / 1000 if latency_ms is not None else None
     low_wh = profile.low.energy_wh(output_tokens, latency_s)
     high_wh = profile.high.energy_wh(output_tokens, latency_s)
     energy_wh = (low_wh + high_wh) / 2
-    grid = zone.gco2e_per_kwh / 1000  # grams per Wh
+    grid = terms.grams_per_wh
     if profile.co2e_g_per_1k is not None:
         per_1k = profile.co2e_g_per_1k
         fixed_grams = 0.0

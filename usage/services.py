@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from carbon.book import carbon_book_get
-from carbon.estimator import CarbonBook, carbon_decimal, estimate_tokens
+from carbon.estimator import CarbonBook, carbon_decimal, carbon_figures
 from tokentracker.services import quota_consume
 
 from . import genai_catalog
@@ -21,7 +21,7 @@ from .models import CostSource, IngestReceipt, ModelAlias, ModelPrice, PriceSour
 from .price_book import PriceBook, price_book_get, price_book_invalidate
 from .pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
 from .rollups import fold, outcome_of, rollup_deltas_append, rollups_rebuild
-from .schemas import CarbonStamp, EventInput, EventsInvalid, FieldError
+from .schemas import EventInput, EventsInvalid, FieldError
 from .tasks import rollups_merge_soon
 from .writers import EVENT_COLUMNS, usage_events_insert
 
@@ -294,30 +294,30 @@ def _price(
 
 def _carbon(row: dict[str, Any], book: CarbonBook, event: EventInput) -> None:
     stamp = event._carbon
-    if stamp is None:
-        estimate = estimate_tokens(
-            book,
-            provider=row["provider"],
-            model=row["model"],
-            output_tokens=row["output_tokens"],
-            country_code=event.datacenter_country,
-            latency_ms=row["latency_ms"],
-        )
-        stamp = CarbonStamp(
-            energy_wh=carbon_decimal(estimate.energy_wh),
-            co2e_grams=carbon_decimal(estimate.co2e_grams),
-            methodology=estimate.methodology_version,
-        )
-    row["energy_wh"] = stamp.energy_wh
-    row["co2e_grams"] = stamp.co2e_grams
-    row["carbon_methodology"] = stamp.methodology
+    if stamp is not None:
+        row["energy_wh"] = stamp.energy_wh
+        row["co2e_grams"] = stamp.co2e_grams
+        row["carbon_methodology"] = stamp.methodology
+        return
+    energy_wh, co2e_grams = carbon_figures(
+        book,
+        provider=row["provider"],
+        model=row["model"],
+        output_tokens=row["output_tokens"],
+        country_code=event.datacenter_country,
+        latency_ms=row["latency_ms"],
+    )
+    row["energy_wh"] = carbon_decimal(energy_wh)
+    row["co2e_grams"] = carbon_decimal(co2e_grams)
+    row["carbon_methodology"] = book.methodology_version
 
 
 def events_carbon_backfill(*, organization_id: int, batch_size: int = 2000) -> int:
     """Estimate the events recorded before carbon accounting (no CO2e yet) with the current
     methodology, then rebuild the organization's rollups so their sums include them.
 
-    Events stored no country, so each gets its provider's usual datacenter zone. Events that
+    Events stored no country, so each gets its provider's usual datacenter zone; a stored
+    latency bounds the generation time as at ingest. Events that
     already have figures are never touched. Returns the events estimated.
     """
     book = carbon_book_get()
@@ -328,17 +328,21 @@ def events_carbon_backfill(*, organization_id: int, batch_size: int = 2000) -> i
         batch = list(
             pending.filter(id__gt=last_id)
             .order_by("id")
-            .only("id", "provider", "model", "output_tokens")[:batch_size]
+            .only("id", "provider", "model", "output_tokens", "latency_ms")[:batch_size]
         )
         if not batch:
             break
         for event in batch:
-            estimate = estimate_tokens(
-                book, provider=event.provider, model=event.model, output_tokens=event.output_tokens
+            energy_wh, co2e_grams = carbon_figures(
+                book,
+                provider=event.provider,
+                model=event.model,
+                output_tokens=event.output_tokens,
+                latency_ms=event.latency_ms,
             )
-            event.energy_wh = carbon_decimal(estimate.energy_wh)
-            event.co2e_grams = carbon_decimal(estimate.co2e_grams)
-            event.carbon_methodology = estimate.methodology_version
+            event.energy_wh = carbon_decimal(energy_wh)
+            event.co2e_grams = carbon_decimal(co2e_grams)
+            event.carbon_methodology = book.methodology_version
         UsageEvent.objects.bulk_update(batch, ["energy_wh", "co2e_grams", "carbon_methodology"])
         estimated += len(batch)
         last_id = batch[-1].id

@@ -199,3 +199,31 @@ def test_green_tip_names_the_lowest_carbon_region_and_the_saving(book):
 )
 def test_equivalents_read_like_a_sentence(grams_, text):
     assert estimator.equivalent(grams_) == text
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "country", "latency_ms"),
+    [
+        ("openai", "gpt-4o", None, None),
+        ("openai", "gpt-4o", "FI", 700),
+        ("mistral", "mistral-small-latest", None, 50),
+        ("self-hosted", "my-llm", "AQ", None),
+    ],
+)
+def test_the_ingest_figures_equal_the_full_estimate(book, provider, model, country, latency_ms):
+    estimate = estimator.estimate_tokens(
+        book,
+        provider=provider,
+        model=model,
+        output_tokens=321,
+        country_code=country,
+        latency_ms=latency_ms,
+    )
+    assert estimator.carbon_figures(
+        book,
+        provider=provider,
+        model=model,
+        output_tokens=321,
+        country_code=country,
+        latency_ms=latency_ms,
+    ) == (estimate.energy_wh, estimate.co2e_grams)
