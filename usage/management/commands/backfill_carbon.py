@@ -1,8 +1,8 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from tokentracker.models import Organization
+from tokentracker.management.organizations import organizations_named
 from usage.services import events_carbon_backfill
 
 
@@ -16,11 +16,6 @@ class Command(BaseCommand):
         parser.add_argument("--org", help="Organization slug (default: every organization)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organizations = Organization.objects.order_by("slug")
-        if options["org"]:
-            organizations = organizations.filter(slug=options["org"])
-            if not organizations.exists():
-                raise CommandError(f"No organization with slug {options['org']!r}")
-        for organization in organizations:
+        for organization in organizations_named(options["org"]):
             estimated = events_carbon_backfill(organization_id=organization.pk)
             self.stdout.write(f"{organization.slug}: {estimated} events estimated")
