@@ -8,9 +8,11 @@ from django.http import HttpRequest
 
 from . import services
 from .admin_events import ProviderFilter, events_search
-from .models import Eval, ModelAlias, ModelPrice, UsageEvent
+from .models import Eval, ModelAlias, ModelPrice, SetAsideDelta, UsageEvent
 from .paging import CappedCountPaginator
+from .rollups import set_aside_requeue
 from .services import PRICE_FIELDS
+from .tasks import rollups_merge_soon
 
 
 class ModelPriceForm(ModelForm):
@@ -157,3 +159,31 @@ class EvalAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Eval | None = None) -> bool:
         return False
+
+
+@admin.register(SetAsideDelta)
+class SetAsideDeltaAdmin(admin.ModelAdmin):
+    """Rollup sums the merge could not add; every other organization's kept flowing.
+
+    Usually the organization's rollups hold a wrong sum: `manage.py rebuild_rollups --org`
+    recomputes them from raw events and clears these. "Merge again" retries them as they are.
+    """
+
+    list_display = ["organization", "hour", "provider", "model", "events", "set_aside_at", "error"]
+    list_filter = ["set_aside_at"]
+    list_select_related = ["organization"]
+    search_fields = ["organization__slug", "model"]
+    ordering = ["-set_aside_at"]
+    actions = ["merge_again"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Merge the selected deltas again")
+    def merge_again(self, request: HttpRequest, queryset: QuerySet[SetAsideDelta]) -> None:
+        requeued = set_aside_requeue(ids=queryset.values_list("id", flat=True))
+        rollups_merge_soon()
+        self.message_user(request, f"{requeued} deltas queued for the next merge.")

@@ -18,7 +18,6 @@ time, the pending rollup buffer) and the data-freshness labels.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -34,12 +33,11 @@ from pydantic import (
 
 from .genai_catalog import provider_canonical
 from .schemas import MAX_BATCH, EventInput, FieldError, NonNegativeInt
+from .schemas import ReportedCost as Money
 
 # A cost reported without a model still needs one (every rollup is per model); this name
 # says plainly that none was given rather than guessing one.
 UNSPECIFIED_MODEL = "unspecified"
-
-Money = Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"))]
 
 
 class CodingVibezTrackBody(BaseModel):
@@ -70,7 +68,8 @@ class CodingVibezTrackBody(BaseModel):
         description=(
             "The event is always written before the response. With flush, the hourly "
             "aggregates are also brought up to date first, so an immediate GET /api/tokens "
-            "or /api/analytics already counts it."
+            "or /api/analytics already counts it. If that merge fails the event is still "
+            "stored and `flushed` is false: do not send it again."
         ),
     )
 

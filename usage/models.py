@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from carbon.models import CARBON
 
@@ -343,6 +344,27 @@ class RollupDelta(RollupFields):
 
     def __str__(self) -> str:
         return f"delta {self.pk} for {self.organization_id}"
+
+
+class SetAsideDelta(RollupFields):
+    """A rollup delta the merge could not add (a sum beyond a rollup column's range).
+
+    One statement merges every organization's deltas; a delta that cannot be added would
+    fail it, and retrying would stall every tenant's aggregates. The merge moves such a
+    delta here instead, so the others keep flowing; it shows in admin and in the health
+    checks. `manage.py rebuild_rollups --org` recomputes the organization from raw events
+    and clears its set-aside deltas; admin's "merge again" puts them back in the queue.
+    """
+
+    delta_id = models.BigIntegerField(help_text="Its id while it was pending.")
+    error = models.TextField()
+    set_aside_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "set_aside_at"])]
+
+    def __str__(self) -> str:
+        return f"set-aside delta {self.delta_id} for {self.organization_id}"
 
 
 class RequestPayload(models.Model):

@@ -11,12 +11,23 @@ transaction cost 35k → 23k events/s, most of it batches of one organization qu
 same rollup rows; appending deltas keeps ingest above 30k and rollups trail by seconds.
 """
 
+import logging
+import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    OperationalError,
+    connection,
+    models,
+    transaction,
+)
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce, TruncDay, TruncHour
 from django.utils import timezone
@@ -30,6 +41,7 @@ from .models import (
     Outcome,
     RollupDelta,
     RollupFields,
+    SetAsideDelta,
     UsageEvent,
 )
 from .writers import rollup_deltas_insert
@@ -59,6 +71,8 @@ _ERROR_STATUSES = frozenset({"error", "failed", "failure", "timeout", "cancelled
 _SUCCESS_STATUSES = frozenset({"ok", "success", "succeeded", "completed"})
 _CHUNK = 200
 LAST_MERGE_CACHE_KEY = "rollups-last-merge"
+
+logger = logging.getLogger(__name__)
 
 
 def outcome_of(success: bool | None, status: str, status_code: int | None) -> str:
@@ -160,16 +174,73 @@ def rollups_add(folded: dict[tuple, dict[str, Any]]) -> None:
     _upsert(_by_day(folded), DailyRollup)
 
 
+class RollupOutOfRange(ArithmeticError):
+    """A rollup sum left its column's range (checked by hand on SQLite, which has no limits)."""
+
+
+def _column_limits(model: type[RollupFields]) -> dict[str, float]:
+    limits: dict[str, float] = {}
+    for column in COUNTERS:
+        field = model._meta.get_field(column)
+        if isinstance(field, models.DecimalField):
+            limits[column] = 10.0 ** (field.max_digits - field.decimal_places)
+        elif isinstance(field, models.FloatField):
+            limits[column] = float("inf")
+        else:
+            limits[column] = float(2**63)
+    return limits
+
+
+def _check_in_range(model: type[RollupFields], rows: list[tuple]) -> None:
+    # PostgreSQL refuses a sum that leaves a column's range (bigint, numeric(28, x), a float
+    # that overflows); SQLite stores it as an approximate REAL that breaks every later read.
+    # This is PostgreSQL's rule, applied to SQLite's results.
+    limits = _column_limits(model)
+    for row in rows:
+        for column, value in zip(COUNTERS, row, strict=True):
+            number = float(value)
+            if not math.isfinite(number) or abs(number) >= limits[column]:
+                raise RollupOutOfRange(f"{model.__name__}.{column} out of range: {value}")
+
+
 def _upsert(folded: dict[tuple, dict[str, Any]], model: type[RollupFields]) -> None:
     items = sorted(folded.items(), key=lambda item: tuple(str(part) for part in item[0]))
+    checked = connection.vendor != "postgresql"
+    returning = " RETURNING " + ", ".join(f'"{c}"' for c in COUNTERS) if checked else ""
+    adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         for start in range(0, len(items), _CHUNK):
             chunk = items[start : start + _CHUNK]
             params: list[Any] = []
-            for key, sums in chunk:
-                params.extend(key)
+            for (organization_id, hour, *dimensions), sums in chunk:
+                # As the ORM stores it (on SQLite: naive UTC text), or the unique key misses
+                # the rows that a rebuild wrote.
+                params.extend((organization_id, adapt(hour), *dimensions))
                 params.extend(sums[column] for column in COUNTERS)
-            cursor.execute(_upsert_sql(len(chunk), model), params)
+            cursor.execute(_upsert_sql(len(chunk), model) + returning, params)
+            if checked:
+                _check_in_range(model, cursor.fetchall())
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Which pending deltas one merge takes: all, one organization's, or one delta."""
+
+    filters: dict[str, int]
+
+    def sql(self) -> tuple[str, list[int]]:
+        if not self.filters:
+            return "", []
+        quote = connection.ops.quote_name
+        where = " AND ".join(f"{quote(column)} = %s" for column in self.filters)
+        return f" WHERE {where}", list(self.filters.values())
+
+
+# A merge that fails on its data: a bigint or numeric column overflowed or a float sum became
+# infinite (DataError on PostgreSQL), a check constraint (IntegrityError), a Decimal beyond a
+# column's digits (Django's SQLite converters) or our own SQLite range check.
+_DATA_ERRORS = (DataError, IntegrityError, ArithmeticError)
+ROLLUP_DATA_ERRORS = _DATA_ERRORS
 
 
 def rollups_merge() -> int:
@@ -177,19 +248,113 @@ def rollups_merge() -> int:
 
     Safe to run concurrently and repeatedly: a delta is deleted in the same transaction that
     adds it, and a second merge waits for the first's row locks, then finds them gone.
+
+    One statement merges everything while nothing is wrong. If it fails on the data, each
+    organization is merged on its own, and in a failing one each delta on its own; a delta
+    that still fails is set aside (`SetAsideDelta`) and logged. So one organization's bad
+    delta never holds back another's aggregates, and the task is not retried forever on
+    data that cannot fit. Connection errors still raise, set nothing aside, and retry.
     """
-    merged = _merge_postgresql() if connection.vendor == "postgresql" else _merge_sqlite()
+    try:
+        merged = _merge(_Scope({}))
+    except _DATA_ERRORS:
+        logger.warning("rollup merge failed on its data; merging organization by organization")
+        merged = _merge_isolated()
     # Tracking health reports when the pending buffer was last emptied (any organization's).
     cache_set(LAST_MERGE_CACHE_KEY, timezone.now(), None)
     return merged
 
 
-def _merge_sqlite() -> int:
+def rollups_flush() -> bool:
+    """Merge now, for a client that wants to read its own write; False if it failed.
+
+    The caller's events are committed before this runs: a merge that fails (the database
+    busy or gone) leaves them pending for the next merge, so it is reported as freshness,
+    never as an error a client would answer by sending the events again.
+    """
+    try:
+        rollups_merge()
+    except DatabaseError:
+        logger.warning("rollup flush failed; pending deltas merge later", exc_info=True)
+        return False
+    return True
+
+
+def _merge(scope: _Scope) -> int:
+    return _merge_postgresql(scope) if connection.vendor == "postgresql" else _merge_sqlite(scope)
+
+
+def _merge_isolated() -> int:
+    merged = 0
+    organizations = set(RollupDelta.objects.values_list("organization_id", flat=True))
+    for organization_id in sorted(organizations):
+        try:
+            merged += _merge(_Scope({"organization_id": organization_id}))
+            continue
+        except _DATA_ERRORS:
+            pass
+        pending = RollupDelta.objects.filter(organization_id=organization_id)
+        for delta_id in sorted(pending.values_list("id", flat=True)):
+            try:
+                merged += _merge(_Scope({"id": delta_id}))
+            except _DATA_ERRORS as exc:
+                _set_aside(delta_id, exc)
+    return merged
+
+
+def _set_aside(delta_id: int, error: Exception) -> None:
+    """Move one delta to SetAsideDelta, in SQL: its sums may not fit a Python Decimal."""
+    logger.error(
+        "rollup delta %s set aside: it cannot be added to the rollups (%s)", delta_id, error
+    )
+    quote = connection.ops.quote_name
+    pending = quote(RollupDelta._meta.db_table)
+    columns = ", ".join(quote(column) for column in _COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(SetAsideDelta._meta.db_table)} "
+            f'({columns}, "delta_id", "error", "set_aside_at") '
+            f'SELECT {columns}, "id", %s, %s FROM {pending} WHERE "id" = %s',
+            [str(error)[:2000], timezone.now(), delta_id],
+        )
+        cursor.execute(f'DELETE FROM {pending} WHERE "id" = %s', [delta_id])
+
+
+def set_aside_requeue(*, ids: Iterable[int]) -> int:
+    """Put set-aside deltas back in the merge queue (after their cause was fixed)."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for column in _COLUMNS)
+    marks = ", ".join(["%s"] * len(ids))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(RollupDelta._meta.db_table)} ({columns}) "
+            f"SELECT {columns} FROM {quote(SetAsideDelta._meta.db_table)} "
+            f'WHERE "id" IN ({marks})',
+            ids,
+        )
+        requeued = SetAsideDelta.objects.filter(id__in=ids).delete()[0]
+    return requeued
+
+
+def _merge_sqlite(scope: _Scope) -> int:
+    try:
+        return _merge_sqlite_scope(scope)
+    except OperationalError as exc:
+        # SQLite's SUM raises "integer overflow" where PostgreSQL's bigint would.
+        if "overflow" in str(exc):
+            raise RollupOutOfRange(str(exc)) from exc
+        raise
+
+
+def _merge_sqlite_scope(scope: _Scope) -> int:
     with transaction.atomic():
-        last = RollupDelta.objects.aggregate(last=Max("id"))["last"]
+        last = RollupDelta.objects.filter(**scope.filters).aggregate(last=Max("id"))["last"]
         if last is None:
             return 0
-        pending = RollupDelta.objects.filter(id__lte=last)
+        pending = RollupDelta.objects.filter(**scope.filters, id__lte=last)
         grouped = (
             pending.values(*_KEYS)
             .annotate(**{f"sum_{column}": Sum(column) for column in COUNTERS}, deltas=Count("id"))
@@ -207,7 +372,7 @@ def _merge_sqlite() -> int:
     return merged
 
 
-def _merge_postgresql() -> int:
+def _merge_postgresql(scope: _Scope) -> int:
     quote = connection.ops.quote_name
     delta = quote(RollupDelta._meta.db_table)
     hourly = quote(HourlyRollup._meta.db_table)
@@ -216,6 +381,7 @@ def _merge_postgresql() -> int:
     dimensions = ", ".join(quote(d) for d in ROLLUP_DIMENSIONS)
     counters = ", ".join(quote(c) for c in COUNTERS)
     sums = ", ".join(f"SUM({quote(c)})" for c in COUNTERS)
+    where, params = scope.sql()
 
     def updates(table: str) -> str:
         return ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in COUNTERS)
@@ -224,7 +390,7 @@ def _merge_postgresql() -> int:
     # a delta to the hourly and the daily rollups or to neither.
     day = "date_trunc('day', \"hour\", 'UTC')"
     sql = (
-        f"WITH moved AS (DELETE FROM {delta} RETURNING {keys}, {counters}), "
+        f"WITH moved AS (DELETE FROM {delta}{where} RETURNING {keys}, {counters}), "
         f"counted AS (SELECT COUNT(*) AS n FROM moved), "
         f"hours AS (INSERT INTO {hourly} ({keys}, {counters}) "
         f"SELECT {keys}, {sums} FROM moved GROUP BY {keys} ORDER BY {keys} "
@@ -237,13 +403,44 @@ def _merge_postgresql() -> int:
         f"RETURNING (SELECT n FROM counted)"
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return int(row[0]) if row else 0
 
 
+# PostgreSQL's SQLSTATE for a REPEATABLE READ transaction that lost a race.
+_SERIALIZATION_FAILURE = "40001"
+REBUILD_ATTEMPTS = 5
+
+
 def rollups_rebuild(*, organization_id: int) -> int:
-    """Recompute one organization's rollups from its raw events; returns the rows written."""
+    """Recompute one organization's rollups from its raw events; returns the rows written.
+
+    Safe to run during ingest and merges. On PostgreSQL the rebuild reads one snapshot
+    (REPEATABLE READ): the pending deltas it discards are exactly those of the events it
+    counts, and a batch committed meanwhile keeps its delta for the next merge. If a merge
+    moved one of the snapshot's deltas in the meantime, PostgreSQL refuses the rebuild's
+    write and it starts again. On SQLite the first DELETE takes the database's write lock,
+    so ingest waits. Set-aside deltas of the organization are cleared: the raw events they
+    came from are counted here.
+    """
+    isolated = connection.vendor == "postgresql" and not connection.in_atomic_block
+    for attempt in range(REBUILD_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                if isolated:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                return _rebuild(organization_id)
+        except OperationalError as exc:
+            lost_race = getattr(exc.__cause__, "sqlstate", None) == _SERIALIZATION_FAILURE
+            if not (isolated and lost_race) or attempt + 1 == REBUILD_ATTEMPTS:
+                raise
+            logger.info("rollup rebuild of organization %s raced a merge; again", organization_id)
+    raise AssertionError("unreachable")
+
+
+def _rebuild(organization_id: int) -> int:
     aggregated = (
         UsageEvent.objects.filter(organization_id=organization_id)
         .annotate(rollup_hour=TruncHour("occurred_at"))
@@ -265,22 +462,29 @@ def rollups_rebuild(*, organization_id: int) -> int:
         .order_by()
     )
     written = 0
-    with transaction.atomic():
-        HourlyRollup.objects.filter(organization_id=organization_id).delete()
-        # Pending deltas are already in the raw events counted below.
-        RollupDelta.objects.filter(organization_id=organization_id).delete()
-        batch: list[HourlyRollup] = []
-        for values in aggregated.iterator(chunk_size=2000):
-            hour = values.pop("rollup_hour")
-            batch.append(HourlyRollup(organization_id=organization_id, hour=hour, **values))
-            if len(batch) >= 2000:
-                HourlyRollup.objects.bulk_create(batch)
-                written += len(batch)
-                batch = []
-        HourlyRollup.objects.bulk_create(batch)
-        written += len(batch)
-        daily_rollups_rebuild(organization_id=organization_id)
+    HourlyRollup.objects.filter(organization_id=organization_id).delete()
+    pending_discard(organization_id=organization_id)
+    batch: list[HourlyRollup] = []
+    checked = connection.vendor != "postgresql"
+    for values in aggregated.iterator(chunk_size=2000):
+        hour = values.pop("rollup_hour")
+        if checked:
+            _check_in_range(HourlyRollup, [tuple(values[column] for column in COUNTERS)])
+        batch.append(HourlyRollup(organization_id=organization_id, hour=hour, **values))
+        if len(batch) >= 2000:
+            HourlyRollup.objects.bulk_create(batch)
+            written += len(batch)
+            batch = []
+    HourlyRollup.objects.bulk_create(batch)
+    written += len(batch)
+    daily_rollups_rebuild(organization_id=organization_id)
     return written
+
+
+def pending_discard(*, organization_id: int) -> None:
+    """Drop an organization's pending and set-aside deltas: a rebuild counts their events."""
+    RollupDelta.objects.filter(organization_id=organization_id).delete()
+    SetAsideDelta.objects.filter(organization_id=organization_id).delete()
 
 
 def daily_rollups_rebuild(*, organization_id: int) -> int:

@@ -32,10 +32,21 @@ from carbon.countries import country_known
 
 MAX_BATCH = 500
 
-# A trillion tokens in one call is far beyond any model; the cap keeps every sum and cost
-# inside the database columns (bigint tokens, numeric(24, 12) dollars).
-MAX_TOKENS = 10**12
+# Ceilings that keep every event, and every rollup sum of events, inside the database
+# columns, so no value accepted at a door can make the rollup merge fail (README, "Limits").
+# A rollup row sums one organization's hour of one model and dimension set:
+# - tokens: a billion per count in one call, a thousand times the largest context window;
+#   bigint sums of five such counts per event stay in range for 1.8 billion events;
+# - a reported cost: ten million per event; numeric(28, 12) sums hold a billion of them;
+# - quality_score: any scale within plus or minus a million; float sums never overflow.
+MAX_TOKENS = 10**9
+MAX_REPORTED_COST = Decimal(10_000_000)
+MAX_QUALITY_SCORE = 1_000_000.0
 NonNegativeInt = Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)]
+ReportedCost = Annotated[Decimal, Field(ge=0, le=MAX_REPORTED_COST, allow_inf_nan=False)]
+QualityScore = Annotated[
+    float, Field(ge=-MAX_QUALITY_SCORE, le=MAX_QUALITY_SCORE, allow_inf_nan=False)
+]
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -115,19 +126,20 @@ class EventInput(BaseModel):
             "Gemini reports thoughts apart from candidates: add them into output_tokens."
         ),
     )
-    total_cost: Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"))] | None = Field(
+    total_cost: ReportedCost | None = Field(
         default=None,
         description=(
-            "If supplied, stored as the actual cost. Omit to have it estimated from the "
-            "price catalog."
+            "If supplied, stored as the actual cost (at most 10,000,000 per event). Omit to "
+            "have it estimated from the price catalog."
         ),
     )
     latency_ms: Annotated[StrictInt, Field(ge=0, le=2_147_483_647)] | None = Field(
         default=None, description="Response latency in milliseconds."
     )
     success: StrictBool | None = Field(default=None, description="Did the call/task succeed?")
-    quality_score: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
-        default=None, description="Optional quality/eval score (your scale)."
+    quality_score: QualityScore | None = Field(
+        default=None,
+        description="Optional quality/eval score (your scale, from -1,000,000 to 1,000,000).",
     )
     status: text_field(32) | None = Field(default=None, description="ok | error | timeout | ...")
     currency: Literal["USD"] = Field(

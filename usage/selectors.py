@@ -17,7 +17,15 @@ from django.db.models.functions import Coalesce, Trunc
 
 from tokentracker.cache import cache_get
 
-from .models import DailyRollup, HourlyRollup, Outcome, RollupDelta, RollupFields, UsageEvent
+from .models import (
+    DailyRollup,
+    HourlyRollup,
+    Outcome,
+    RollupDelta,
+    RollupFields,
+    SetAsideDelta,
+    UsageEvent,
+)
 from .rollups import COUNTERS, LAST_MERGE_CACHE_KEY
 
 GRANULARITIES = ("hour", "day", "week", "month", "year")
@@ -313,6 +321,14 @@ def rollup_buffer_pending(organization_id: int) -> int:
         events=Coalesce(Sum("events"), 0)
     )
     return int(row["events"])
+
+
+def rollups_set_aside(organization_id: int | None = None) -> int:
+    """Events whose rollup sums the merge set aside (all organizations' when None)."""
+    set_aside = SetAsideDelta.objects.all()
+    if organization_id is not None:
+        set_aside = set_aside.filter(organization_id=organization_id)
+    return int(set_aside.aggregate(events=Coalesce(Sum("events"), 0))["events"])
 
 
 def rollups_last_merged_at() -> datetime | None:

@@ -315,8 +315,12 @@ def test_batch_of_501_is_rejected_and_nothing_is_written(api, org, raw_key):
         (event(occurred_at="1999-12-31T23:59:59Z"), "occurred_at", "after 2000-01-01"),
         (event(project="a\x00b"), "project", "NUL"),
         (event(metadata={"note": "a\x00b"}), "metadata", "NUL"),
-        (event(total_cost=1e12), "total_cost", "less than"),
-        (event(input_tokens=10**12 + 1), "input_tokens", "less than or equal"),
+        # Ceilings that keep every rollup sum inside its column (README, "Limits").
+        (event(total_cost=10_000_000.01), "total_cost", "less than or equal to 10000000"),
+        (event(input_tokens=10**9 + 1), "input_tokens", "less than or equal to 1000000000"),
+        (event(cache_write_tokens=10**9 + 1), "cache_write_tokens", "less than or equal"),
+        (event(quality_score=1e308), "quality_score", "less than or equal to 1000000"),
+        (event(quality_score=-1_000_001), "quality_score", "greater than or equal to -1000000"),
     ],
 )
 def test_each_invalid_field_is_named_in_a_422(api, org, raw_key, body, field, fragment):

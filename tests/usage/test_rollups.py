@@ -203,3 +203,13 @@ def test_rebuild_drops_pending_deltas_already_counted_in_raw_events(api, org, ra
     assert not RollupDelta.objects.exists()
     assert rollups_merge() == 0
     assert HourlyRollup.objects.get().events == 1
+
+
+def test_a_merge_after_a_rebuild_adds_onto_the_rebuilt_rows(api, org, raw_key):
+    good = {"provider": "openai", "model": "gpt-4o", "input_tokens": 1, "output_tokens": 1}
+    api.post(URL, {**good, "occurred_at": "2026-11-01T10:15:00Z"}, raw_key)
+    call_command("rebuild_rollups", "--org", org.slug, stdout=StringIO())
+    api.post(URL, {**good, "occurred_at": "2026-11-01T10:45:00Z"}, raw_key)
+    rollups_merge()
+    # One row per hour and dimensions, whichever of the two wrote it first.
+    assert [(r.events, r.input_tokens) for r in HourlyRollup.objects.all()] == [(2, 2)]

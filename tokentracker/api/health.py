@@ -10,6 +10,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from usage.selectors import rollups_set_aside
+
 from .surfaces import PublicView
 
 
@@ -31,6 +33,16 @@ def _check_cache() -> dict:
     except Exception as exc:  # a down Redis raises its own client errors
         return {"healthy": False, "error": exc.__class__.__name__}
     return {"healthy": healthy}
+
+
+def _check_rollups() -> dict:
+    # Deltas the merge set aside: every other organization's aggregates still flow, but
+    # someone must look (Django admin, "Set aside deltas"; rebuild_rollups --org).
+    try:
+        set_aside = rollups_set_aside()
+    except DatabaseError as exc:
+        return {"healthy": False, "error": exc.__class__.__name__}
+    return {"healthy": set_aside == 0, "set_aside_events": set_aside}
 
 
 class HealthView(PublicView):
@@ -59,6 +71,7 @@ class HealthView(PublicView):
     def get(self, request: Request) -> Response:
         database = _check_database()
         cache_state = _check_cache()
+        rollups = _check_rollups() if database["healthy"] else {"healthy": False}
         status_text = "healthy" if database["healthy"] else "unhealthy"
         timestamp = timezone.now().isoformat().replace("+00:00", "Z")
         return Response(
@@ -72,6 +85,7 @@ class HealthView(PublicView):
                     "database": database,
                     "services": {
                         "cache": cache_state,
+                        "rollups": rollups,
                         "task_queue": {
                             "mode": "eager" if settings.CELERY_TASK_ALWAYS_EAGER else "broker"
                         },

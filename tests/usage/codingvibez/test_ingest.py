@@ -136,6 +136,18 @@ def test_cost_records_keep_their_model_and_exact_cents(api, org, raw_key):
         ({"type": "tokens", "service": "openai", "data": usage(model="")}, "data.model: "),
         ({"type": "tokens", "service": "openai", "data": usage(cost=-1)}, "data.cost: "),
         ({"type": "cost", "service": "cursor", "data": {"amount": -1}}, "data.amount: "),
+        (
+            {"type": "cost", "service": "cursor", "data": {"amount": 999_999_999_999}},
+            "data.amount: ",
+        ),
+        (
+            {"type": "tokens", "service": "openai", "data": [usage(cost=10_000_001)]},
+            "data[0].cost: ",
+        ),
+        (
+            {"type": "tokens", "service": "openai", "data": usage(outputTokens=10**9 + 1)},
+            "data.outputTokens: ",
+        ),
         ({"type": "cost", "service": "cursor", "data": {}}, "data.amount: "),
         (
             {"type": "cost", "service": "cursor", "project": "p" * 201, "data": {"amount": 1}},

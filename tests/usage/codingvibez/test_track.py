@@ -4,6 +4,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.db import OperationalError
 
 from tokentracker import services as tenancy
 from tokentracker.models import ApiKeyScope
@@ -86,6 +87,21 @@ def test_flush_merges_the_aggregates_before_answering(api, org, raw_key):
     assert usage["tokens"][0]["requests"] == 1
 
 
+def test_a_failed_flush_still_acknowledges_the_stored_event_so_no_retry_doubles_it(
+    api, org, raw_key, monkeypatch
+):
+    def merge_fails():
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr("usage.rollups.rollups_merge", merge_fails)
+    response = api.post(URL, call(flush=True), raw_key)
+    assert response.status_code == 200
+    tracked = data(response)
+    assert tracked["flushed"] is False
+    assert str(UsageEvent.objects.get(organization=org).uuid) == tracked["id"]
+    assert RollupDelta.objects.filter(organization=org).count() == 1
+
+
 def test_without_flush_the_event_is_written_and_waits_in_the_buffer(api, org, raw_key):
     # Tests do not run on-commit hooks, so the merge ingest schedules never happens here.
     data(api.post(URL, call(), raw_key))
@@ -107,6 +123,9 @@ def test_without_flush_the_event_is_written_and_waits_in_the_buffer(api, org, ra
         (call(cachedTokens=11), "cachedTokens"),  # OpenAI: cached are part of the 10 input
         (call(cost=-0.01), "cost"),
         (call(cost="free"), "cost"),
+        (call(cost=999_999_999_999), "cost"),
+        (call(inputTokens=10**9 + 1), "inputTokens"),
+        (call(outputTokens=10**9 + 1), "outputTokens"),
         (call(flush="yes"), "flush"),
         ({k: v for k, v in call().items() if k != "inputTokens"}, "inputTokens"),
     ],

@@ -104,6 +104,8 @@ def test_an_unknown_model_is_stored_with_a_null_cost_not_zero(api, org, tw_key):
         ({"provider": ""}, "provider:"),
         ({"model": None}, "model:"),
         ({"inputTokens": -1}, "inputTokens:"),
+        ({"inputTokens": 10**9 + 1}, "inputTokens:"),
+        ({"cacheCreationTokens": 10**9 + 1}, "cacheCreationTokens:"),
         ({"outputTokens": "12"}, "outputTokens:"),
         ({"latencyMs": 1.5}, "latencyMs:"),
         ({"status": "timeout"}, "status:"),

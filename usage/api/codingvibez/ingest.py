@@ -31,7 +31,7 @@ from usage.codingvibez import (
     track_parse,
 )
 from usage.models import CostSource
-from usage.rollups import rollups_merge
+from usage.rollups import rollups_flush
 from usage.schemas import EventInput, EventsInvalid
 
 from .schemas import CodingVibezIngested, CodingVibezTracked, enveloped, errors
@@ -112,8 +112,7 @@ class TrackView(_JsonIngestView):
             raise _invalid(exc) from None
         received_at = timezone.now()
         result = _record(self, [event], received_at, lambda _index, field: field)
-        if body.flush:
-            rollups_merge()
+        flushed = body.flush and rollups_flush()
         if result.unpriced:
             cost, source = None, CostSource.UNPRICED
         else:
@@ -129,7 +128,7 @@ class TrackView(_JsonIngestView):
             cost=cost,
             costSource=source,
             timestamp=iso(received_at),
-            flushed=body.flush,
+            flushed=flushed,
         )
         return self.envelope(tracked.model_dump())
 

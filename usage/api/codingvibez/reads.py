@@ -22,6 +22,7 @@ from usage.selectors import (
     event_latest_at,
     rollup_buffer_pending,
     rollups_last_merged_at,
+    rollups_set_aside,
     usage_by,
     usage_series,
 )
@@ -311,6 +312,16 @@ class TrackingHealthView(_FreshnessMixin, CodingVibezView):
                     code="AGGREGATION_STALLED",
                     message=f"{pending} recorded events are not in the aggregates yet and no "
                     "merge has run in the last 5 minutes; check the Celery worker and beat.",
+                )
+            )
+        set_aside = rollups_set_aside(self.organization_id)
+        if set_aside:
+            problems.append(
+                CodingVibezHealthProblem(
+                    code="AGGREGATION_SET_ASIDE",
+                    message=f"{set_aside} recorded events could not be added to the aggregates "
+                    "(a sum out of range) and were set aside; an administrator can rebuild "
+                    "the aggregates from the stored events.",
                 )
             )
         if problems:

@@ -1,18 +1,33 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tokentracker.management.organizations import organizations_named
-from usage.rollups import rollups_rebuild
+from usage.rollups import ROLLUP_DATA_ERRORS, rollups_rebuild
 
 
 class Command(BaseCommand):
-    help = "Recompute hourly rollups from raw events, for one organization or all of them."
+    help = (
+        "Recompute hourly and daily rollups from raw events, for one organization or all of "
+        "them. Safe while ingest runs. Clears the organization's set-aside deltas."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--org", help="Organization slug (default: every organization)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        failed = []
         for organization in organizations_named(options["org"]):
-            rows = rollups_rebuild(organization_id=organization.pk)
+            try:
+                rows = rollups_rebuild(organization_id=organization.pk)
+            except ROLLUP_DATA_ERRORS as exc:
+                # One organization's impossible sums must not stop the others' rebuild.
+                failed.append(organization.slug)
+                self.stderr.write(
+                    f"{organization.slug}: not rebuilt, its raw events sum beyond what a "
+                    f"rollup column holds ({exc}); its rollups are unchanged"
+                )
+                continue
             self.stdout.write(f"{organization.slug}: {rows} rollup rows")
+        if failed:
+            raise CommandError(f"not rebuilt: {', '.join(failed)}")
