@@ -26,8 +26,9 @@ from django.core.cache import cache
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tokentracker.api.errors import ApiError, Kind
+
 from .cache import cache_get, cache_set
-from .errors import ApiError, Kind
 from .models import Organization
 
 logger = logging.getLogger(__name__)

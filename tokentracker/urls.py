@@ -3,18 +3,18 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from tokentracker import page_urls
-from tokentracker.api.health import HealthView
+from tokentracker.api.token_optimizer.health import HealthView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health", HealthView.as_view(), name="health"),
-    path("api/v1/", include("carbon.api.urls")),
+    path("api/v1/", include("tokentracker.api.carbon_llm.urls")),
     # Before the other /api/v1/ includes so nothing there can shadow the public data paths.
-    path("api/v1/", include("opendata.api.urls")),
-    path("api/v1/", include("usage.api.urls")),
-    path("api/v1/", include("usage.api.tokenwise.urls")),
-    path("api/", include("usage.api.optimizer.urls")),
-    path("api/", include("usage.api.codingvibez.urls")),
+    path("api/v1/", include("tokentracker.api.mytokentracker.urls")),
+    path("api/v1/", include("tokentracker.api.native.urls")),
+    path("api/v1/", include("tokentracker.api.tokenwise.urls")),
+    path("api/", include("tokentracker.api.token_optimizer.urls")),
+    path("api/", include("tokentracker.api.codingvibez.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Dashboard pages. Each app's organization pages go under o/<org_slug>/ (see

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from django.http import QueryDict
 from django.utils import timezone
 
-from tokentracker.errors import ApiError
-from usage.api.optimizer.params import (
+from tokentracker.api.errors import ApiError
+from tokentracker.api.token_optimizer.params import (
     DEFAULT_SPAN,
     OptimizerQuery,
     flag,

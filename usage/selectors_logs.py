@@ -26,7 +26,7 @@ from django.db.models import (
     When,
 )
 
-from tokentracker.errors import ApiError, Kind
+from tokentracker.api.errors import ApiError, Kind
 from usage.genai_catalog import provider_display
 from usage.selectors import UsageScope
 

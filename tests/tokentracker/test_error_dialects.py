@@ -3,8 +3,8 @@
 import pytest
 from rest_framework.test import APIRequestFactory
 
-from tokentracker import errors
-from tokentracker.errors import ApiError, Kind
+from tokentracker.api import errors
+from tokentracker.api.errors import ApiError, Kind
 
 REQUEST_ID = "req_1"
 

@@ -23,7 +23,9 @@ def test_health_answers_both_seed_shapes_without_a_key(client):
 
 
 def test_health_is_503_when_the_database_does_not_answer(client):
-    with mock.patch("tokentracker.api.health.connection.cursor", side_effect=DatabaseError):
+    with mock.patch(
+        "tokentracker.api.token_optimizer.health.connection.cursor", side_effect=DatabaseError
+    ):
         response = client.get("/api/health")
     assert response.status_code == 503
     body = response.json()

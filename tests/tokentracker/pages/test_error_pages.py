@@ -72,7 +72,7 @@ def test_a_crash_on_a_page_is_the_html_500_and_under_api_the_json_500(sign_in, o
         raise RuntimeError("boom")
 
     monkeypatch.setattr("usage.views.overview.overview_read", crash)
-    monkeypatch.setattr("tokentracker.api.health.HealthView.get", crash)
+    monkeypatch.setattr("tokentracker.api.token_optimizer.health.HealthView.get", crash)
     client = Client(raise_request_exception=False)
     client.force_login(sign_in(org, Role.OWNER))
     page = client.get("/o/acme/")

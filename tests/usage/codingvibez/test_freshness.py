@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from usage.codingvibez import freshness_label
+from tokentracker.api.codingvibez.bodies import freshness_label
 
 from .helpers import at, data
 

@@ -23,15 +23,15 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tokentracker.api.surfaces import FormatIsAParameter, PublicView
+from opendata import selectors
+from opendata.datasets import COMMUNITY, COST_INDEX, DATASETS, MODELS, Dataset, publisher
+from opendata.models import CommunityDimension
+from opendata.selectors import Freshness
+from tokentracker.api.base import FormatIsAParameter, PublicView
 from usage.genai_catalog import provider_canonical
 
-from .. import selectors
-from ..datasets import COMMUNITY, COST_INDEX, DATASETS, MODELS, Dataset, publisher
-from ..models import CommunityDimension
-from ..selectors import Freshness
-from . import params
-from .render import csv_text, json_rows
+from . import data_params as params
+from .data_render import csv_text, json_rows
 
 ALL_INDEXES = "all"
 ERRORS = {

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from drf_spectacular.utils import OpenApiResponse
 from pydantic import BaseModel, Field, create_model
 
-from usage.codingvibez import Freshness
+from tokentracker.api.codingvibez.bodies import Freshness
 
 
 class CodingVibezError(BaseModel):

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.http import QueryDict
 
-from tokentracker.errors import ApiError, Kind
-from usage.api.dates import DateInvalid, bound_parse
+from tokentracker.api.errors import ApiError, Kind
+from usage.dates import DateInvalid, bound_parse
 
 FORMATS = ("json", "csv")
 # Above any dataset's size, below every database's LIMIT range (PostgreSQL: bigint).

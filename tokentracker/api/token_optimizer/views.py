@@ -16,8 +16,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tokentracker.api.surfaces import FormatIsAParameter, TokenOptimizerView
-from tokentracker.errors import ApiError, Kind
+from tokentracker.api.base import FormatIsAParameter, TokenOptimizerView
+from tokentracker.api.errors import ApiError, Kind
 from usage.genai_catalog import provider_display
 from usage.recommendations import recommendations_for
 from usage.selectors import (

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 from rest_framework.request import Request
 
-from tokentracker.errors import ApiError, Kind
-from usage.api.dates import Bound, DateInvalid, bound_parse
+from tokentracker.api.errors import ApiError, Kind
+from usage.dates import Bound, DateInvalid, bound_parse
 from usage.selectors import GRANULARITIES, series_too_long
 from usage.selectors_dashboard import month_start, months_later
 

@@ -4,11 +4,10 @@ Read-only: nothing is stored. The view only renders it."""
 
 from dataclasses import dataclass
 
+from carbon import estimator
+from carbon.book import carbon_book_get
+from carbon.estimator import Estimate, GreenTip, HardwareEstimate, Method, carbon_decimal
 from usage.genai_catalog import model_provider_guess, provider_canonical
-
-from . import estimator
-from .book import carbon_book_get
-from .estimator import Estimate, GreenTip, HardwareEstimate, Method, carbon_decimal
 
 
 def provider_resolve(provider: str | None, model: str) -> str:

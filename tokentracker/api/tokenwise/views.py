@@ -18,8 +18,8 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tokentracker.api.surfaces import TokenwiseView
-from tokentracker.errors import ApiError, Kind
+from tokentracker.api.base import TokenwiseView
+from tokentracker.api.errors import ApiError, Kind
 from tokentracker.ratelimit import PlanRateLimited
 from tokentracker.services import QuotaExceeded
 from usage.models import Eval, UsageEvent

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tokentracker import errors
+from tokentracker.api import errors
 from tokentracker.authentication import AuthenticatedKey
 from tokentracker.permissions import HasOrganizationOrMember
 from tokentracker.selectors import (

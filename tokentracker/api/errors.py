@@ -3,7 +3,7 @@
 Views raise `ApiError` (or DRF's exceptions); the exception handler classifies the error into
 a `kind`, then the view's surface picks the dialect that turns (kind, message, details) into
 the exact body and status that surface's seed documents. A surface sets its dialect once on
-its base view class (see `tokentracker.api.surfaces`), never per view.
+its base view class (see `tokentracker.api.base`), never per view.
 """
 
 import logging

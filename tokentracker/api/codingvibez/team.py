@@ -23,8 +23,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tokentracker.api.surfaces import CodingVibezView
-from tokentracker.errors import ApiError, Kind
+from tokentracker.api.base import CodingVibezView
+from tokentracker.api.errors import ApiError, Kind
 from tokentracker.forms import InvitationForm
 from tokentracker.models import Invitation, Membership, Role, role_at_least
 from tokentracker.permissions import SAFE_METHODS

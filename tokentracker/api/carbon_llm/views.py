@@ -14,16 +14,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from carbon import estimator, services
-from carbon.estimates import (
+from carbon.selectors import developer_today
+from tokentracker.api.base import CarbonLlmView
+from tokentracker.api.carbon_llm.estimates import (
     EstimateAnswer,
     estimate_answer,
     grams,
     per_1k_tokens_used,
     provider_resolve,
 )
-from carbon.selectors import developer_today
-from tokentracker.api.surfaces import CarbonLlmView
-from tokentracker.errors import ApiError, Kind
+from tokentracker.api.errors import ApiError, Kind
 from tokentracker.models import ApiKeyMode, Organization
 from tokentracker.permissions import HasOrganization
 from tokentracker.services import QuotaExceeded

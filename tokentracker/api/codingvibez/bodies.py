@@ -31,9 +31,9 @@ from pydantic import (
     ValidationError,
 )
 
-from .genai_catalog import provider_canonical
-from .schemas import MAX_BATCH, EventInput, FieldError, NonNegativeInt
-from .schemas import ReportedCost as Money
+from usage.genai_catalog import provider_canonical
+from usage.schemas import MAX_BATCH, EventInput, FieldError, NonNegativeInt
+from usage.schemas import ReportedCost as Money
 
 # A cost reported without a model still needs one (every rollup is per model); this name
 # says plainly that none was given rather than guessing one.

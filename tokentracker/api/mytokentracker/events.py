@@ -11,8 +11,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tokentracker.api.surfaces import NativeViewSet
-from tokentracker.errors import ApiError, Kind
+from tokentracker.api.base import NativeViewSet
+from tokentracker.api.errors import ApiError, Kind
 from tokentracker.services import QuotaExceeded
 from usage import services
 from usage.models import UsageEvent

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from usage.selectors import rollups_set_aside
 
-from .surfaces import PublicView
+from ..base import PublicView
 
 
 def _check_database() -> dict:

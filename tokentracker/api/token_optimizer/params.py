@@ -13,8 +13,8 @@ from typing import Any
 from django.http import QueryDict
 from django.utils import timezone
 
-from tokentracker.errors import ApiError, Kind
-from usage.api.dates import Bound, DateInvalid, bound_parse
+from tokentracker.api.errors import ApiError, Kind
+from usage.dates import Bound, DateInvalid, bound_parse
 from usage.genai_catalog import provider_canonical
 from usage.selectors import GRANULARITIES, UsageScope
 

@@ -1,7 +1,7 @@
 """CodingVibez ingest doors: `POST /api/tokens/track` and `POST /api/ingest`.
 
-Both translate the body (`usage.codingvibez`) and call `services.events_record`, the one
-ingest service, so pricing, token conventions, quotas and rollups are the same as on every
+Both translate the body (`bodies`) and call `services.events_record`, the one ingest
+service, so pricing, token conventions, quotas and rollups are the same as on every
 other door. CodingVibez answers 200 on success (its seed lists no 201).
 """
 
@@ -17,11 +17,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tokentracker.api.surfaces import CodingVibezView
-from tokentracker.errors import ApiError, Kind
-from tokentracker.services import QuotaExceeded
-from usage import services
-from usage.codingvibez import (
+from tokentracker.api.base import CodingVibezView
+from tokentracker.api.codingvibez.bodies import (
     CodingVibezIngestBody,
     CodingVibezInvalid,
     CodingVibezTrackBody,
@@ -30,6 +27,9 @@ from usage.codingvibez import (
     service_errors,
     track_parse,
 )
+from tokentracker.api.errors import ApiError, Kind
+from tokentracker.services import QuotaExceeded
+from usage import services
 from usage.models import CostSource
 from usage.rollups import rollups_flush
 from usage.schemas import EventInput, EventsInvalid

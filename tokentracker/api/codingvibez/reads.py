@@ -13,8 +13,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tokentracker.api.surfaces import CodingVibezView
-from usage.codingvibez import freshness_label, provider_slug
+from tokentracker.api.base import CodingVibezView
+from tokentracker.api.codingvibez.bodies import freshness_label, provider_slug
 from usage.selectors import (
     GRANULARITIES,
     UsageScope,

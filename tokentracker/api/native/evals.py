@@ -10,7 +10,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tokentracker.api.surfaces import NativeViewSet
+from tokentracker.api.base import NativeViewSet
 from usage.models import Eval
 from usage.services_tokenwise import SCORE_MAX, SCORE_MIN, UnknownEvent, eval_record
 
