@@ -176,12 +176,47 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("REDIS_URL", "")
 
+
+def envseconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not value > 0:
+        raise ImproperlyConfigured(f"{name} must be above 0 seconds, got {raw!r}")
+    return value
+
+
+# Redis only speeds requests up (tokentracker.cache), so a down or hung Redis must cost
+# milliseconds, not redis-py's defaults (no socket timeout: a hung server hangs the request).
+# Seconds to connect, and to wait for one command's answer.
+CACHE_CONNECT_TIMEOUT = envseconds("CACHE_CONNECT_TIMEOUT", 0.25)
+CACHE_SOCKET_TIMEOUT = envseconds("CACHE_SOCKET_TIMEOUT", 0.5)
+# After a failed cache (or broker publish) call, each process skips the cache (publishes)
+# for this long, then lets one call try again (tokentracker.cache, tokentracker.broker).
+CACHE_BREAKER_SECONDS = envseconds("CACHE_BREAKER_SECONDS", 5)
+
+# Passed to redis-py's connection pool. No retry on timeout: the breaker decides when to
+# try again. The health check pings a connection idle for 30 s before using it, so a pooled
+# connection from before a Redis restart is replaced instead of failing (and tripping the
+# breaker) on first use.
+CACHE_REDIS_OPTIONS = {
+    "socket_connect_timeout": CACHE_CONNECT_TIMEOUT,
+    "socket_timeout": CACHE_SOCKET_TIMEOUT,
+    "retry_on_timeout": False,
+    "health_check_interval": 30,
+}
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": envstr("CACHE_KEY_PREFIX", "tt"),
+            "OPTIONS": CACHE_REDIS_OPTIONS,
         }
     }
 else:
