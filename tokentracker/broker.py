@@ -3,7 +3,7 @@
 The broker is the same Redis as the cache. Publishing to it when it is down costs the
 publish retries (~0.6 s) on every request, so publishes go through a breaker like the
 cache's (tokentracker.cache): after a failed publish, each process stops publishing for
-CACHE_BREAKER_SECONDS and the caller takes its fallback (beat's periodic merge, the
+REDIS_BREAKER_SECONDS and the caller takes its fallback (beat's periodic merge, the
 pending-track sweep, sending the email in-process), then one publish tries again.
 """
 
@@ -24,7 +24,10 @@ def task_publish(task: Task, *args: Any, countdown: float | None = None, **kwarg
     """Queue `task(*args, **kwargs)`; False if the broker failed or is being skipped, for
     the caller to fall back."""
     try:
-        broker_breaker.call(task.apply_async, args=args, kwargs=kwargs, countdown=countdown)
+        if countdown is None:
+            broker_breaker.call(task.delay, *args, **kwargs)
+        else:
+            broker_breaker.call(task.apply_async, args=args, kwargs=kwargs, countdown=countdown)
     except pybreaker.CircuitBreakerError:
         return False
     except Exception:  # each broker client raises its own connection errors

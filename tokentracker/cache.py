@@ -6,7 +6,7 @@ back to the database (or let the request through) rather than answering 500, so 
 outage never costs an accepted event.
 
 Every cache access goes through `cache_call`, behind one circuit breaker per process
-(pybreaker): the first failed call opens it, and for `CACHE_BREAKER_SECONDS` every cache
+(pybreaker): the first failed call opens it, and for `REDIS_BREAKER_SECONDS` every cache
 call answers "unavailable" at once instead of paying a connect timeout each time (a down
 Redis made each ingest request 0.6-3.6 s instead of ~20 ms). After that window one call
 tries again: success closes the breaker, failure opens it for another window.
@@ -41,7 +41,7 @@ class _LogTransitions(pybreaker.CircuitBreakerListener):
 
 
 def breaker_new(name: str) -> pybreaker.CircuitBreaker:
-    """A per-process breaker that opens on the first failure, for CACHE_BREAKER_SECONDS.
+    """A per-process breaker that opens on the first failure, for REDIS_BREAKER_SECONDS.
 
     One failure is enough: a call that failed already cost a timeout, and the fallbacks
     are all correct (only slower, or less strict), so trying again soon has no value.
@@ -49,7 +49,7 @@ def breaker_new(name: str) -> pybreaker.CircuitBreaker:
     """
     return pybreaker.CircuitBreaker(
         fail_max=1,
-        reset_timeout=settings.CACHE_BREAKER_SECONDS,
+        reset_timeout=settings.REDIS_BREAKER_SECONDS,
         exclude=[ValueError],
         listeners=[_LogTransitions()],
         name=name,

@@ -63,7 +63,7 @@ def short_window():
     """A 50 ms breaker window, so a test can wait it out."""
     cache_breaker.reset_timeout = 0.05
     yield 0.05
-    cache_breaker.reset_timeout = settings.CACHE_BREAKER_SECONDS
+    cache_breaker.reset_timeout = settings.REDIS_BREAKER_SECONDS
 
 
 def test_ingest_answers_201_and_tries_a_down_cache_once_in_the_breaker_window(
