@@ -163,10 +163,14 @@ def main() -> None:
             redis.send_signal(signal.SIGSTOP)
         redis_down = phase(args, key, bodies)
     finally:
+        redis.send_signal(signal.SIGCONT)  # a paused Redis would keep gunicorn's workers stuck
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
         if redis.poll() is None:
-            redis.send_signal(signal.SIGCONT)
             redis.terminate()
             redis.wait(timeout=10)
 
