@@ -46,6 +46,10 @@ def breaker_new(name: str) -> pybreaker.CircuitBreaker:
     One failure is enough: a call that failed already cost a timeout, and the fallbacks
     are all correct (only slower, or less strict), so trying again soon has no value.
     ValueError is an answer, not an outage (`incr` of a missing key).
+
+    pybreaker holds its lock for the whole guarded call, so a process's threads take turns
+    on Redis: free with gunicorn's one thread per worker, and while Redis hangs it means
+    one thread waits for the timeout while the others wait for it, not each in turn after.
     """
     return pybreaker.CircuitBreaker(
         fail_max=1,
