@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install browser run test lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata clean
+.PHONY: install browser run test lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down clean
 
 install: $(VENV)/.installed
 
@@ -60,6 +60,10 @@ bench-estimate: install
 # The full model catalog as CSV (and the other open datasets) through gunicorn.
 bench-opendata: install
 	$(BIN)/python bench/opendata.py
+
+# Ingest p50/p95 with Redis up, then with its own redis-server stopped, in one run (~50 s).
+bench-redis-down: install
+	$(BIN)/python bench/redis_down.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var

@@ -15,6 +15,7 @@ from django.utils import timezone
 from ecologits.electricity_mix_repository import electricity_mixes
 from ecologits.model_repository import models as ecologits_models
 
+from tokentracker.broker import task_publish
 from tokentracker.models import MonthlyLiveEventCount, Organization
 from tokentracker.services import quota_consume
 from usage.ids import uuid7
@@ -304,11 +305,9 @@ def _persist_soon(pending_id: int) -> None:
     from .tasks import pending_track_persist_task
 
     if not settings.CELERY_TASK_ALWAYS_EAGER:
-        try:
-            pending_track_persist_task.delay(pending_id)
+        if task_publish(pending_track_persist_task, pending_id):
             return
-        except Exception:
-            logger.warning("broker unreachable: persisting tracked event in-process", exc_info=True)
+        logger.warning("broker unreachable: persisting tracked event in-process")
     try:
         pending_track_persist(pending_id=pending_id)
     except Exception:

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from tests.factories import OrganizationFactory
 from tokentracker import services
+from tokentracker.broker import broker_breaker
+from tokentracker.cache import cache_breaker
 from usage.price_book import price_book_invalidate
 
 
@@ -29,10 +31,15 @@ def _static_names_without_collectstatic():
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     # Cached key lookups and the price-book version must not leak between tests (each test
-    # rolls its database back, the cache does not roll back with it).
+    # rolls its database back, the cache does not roll back with it). Nor may a breaker
+    # that a cache-outage test opened: it would skip the cache for the next tests.
+    cache_breaker.close()
+    broker_breaker.close()
     cache.clear()
     price_book_invalidate()
     yield
+    cache_breaker.close()
+    broker_breaker.close()
     cache.clear()
     price_book_invalidate()
 

@@ -14,7 +14,6 @@ usage events a customer is paying us to keep, and the daily event quota is enfor
 database (`quota_consume`) whatever the cache does.
 """
 
-import logging
 import time
 import zlib
 from dataclasses import dataclass
@@ -22,16 +21,13 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tokentracker.api.errors import ApiError, Kind
 
-from .cache import cache_get, cache_set
+from .cache import CacheUnavailable, cache_call, cache_get, cache_set
 from .models import Organization
-
-logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 3600
 # A plan change in admin reaches the limiter within this long; one query per organization
@@ -94,16 +90,15 @@ def window_bounds(subject: str, now: int, period: int = WINDOW_SECONDS) -> tuple
 
 def _increment(key: str, timeout: int) -> int | None:
     try:
-        if cache.add(key, 1, timeout):
+        if cache_call("add", key, 1, timeout):
             return 1
         try:
-            return cache.incr(key)
+            return cache_call("incr", key)
         except ValueError:
             # The counter expired between add and incr: this request opens the next one.
-            cache.add(key, 1, timeout)
+            cache_call("add", key, 1, timeout)
             return 1
-    except Exception:  # each cache client raises its own connection errors
-        logger.warning("cache unavailable: rate limit %s not counted", key, exc_info=True)
+    except CacheUnavailable:  # logged once by tokentracker.cache; skipped while it is down
         return None
 
 
@@ -130,9 +125,8 @@ def rate_limit_peek(
     moment = int(now.timestamp())
     start, _ = window_bounds(subject, moment, period)
     try:
-        return int(cache.get(f"rl:{scope}:{subject}:{start}") or 0)
-    except Exception:  # each cache client raises its own connection errors
-        logger.warning("cache unavailable: rate limit %s not read", subject, exc_info=True)
+        return int(cache_call("get", f"rl:{scope}:{subject}:{start}") or 0)
+    except CacheUnavailable:
         return None
 
 

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .broker import task_publish
 from .models import ApiKey, ApiKeyScope, Invitation, Membership, Organization, Role
 from .ratelimit import rate_limit_hit
 from .selectors import (
@@ -235,11 +236,9 @@ def _email_soon(sent: SentInvitation, base_url: str) -> None:
 
     arguments = {"invitation_id": sent.invitation.pk, "token": sent.token, "base_url": base_url}
     if not settings.CELERY_TASK_ALWAYS_EAGER:
-        try:
-            invitation_email_task.delay(**arguments)
+        if task_publish(invitation_email_task, **arguments):
             return
-        except Exception:  # each broker client raises its own connection errors
-            logger.warning("broker unreachable: emailing invitation in-process", exc_info=True)
+        logger.warning("broker unreachable: emailing invitation in-process")
     try:
         invitation_email_send(**arguments)
     except OSError:  # socket errors and smtplib.SMTPException (a subclass)

@@ -1,13 +1,10 @@
-import logging
-
 from celery import shared_task
 from django.conf import settings
 
+from tokentracker.broker import task_publish
 from tokentracker.cache import cache_add
 
 from .rollups import rollups_merge
-
-logger = logging.getLogger(__name__)
 
 # Ingest asks for a merge after every batch; at most one is queued per this many seconds,
 # so 60 batches a second cost one merge a second, and rollups trail events by about that.
@@ -31,10 +28,9 @@ def rollups_merge_soon() -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         rollups_merge()  # no worker: the embedded default merges in-process, right away
         return
+    # With the cache down (None) every batch queues a merge, unless the broker is down too
+    # (the same Redis): then task_publish skips it, and since the deltas are committed,
+    # beat's periodic merge picks them up when the broker is back.
     if cache_add("rollups-merge-queued", 1, MERGE_DELAY_SECONDS) is False:
         return
-    try:
-        rollups_merge_task.apply_async(countdown=MERGE_DELAY_SECONDS)
-    except Exception:
-        # The deltas are committed; beat's periodic merge picks them up when the broker is back.
-        logger.warning("could not queue a rollup merge", exc_info=True)
+    task_publish(rollups_merge_task, countdown=MERGE_DELAY_SECONDS)
