@@ -3,7 +3,7 @@
 
 from tokentracker.books import VersionedBook
 
-from .estimator import CarbonBook, Factor, Zone
+from .factors import CarbonBook, Factor, Zone
 from .models import CarbonFactor, GridIntensity, MethodologyVersion
 
 VERSION_CACHE_KEY = "carbon-book:version"

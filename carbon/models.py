@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from . import estimator
+from .factors import Confidence as EstimateConfidence
 
 # Grams and watt-hours per event: a small model's short answer is a few micrograms, so nine
 # decimal places; Decimal like costs, so sums over millions of events do not drift. 28
@@ -14,9 +14,9 @@ CARBON = {"max_digits": 28, "decimal_places": 9, "null": True, "blank": True}
 
 
 class Confidence(models.TextChoices):
-    MEASURED = estimator.Confidence.MEASURED, "Measured (the provider published a figure)"
-    BENCHMARKED = estimator.Confidence.BENCHMARKED, "Benchmarked (open weights, known parameters)"
-    ESTIMATED = estimator.Confidence.ESTIMATED, "Estimated"
+    MEASURED = EstimateConfidence.MEASURED, "Measured (the provider published a figure)"
+    BENCHMARKED = EstimateConfidence.BENCHMARKED, "Benchmarked (open weights, known parameters)"
+    ESTIMATED = EstimateConfidence.ESTIMATED, "Estimated"
 
 
 class MethodologyVersion(models.Model):

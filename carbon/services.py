@@ -24,17 +24,17 @@ from usage.services import events_record
 
 from .book import carbon_book_get, carbon_book_invalidate
 from .countries import country_of_zone
-from .estimator import (
+from .estimator import estimate_tokens
+from .factors import (
     ECOLOGITS_PROVIDER,
     ECOLOGITS_SOURCE,
     ECOLOGITS_VERSION,
     WORLD,
     Estimate,
     carbon_decimal,
-    estimate_tokens,
-    parameter_bounds,
 )
 from .models import CarbonFactor, Confidence, GridIntensity, MethodologyVersion, PendingTrack
+from .profiles import parameter_bounds
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from carbon.book import carbon_book_get
-from carbon.estimator import CarbonBook, carbon_decimal, carbon_figures
+from carbon.estimator import carbon_figures
+from carbon.factors import CarbonBook, carbon_decimal
 from tokentracker.services import quota_consume
 
 from . import genai_catalog

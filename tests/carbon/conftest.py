@@ -5,7 +5,7 @@ import pytest
 from ecologits.tracers.utils import llm_impacts
 
 from carbon.book import carbon_book_get
-from carbon.estimator import carbon_decimal
+from carbon.factors import carbon_decimal
 from carbon.models import MethodologyVersion
 from tokentracker import services as tenancy
 

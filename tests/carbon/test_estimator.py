@@ -2,7 +2,7 @@
 
 import pytest
 
-from carbon import estimator
+from carbon import estimator, factors, profiles
 from carbon.book import carbon_book_get
 from carbon.models import CarbonFactor, Confidence
 from carbon.services import carbon_factor_save
@@ -86,7 +86,7 @@ def test_closed_models_are_estimated_and_open_weights_benchmarked(book):
     )
     assert closed.confidence == Confidence.ESTIMATED
     assert open_weights.confidence == Confidence.BENCHMARKED
-    assert closed.source.startswith(f"EcoLogits {estimator.ECOLOGITS_VERSION}")
+    assert closed.source.startswith(f"EcoLogits {factors.ECOLOGITS_VERSION}")
 
 
 @pytest.mark.parametrize(
@@ -160,7 +160,7 @@ def test_an_admin_figure_overrides_ecologits(db):
 
 
 def test_hardware_estimate_is_lower_in_finland_than_in_poland_and_exact(book):
-    profile = estimator.profile_for(book, "openai", "gpt-4o")
+    profile = profiles.profile_for(book, "openai", "gpt-4o")
     finland = estimator.estimate_hardware(
         book, profile=profile, duration_ms=120_000, zone=book.zone_for_country("FI")
     )

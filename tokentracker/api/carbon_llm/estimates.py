@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from carbon import estimator
 from carbon.book import carbon_book_get
-from carbon.estimator import Estimate, GreenTip, HardwareEstimate, Method, carbon_decimal
+from carbon.estimator import GreenTip, HardwareEstimate
+from carbon.factors import Estimate, Method, carbon_decimal
 from usage.genai_catalog import model_provider_guess, provider_canonical
 
 

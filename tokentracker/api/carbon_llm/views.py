@@ -13,7 +13,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from carbon import estimator, services
+from carbon import estimator, factors, services
 from carbon.selectors import developer_today
 from tokentracker.api.base import CarbonLlmView
 from tokentracker.api.carbon_llm.estimates import (
@@ -136,10 +136,10 @@ def _estimate_body(answer: EstimateAnswer, country_code: str | None) -> dict[str
             "zone": hardware.zone.zone,
             "grid_gco2e_per_kwh": hardware.zone.gco2e_per_kwh,
             "gpus": hardware.gpus,
-            "gpu_power_kw": estimator.GPU_POWER_KW,
+            "gpu_power_kw": factors.GPU_POWER_KW,
             "power_kw": round(hardware.power_kw, 6),
             "pue": hardware.pue,
-            "batch_size": estimator.BATCH_SIZE,
+            "batch_size": factors.BATCH_SIZE,
             "energy_wh": grams(hardware.energy_wh),
         }
         body["comparison"] = {
