@@ -10,7 +10,7 @@ models across OpenAI, Anthropic, Google and Mistral, a few features (endpoints) 
 organization each with its project, use case and platform, cache and reasoning tokens,
 latency, about 2% errors, a weekly and a daily shape and growth over the period.
 
-Every row is built by the ingest service's own row builder (`usage.services._event_rows`:
+Every row is built by the ingest service's own row builder (`usage.services.events._event_rows`:
 token normalisation per provider, pricing from the price book in effect at `occurred_at`),
 so costs are what ingest would have stored. Rows are written with COPY (the ingest COPY
 writer), one worker process per core, each day seeded on its own so the data does not
@@ -91,8 +91,7 @@ NOT_REPORTED = {
     "total_cost": None,
     "currency": "USD",
     "cache_hit": None,
-    # No client-side carbon stamp and no datacenter: the estimator runs on the defaults.
-    "_carbon": None,
+    # No datacenter: the estimator runs on the defaults.
     "datacenter_country": None,
 }
 LARGEST_SHARE = 0.30
@@ -297,7 +296,7 @@ def load_day(day: int) -> tuple[int, int, float]:
 
     from carbon.book import carbon_book_get
     from usage.price_book import price_book_get
-    from usage.services import _event_rows
+    from usage.services.events import _event_rows
     from usage.writers import usage_events_insert
 
     assert _plan is not None

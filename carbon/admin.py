@@ -1,11 +1,10 @@
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import services
-from .models import CarbonFactor, GridIntensity, MethodologyVersion, PendingTrack
+from .models import CarbonFactor, GridIntensity, MethodologyVersion
 
 
 @admin.register(CarbonFactor)
@@ -76,11 +75,3 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(MethodologyVersion)
 class MethodologyVersionAdmin(ReadOnlyAdmin):
     list_display = ["version", "ecologits_version", "reason", "created_at"]
-
-
-@admin.register(PendingTrack)
-class PendingTrackAdmin(ReadOnlyAdmin):
-    list_display = ["event_id", "organization", "received_at", "co2e_grams"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[PendingTrack]:
-        return super().get_queryset(request).select_related("organization")

@@ -124,29 +124,3 @@ class GridIntensity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone}: {self.gco2e_per_kwh} gCO2e/kWh"
-
-
-class PendingTrack(models.Model):
-    """An event `POST /api/v1/track` accepted (202) and a task has not yet written.
-
-    Written in the request's transaction with the quota it consumed, so an accepted event
-    exists durably before the client hears "queued"; the task turns it into a UsageEvent
-    (idempotently, keyed by `event_id`) and deletes it. If the broker is down the request
-    does that itself; beat sweeps up any row a lost task left behind.
-    """
-
-    event_id = models.CharField(max_length=40, unique=True)
-    organization = models.ForeignKey(
-        "tokentracker.Organization", on_delete=models.CASCADE, related_name="+"
-    )
-    api_key = models.ForeignKey(
-        "tokentracker.ApiKey", on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    event = models.JSONField(help_text="The event as the ingest service takes it.")
-    energy_wh = models.DecimalField(max_digits=28, decimal_places=9)
-    co2e_grams = models.DecimalField(max_digits=28, decimal_places=9)
-    methodology_version = models.CharField(max_length=20)
-    received_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return self.event_id

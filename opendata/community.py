@@ -42,7 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from usage.selectors import UsageTotals
+from usage.selectors.usage import UsageTotals
 
 TOTAL = "total"
 TOTAL_VALUE = "all"

@@ -20,7 +20,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from usage.models import ModelPrice
-from usage.selectors import UsageTotals
+from usage.selectors.usage import UsageTotals
 
 from . import selectors
 from .community import DIMENSIONS, UNSPECIFIED, Cell, Group, day_groups, groups_publishable

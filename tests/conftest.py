@@ -78,7 +78,7 @@ def record(org):
     merge them into the rollups every aggregate reads."""
     from usage.rollups import rollups_merge
     from usage.schemas import EventInput
-    from usage.services import events_record
+    from usage.services.events import events_record
 
     def record(*events, organization=None):
         events_record(

@@ -14,6 +14,7 @@ from .models import (
     ApiKeyScope,
     DailyEventCount,
     Membership,
+    MonthlyLiveEventCount,
     Organization,
     Plan,
     Role,
@@ -189,3 +190,48 @@ def _quota_used(organization_id: int, day: date) -> int:
         .first()
         or 0
     )
+
+
+class FreeQuotaExhausted(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"free live-event quota of {limit} reached")
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class LiveQuota:
+    limit: int | None
+    used: int
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit is None else max(self.limit - self.used, 0)
+
+
+def live_quota_consume(
+    *, organization_id: int, events: int = 1, month: date | None = None
+) -> LiveQuota:
+    """Count a live-key event against the plan's free monthly quota, or raise
+    FreeQuotaExhausted and count nothing. One conditional upsert: atomic under concurrency,
+    and rolled back with the caller's transaction."""
+    month = month or timezone.now().date().replace(day=1)
+    limit = (
+        Organization.objects.filter(pk=organization_id)
+        .values_list("plan__free_live_events_per_month", flat=True)
+        .get()
+    )
+    table = connection.ops.quote_name(MonthlyLiveEventCount._meta.db_table)
+    guard = "" if limit is None else f"WHERE {table}.events + excluded.events <= {int(limit)} "
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organization_id, month, events) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (organization_id, month) DO UPDATE "
+            f"SET events = {table}.events + excluded.events {guard}"
+            f"RETURNING events",
+            [organization_id, month, events],
+        )
+        row = cursor.fetchone()
+    if row is None or (limit is not None and int(row[0]) > limit):
+        # The first event of a month is an INSERT, which the WHERE does not guard.
+        raise FreeQuotaExhausted(limit or 0)
+    return LiveQuota(limit=limit, used=int(row[0]))

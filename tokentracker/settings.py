@@ -255,7 +255,7 @@ CELERY_BEAT_SCHEDULE = {
     # A safety net: ingest queues a merge after each batch, this catches any it could not.
     "rollups-merge": {"task": "usage.tasks.rollups_merge_task", "schedule": 10.0},
     # A safety net: a tracked event whose task was lost is persisted from its pending row.
-    "tracked-events-sweep": {"task": "carbon.tasks.pending_tracks_sweep_task", "schedule": 60.0},
+    "tracked-events-sweep": {"task": "usage.tasks.pending_tracks_sweep_task", "schedule": 60.0},
     # The open datasets publish whole UTC days: rebuild them shortly after midnight.
     "opendata-refresh": {
         "task": "opendata.tasks.opendata_refresh_task",

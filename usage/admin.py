@@ -6,12 +6,12 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
-from . import services
 from .admin_events import ProviderFilter, events_search
-from .models import Eval, ModelAlias, ModelPrice, SetAsideDelta, UsageEvent
+from .models import Eval, ModelAlias, ModelPrice, PendingTrack, SetAsideDelta, UsageEvent
 from .paging import CappedCountPaginator
 from .rollups import set_aside_requeue
-from .services import PRICE_FIELDS
+from .services import prices
+from .services.prices import PRICE_FIELDS
 from .tasks import rollups_merge_soon
 
 
@@ -40,7 +40,7 @@ class ModelPriceForm(ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if self.instance.pk and any(name in self.changed_data for name in PRICE_FIELDS):
-            problem = services.price_revision_problem(
+            problem = prices.price_revision_problem(
                 price=ModelPrice.objects.get(pk=self.instance.pk),
                 effective_from=cleaned.get("effective_from")
                 if "effective_from" in self.changed_data
@@ -81,7 +81,7 @@ class ModelPriceAdmin(admin.ModelAdmin):
         original = ModelPrice.objects.get(pk=obj.pk)
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         start = changes.pop("effective_from", None)
-        revised = services.price_revise(
+        revised = prices.price_revise(
             price=original, changes=changes, effective_from=start, edited_by=request.user
         )
         if revised.pk != original.pk:
@@ -187,3 +187,20 @@ class SetAsideDeltaAdmin(admin.ModelAdmin):
         requeued = set_aside_requeue(ids=queryset.values_list("id", flat=True))
         rollups_merge_soon()
         self.message_user(request, f"{requeued} deltas queued for the next merge.")
+
+
+@admin.register(PendingTrack)
+class PendingTrackAdmin(admin.ModelAdmin):
+    """carbon-llm track calls accepted and not yet written (a task or beat's sweep will)."""
+
+    list_display = ["event_id", "organization", "received_at", "co2e_grams"]
+    list_select_related = ["organization"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -24,8 +24,8 @@ from tokentracker.api.token_optimizer.params import (
     optimizer_query,
     positive_int,
 )
-from usage.selectors import UsageScope, series_too_long
-from usage.selectors_logs import LOG_FIELDS
+from usage.selectors.logs import LOG_FIELDS
+from usage.selectors.usage import UsageScope, series_too_long
 
 PER_PAGE = 50
 # Parameters that narrow the explorer; a breakdown row links to one of them.

@@ -2,11 +2,15 @@
 
 from django.urls import path
 
-from .views import explorer, overview, requests
+from .views import carbon, explorer, overview, requests
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
     path("explorer/", explorer.explorer, name="explorer"),
     path("explorer/export.csv", explorer.explorer_export, name="explorer-export"),
     path("requests/<uuid:uuid>", requests.request_page, name="request-detail"),
+    # The carbon pages read the usage rollups, so they live here; the carbon app itself
+    # knows only estimates, factors and the methodology.
+    path("carbon/", carbon.carbon_page, name="carbon"),
+    path("carbon/methodology", carbon.methodology_page, name="carbon-methodology"),
 ]

@@ -14,10 +14,11 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from usage.selectors.usage import UsageScope, UsageTotals, usage_by
+
 from .models import ModelPrice
 from .price_book import CatalogKey, price_book_get
 from .pricing import Rates, TokenParts, cost_compute
-from .selectors import UsageScope, UsageTotals, usage_by
 
 MIN_SAVINGS_SHARE = Decimal("0.05")
 # Observed results count as "as good" within these margins.

@@ -18,7 +18,6 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    PrivateAttr,
     RootModel,
     StrictBool,
     StrictInt,
@@ -176,7 +175,6 @@ class EventInput(BaseModel):
 
     # Set by a door that already showed the client a carbon estimate (carbon-llm's track,
     # persisted later by a task), so the stored event carries exactly those numbers.
-    _carbon: CarbonStamp | None = PrivateAttr(default=None)
 
 
 class EventBatch(BaseModel):

@@ -14,7 +14,7 @@ def load_catalog_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
     """A fresh database gets the installed genai-prices catalog; later runs leave it alone."""
     if sender.name != "usage":
         return
-    from .services import prices_sync
+    from .services.prices import prices_sync
 
     using = kwargs.get("using", "default")
     if not ModelPrice.objects.using(using).exists():

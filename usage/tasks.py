@@ -34,3 +34,25 @@ def rollups_merge_soon() -> None:
     if cache_add("rollups-merge-queued", 1, MERGE_DELAY_SECONDS) is False:
         return
     task_publish(rollups_merge_task, countdown=MERGE_DELAY_SECONDS)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=8,
+    soft_time_limit=25,
+    time_limit=30,
+)
+def pending_track_persist_task(pending_id: int) -> bool:
+    # Imported here: the ingest service imports this module to queue merges.
+    from .services.tracks import pending_track_persist
+
+    return pending_track_persist(pending_id=pending_id)
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def pending_tracks_sweep_task() -> int:
+    from .services.tracks import pending_tracks_sweep
+
+    return pending_tracks_sweep()

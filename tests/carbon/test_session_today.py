@@ -5,7 +5,7 @@ from decimal import Decimal
 from carbon.estimator import equivalent
 from usage.models import UsageEvent
 from usage.schemas import EventInput
-from usage.services import events_record
+from usage.services.events import events_record
 
 
 def record(org, **fields):

@@ -5,11 +5,10 @@ from unittest import mock
 
 import pytest
 
-from carbon.models import PendingTrack
-from carbon.services import pending_track_persist, pending_tracks_sweep
 from tokentracker.models import MonthlyLiveEventCount
-from usage.models import UsageEvent
+from usage.models import PendingTrack, UsageEvent
 from usage.schemas import MAX_TOKENS
+from usage.services.tracks import pending_track_persist, pending_tracks_sweep
 
 from .conftest import ecologits_grams, post_json
 
@@ -170,7 +169,7 @@ def test_broker_down_the_request_stores_the_event_itself_exactly_once(
     settings.CELERY_TASK_ALWAYS_EAGER = False
     with (
         mock.patch(
-            "carbon.tasks.pending_track_persist_task.delay",
+            "usage.tasks.pending_track_persist_task.delay",
             side_effect=ConnectionError("broker unreachable"),
         ) as delay,
         django_capture_on_commit_callbacks(execute=True),
@@ -233,7 +232,7 @@ def test_database_unreachable_is_503_service_unavailable_and_nothing_is_claimed(
     from django.db import OperationalError
 
     with mock.patch(
-        "carbon.models.PendingTrack.objects.create",
+        "usage.models.PendingTrack.objects.create",
         side_effect=OperationalError("connection refused"),
     ):
         response = track(client, test_key)

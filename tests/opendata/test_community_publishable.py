@@ -5,7 +5,7 @@ from decimal import Decimal
 from itertools import combinations
 
 from opendata.community import Cell, day_groups, groups_publishable
-from usage.selectors import UsageTotals
+from usage.selectors.usage import UsageTotals
 
 
 def cell(organization_id, provider="openai", model="gpt-4o", platform="", use_case="", cost="1"):

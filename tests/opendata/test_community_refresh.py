@@ -13,7 +13,7 @@ from tests.factories import OrganizationFactory
 from tokentracker.services import organization_community_opt_in_set
 from usage.rollups import rollups_merge
 from usage.schemas import EventInput
-from usage.services import events_record
+from usage.services.events import events_record
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_community")]
 

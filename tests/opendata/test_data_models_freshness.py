@@ -10,7 +10,7 @@ from django.utils.http import http_date
 from usage import genai_catalog
 from usage.genai_catalog import CatalogRow
 from usage.models import ModelPrice, PriceSource
-from usage.services import prices_sync
+from usage.services.prices import prices_sync
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/data/models"

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import override_settings
 from kombu.exceptions import OperationalError
 
-from tokentracker.api import health
+from tokentracker.api.token_optimizer import health
 from tokentracker.broker import broker_breaker
 from tokentracker.cache import cache_breaker, cache_get, cache_set
 from tokentracker.ratelimit import rate_limit_hit

@@ -5,9 +5,9 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 
+from tokentracker.api.ratelimit import RateLimitExceeded
 from tokentracker.models import Plan
 from tokentracker.ratelimit import (
-    RateLimitExceeded,
     plan_hourly_limit,
     rate_limit_hit,
     window_bounds,

@@ -9,7 +9,7 @@ import pytest
 from usage.models import ROLLUP_DIMENSIONS, DailyRollup, HourlyRollup, UsageEvent
 from usage.rollups import COUNTERS, rollups_merge, rollups_rebuild
 from usage.schemas import EventInput
-from usage.selectors import (
+from usage.selectors.usage import (
     UsageScope,
     UsageTotals,
     _sums,
@@ -17,7 +17,7 @@ from usage.selectors import (
     usage_series,
     usage_totals,
 )
-from usage.services import events_record
+from usage.services.events import events_record
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from usage.models import UsageEvent
 from usage.paging import CappedCountPaginator
 from usage.rollups import rollups_merge
 from usage.schemas import EventInput
-from usage.services import events_record
+from usage.services.events import events_record
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from tokentracker import services as tenancy
 from tokentracker.models import ApiKeyScope, DailyEventCount
 from usage.models import CostSource, ModelPrice, UsageEvent
-from usage.services import price_revise
+from usage.services.prices import price_revise
 
 URL = "/api/v1/events"
 D = Decimal
@@ -499,7 +499,7 @@ def test_retried_events_with_client_ids_count_once(api, org, raw_key):
 
 def test_a_concurrent_retry_that_wins_the_race_is_not_counted_twice(api, org, raw_key, monkeypatch):
     """The duplicate check and the write race: the unique index decides, then we re-filter."""
-    from usage import services as ingest
+    from usage.services import events as ingest
 
     api.post(URL, event(id="a"), raw_key)
     real_filter = ingest._without_recorded

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from usage.models import ModelAlias, ModelPrice, PriceSource
 from usage.price_book import price_book_get
-from usage.services import price_revise, prices_sync
+from usage.services.prices import price_revise, prices_sync
 
 pytestmark = pytest.mark.django_db
 D = Decimal

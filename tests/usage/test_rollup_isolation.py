@@ -11,7 +11,7 @@ from django.db import OperationalError
 from usage.models import DailyRollup, HourlyRollup, RollupDelta, SetAsideDelta, UsageEvent
 from usage.rollups import rollups_merge
 from usage.schemas import EventInput
-from usage.services import events_record
+from usage.services.events import events_record
 
 pytestmark = pytest.mark.django_db
 

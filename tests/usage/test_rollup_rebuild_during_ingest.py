@@ -8,7 +8,7 @@ from django.db import connection
 from usage import rollups
 from usage.models import DailyRollup, HourlyRollup, RollupDelta, UsageEvent
 from usage.schemas import EventInput
-from usage.services import events_record
+from usage.services.events import events_record
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -32,7 +32,7 @@ def record(organization):
 
 def test_a_batch_committed_in_the_middle_of_a_rebuild_is_counted_once(org, monkeypatch):
     # Merges run only when this test says so, not on each batch's commit.
-    monkeypatch.setattr("usage.services.rollups_merge_soon", lambda: None)
+    monkeypatch.setattr("usage.services.events.rollups_merge_soon", lambda: None)
     record(org)
     discard = rollups.pending_discard
 

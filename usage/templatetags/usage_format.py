@@ -13,7 +13,7 @@ from django import template
 from django.http import QueryDict
 
 from usage.genai_catalog import provider_display
-from usage.selectors import UsageTotals
+from usage.selectors.usage import UsageTotals
 
 register = template.Library()
 

@@ -25,9 +25,9 @@ from usage.page_params import (
     sorts_any_column,
 )
 from usage.paging import ReadTimedOut
-from usage.selectors import GRANULARITIES, dimension_values, usage_series
-from usage.selectors_dashboard import log_page, series_points, usage_breakdowns
-from usage.selectors_logs import csv_lines, log_events
+from usage.selectors.dashboard import log_page, series_points, usage_breakdowns
+from usage.selectors.logs import csv_lines, log_events
+from usage.selectors.usage import GRANULARITIES, dimension_values, usage_series
 
 # (sort_by value, column heading, numeric) of the logs table; every one a LOG_FIELDS name.
 LOG_COLUMNS: tuple[tuple[str, str, bool], ...] = (

@@ -8,7 +8,7 @@ from django.utils import timezone
 from carbon.estimator import equivalent
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
-from usage.selectors_dashboard import overview_read, series_points
+from usage.selectors.dashboard import overview_read, series_points
 
 
 @organization_page()

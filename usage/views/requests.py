@@ -7,7 +7,7 @@ from django.shortcuts import render
 
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
-from usage.selectors_dashboard import request_detail
+from usage.selectors.dashboard import request_detail
 
 
 @organization_page()

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from tokentracker.models import Membership, Role
 from usage.rollups import rollups_merge
 from usage.schemas import EventInput
-from usage.services import events_record
+from usage.services.events import events_record
 
 from .helpers import at
 

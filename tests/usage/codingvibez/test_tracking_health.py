@@ -4,7 +4,7 @@ import pytest
 
 from usage.rollups import rollups_merge
 from usage.schemas import EventInput
-from usage.services import events_record
+from usage.services.events import events_record
 
 from .helpers import data
 

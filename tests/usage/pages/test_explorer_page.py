@@ -12,7 +12,7 @@ from tokentracker.models import Role
 from usage import page_params
 from usage.models import UsageEvent
 from usage.paging import CappedCountPaginator, statement_timeout
-from usage.selectors_logs import log_events
+from usage.selectors.logs import log_events
 from usage.views import explorer as explorer_views
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from usage.selectors import UsageTotals
+from usage.selectors.usage import UsageTotals
 from usage.templatetags.usage_format import cost, energy, grams, money
 
 

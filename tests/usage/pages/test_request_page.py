@@ -9,7 +9,8 @@ from cryptography.fernet import Fernet
 from tokentracker.models import Role
 from usage.models import UsageEvent
 from usage.schemas import EventInput
-from usage.services_tokenwise import eval_record, observation_record
+from usage.services.evals import eval_record
+from usage.services.observations import observation_record
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from carbon import estimator, factors, services
-from carbon.selectors import developer_today
+from carbon import estimator, factors
 from tokentracker.api.base import CarbonLlmView
 from tokentracker.api.carbon_llm.estimates import (
     EstimateAnswer,
@@ -26,8 +25,10 @@ from tokentracker.api.carbon_llm.estimates import (
 from tokentracker.api.errors import ApiError, Kind
 from tokentracker.models import ApiKeyMode, Organization
 from tokentracker.permissions import HasOrganization
-from tokentracker.services import QuotaExceeded
+from tokentracker.services import FreeQuotaExhausted, QuotaExceeded
 from usage.schemas import EventInput
+from usage.selectors.sessions import developer_today
+from usage.services.tracks import track_accept
 
 from .schemas import (
     ApiError as ApiErrorSchema,
@@ -215,14 +216,14 @@ class TrackView(CarbonLlmView):
             datacenter_country=body.datacenter_country,
         )
         try:
-            accepted = services.track_accept(
+            accepted = track_accept(
                 organization_id=key.organization_id,
                 api_key_id=key.id,
                 is_live=key.mode != ApiKeyMode.TEST,
                 event=event,
                 country_code=body.datacenter_country,
             )
-        except services.FreeQuotaExhausted as exc:
+        except FreeQuotaExhausted as exc:
             raise ApiError(
                 Kind.PAYMENT_REQUIRED,
                 "Free tier quota exceeded for live key.",

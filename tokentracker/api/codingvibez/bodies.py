@@ -1,7 +1,7 @@
 """CodingVibez (seed 004) bodies, translated into the canonical `EventInput`.
 
-The surface only renames fields; `services.events_record` does the rest. Two mappings are
-decisions worth knowing:
+The surface only renames fields; `usage.services.events.events_record` does the rest. Two
+mappings are decisions worth knowing:
 
 - `cachedTokens` becomes `cache_read_tokens` unchanged, and `inputTokens` stays as the
   provider reported it. CodingVibez clients pass the provider's own prompt count

@@ -1,6 +1,6 @@
 """CodingVibez ingest doors: `POST /api/tokens/track` and `POST /api/ingest`.
 
-Both translate the body (`bodies`) and call `services.events_record`, the one ingest
+Both translate the body (`bodies`) and call `ingest.events_record`, the one ingest
 service, so pricing, token conventions, quotas and rollups are the same as on every
 other door. CodingVibez answers 200 on success (its seed lists no 201).
 """
@@ -29,10 +29,10 @@ from tokentracker.api.codingvibez.bodies import (
 )
 from tokentracker.api.errors import ApiError, Kind
 from tokentracker.services import QuotaExceeded
-from usage import services
 from usage.models import CostSource
 from usage.rollups import rollups_flush
 from usage.schemas import EventInput, EventsInvalid
+from usage.services import events as ingest
 
 from .schemas import CodingVibezIngested, CodingVibezTracked, enveloped, errors
 from .values import iso, money
@@ -72,9 +72,9 @@ def _record(
     events: Sequence[EventInput],
     received_at: datetime,
     path: Callable[[int | None, str], str],
-) -> services.IngestResult:
+) -> ingest.IngestResult:
     try:
-        return services.events_record(
+        return ingest.events_record(
             organization_id=view.organization_id,
             api_key_id=view.api_key_id,
             events=events,

@@ -14,8 +14,8 @@ from rest_framework.request import Request
 
 from tokentracker.api.errors import ApiError, Kind
 from usage.dates import Bound, DateInvalid, bound_parse
-from usage.selectors import GRANULARITIES, series_too_long
-from usage.selectors_dashboard import month_start, months_later
+from usage.selectors.dashboard import month_start, months_later
+from usage.selectors.usage import GRANULARITIES, series_too_long
 
 DEFAULT_RECENT_DAYS = 30
 MAX_HOURS = 720

@@ -15,7 +15,8 @@ from rest_framework.response import Response
 
 from tokentracker.api.base import CodingVibezView
 from tokentracker.api.codingvibez.bodies import freshness_label, provider_slug
-from usage.selectors import (
+from usage.selectors.dashboard import burn_rate
+from usage.selectors.usage import (
     GRANULARITIES,
     UsageScope,
     UsageTotals,
@@ -26,7 +27,6 @@ from usage.selectors import (
     usage_by,
     usage_series,
 )
-from usage.selectors_dashboard import burn_rate
 
 from . import params
 from .schemas import (

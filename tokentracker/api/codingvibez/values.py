@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from usage.selectors import UsageScope, UsageTotals
+from usage.selectors.usage import UsageScope, UsageTotals
 
 from .schemas import CodingVibezPeriod
 

@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from tokentracker.api.base import NativeViewSet
 from tokentracker.api.errors import ApiError, Kind
 from tokentracker.services import QuotaExceeded
-from usage import services
 from usage.models import UsageEvent
 from usage.schemas import EventsBody, EventsCreated, EventsInvalid, events_parse
+from usage.services import events as ingest
 
 from .filters import UsageEventFilter
 from .serializers import UsageEventSerializer
@@ -92,12 +92,12 @@ class UsageEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Native
             ) from None
         try:
             events, _ = events_parse(raw)
-            result = services.events_record(
+            result = ingest.events_record(
                 organization_id=self.organization_id,
                 api_key_id=self.api_key_id,
                 events=events,
                 idempotency_key=idempotency_key,
-                body_digest=services.request_digest(raw),
+                body_digest=ingest.request_digest(raw),
             )
         except EventsInvalid as exc:
             raise ApiError(
@@ -111,7 +111,7 @@ class UsageEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Native
                 "Daily log limit reached.",
                 details={"limit": exc.limit, "used": exc.used, "requested": exc.requested},
             ) from None
-        except services.IdempotencyKeyReused:
+        except ingest.IdempotencyKeyReused:
             raise ApiError(
                 Kind.CONFLICT,
                 "This Idempotency-Key was already used with a different request body.",

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from tokentracker.api.base import NativeViewSet
 from usage.models import Eval
-from usage.services_tokenwise import SCORE_MAX, SCORE_MIN, UnknownEvent, eval_record
+from usage.services.evals import SCORE_MAX, SCORE_MIN, UnknownEvent, eval_record
 
 MAX_CRITERIA = 50
 

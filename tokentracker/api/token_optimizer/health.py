@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tokentracker.cache import CacheUnavailable, cache_call
-from usage.selectors import rollups_set_aside
+from usage.selectors.usage import rollups_set_aside
 
 from ..base import PublicView
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from tokentracker.api.errors import ApiError, Kind
 from usage.dates import Bound, DateInvalid, bound_parse
 from usage.genai_catalog import provider_canonical
-from usage.selectors import GRANULARITIES, UsageScope
+from usage.selectors.usage import GRANULARITIES, UsageScope
 
 DEFAULT_GRANULARITY = "day"
 DEFAULT_SPAN = {

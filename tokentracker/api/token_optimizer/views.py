@@ -20,7 +20,8 @@ from tokentracker.api.base import FormatIsAParameter, TokenOptimizerView
 from tokentracker.api.errors import ApiError, Kind
 from usage.genai_catalog import provider_display
 from usage.recommendations import recommendations_for
-from usage.selectors import (
+from usage.selectors.logs import csv_lines, log_events, log_json, log_rows
+from usage.selectors.usage import (
     GRANULARITIES,
     UsageTotals,
     dimension_values,
@@ -28,7 +29,6 @@ from usage.selectors import (
     usage_by,
     usage_series,
 )
-from usage.selectors_logs import csv_lines, log_events, log_json, log_rows
 
 from .params import OptimizerQuery, flag, iso, optimizer_query, positive_int
 

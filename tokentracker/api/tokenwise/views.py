@@ -20,12 +20,11 @@ from rest_framework.response import Response
 
 from tokentracker.api.base import TokenwiseView
 from tokentracker.api.errors import ApiError, Kind
-from tokentracker.ratelimit import PlanRateLimited
+from tokentracker.api.ratelimit import PlanRateLimited
 from tokentracker.services import QuotaExceeded
 from usage.models import Eval, UsageEvent
 from usage.schemas import EventInput, EventsInvalid
-from usage.selectors import UsageScope, usage_by, usage_totals
-from usage.selectors_tokenwise import (
+from usage.selectors.requests import (
     REQUEST_STATUSES,
     DecryptedPayload,
     Workspace,
@@ -35,7 +34,8 @@ from usage.selectors_tokenwise import (
     requests_filter,
     workspace_get,
 )
-from usage.services_tokenwise import observation_record
+from usage.selectors.usage import UsageScope, usage_by, usage_totals
+from usage.services.observations import observation_record
 
 from .schemas import (
     MAX_LIMIT,

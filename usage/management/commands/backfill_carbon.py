@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from tokentracker.management.organizations import organizations_named
-from usage.services import events_carbon_backfill
+from usage.services.events import events_carbon_backfill
 
 
 class Command(BaseCommand):

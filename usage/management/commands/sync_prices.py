@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from usage.services import prices_sync
+from usage.services.prices import prices_sync
 
 
 class Command(BaseCommand):

@@ -19,9 +19,9 @@ from django.db.models import QuerySet
 
 from tokentracker.crypto import DecryptionFailed, json_decrypt
 
-from .models import Eval, RequestPayload, UsageEvent
-from .paging import CappedCountPaginator, statement_timeout
-from .selectors import UsageScope, UsageTotals, event_latest_at, hour_ceil, usage_by, usage_series
+from ..models import Eval, RequestPayload, UsageEvent
+from ..paging import CappedCountPaginator, statement_timeout
+from .usage import UsageScope, UsageTotals, event_latest_at, hour_ceil, usage_by, usage_series
 
 # Explorer breakdown tables, in the order the page shows them.
 BREAKDOWN_DIMENSIONS = ("model", "provider", "endpoint", "project", "platform")
@@ -183,7 +183,7 @@ def series_points(points: list[tuple[datetime, UsageTotals]], granularity: str) 
 
 
 def log_page(events: QuerySet, *, page: int, per_page: int, timeout_ms: int) -> Page:
-    """One page of log rows (from `selectors_logs.log_events`) as dicts with the uuid the
+    """One page of log rows (from `logs.log_events`) as dicts with the uuid the
     request detail page is linked by. Two queries: the count (capped, see `usage.paging`)
     and the rows, read here under a statement timeout. Raises `EmptyPage` past the last
     page, or past the cap, and `ReadTimedOut` past the timeout (PostgreSQL)."""

@@ -3,14 +3,13 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from carbon.estimator import equivalent
+from carbon.selectors import methodology_current, methodology_html
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
 from usage.page_params import window_query
-from usage.selectors import GRANULARITIES, UsageTotals, usage_series
-from usage.selectors_dashboard import series_points, usage_by_co2e
-
-from .estimator import equivalent
-from .selectors import methodology_current, methodology_html
+from usage.selectors.dashboard import series_points, usage_by_co2e
+from usage.selectors.usage import GRANULARITIES, UsageTotals, usage_series
 
 
 @organization_page()

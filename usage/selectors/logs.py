@@ -28,7 +28,8 @@ from django.db.models import (
 
 from tokentracker.api.errors import ApiError, Kind
 from usage.genai_catalog import provider_display
-from usage.selectors import UsageScope
+
+from .usage import UsageScope
 
 LOG_FIELDS = (
     "timestamp",

@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce, Trunc
 
 from tokentracker.cache import cache_get
 
-from .models import (
+from ..models import (
     DailyRollup,
     HourlyRollup,
     Outcome,
@@ -26,7 +26,7 @@ from .models import (
     SetAsideDelta,
     UsageEvent,
 )
-from .rollups import COUNTERS, LAST_MERGE_CACHE_KEY
+from ..rollups import COUNTERS, LAST_MERGE_CACHE_KEY
 
 GRANULARITIES = ("hour", "day", "week", "month", "year")
 

@@ -1,8 +1,5 @@
-"""Writes behind Tokenwise's ingest (`POST /api/v1/observe`) and the eval results API.
-
-Kept out of `usage/services.py` so `events_record` stays the one ingest service with one
-owner: observation only adds the encrypted payload next to the event it records.
-"""
+"""Tokenwise's observe: one event through the ingest service, and its payloads beside it
+when the organization stores them (encrypted, committed together)."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -13,22 +10,15 @@ from django.db import transaction
 from tokentracker.crypto import json_encrypt
 from tokentracker.models import Organization
 
-from .models import Eval, RequestPayload, UsageEvent
-from .schemas import EventInput
-from .services import events_record
-
-SCORE_MIN = 0.0
-SCORE_MAX = 100.0
+from ..models import RequestPayload
+from ..schemas import EventInput
+from .events import events_record
 
 
 @dataclass(frozen=True)
 class Observation:
     event_id: UUID
     payload_stored: bool
-
-
-class UnknownEvent(Exception):
-    """No usage event with this id in the organization (it may exist in another one)."""
 
 
 def observation_record(
@@ -67,33 +57,3 @@ def observation_record(
                 ),
             )
     return Observation(event_id=event_id, payload_stored=stored)
-
-
-def eval_record(
-    *,
-    organization_id: int,
-    event_id: UUID | None,
-    prompt_group_id: UUID,
-    overall_score: float,
-    scores: dict[str, float],
-    reasoning: str = "",
-    judge_model: str,
-) -> Eval:
-    """Store one scoring run. Raises UnknownEvent if `event_id` is not the organization's."""
-    for name, score in {"overall_score": overall_score, **scores}.items():
-        if not SCORE_MIN <= score <= SCORE_MAX:
-            raise ValueError(f"{name} must be between 0 and 100, got {score}")
-    if (
-        event_id is not None
-        and not UsageEvent.objects.filter(organization_id=organization_id, uuid=event_id).exists()
-    ):
-        raise UnknownEvent(event_id)
-    return Eval.objects.create(
-        organization_id=organization_id,
-        event_id=event_id,
-        prompt_group_id=prompt_group_id,
-        overall_score=overall_score,
-        scores=scores,
-        reasoning=reasoning,
-        judge_model=judge_model,
-    )

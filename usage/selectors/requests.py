@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from tokentracker.crypto import DecryptionFailed, json_decrypt
 from tokentracker.models import Organization
 
-from .models import Eval, Outcome, RequestPayload, UsageEvent
+from ..models import Eval, Outcome, RequestPayload, UsageEvent
 
 logger = logging.getLogger(__name__)
 

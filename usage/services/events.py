@@ -1,4 +1,4 @@
-"""Writes of the usage app: the one ingest service every door calls, and the price catalog."""
+"""The one ingest service every door calls: normalise, price, stamp carbon, write, roll up."""
 
 import hashlib
 from collections.abc import Sequence
@@ -16,15 +16,14 @@ from carbon.estimator import carbon_figures
 from carbon.factors import CarbonBook, carbon_decimal
 from tokentracker.services import quota_consume
 
-from . import genai_catalog
-from .ids import uuid7
-from .models import CostSource, IngestReceipt, ModelAlias, ModelPrice, PriceSource, UsageEvent
-from .price_book import PriceBook, price_book_get, price_book_invalidate
-from .pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
-from .rollups import fold, outcome_of, rollup_deltas_append, rollups_rebuild
-from .schemas import EventInput, EventsInvalid, FieldError
-from .tasks import rollups_merge_soon
-from .writers import EVENT_COLUMNS, usage_events_insert
+from ..ids import uuid7
+from ..models import CostSource, IngestReceipt, UsageEvent
+from ..price_book import PriceBook, price_book_get
+from ..pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
+from ..rollups import fold, outcome_of, rollup_deltas_append, rollups_rebuild
+from ..schemas import CarbonStamp, EventInput, EventsInvalid, FieldError
+from ..tasks import rollups_merge_soon
+from ..writers import EVENT_COLUMNS, usage_events_insert
 
 # Clients' clocks drift and time zones get mislabelled; a day absorbs both, more is a bug
 # that would put spend on a date that has not happened yet.
@@ -69,6 +68,7 @@ def events_record(
     body_digest: str = "",
     received_at: datetime | None = None,
     count_quota: bool = True,
+    carbon_stamps: Sequence[CarbonStamp | None] | None = None,
 ) -> IngestResult:
     """Normalise, price and write a batch of events; all of it or none of it.
 
@@ -77,6 +77,8 @@ def events_record(
     IdempotencyKeyReused when `idempotency_key` was used before for a different body.
     A repeated `idempotency_key` replays the first result; a repeated event `id` is skipped.
     `count_quota=False` is for a door that counted the events when it accepted them.
+    `carbon_stamps`, one per event, are figures a door already estimated and answered (the
+    carbon-llm track door); an event without one is estimated here.
     """
     if idempotency_key:
         replay = _receipt_replay(organization_id, idempotency_key, body_digest)
@@ -90,6 +92,7 @@ def events_record(
         api_key_id,
         events,
         received_at=received_at,
+        carbon_stamps=carbon_stamps,
     )
     for attempt in range(2):
         fresh, duplicates = _without_recorded(organization_id, rows)
@@ -183,6 +186,7 @@ def _event_rows(
     events: Sequence[EventInput],
     *,
     received_at: datetime,
+    carbon_stamps: Sequence[CarbonStamp | None] | None = None,
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     errors: list[FieldError] = []
@@ -250,7 +254,7 @@ def _event_rows(
             "metadata": event.metadata,
         }
         _price(row, book, parts, event.total_cost)
-        _carbon(row, carbon, event)
+        _carbon(row, carbon, event, carbon_stamps[index] if carbon_stamps else None)
         rows.append(row)
     if errors:
         raise EventsInvalid(errors)
@@ -293,8 +297,9 @@ def _price(
         row["cost_source"] = CostSource.CATALOG
 
 
-def _carbon(row: dict[str, Any], book: CarbonBook, event: EventInput) -> None:
-    stamp = event._carbon
+def _carbon(
+    row: dict[str, Any], book: CarbonBook, event: EventInput, stamp: CarbonStamp | None
+) -> None:
     if stamp is not None:
         row["energy_wh"] = stamp.energy_wh
         row["co2e_grams"] = stamp.co2e_grams
@@ -350,155 +355,3 @@ def events_carbon_backfill(*, organization_id: int, batch_size: int = 2000) -> i
     if estimated:
         rollups_rebuild(organization_id=organization_id)
     return estimated
-
-
-# --- Price catalog ---------------------------------------------------------------------
-
-PRICE_FIELDS = (
-    "input_per_mtok",
-    "output_per_mtok",
-    "cache_read_per_mtok",
-    "cache_write_per_mtok",
-    "reasoning_per_mtok",
-    "long_context_threshold",
-    "long_context_input_per_mtok",
-    "long_context_output_per_mtok",
-    "long_context_cache_read_per_mtok",
-    "long_context_cache_write_per_mtok",
-)
-
-
-@dataclass(frozen=True)
-class PriceSyncReport:
-    created: int
-    updated: int
-    unchanged: int
-    skipped_admin_edited: int
-    aliases_created: int
-
-
-def prices_sync() -> PriceSyncReport:
-    """Load the installed genai-prices snapshot into the catalog.
-
-    Rows an admin edited are never overwritten: a model with any admin-edited version is
-    left to the admin entirely, so a later snapshot cannot undo a negotiated price.
-    """
-    existing: dict[tuple[str, str, datetime | None], ModelPrice] = {}
-    admin_owned: set[tuple[str, str]] = set()
-    for price in ModelPrice.objects.all():
-        existing[(price.provider, price.model, price.effective_from)] = price
-        if price.source == PriceSource.ADMIN:
-            admin_owned.add((price.provider, price.model))
-
-    to_create: list[ModelPrice] = []
-    to_update: list[ModelPrice] = []
-    unchanged = skipped = 0
-    # bulk_update skips auto_now, and the models dataset's ETag and Last-Modified derive
-    # from updated_at: a synced change (a new price, a retirement) must move it.
-    synced_at = timezone.now()
-    update_fields: set[str] = {"updated_at"}
-    for row in genai_catalog.catalog_rows():
-        if (row.provider, row.model) in admin_owned:
-            skipped += 1
-            continue
-        values = {**row.fields, "effective_to": row.effective_to}
-        current = existing.get((row.provider, row.model, row.effective_from))
-        if current is None:
-            to_create.append(
-                ModelPrice(
-                    provider=row.provider,
-                    model=row.model,
-                    effective_from=row.effective_from,
-                    **values,
-                )
-            )
-            continue
-        changed = {name for name, value in values.items() if getattr(current, name) != value}
-        if not changed:
-            unchanged += 1
-            continue
-        for name in changed:
-            setattr(current, name, values[name])
-        current.updated_at = synced_at
-        update_fields |= changed
-        to_update.append(current)
-
-    known_aliases = set(ModelAlias.objects.values_list("provider", "alias"))
-    new_aliases = [
-        ModelAlias(provider=provider, alias=alias, model=model)
-        for provider, alias, model in genai_catalog.catalog_aliases()
-        if (provider, alias) not in known_aliases
-    ]
-    with transaction.atomic():
-        ModelPrice.objects.bulk_create(to_create, batch_size=500)
-        if to_update:
-            ModelPrice.objects.bulk_update(to_update, sorted(update_fields), batch_size=500)
-        ModelAlias.objects.bulk_create(new_aliases, batch_size=500)
-    price_book_invalidate()
-    return PriceSyncReport(
-        created=len(to_create),
-        updated=len(to_update),
-        unchanged=unchanged,
-        skipped_admin_edited=skipped,
-        aliases_created=len(new_aliases),
-    )
-
-
-def price_revision_problem(*, price: ModelPrice, effective_from: datetime | None) -> str:
-    """Why a new version of `price` cannot start at `effective_from` (now if None), or ""."""
-    start = effective_from or timezone.now()
-    if price.effective_from is not None and start <= price.effective_from:
-        return "A new price must start after the version it replaces."
-    if price.effective_to is not None and start >= price.effective_to:
-        return "This version has already been replaced; edit the latest one."
-    return ""
-
-
-def price_revise(
-    *,
-    price: ModelPrice,
-    changes: dict[str, Any],
-    effective_from: datetime | None = None,
-    edited_by: Any = None,
-) -> ModelPrice:
-    """Change a catalog price without rewriting history.
-
-    A change to any price column closes `price` at `effective_from` (default: now) and
-    starts a new version from then, so events already priced keep their cost and late
-    events are priced by the version in effect when they happened. Other columns (name,
-    class, context window) are corrected in place. Either way the row becomes admin-owned,
-    which `prices_sync` respects.
-    """
-    price_changed = any(
-        name in changes and changes[name] != getattr(price, name) for name in PRICE_FIELDS
-    )
-    with transaction.atomic():
-        if not price_changed:
-            for name, value in changes.items():
-                setattr(price, name, value)
-            price.source = PriceSource.ADMIN
-            price.edited_by = edited_by
-            price.save()
-            return price
-        start = effective_from or timezone.now()
-        problem = price_revision_problem(price=price, effective_from=start)
-        if problem:
-            raise ValueError(problem)
-        new_version = ModelPrice(
-            **{
-                field.attname: getattr(price, field.attname)
-                for field in ModelPrice._meta.concrete_fields
-                if field.attname not in ("id", "created_at", "updated_at")
-            }
-        )
-        for name, value in changes.items():
-            setattr(new_version, name, value)
-        new_version.effective_from = start
-        new_version.effective_to = price.effective_to
-        new_version.source = PriceSource.ADMIN
-        new_version.edited_by = edited_by
-        price.effective_to = start
-        price.source = PriceSource.ADMIN
-        price.save(update_fields=["effective_to", "source", "updated_at"])
-        new_version.save()
-    return new_version
