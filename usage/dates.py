@@ -50,3 +50,8 @@ def bound_parse(raw: str) -> Bound:
     if not EARLIEST <= bound.moment < LATEST:
         raise DateInvalid("must be between 2000-01-01 and 9998-12-31")
     return bound
+
+
+def iso_z(moment: datetime) -> str:
+    """A moment as every surface writes one: ISO 8601 in UTC, with Z."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

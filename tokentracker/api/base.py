@@ -25,6 +25,7 @@ from tokentracker.selectors import (
     ActiveMembership,
     membership_active,
 )
+from usage.dates import iso_z
 
 
 class FormatIsAParameter(DefaultContentNegotiation):
@@ -117,7 +118,7 @@ class CodingVibezView(OrganizationScoped, APIView):
         body = {
             "success": True,
             "data": data,
-            "timestamp": timezone.now().isoformat().replace("+00:00", "Z"),
+            "timestamp": iso_z(timezone.now()),
             "requestId": request_id,
         }
         return Response(body, status=status, headers={"X-Request-Id": request_id})

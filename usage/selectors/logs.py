@@ -9,7 +9,6 @@ formulas neutralised.
 """
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -26,7 +25,7 @@ from django.db.models import (
     When,
 )
 
-from tokentracker.api.errors import ApiError, Kind
+from usage.dates import iso_z
 from usage.genai_catalog import provider_display
 
 from .usage import UsageScope
@@ -68,15 +67,20 @@ COPY_CHUNK_BYTES = 64 * 1024
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+class SortInvalid(ValueError):
+    """`sort_by` names no column of the log (LOG_FIELDS lists them)."""
+
+    def __init__(self, sort_by: str) -> None:
+        super().__init__(f"sort_by must be one of {', '.join(LOG_FIELDS)}.")
+        self.sort_by = sort_by
+
+
 def log_events(scope: UsageScope, sort_by: str, descending: bool) -> QuerySet:
-    """The scope's events with the log's derived columns, in the requested order."""
+    """The scope's events with the log's derived columns, in the requested order.
+
+    Raises SortInvalid for a `sort_by` that is not one of LOG_FIELDS."""
     if sort_by not in _SOURCES:
-        raise ApiError(
-            Kind.VALIDATION,
-            f"sort_by must be one of {', '.join(LOG_FIELDS)}.",
-            details={"sort_by": sort_by, "allowed": list(LOG_FIELDS)},
-            code="INVALID_SORT",
-        )
+        raise SortInvalid(sort_by)
     column = F(_SOURCES[sort_by])
     # NULLS LAST only where there are NULLs: on a NOT NULL column it still stops PostgreSQL
     # from reading the (organization, occurred_at) index backwards for the newest rows, and
@@ -111,13 +115,9 @@ def _cost(value: Any) -> Decimal | None:
     return Decimal(value).quantize(COST_PLACES, ROUND_HALF_UP)
 
 
-def _timestamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def log_json(row: tuple) -> dict[str, Any]:
     values = dict(zip(LOG_FIELDS, row, strict=True))
-    values["timestamp"] = _timestamp(values["timestamp"])
+    values["timestamp"] = iso_z(values["timestamp"])
     for name in ("input_cost", "output_cost", "total_cost"):
         cost = _cost(values[name])
         values[name] = float(cost) if cost is not None else None
@@ -152,7 +152,7 @@ def csv_lines(events: QuerySet, providers: Sequence[str] = ()) -> Iterator[str |
         lines.append(
             ",".join(
                 (
-                    '"' + _timestamp(row[0]) + '"',
+                    '"' + iso_z(row[0]) + '"',
                     _quoted(row[1]),
                     _quoted(row[2]),
                     str(row[3]),

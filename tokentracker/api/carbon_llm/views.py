@@ -26,6 +26,7 @@ from tokentracker.api.errors import ApiError, Kind
 from tokentracker.models import ApiKeyMode, Organization
 from tokentracker.permissions import HasOrganization
 from tokentracker.services import FreeQuotaExhausted, QuotaExceeded
+from usage.dates import iso_z
 from usage.schemas import EventInput
 from usage.selectors.sessions import developer_today
 from usage.services.tracks import track_accept
@@ -311,15 +312,11 @@ class SessionTodayView(CarbonLlmView):
                         "total_completion_tokens": row.completion_tokens,
                         "total_co2_grams": float(row.co2e_grams),
                         "model": row.model,
-                        "started_at": _iso(row.started_at),
-                        "last_activity": _iso(row.last_activity),
+                        "started_at": iso_z(row.started_at),
+                        "last_activity": iso_z(row.last_activity),
                     }
                     for row in day.sessions
                 ],
                 "equivalent": estimator.equivalent(float(day.co2e_grams)),
             }
         )
-
-
-def _iso(moment: Any) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

@@ -1,18 +1,15 @@
 """How times and money render on the CodingVibez surface."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from usage.dates import iso_z as iso
 from usage.selectors.usage import UsageScope, UsageTotals
 
 from .schemas import CodingVibezPeriod
 
 # Per-hour and per-request figures are divisions; twelve places is the cost columns' scale.
 _COST_PLACES = Decimal("0.000000000001")
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def iso_or_none(moment: datetime | None) -> str | None:

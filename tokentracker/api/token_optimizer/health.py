@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tokentracker.cache import CacheUnavailable, cache_call
+from usage.dates import iso_z
 from usage.selectors.usage import rollups_set_aside
 
 from ..base import PublicView
@@ -75,7 +76,7 @@ class HealthView(PublicView):
         cache_state = _check_cache()
         rollups = _check_rollups() if database["healthy"] else {"healthy": False}
         status_text = "healthy" if database["healthy"] else "unhealthy"
-        timestamp = timezone.now().isoformat().replace("+00:00", "Z")
+        timestamp = iso_z(timezone.now())
         return Response(
             {
                 "status": status_text,

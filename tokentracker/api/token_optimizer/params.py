@@ -7,7 +7,7 @@ echoes the window actually counted.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.http import QueryDict
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from tokentracker.api.errors import ApiError, Kind
 from usage.dates import Bound, DateInvalid, bound_parse
+from usage.dates import iso_z as iso
 from usage.genai_catalog import provider_canonical
 from usage.selectors.usage import GRANULARITIES, UsageScope
 
@@ -45,10 +46,6 @@ class OptimizerQuery:
             "endpoints": list(self.endpoints),
             "providers": list(self.providers),
         }
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _bound(params: QueryDict, name: str) -> Bound | None:

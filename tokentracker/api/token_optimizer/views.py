@@ -20,7 +20,14 @@ from tokentracker.api.base import FormatIsAParameter, TokenOptimizerView
 from tokentracker.api.errors import ApiError, Kind
 from usage.genai_catalog import provider_display
 from usage.recommendations import recommendations_for
-from usage.selectors.logs import csv_lines, log_events, log_json, log_rows
+from usage.selectors.logs import (
+    LOG_FIELDS,
+    SortInvalid,
+    csv_lines,
+    log_events,
+    log_json,
+    log_rows,
+)
 from usage.selectors.usage import (
     GRANULARITIES,
     UsageTotals,
@@ -269,9 +276,17 @@ class LogsView(OptimizerView):
             raise ApiError(
                 Kind.VALIDATION, "format must be json or csv.", details={"format": output}
             )
-        events = log_events(
-            query.scope, params.get("sort_by") or "timestamp", flag(params, "sort_desc", True)
-        )
+        try:
+            events = log_events(
+                query.scope, params.get("sort_by") or "timestamp", flag(params, "sort_desc", True)
+            )
+        except SortInvalid as exc:
+            raise ApiError(
+                Kind.VALIDATION,
+                str(exc),
+                details={"sort_by": exc.sort_by, "allowed": list(LOG_FIELDS)},
+                code="INVALID_SORT",
+            ) from None
         if output == "csv":
             providers = dimension_values(self.organization_id, "provider")
             response = StreamingHttpResponse(csv_lines(events, providers), content_type="text/csv")
