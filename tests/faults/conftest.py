@@ -83,6 +83,13 @@ class Process:
         self.popen: subprocess.Popen | None = None
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Return once the process serves; the base class has nothing to wait for."""
+
+    def launch(self) -> None:
         with self.log.open("ab") as out:
             self.popen = subprocess.Popen(
                 self.argv,
@@ -157,8 +164,7 @@ class RedisServer(Process):
         )
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self) -> None:
-        super().start()
+    def wait_ready(self) -> None:
         wait_until(self._answers, START_TIMEOUT, 0.05, "redis-server to accept connections")
 
     def _answers(self) -> bool:
@@ -215,10 +221,12 @@ class Worker(Process):
             tmp / "worker.log",
         )
 
-    def start(self) -> None:
-        offset = len(self.output())
-        super().start()
-        self.wait_for_output(r"@\S+ ready\.", START_TIMEOUT, after=offset)
+    def launch(self) -> None:
+        self.offset = len(self.output())
+        super().launch()
+
+    def wait_ready(self) -> None:
+        self.wait_for_output(r"@\S+ ready\.", START_TIMEOUT, after=self.offset)
 
 
 class Beat(Process):
@@ -241,10 +249,12 @@ class Beat(Process):
             tmp / "beat.log",
         )
 
-    def start(self) -> None:
-        offset = len(self.output())
-        super().start()
-        self.wait_for_output(r"beat: Starting", START_TIMEOUT, after=offset)
+    def launch(self) -> None:
+        self.offset = len(self.output())
+        super().launch()
+
+    def wait_ready(self) -> None:
+        self.wait_for_output(r"beat: Starting", START_TIMEOUT, after=self.offset)
 
 
 class Web(Process):
@@ -266,8 +276,7 @@ class Web(Process):
         )
         self.base = f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
-        super().start()
+    def wait_ready(self) -> None:
         wait_until(
             lambda: self.get("/api/health")[0] == 200, START_TIMEOUT, 0.2, "gunicorn to answer"
         )
@@ -323,7 +332,11 @@ class Parts:
     worker: Worker
     beat: Beat
     key: str
-    organization_id: int
+    organization: object
+
+    @property
+    def organization_id(self) -> int:
+        return self.organization.id
 
 
 @pytest.fixture
@@ -339,10 +352,14 @@ def parts(transactional_db, tmp_path):
     beat = Beat(tmp_path, redis)
     started: list[Process] = []
     try:
-        for process in (redis, worker, beat, web):
+        redis.start()
+        started.append(redis)
+        for process in (worker, beat, web):  # side by side: each spends seconds importing
             started.append(process)
-            process.start()
-        yield Parts(redis, web, worker, beat, key, organization.id)
+            process.launch()
+        for process in (worker, beat, web):
+            process.wait_ready()
+        yield Parts(redis, web, worker, beat, key, organization)
     finally:
         # Web and worker first: they hold connections to the test database, which must be
         # flushed (and at the end of the session dropped) after this test.
@@ -367,6 +384,41 @@ def batch(prefix: str, count: int, hour: str, tokens: int = 100) -> dict:
             for n in range(count)
         ]
     }
+
+
+class Ingest:
+    """Sends batches through /api/v1/events like a careful client (one Idempotency-Key per
+    batch, retried until a 2xx) and remembers every event id the server acknowledged."""
+
+    def __init__(self, parts: Parts):
+        self.parts = parts
+        self.acknowledged: list[str] = []
+        self.answers: list[int | None] = []
+        self.bodies: dict[str, dict] = {}
+
+    def send(self, name: str, count: int, hour: str) -> dict:
+        body = batch(name, count, hour)
+        parsed, _, answers = self.parts.web.post_until_acknowledged(
+            "/api/v1/events", body, self.parts.key, f"key-{name}"
+        )
+        self.acknowledged += [event["id"] for event in body["events"]]
+        self.answers += answers
+        self.bodies[name] = body
+        return parsed
+
+    def resend(self, name: str):
+        """The same request again, as after a response lost on the way back."""
+        return self.parts.web.post(
+            "/api/v1/events", self.bodies[name], self.parts.key, f"key-{name}"
+        )
+
+
+def stored_event_ids(organization_id: int) -> list[str]:
+    return sorted(
+        UsageEvent.objects.filter(organization_id=organization_id).values_list(
+            "client_event_id", flat=True
+        )
+    )
 
 
 ROLLUP_SUMS = {
