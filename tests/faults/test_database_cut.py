@@ -10,7 +10,7 @@ from django.db import connection
 
 from .conftest import Ingest, rollups_converged, stored_event_ids
 
-pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 
 HOURS = ["2026-11-28T21:05:00Z", "2026-11-28T22:15:00Z", "2026-11-29T02:45:00Z"]
 CUTS_WANTED = 4

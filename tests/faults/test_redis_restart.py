@@ -11,7 +11,7 @@ from usage.models import UsageEvent
 
 from .conftest import batch, rollups_converged
 
-pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 
 HOUR = "2026-11-28T23:30:00Z"
 NEXT_DAY = "2026-11-29T00:30:00Z"

@@ -10,7 +10,7 @@ from tokentracker import services as tenancy
 
 from .conftest import Ingest, rollups_converged, stored_event_ids, wait_until
 
-pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 
 HOUR = "2026-11-28T22:10:00Z"
 LATER = "2026-11-29T01:40:00Z"
