@@ -191,13 +191,16 @@ def test_database_url() -> str:
     )
 
 
-def subprocess_env(redis: RedisServer) -> dict[str, str]:
+def subprocess_env(redis: RedisServer, role: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=test_database_url(),
         REDIS_URL=redis.url,
         DJANGO_SETTINGS_MODULE="tokentracker.settings",
         PYTHONUNBUFFERED="1",
+        # libpq's application_name: pg_stat_activity tells the web's backends from the
+        # worker's.
+        PGAPPNAME=f"tokentracker-{role}",
     )
     return env
 
@@ -217,7 +220,7 @@ class Worker(Process):
                 "--concurrency=1",
                 f"--hostname=fault-{redis.port}@%h",
             ],
-            subprocess_env(redis),
+            subprocess_env(redis, "worker"),
             tmp / "worker.log",
         )
 
@@ -245,7 +248,7 @@ class Beat(Process):
                 "--loglevel=INFO",
                 f"--schedule={tmp / 'beat-schedule'}",
             ],
-            subprocess_env(redis),
+            subprocess_env(redis, "beat"),
             tmp / "beat.log",
         )
 
@@ -273,7 +276,7 @@ class Web(Process):
                 # Not the one control socket in $HOME every gunicorn on the host shares.
                 "--no-control-socket",
             ],
-            subprocess_env(redis),
+            subprocess_env(redis, "web"),
             tmp / "gunicorn.log",
         )
         self.base = f"http://127.0.0.1:{self.port}"
