@@ -31,6 +31,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce, TruncDay, TruncHour
 
 from tokentracker import services as tenancy
+from tokentracker.models import Organization
 from usage.models import DailyRollup, HourlyRollup, RollupDelta, UsageEvent
 
 START_TIMEOUT = 30  # seconds for a process to come up (2 shared cores, Django imports)
@@ -337,7 +338,7 @@ class Parts:
     worker: Worker
     beat: Beat
     key: str
-    organization: object
+    organization: Organization
 
     @property
     def organization_id(self) -> int:
@@ -431,13 +432,7 @@ def stored_event_ids(organization_id: int) -> list[str]:
     )
 
 
-ROLLUP_SUMS = {
-    "events": ("events", None),
-    "input_tokens": ("input_tokens", "input_tokens"),
-    "output_tokens": ("output_tokens", "output_tokens"),
-    "total_tokens": ("total_tokens", "total_tokens"),
-    "cost": ("cost", "total_cost"),
-}
+ROLLUP_SUMS = ("events", "input_tokens", "output_tokens", "total_tokens", "cost")
 
 
 def raw_sums(organization_id: int, trunc) -> list[dict]:
