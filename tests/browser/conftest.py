@@ -82,8 +82,13 @@ VIOLATIONS_TO_THE_CONSOLE = """document.addEventListener("securitypolicyviolatio
 @pytest.fixture(autouse=True)
 def csp_violations(browser, monkeypatch) -> Iterator[list[str]]:
     """Every page of every context a test opens is watched for Content-Security-Policy
-    violations; a test that meets one fails at teardown with the console lines."""
+    violations; a test that meets one fails at teardown with the console lines.
+
+    The contexts are closed at teardown too: an open one keeps a keep-alive connection,
+    and with it a live_server thread and its database connection, which on PostgreSQL
+    stops the test database from being dropped."""
     violations: list[str] = []
+    contexts = []
 
     def watch(message) -> None:
         if "Content Security Policy" in message.text:
@@ -95,6 +100,7 @@ def csp_violations(browser, monkeypatch) -> Iterator[list[str]]:
         context = new_context(*args, **kwargs)
         context.add_init_script(VIOLATIONS_TO_THE_CONSOLE)
         context.on("console", watch)
+        contexts.append(context)
         return context
 
     monkeypatch.setattr(browser, "new_context", new_watched_context)
@@ -102,4 +108,6 @@ def csp_violations(browser, monkeypatch) -> Iterator[list[str]]:
         browser, "new_page", lambda **kwargs: new_watched_context(**kwargs).new_page()
     )
     yield violations
+    for context in contexts:
+        context.close()
     assert violations == []
