@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, as WhiteNoise asks: static responses skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy header of every page (settings below, "HTTPS and CSP").
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -324,6 +326,55 @@ if TRUST_X_FORWARDED_PROTO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Opt-in likewise: throttles count the last X-Forwarded-For entry instead of the proxy's IP.
 TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", False)
+
+# HTTPS and the Content-Security-Policy (README "Security settings"). Production (DEBUG
+# off) redirects plain http to https and tells browsers to use only https for a year; DEBUG
+# (`make run`) serves plain http on localhost and sends neither. Behind a proxy that ends
+# TLS, TRUST_X_FORWARDED_PROTO must be on too, or every request redirects to itself.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer probes the health check over plain http inside the private network.
+SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Opt-in: `preload` in the header lets anyone submit the domain to the browsers' built-in
+# https-only list, which takes months to leave; that is the domain owner's decision, so
+# check --deploy's advice to turn it on (W021) is silenced while it is off.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# django-csp. No page runs inline script (each page's script is a file under static/js/;
+# JSON data blocks do not execute), so the policy needs no nonce. Two pages keep an inline
+# <style>, allowed by its hash on that page only: 500.html (tokentracker.api.handlers) and
+# Swagger UI (tokentracker.urls).
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+_CSP_REPORT_URI = envstr("CSP_REPORT_URI", "")
+if _CSP_REPORT_URI and (
+    not _CSP_REPORT_URI.startswith(("https://", "http://", "/"))
+    or any(character in _CSP_REPORT_URI for character in " ;,\t\r\n")
+):
+    # Spliced into the header as it is: a ';' would smuggle in a directive of its own.
+    raise ImproperlyConfigured(
+        f"CSP_REPORT_URI must be an absolute URL or a /path, got {_CSP_REPORT_URI!r}"
+    )
+if _CSP_REPORT_URI:
+    _CSP_DIRECTIVES["report-uri"] = [_CSP_REPORT_URI]
+# Report-only: browsers report (to the console and CSP_REPORT_URI) what the policy would
+# block and block nothing, to try the policy on an install with customised templates.
+if envbool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY = None
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
+
 # Cookies only over https in production; DEBUG (`make run`) serves plain http on localhost.
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
