@@ -153,10 +153,25 @@ def membership_role_change(
     _check_may_change(changed_by, membership)
     if not changed_by.can_grant(role):
         raise TeamPermissionError("Only an owner can make someone an owner.")
+    return membership_role_set(membership=membership, role=role)
+
+
+@transaction.atomic
+def membership_role_check(*, membership: Membership, role: str) -> None:
+    """Raise TeamError if giving `membership` (as stored) `role` would leave its
+    organization without an owner."""
     if membership.role == Role.OWNER:
         organization_owner_check(
-            roles=[*_owner_roles_without(membership), role], message=NEEDS_AN_OWNER
+            roles=[*_owner_roles_without(membership), Role(role)], message=NEEDS_AN_OWNER
         )
+
+
+@transaction.atomic
+def membership_role_set(*, membership: Membership, role: str) -> Membership:
+    """Give `membership` `role` under the owner rule, without asking who may: the acting
+    member's rights are `membership_role_change`'s; Django admin (staff) calls this."""
+    role = Role(role)
+    membership_role_check(membership=membership, role=role)
     if role == Role.VIEWER and membership.role != Role.VIEWER:
         # A viewer only reads. Their write keys are revoked rather than made read-only: a
         # revoked key is visible as such on the keys page and fails with 401, where a
@@ -175,12 +190,39 @@ def membership_role_change(
 @transaction.atomic
 def membership_remove(*, membership: Membership, removed_by: Membership) -> None:
     _check_may_change(removed_by, membership)
-    if membership.role == Role.OWNER:
-        organization_owner_check(roles=_owner_roles_without(membership), message=LAST_OWNER_REMOVED)
-    # Someone who left keeps no access through the keys they made here (shared service
-    # keys should be created by a member who stays).
-    api_keys_revoke_of(user_id=membership.user_id, organization_id=membership.organization_id)
-    membership.delete()
+    memberships_delete(membership_ids=[membership.pk])
+
+
+@transaction.atomic
+def memberships_delete(*, membership_ids: Iterable[int]) -> int:
+    """Remove these memberships, all or none, without asking who may (see
+    `membership_role_set`): TeamError if an organization would lose its last owner.
+    Whoever leaves keeps no access through the keys they made there (shared service keys
+    should be created by a member who stays). Returns how many were removed."""
+    ids = set(membership_ids)
+    memberships = list(
+        Membership.objects.select_for_update().select_related("organization").filter(pk__in=ids)
+    )
+    losing_owners = {m.organization_id for m in memberships if m.role == Role.OWNER}
+    for organization_id in sorted(losing_owners):
+        # Locks the organization's owners so two removals at once cannot leave none.
+        owners = Membership.objects.select_for_update().filter(
+            organization_id=organization_id, role=Role.OWNER
+        )
+        remaining = [owner.role for owner in owners if owner.pk not in ids]
+        try:
+            organization_owner_check(roles=remaining, message=LAST_OWNER_REMOVED)
+        except TeamError as error:
+            if len({m.organization_id for m in memberships}) == 1:
+                raise
+            name = next(
+                m.organization.name for m in memberships if m.organization_id == organization_id
+            )
+            raise TeamError(f"{name}: {error}") from None
+    for membership in memberships:
+        api_keys_revoke_of(user_id=membership.user_id, organization_id=membership.organization_id)
+    Membership.objects.filter(pk__in=[m.pk for m in memberships]).delete()
+    return len(memberships)
 
 
 @dataclass
