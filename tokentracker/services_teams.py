@@ -228,7 +228,6 @@ def memberships_delete(*, membership_ids: Iterable[int]) -> int:
 @dataclass
 class SentInvitation:
     invitation: Invitation
-    token: str  # the raw token of the emailed link; only its digest is stored
     # Set when the email could not be handed to the mail server in this request (no
     # worker configured, or the broker was down too): the invitation is saved, resend it.
     email_failed: bool = False
@@ -247,23 +246,34 @@ def _rate_limit(organization_id: int, user_id: int) -> None:
             )
 
 
-def invitation_email_send(*, invitation_id: int, token: str, base_url: str) -> bool:
-    """Email the link of `token` for the invitation; False (nothing sent) if it was
-    accepted or revoked meanwhile, or resent with a new link (so a late retry never mails
-    a dead link). The mail server's errors (OSError, SMTPException) propagate for the
-    caller to retry."""
-    invitation = (
-        Invitation.objects.select_related("organization", "invited_by")
-        .filter(pk=invitation_id)
-        .first()
-    )
-    if (
-        invitation is None
-        or not invitation.is_open
-        or invitation.token_digest != invitation_digest(token)
-    ):
-        return False
-    _send(invitation, token, base_url)
+def invitation_email_send(*, invitation_id: int, link_version: str, base_url: str) -> bool:
+    """Mint the invitation's link and email it; False (nothing sent) if the invitation was
+    accepted, revoked, expired or resent meanwhile, or this send already happened.
+
+    The link is made here, not in the request that queued the email, so the raw token never
+    travels through the broker (only this id and `link_version`, the digest the invitation
+    was given when the email was queued, of a token nobody kept). A conditional UPDATE from
+    that digest to the new link's claims the send: a repeated or late task finds nothing to
+    claim and mails nothing, so the link emailed first stays the one that works. The claim
+    and the email share a transaction: if the mail server fails (OSError, SMTPException
+    propagate for the caller to retry), the claim rolls back and the retry mints anew. The
+    expiry is the one set when the invitation was sent, and accepting still uses it up.
+    """
+    token, digest = _new_token()
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(
+            pk=invitation_id,
+            token_digest=link_version,
+            accepted_at=None,
+            revoked_at=None,
+            expires_at__gt=timezone.now(),
+        ).update(token_digest=digest)
+        if not claimed:
+            return False
+        invitation = Invitation.objects.select_related("organization", "invited_by").get(
+            pk=invitation_id
+        )
+        _send(invitation, token, base_url)
     return True
 
 
@@ -275,7 +285,11 @@ def _email_soon(sent: SentInvitation, base_url: str) -> None:
     """
     from .tasks import invitation_email_task
 
-    arguments = {"invitation_id": sent.invitation.pk, "token": sent.token, "base_url": base_url}
+    arguments = {
+        "invitation_id": sent.invitation.pk,
+        "link_version": sent.invitation.token_digest,
+        "base_url": base_url,
+    }
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         try:
             invitation_email_task.delay(**arguments)
@@ -311,6 +325,12 @@ def _new_token() -> tuple[str, str]:
     return token, invitation_digest(token)
 
 
+def _unsent_link_version() -> str:
+    # No link exists until the email task mints one (`invitation_email_send`): until then
+    # the digest is of a token thrown away here, so no link works, the old one included.
+    return _new_token()[1]
+
+
 def invitation_create(
     *, invited_by: Membership, email: str, role: str, base_url: str
 ) -> SentInvitation:
@@ -330,7 +350,6 @@ def invitation_create(
     if member_by_address(organization.id, email) is not None:
         raise TeamError(f"{email} is already a member of {organization.name}.")
     _rate_limit(organization.id, invited_by.user_id)
-    token, digest = _new_token()
     now = timezone.now()
     with transaction.atomic():
         invitation = (
@@ -340,11 +359,11 @@ def invitation_create(
         ) or Invitation(organization=organization, email=email)
         invitation.role = role
         invitation.invited_by = invited_by.user
-        invitation.token_digest = digest
+        invitation.token_digest = _unsent_link_version()
         invitation.sent_at = now
         invitation.expires_at = now + INVITATION_LIFETIME
         invitation.save()
-        sent = SentInvitation(invitation=invitation, token=token)
+        sent = SentInvitation(invitation=invitation)
         transaction.on_commit(partial(_email_soon, sent, base_url))
     return sent
 
@@ -364,15 +383,14 @@ def invitation_resend(
     """A new link and a new 7-day expiry; the old link stops working."""
     _check_may_manage(resent_by, invitation)
     _rate_limit(invitation.organization_id, resent_by.user_id)
-    token, digest = _new_token()
     now = timezone.now()
-    invitation.token_digest = digest
+    invitation.token_digest = _unsent_link_version()
     invitation.sent_at = now
     invitation.expires_at = now + INVITATION_LIFETIME
     invitation.invited_by = resent_by.user
     with transaction.atomic():
         invitation.save(update_fields=["token_digest", "sent_at", "expires_at", "invited_by"])
-        sent = SentInvitation(invitation=invitation, token=token)
+        sent = SentInvitation(invitation=invitation)
         transaction.on_commit(partial(_email_soon, sent, base_url))
     return sent
 
