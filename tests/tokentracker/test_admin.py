@@ -275,3 +275,14 @@ def test_bulk_delete_removes_members_and_one_of_two_owners_and_revokes_their_key
     for api_key in keys:
         api_key.refresh_from_db()
         assert api_key.revoked_at is not None
+
+
+def test_someone_who_is_not_staff_cannot_change_or_delete_a_membership_in_admin(client, org):
+    owner = MembershipFactory(organization=org, role=Role.OWNER)
+    member = MembershipFactory(organization=org, role=Role.MEMBER)
+    client.force_login(owner.user)
+    login = f"/admin/login/?next={_membership_url(member, 'delete')}"
+    assert client.post(_membership_url(member, "delete"), {"post": "yes"})["Location"] == login
+    client.post(_membership_url(member), {"role": Role.VIEWER})
+    member.refresh_from_db()
+    assert member.role == Role.MEMBER
