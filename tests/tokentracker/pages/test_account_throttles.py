@@ -161,3 +161,10 @@ def test_a_request_without_a_client_address_is_counted_without_one(client):
         (None, 1)
     ]
     assert login(client, "pat@example.com", password="pw", ip="").status_code == 302
+
+
+def test_a_failed_attempt_is_stored_without_its_password(client):
+    login(client, "pat@example.com", password="hunter2-almost-right")
+    [attempt] = AccessAttempt.objects.all()
+    assert "hunter2-almost-right" not in attempt.post_data
+    assert "password=********************" in attempt.post_data
