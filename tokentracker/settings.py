@@ -8,6 +8,7 @@ ImproperlyConfigured instead of being silently replaced by the default.
 import base64
 import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -380,7 +381,31 @@ SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
 # Attempts per hour (tokentracker.throttle); over them the page answers 429.
 LOGIN_ATTEMPTS_PER_HOUR_PER_IP = envint("LOGIN_ATTEMPTS_PER_HOUR_PER_IP", 100, minimum=1)
-LOGIN_FAILURES_PER_HOUR_PER_ACCOUNT = envint("LOGIN_FAILURES_PER_HOUR_PER_ACCOUNT", 10, minimum=1)
+# Failed log-ins (Django's login page and admin's) are counted by django-axes per account AND
+# client address: a guesser's address is locked out, while the owner still signs in from
+# their own. Counting per account alone let anyone lock anyone out. The per-IP limit above
+# still stops one address from trying many accounts.
+INSTALLED_APPS += ["axes"]
+# Last, as axes asks: it turns the lockout its backend flagged into the 429 page.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked pair before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The database handler: the lockout survives a Redis outage (the login needs the database
+# anyway), and admins see and clear lockouts under "Access attempts".
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURES_PER_ACCOUNT_AND_IP", 10, minimum=1)
+# Minutes a locked pair waits; failures older than this no longer count.
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 60, minimum=1))
+AXES_CLIENT_IP_CALLABLE = "tokentracker.throttle.login_client_ip"  # honours TRUST_X_FORWARDED_FOR
+AXES_USERNAME_CALLABLE = "tokentracker.throttle.login_username"
+AXES_LOCKOUT_CALLABLE = "tokentracker.views.accounts.login_locked_out"
+AXES_RESET_ON_SUCCESS = True  # the owner's own typos are forgotten once they get in
+# No row per successful log-in: only failures are kept, and only for the cool-off.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 PASSWORD_RESETS_PER_HOUR_PER_IP = envint("PASSWORD_RESETS_PER_HOUR_PER_IP", 20, minimum=1)
 PASSWORD_RESETS_PER_HOUR_PER_ADDRESS = envint("PASSWORD_RESETS_PER_HOUR_PER_ADDRESS", 3, minimum=1)
 SIGN_UPS_PER_HOUR_PER_IP = envint("SIGN_UPS_PER_HOUR_PER_IP", 20, minimum=1)
