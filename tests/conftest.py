@@ -28,6 +28,15 @@ def _static_names_without_collectstatic():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _plain_http_without_the_https_redirect():
+    # Production (DEBUG off, as in the suite) redirects plain http to https; the test client
+    # and live_server speak plain http, like `make run`. tests/tokentracker/pages/
+    # test_https.py turns the redirect back on.
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     # Cached key lookups and the price-book version must not leak between tests (each test

@@ -1,8 +1,11 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.utils import timezone
 
 from . import services
@@ -20,6 +23,9 @@ from .services_teams import (
     NEEDS_AN_OWNER,
     TeamError,
     api_keys_revoke_of,
+    membership_role_check,
+    membership_role_set,
+    memberships_delete,
     organization_owner_check,
 )
 
@@ -136,13 +142,70 @@ class OrganizationAdmin(admin.ModelAdmin):
         return organization.member_count  # type: ignore[attr-defined]
 
 
+class MembershipForm(ModelForm):
+    """Refuses, as a form error, the demotion of an organization's last owner."""
+
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        role = cleaned_data.get("role")
+        if self.instance.pk is not None and role:
+            # `self.instance` still holds the stored role here (the form's values are
+            # copied onto it after clean).
+            try:
+                membership_role_check(membership=self.instance, role=role)
+            except TeamError as error:
+                raise ValidationError(str(error)) from error
+        return cleaned_data
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Changes and removals go through the services, as the members page's do: the owner
+    rule holds, and whoever leaves or becomes a viewer loses the keys the page would
+    revoke."""
+
+    form = MembershipForm
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role", "organization"]
     search_fields = ["user__email", "user__username", "organization__slug", "organization__name"]
     list_select_related = ["user", "organization"]
     autocomplete_fields = ["user", "organization"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Membership | None = None) -> list[str]:
+        # Moving a membership to another person or organization would remove an owner
+        # from the first without the rule: remove it and add another instead.
+        return ["user", "organization"] if obj is not None else []
+
+    def save_model(
+        self, request: HttpRequest, obj: Membership, form: ModelForm, change: bool
+    ) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        stored = Membership.objects.get(pk=obj.pk)
+        membership_role_set(membership=stored, role=obj.role)
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        memberships_delete(membership_ids=[obj.pk])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        memberships_delete(membership_ids=list(queryset.values_list("pk", flat=True)))
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except TeamError as error:  # raised by delete_model, after admin's transaction
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect("admin:tokentracker_membership_change", object_id)
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet[Membership]) -> Any:
+        try:
+            return super().response_action(request, queryset)
+        except TeamError as error:  # the bulk delete action (delete_queryset): none removed
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Invitation)

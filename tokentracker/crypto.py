@@ -7,11 +7,13 @@ rotated by prepending a new one and re-encrypting at leisure (`field_rotate`).
 """
 
 import json
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.utils import timezone
 
 
 class DecryptionFailed(Exception):
@@ -28,15 +30,28 @@ def _current() -> MultiFernet:
     return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
-def field_encrypt(plaintext: str) -> str:
-    return _current().encrypt(plaintext.encode()).decode("ascii")
+def field_encrypt(plaintext: str, *, now: datetime | None = None) -> str:
+    """Every ciphertext carries its creation time (`now`, default the clock): see max_age."""
+    if now is None:
+        return _current().encrypt(plaintext.encode()).decode("ascii")
+    return _current().encrypt_at_time(plaintext.encode(), int(now.timestamp())).decode("ascii")
 
 
-def field_decrypt(ciphertext: str) -> str:
+def field_decrypt(
+    ciphertext: str, *, max_age: timedelta | None = None, now: datetime | None = None
+) -> str:
+    """The plaintext; with `max_age`, only while the ciphertext is younger than that at
+    `now` (default the clock): an older one fails like a wrong key."""
     try:
-        return _current().decrypt(ciphertext.encode("ascii")).decode()
+        if max_age is None:
+            return _current().decrypt(ciphertext.encode("ascii")).decode()
+        moment = int((now or timezone.now()).timestamp())
+        ttl = int(max_age.total_seconds())
+        return _current().decrypt_at_time(ciphertext.encode("ascii"), ttl, moment).decode()
     except (InvalidToken, UnicodeEncodeError):
-        raise DecryptionFailed("ciphertext does not decrypt with any configured key") from None
+        raise DecryptionFailed(
+            "ciphertext does not decrypt with any configured key, or is too old"
+        ) from None
 
 
 def field_rotate(ciphertext: str) -> str:
@@ -47,9 +62,11 @@ def field_rotate(ciphertext: str) -> str:
         raise DecryptionFailed("ciphertext does not decrypt with any configured key") from None
 
 
-def json_encrypt(value: Any) -> str:
-    return field_encrypt(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+def json_encrypt(value: Any, *, now: datetime | None = None) -> str:
+    return field_encrypt(json.dumps(value, separators=(",", ":"), ensure_ascii=False), now=now)
 
 
-def json_decrypt(ciphertext: str) -> Any:
-    return json.loads(field_decrypt(ciphertext))
+def json_decrypt(
+    ciphertext: str, *, max_age: timedelta | None = None, now: datetime | None = None
+) -> Any:
+    return json.loads(field_decrypt(ciphertext, max_age=max_age, now=now))

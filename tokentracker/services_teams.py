@@ -154,10 +154,25 @@ def membership_role_change(
     _check_may_change(changed_by, membership)
     if not changed_by.can_grant(role):
         raise TeamPermissionError("Only an owner can make someone an owner.")
+    return membership_role_set(membership=membership, role=role)
+
+
+@transaction.atomic
+def membership_role_check(*, membership: Membership, role: str) -> None:
+    """Raise TeamError if giving `membership` (as stored) `role` would leave its
+    organization without an owner."""
     if membership.role == Role.OWNER:
         organization_owner_check(
-            roles=[*_owner_roles_without(membership), role], message=NEEDS_AN_OWNER
+            roles=[*_owner_roles_without(membership), Role(role)], message=NEEDS_AN_OWNER
         )
+
+
+@transaction.atomic
+def membership_role_set(*, membership: Membership, role: str) -> Membership:
+    """Give `membership` `role` under the owner rule, without asking who may: the acting
+    member's rights are `membership_role_change`'s; Django admin (staff) calls this."""
+    role = Role(role)
+    membership_role_check(membership=membership, role=role)
     if role == Role.VIEWER and membership.role != Role.VIEWER:
         # A viewer only reads. Their write keys are revoked rather than made read-only: a
         # revoked key is visible as such on the keys page and fails with 401, where a
@@ -176,18 +191,44 @@ def membership_role_change(
 @transaction.atomic
 def membership_remove(*, membership: Membership, removed_by: Membership) -> None:
     _check_may_change(removed_by, membership)
-    if membership.role == Role.OWNER:
-        organization_owner_check(roles=_owner_roles_without(membership), message=LAST_OWNER_REMOVED)
-    # Someone who left keeps no access through the keys they made here (shared service
-    # keys should be created by a member who stays).
-    api_keys_revoke_of(user_id=membership.user_id, organization_id=membership.organization_id)
-    membership.delete()
+    memberships_delete(membership_ids=[membership.pk])
+
+
+@transaction.atomic
+def memberships_delete(*, membership_ids: Iterable[int]) -> int:
+    """Remove these memberships, all or none, without asking who may (see
+    `membership_role_set`): TeamError if an organization would lose its last owner.
+    Whoever leaves keeps no access through the keys they made there (shared service keys
+    should be created by a member who stays). Returns how many were removed."""
+    ids = set(membership_ids)
+    memberships = list(
+        Membership.objects.select_for_update().select_related("organization").filter(pk__in=ids)
+    )
+    losing_owners = {m.organization_id for m in memberships if m.role == Role.OWNER}
+    for organization_id in sorted(losing_owners):
+        # Locks the organization's owners so two removals at once cannot leave none.
+        owners = Membership.objects.select_for_update().filter(
+            organization_id=organization_id, role=Role.OWNER
+        )
+        remaining = [owner.role for owner in owners if owner.pk not in ids]
+        try:
+            organization_owner_check(roles=remaining, message=LAST_OWNER_REMOVED)
+        except TeamError as error:
+            if len({m.organization_id for m in memberships}) == 1:
+                raise
+            name = next(
+                m.organization.name for m in memberships if m.organization_id == organization_id
+            )
+            raise TeamError(f"{name}: {error}") from None
+    for membership in memberships:
+        api_keys_revoke_of(user_id=membership.user_id, organization_id=membership.organization_id)
+    Membership.objects.filter(pk__in=[m.pk for m in memberships]).delete()
+    return len(memberships)
 
 
 @dataclass
 class SentInvitation:
     invitation: Invitation
-    token: str  # the raw token of the emailed link; only its digest is stored
     # Set when the email could not be handed to the mail server in this request (no
     # worker configured, or the broker was down too): the invitation is saved, resend it.
     email_failed: bool = False
@@ -206,23 +247,34 @@ def _rate_limit(organization_id: int, user_id: int) -> None:
             )
 
 
-def invitation_email_send(*, invitation_id: int, token: str, base_url: str) -> bool:
-    """Email the link of `token` for the invitation; False (nothing sent) if it was
-    accepted or revoked meanwhile, or resent with a new link (so a late retry never mails
-    a dead link). The mail server's errors (OSError, SMTPException) propagate for the
-    caller to retry."""
-    invitation = (
-        Invitation.objects.select_related("organization", "invited_by")
-        .filter(pk=invitation_id)
-        .first()
-    )
-    if (
-        invitation is None
-        or not invitation.is_open
-        or invitation.token_digest != invitation_digest(token)
-    ):
-        return False
-    _send(invitation, token, base_url)
+def invitation_email_send(*, invitation_id: int, link_version: str, base_url: str) -> bool:
+    """Mint the invitation's link and email it; False (nothing sent) if the invitation was
+    accepted, revoked, expired or resent meanwhile, or this send already happened.
+
+    The link is made here, not in the request that queued the email, so the raw token never
+    travels through the broker (only this id and `link_version`, the digest the invitation
+    was given when the email was queued, of a token nobody kept). A conditional UPDATE from
+    that digest to the new link's claims the send: a repeated or late task finds nothing to
+    claim and mails nothing, so the link emailed first stays the one that works. The claim
+    and the email share a transaction: if the mail server fails (OSError, SMTPException
+    propagate for the caller to retry), the claim rolls back and the retry mints anew. The
+    expiry is the one set when the invitation was sent, and accepting still uses it up.
+    """
+    token, digest = _new_token()
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(
+            pk=invitation_id,
+            token_digest=link_version,
+            accepted_at=None,
+            revoked_at=None,
+            expires_at__gt=timezone.now(),
+        ).update(token_digest=digest)
+        if not claimed:
+            return False
+        invitation = Invitation.objects.select_related("organization", "invited_by").get(
+            pk=invitation_id
+        )
+        _send(invitation, token, base_url)
     return True
 
 
@@ -234,7 +286,11 @@ def _email_soon(sent: SentInvitation, base_url: str) -> None:
     """
     from .tasks import invitation_email_task
 
-    arguments = {"invitation_id": sent.invitation.pk, "token": sent.token, "base_url": base_url}
+    arguments = {
+        "invitation_id": sent.invitation.pk,
+        "link_version": sent.invitation.token_digest,
+        "base_url": base_url,
+    }
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         if task_publish(invitation_email_task, **arguments):
             return
@@ -268,6 +324,12 @@ def _new_token() -> tuple[str, str]:
     return token, invitation_digest(token)
 
 
+def _unsent_link_version() -> str:
+    # No link exists until the email task mints one (`invitation_email_send`): until then
+    # the digest is of a token thrown away here, so no link works, the old one included.
+    return _new_token()[1]
+
+
 def invitation_create(
     *, invited_by: Membership, email: str, role: str, base_url: str
 ) -> SentInvitation:
@@ -287,7 +349,6 @@ def invitation_create(
     if member_by_address(organization.id, email) is not None:
         raise TeamError(f"{email} is already a member of {organization.name}.")
     _rate_limit(organization.id, invited_by.user_id)
-    token, digest = _new_token()
     now = timezone.now()
     with transaction.atomic():
         invitation = (
@@ -297,11 +358,11 @@ def invitation_create(
         ) or Invitation(organization=organization, email=email)
         invitation.role = role
         invitation.invited_by = invited_by.user
-        invitation.token_digest = digest
+        invitation.token_digest = _unsent_link_version()
         invitation.sent_at = now
         invitation.expires_at = now + INVITATION_LIFETIME
         invitation.save()
-        sent = SentInvitation(invitation=invitation, token=token)
+        sent = SentInvitation(invitation=invitation)
         transaction.on_commit(partial(_email_soon, sent, base_url))
     return sent
 
@@ -321,15 +382,14 @@ def invitation_resend(
     """A new link and a new 7-day expiry; the old link stops working."""
     _check_may_manage(resent_by, invitation)
     _rate_limit(invitation.organization_id, resent_by.user_id)
-    token, digest = _new_token()
     now = timezone.now()
-    invitation.token_digest = digest
+    invitation.token_digest = _unsent_link_version()
     invitation.sent_at = now
     invitation.expires_at = now + INVITATION_LIFETIME
     invitation.invited_by = resent_by.user
     with transaction.atomic():
         invitation.save(update_fields=["token_digest", "sent_at", "expires_at", "invited_by"])
-        sent = SentInvitation(invitation=invitation, token=token)
+        sent = SentInvitation(invitation=invitation)
         transaction.on_commit(partial(_email_soon, sent, base_url))
     return sent
 

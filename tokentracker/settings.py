@@ -8,6 +8,7 @@ ImproperlyConfigured instead of being silently replaced by the default.
 import base64
 import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -121,6 +122,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, as WhiteNoise asks: static responses skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy header of every page (settings below, "HTTPS and CSP").
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -324,12 +327,85 @@ if TRUST_X_FORWARDED_PROTO:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Opt-in likewise: throttles count the last X-Forwarded-For entry instead of the proxy's IP.
 TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", False)
+
+# HTTPS and the Content-Security-Policy (README "Security settings"). Production (DEBUG
+# off) redirects plain http to https and tells browsers to use only https for a year; DEBUG
+# (`make run`) serves plain http on localhost and sends neither. Behind a proxy that ends
+# TLS, TRUST_X_FORWARDED_PROTO must be on too, or every request redirects to itself.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer probes the health check over plain http inside the private network.
+SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Opt-in: `preload` in the header lets anyone submit the domain to the browsers' built-in
+# https-only list, which takes months to leave; that is the domain owner's decision, so
+# check --deploy's advice to turn it on (W021) is silenced while it is off.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# django-csp. No page runs inline script (each page's script is a file under static/js/;
+# JSON data blocks do not execute), so the policy needs no nonce. Two pages keep an inline
+# <style>, allowed by its hash on that page only: 500.html (tokentracker.api.handlers) and
+# Swagger UI (tokentracker.urls).
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+_CSP_REPORT_URI = envstr("CSP_REPORT_URI", "")
+if _CSP_REPORT_URI and (
+    not _CSP_REPORT_URI.startswith(("https://", "http://", "/"))
+    or any(character in _CSP_REPORT_URI for character in " ;,\t\r\n")
+):
+    # Spliced into the header as it is: a ';' would smuggle in a directive of its own.
+    raise ImproperlyConfigured(
+        f"CSP_REPORT_URI must be an absolute URL or a /path, got {_CSP_REPORT_URI!r}"
+    )
+if _CSP_REPORT_URI:
+    _CSP_DIRECTIVES["report-uri"] = [_CSP_REPORT_URI]
+# Report-only: browsers report (to the console and CSP_REPORT_URI) what the policy would
+# block and block nothing, to try the policy on an install with customised templates.
+if envbool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY = None
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
+
 # Cookies only over https in production; DEBUG (`make run`) serves plain http on localhost.
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
 # Attempts per hour (tokentracker.throttle); over them the page answers 429.
 LOGIN_ATTEMPTS_PER_HOUR_PER_IP = envint("LOGIN_ATTEMPTS_PER_HOUR_PER_IP", 100, minimum=1)
-LOGIN_FAILURES_PER_HOUR_PER_ACCOUNT = envint("LOGIN_FAILURES_PER_HOUR_PER_ACCOUNT", 10, minimum=1)
+# Failed log-ins (Django's login page and admin's) are counted by django-axes per account AND
+# client address: a guesser's address is locked out, while the owner still signs in from
+# their own. Counting per account alone let anyone lock anyone out. The per-IP limit above
+# still stops one address from trying many accounts.
+INSTALLED_APPS += ["axes"]
+# Last, as axes asks: it turns the lockout its backend flagged into the 429 page.
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked pair before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The database handler: the lockout survives a Redis outage (the login needs the database
+# anyway), and admins see and clear lockouts under "Access attempts".
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURES_PER_ACCOUNT_AND_IP", 10, minimum=1)
+# Minutes a locked pair waits; failures older than this no longer count.
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 60, minimum=1))
+AXES_CLIENT_IP_CALLABLE = "tokentracker.throttle.login_client_ip"  # honours TRUST_X_FORWARDED_FOR
+AXES_USERNAME_CALLABLE = "tokentracker.throttle.login_username"
+AXES_LOCKOUT_CALLABLE = "tokentracker.views.accounts.login_locked_out"
+AXES_RESET_ON_SUCCESS = True  # the owner's own typos are forgotten once they get in
+# No row per successful log-in: only failures are kept, and only for the cool-off.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 PASSWORD_RESETS_PER_HOUR_PER_IP = envint("PASSWORD_RESETS_PER_HOUR_PER_IP", 20, minimum=1)
 PASSWORD_RESETS_PER_HOUR_PER_ADDRESS = envint("PASSWORD_RESETS_PER_HOUR_PER_ADDRESS", 3, minimum=1)
 SIGN_UPS_PER_HOUR_PER_IP = envint("SIGN_UPS_PER_HOUR_PER_IP", 20, minimum=1)

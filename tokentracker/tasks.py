@@ -14,8 +14,9 @@ from .services_teams import invitation_email_send
     soft_time_limit=50,
     time_limit=60,
 )
-def invitation_email_task(invitation_id: int, token: str, base_url: str) -> bool:
-    # The raw token travels through the broker: only its digest is in the database, so
-    # the task cannot rebuild the link from the id. It is single-use, expires in 7 days,
-    # and the task sends nothing once the link was replaced, accepted or revoked.
-    return invitation_email_send(invitation_id=invitation_id, token=token, base_url=base_url)
+def invitation_email_task(invitation_id: int, link_version: str, base_url: str) -> bool:
+    # No token in the broker: the task mints the link itself (see invitation_email_send),
+    # and sends nothing once the invitation was resent, accepted, revoked or already mailed.
+    return invitation_email_send(
+        invitation_id=invitation_id, link_version=link_version, base_url=base_url
+    )

@@ -3,15 +3,18 @@ counted with the API's limiter (`tokentracker.ratelimit`) in the shared cache.
 
 Each throttle has a scope and a per-hour limit from settings; the subject is the client's
 IP address or the address typed in. Like the API limiter they fail open: with the cache
-down nobody is locked out of signing in.
+down nobody is locked out of signing in. Failed log-ins per account and address are
+django-axes' (settings `AXES_*`); it reads the address and account through the two
+functions below.
 """
+
+import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
-from .ratelimit import RateLimitUsage, rate_limit_hit, rate_limit_peek, window_bounds
+from .ratelimit import RateLimitUsage, rate_limit_hit
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -32,16 +35,22 @@ def throttle_hit(scope: str, subject: str, limit: int) -> RateLimitUsage | None:
     return usage if usage.exceeded else None
 
 
-def throttle_reached(scope: str, subject: str, limit: int) -> int | None:
-    """Seconds until `subject` may try again if it already used up `limit` this hour (None
-    if it may try now), without counting an attempt."""
-    subject = subject.strip().lower()
-    now = timezone.now()
-    used = rate_limit_peek(scope=f"page-{scope}", subject=subject, now=now)
-    if used is None or used < limit:
+def login_client_ip(request: HttpRequest) -> str | None:
+    """`client_ip` as django-axes stores it (an IP address column): None when it is no
+    address (no REMOTE_ADDR, as under a unix socket without a proxy header), so such
+    clients share one counter per account instead of failing the log-in."""
+    address = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
         return None
-    _start, end = window_bounds(subject, int(now.timestamp()))
-    return max(end - int(now.timestamp()), 1)
+
+
+def login_username(request: HttpRequest, credentials: dict | None) -> str | None:
+    """The account a log-in tries, as django-axes counts it: trimmed and lower-cased like
+    the addresses people sign in with, so `PAT@example.com` is no fresh counter."""
+    username = (credentials or {}).get("username") or request.POST.get("username")
+    return username.strip().lower() if username else None
 
 
 def too_many_attempts(

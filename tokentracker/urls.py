@@ -1,9 +1,22 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tokentracker import page_urls
 from tokentracker.api.token_optimizer.health import HealthView
+
+# drf-spectacular's Swagger UI page keeps three lines of inline <style>: the policy allows
+# exactly those by their hash, on that page only (the hash is checked against the rendered
+# page by tests/tokentracker/pages/test_content_security_policy.py).
+SWAGGER_UI_STYLE_HASH = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
+# The split view serves Swagger UI's start-up script as a file (?script), not inline, so
+# the page runs under the same script-src 'self' as every other.
+swagger_ui = csp_update({"style-src": [SWAGGER_UI_STYLE_HASH]})(
+    csp_update({"style-src": [SWAGGER_UI_STYLE_HASH]}, REPORT_ONLY=True)(
+        SpectacularSwaggerSplitView.as_view(url_name="schema")
+    )
+)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,7 +29,7 @@ urlpatterns = [
     path("api/", include("tokentracker.api.token_optimizer.urls")),
     path("api/", include("tokentracker.api.codingvibez.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", swagger_ui, name="swagger-ui"),
     # Dashboard pages. Each app's organization pages go under o/<org_slug>/ (see
     # tokentracker.pages for the decorator every one of them uses).
     path("", include(page_urls.urlpatterns)),

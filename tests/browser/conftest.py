@@ -69,3 +69,45 @@ def _cookies_over_plain_http(settings) -> None:
     # plain http, where a browser may refuse to store or send them.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+
+
+# Chromium logs a blocked inline script or style to the console itself; the page's own
+# violation event is logged too, so a report-only policy or a blocked resource shows up in
+# the same words. Init scripts are injected by the browser, outside the page's policy.
+VIOLATIONS_TO_THE_CONSOLE = """document.addEventListener("securitypolicyviolation", (event) =>
+    console.error(`Content Security Policy violation: ${event.violatedDirective} `
+        + `blocked ${event.blockedURI || "inline code"} at ${event.sourceFile || ""}`))"""
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(browser, monkeypatch) -> Iterator[list[str]]:
+    """Every page of every context a test opens is watched for Content-Security-Policy
+    violations; a test that meets one fails at teardown with the console lines.
+
+    The contexts are closed at teardown too: an open one keeps a keep-alive connection,
+    and with it a live_server thread and its database connection, which on PostgreSQL
+    stops the test database from being dropped."""
+    violations: list[str] = []
+    contexts = []
+
+    def watch(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    new_context = browser.new_context
+
+    def new_watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.add_init_script(VIOLATIONS_TO_THE_CONSOLE)
+        context.on("console", watch)
+        contexts.append(context)
+        return context
+
+    monkeypatch.setattr(browser, "new_context", new_watched_context)
+    monkeypatch.setattr(
+        browser, "new_page", lambda **kwargs: new_watched_context(**kwargs).new_page()
+    )
+    yield violations
+    for context in contexts:
+        context.close()
+    assert violations == []

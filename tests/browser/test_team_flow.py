@@ -180,13 +180,16 @@ def test_sign_up_create_a_key_send_events_invite_and_join(live_server, browser, 
 
 def test_an_invitee_with_an_account_logs_in_then_accepts(live_server, browser, django_user_model):
     from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+    from tests.tokentracker.invitation_links import emailed
     from tokentracker.services_teams import invitation_create
 
     organization = OrganizationFactory(slug="acme", name="Acme")
     owner = MembershipFactory(organization=organization, role=Role.OWNER)
     UserFactory(email="sam@example.com")
-    sent = invitation_create(
-        invited_by=owner, email="sam@example.com", role=Role.MEMBER, base_url=live_server.url
+    sent = emailed(
+        lambda: invitation_create(
+            invited_by=owner, email="sam@example.com", role=Role.MEMBER, base_url=live_server.url
+        )
     )
     context = browser.new_context()
     page = context.new_page()

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.factories import MembershipFactory
-from tokentracker.models import Membership, Role
+from tokentracker.models import ApiKeyScope, Membership, Role
 from tokentracker.services import api_key_create
 from tokentracker.services_teams import invitation_create
 
@@ -147,3 +147,142 @@ def test_removing_a_member_in_admin_revokes_the_keys_they_made(staff_client, org
     assert response.status_code == 302
     created.api_key.refresh_from_db()
     assert created.api_key.revoked_at is not None
+
+
+def _membership_url(membership, action="change"):
+    return f"/admin/tokentracker/membership/{membership.pk}/{action}/"
+
+
+def test_the_membership_page_cannot_demote_the_last_owner(staff_client, org):
+    owner = MembershipFactory(organization=org, role=Role.OWNER)
+    response = staff_client.post(_membership_url(owner), {"role": Role.ADMIN})
+    assert response.status_code == 200
+    assert "An organization needs an owner: make someone else owner first." in (
+        response.content.decode()
+    )
+    owner.refresh_from_db()
+    assert owner.role == Role.OWNER
+
+
+def test_the_membership_page_demotes_an_owner_to_viewer_and_revokes_their_write_keys(
+    staff_client, org
+):
+    MembershipFactory(organization=org, role=Role.OWNER)
+    second = MembershipFactory(organization=org, role=Role.OWNER)
+    write = api_key_create(organization=org, name="w", created_by=second.user).api_key
+    read = api_key_create(
+        organization=org, name="r", created_by=second.user, scope=ApiKeyScope.READ
+    ).api_key
+    response = staff_client.post(_membership_url(second), {"role": Role.VIEWER})
+    assert response.status_code == 302
+    second.refresh_from_db()
+    write.refresh_from_db()
+    read.refresh_from_db()
+    assert second.role == Role.VIEWER
+    assert write.revoked_at is not None
+    assert read.revoked_at is None
+
+
+def test_the_membership_page_refuses_an_unknown_role(staff_client, org):
+    owner = MembershipFactory(organization=org, role=Role.OWNER)
+    response = staff_client.post(_membership_url(owner), {"role": "emperor"})
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.content.decode()
+    owner.refresh_from_db()
+    assert owner.role == Role.OWNER
+
+
+def test_the_membership_page_cannot_move_a_membership_to_another_organization(
+    staff_client, org, outsider_org
+):
+    owner = MembershipFactory(organization=org, role=Role.OWNER)
+    staff_client.post(_membership_url(owner), {"role": Role.OWNER, "organization": outsider_org.pk})
+    owner.refresh_from_db()
+    assert owner.organization_id == org.pk
+
+
+def test_the_membership_delete_page_cannot_remove_the_last_owner(staff_client, org):
+    owner = MembershipFactory(organization=org, role=Role.OWNER)
+    MembershipFactory(organization=org, role=Role.ADMIN)
+    response = staff_client.post(_membership_url(owner, "delete"), {"post": "yes"}, follow=True)
+    assert response.redirect_chain == [(_membership_url(owner), 302)]
+    assert "The last owner cannot be removed: make someone else owner first." in (
+        response.content.decode()
+    )
+    assert Membership.objects.filter(pk=owner.pk).exists()
+
+
+def test_the_membership_delete_page_removes_a_member_and_revokes_their_keys(staff_client, org):
+    MembershipFactory(organization=org, role=Role.OWNER)
+    member = MembershipFactory(organization=org, role=Role.MEMBER)
+    created = api_key_create(organization=org, name="laptop", created_by=member.user)
+    response = staff_client.post(_membership_url(member, "delete"), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=member.pk).exists()
+    created.api_key.refresh_from_db()
+    assert created.api_key.revoked_at is not None
+
+
+def _bulk_delete(staff_client, *memberships):
+    return staff_client.post(
+        "/admin/tokentracker/membership/",
+        {
+            "action": "delete_selected",
+            "post": "yes",
+            "_selected_action": [m.pk for m in memberships],
+        },
+        follow=True,
+    )
+
+
+def test_bulk_delete_of_every_owner_removes_none_of_the_selection(staff_client, org):
+    first = MembershipFactory(organization=org, role=Role.OWNER)
+    second = MembershipFactory(organization=org, role=Role.OWNER)
+    member = MembershipFactory(organization=org, role=Role.MEMBER)
+    created = api_key_create(organization=org, name="laptop", created_by=member.user)
+    response = _bulk_delete(staff_client, first, second, member)
+    assert response.status_code == 200
+    assert "The last owner cannot be removed" in response.content.decode()
+    assert Membership.objects.filter(organization=org).count() == 3
+    created.api_key.refresh_from_db()
+    assert created.api_key.revoked_at is None
+
+
+def test_bulk_delete_names_the_organization_that_would_lose_its_owner(
+    staff_client, org, outsider_org
+):
+    owner = MembershipFactory(organization=org, role=Role.OWNER)
+    other = MembershipFactory(organization=outsider_org, role=Role.MEMBER)
+    response = _bulk_delete(staff_client, owner, other)
+    assert f"{org.name}: The last owner cannot be removed" in response.content.decode()
+    assert Membership.objects.count() == 2
+
+
+def test_bulk_delete_removes_members_and_one_of_two_owners_and_revokes_their_keys(
+    staff_client, org
+):
+    MembershipFactory(organization=org, role=Role.OWNER)
+    second = MembershipFactory(organization=org, role=Role.OWNER)
+    member = MembershipFactory(organization=org, role=Role.MEMBER)
+    keys = [
+        api_key_create(organization=org, name=m.user.email, created_by=m.user).api_key
+        for m in (second, member)
+    ]
+    response = _bulk_delete(staff_client, second, member)
+    assert response.status_code == 200
+    assert "Successfully deleted 2 memberships." in response.content.decode()
+    assert list(Membership.objects.values_list("role", flat=True)) == [Role.OWNER]
+    for api_key in keys:
+        api_key.refresh_from_db()
+        assert api_key.revoked_at is not None
+
+
+def test_someone_who_is_not_staff_cannot_change_or_delete_a_membership_in_admin(client, org):
+    owner = MembershipFactory(organization=org, role=Role.OWNER)
+    member = MembershipFactory(organization=org, role=Role.MEMBER)
+    client.force_login(owner.user)
+    login = f"/admin/login/?next={_membership_url(member, 'delete')}"
+    assert client.post(_membership_url(member, "delete"), {"post": "yes"})["Location"] == login
+    client.post(_membership_url(member), {"role": Role.VIEWER})
+    member.refresh_from_db()
+    assert member.role == Role.MEMBER

@@ -1,5 +1,7 @@
 """tokentracker.crypto and FIELD_ENCRYPTION_KEY: encryption at rest, rotation, loud config."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
@@ -71,3 +73,13 @@ def test_the_development_install_derives_a_stable_valid_key(monkeypatch):
     assert keys == envfernetkeys("X_FIELD_KEY", dev_secret=DEV_SECRET_KEY)
     assert len(keys) == 1
     Fernet(keys[0])
+
+
+def test_a_ciphertext_decrypts_only_within_its_max_age():
+    made = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    ciphertext = field_encrypt("secret", now=made)
+    five = timedelta(minutes=5)
+    assert field_decrypt(ciphertext, max_age=five, now=made + five) == "secret"
+    with pytest.raises(DecryptionFailed):
+        field_decrypt(ciphertext, max_age=five, now=made + five + timedelta(seconds=1))
+    assert field_decrypt(ciphertext) == "secret"  # without max_age, age does not matter

@@ -1,14 +1,20 @@
 """Invitation emails leave through a Celery task; a down mail server never fails the request."""
 
+import json
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, UserFactory
+from tests.tokentracker.invitation_links import emailed_token
 from tokentracker import tasks
 from tokentracker.models import Role
+from tokentracker.selectors import invitation_by_token, invitation_problem
 from tokentracker.services_teams import (
+    invitation_accept,
     invitation_create,
     invitation_email_send,
     invitation_resend,
@@ -58,9 +64,60 @@ def test_with_a_broker_the_email_is_queued_by_id(
         django_capture_on_commit_callbacks(execute=True),
     ):
         sent = invite(owner)
-    delay.assert_called_once_with(invitation_id=sent.invitation.pk, token=sent.token, base_url=BASE)
+    delay.assert_called_once_with(
+        invitation_id=sent.invitation.pk,
+        link_version=sent.invitation.token_digest,
+        base_url=BASE,
+    )
     assert mail.outbox == []
     assert sent.email_failed is False
+
+
+def test_the_broker_message_holds_no_token_and_the_link_the_task_mails_accepts(
+    owner, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with (
+        mock.patch.object(tasks.invitation_email_task, "apply_async") as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        sent = invite(owner)
+    [call] = apply_async.call_args_list
+    message = call.kwargs.get("kwargs") or call.args[1]
+    assert message == {
+        "invitation_id": sent.invitation.pk,
+        "link_version": sent.invitation.token_digest,
+        "base_url": BASE,
+    }
+    # The digest queued is of a token nobody kept: no link accepts yet.
+    assert invitation_problem(invitation_by_token(message["link_version"]), timezone.now())
+    # The worker runs the message it got.
+    assert tasks.invitation_email_task.run(**message) is True
+    token = emailed_token("new@example.com")
+    assert token not in json.dumps(message)
+    membership = invitation_accept(token=token, user=UserFactory(email="new@example.com"))
+    assert membership.role == Role.MEMBER
+
+
+def test_a_task_run_twice_mails_once_and_the_first_link_keeps_working(owner):
+    sent = invite(owner)
+    version = sent.invitation.token_digest
+    assert tasks.invitation_email_task.run(sent.invitation.pk, version, BASE) is True
+    assert tasks.invitation_email_task.run(sent.invitation.pk, version, BASE) is False
+    assert len(mail.outbox) == 1
+    token = emailed_token("new@example.com")
+    assert invitation_accept(token=token, user=UserFactory(email="new@example.com"))
+
+
+def test_a_task_for_an_expired_invitation_mails_nothing(owner):
+    sent = invite(owner)
+    later = timezone.now() + timedelta(days=7, seconds=1)
+    with mock.patch.object(timezone, "now", return_value=later):
+        assert (
+            tasks.invitation_email_task.run(sent.invitation.pk, sent.invitation.token_digest, BASE)
+            is False
+        )
+    assert mail.outbox == []
 
 
 def test_with_the_broker_down_the_email_is_sent_in_process(
@@ -84,19 +141,27 @@ def test_the_task_retries_mail_server_errors_with_backoff_and_a_time_limit():
     assert (task.soft_time_limit, task.time_limit) == (50, 60)
 
 
-def test_the_task_raises_a_mail_server_error_so_celery_retries_it(owner, settings):
+def test_the_task_raises_a_mail_server_error_so_celery_retries_it_and_the_retry_mails(
+    owner, settings
+):
     sent = invite(owner)
+    version = sent.invitation.token_digest
     settings.EMAIL_BACKEND = BROKEN
     with pytest.raises(ConnectionRefusedError):
-        invitation_email_send(invitation_id=sent.invitation.pk, token=sent.token, base_url=BASE)
-
-
-def test_a_late_task_does_not_mail_a_link_that_was_replaced_or_revoked(owner):
-    sent = invite(owner)
-    resent = invitation_resend(invitation=sent.invitation, resent_by=owner, base_url=BASE)
-    assert tasks.invitation_email_task.run(sent.invitation.pk, sent.token, BASE) is False
-    assert tasks.invitation_email_task.run(sent.invitation.pk, resent.token, BASE) is True
-    invitation_revoke(invitation=sent.invitation, revoked_by=owner)
-    assert tasks.invitation_email_task.run(sent.invitation.pk, resent.token, BASE) is False
+        invitation_email_send(invitation_id=sent.invitation.pk, link_version=version, base_url=BASE)
+    sent.invitation.refresh_from_db()
+    assert sent.invitation.token_digest == version  # the claim rolled back with the email
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert tasks.invitation_email_task.run(sent.invitation.pk, version, BASE) is True
     assert len(mail.outbox) == 1
-    assert f"/invitations/{resent.token}" in mail.outbox[0].body
+
+
+def test_a_late_task_does_not_mail_an_invitation_that_was_resent_or_revoked(owner):
+    sent = invite(owner)
+    first_version = sent.invitation.token_digest
+    resent = invitation_resend(invitation=sent.invitation, resent_by=owner, base_url=BASE)
+    second_version = resent.invitation.token_digest
+    assert tasks.invitation_email_task.run(sent.invitation.pk, first_version, BASE) is False
+    invitation_revoke(invitation=sent.invitation, revoked_by=owner)
+    assert tasks.invitation_email_task.run(sent.invitation.pk, second_version, BASE) is False
+    assert mail.outbox == []

@@ -141,7 +141,8 @@ def test_a_proxy_setup_reads_origins_and_the_forwarded_proto():
         ({"CSRF_TRUSTED_ORIGINS": "https://a.example.com/app"}, "CSRF_TRUSTED_ORIGINS entries"),
         ({"TRUST_X_FORWARDED_PROTO": "maybe"}, "TRUST_X_FORWARDED_PROTO must be a boolean"),
         ({"SESSION_COOKIE_SECURE": "sometimes"}, "SESSION_COOKIE_SECURE must be a boolean"),
-        ({"LOGIN_FAILURES_PER_HOUR_PER_ACCOUNT": "0"}, "must be at least 1, got 0"),
+        ({"LOGIN_FAILURES_PER_ACCOUNT_AND_IP": "0"}, "must be at least 1, got 0"),
+        ({"LOGIN_LOCKOUT_MINUTES": "0"}, "must be at least 1, got 0"),
     ],
 )
 def test_bad_proxy_and_throttle_settings_stop_start_up(env, message):

@@ -12,9 +12,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tokentracker.forms import SignUpForm
+from tokentracker.forms import LoginForm, SignUpForm
 from tokentracker.services_teams import user_sign_up
-from tokentracker.throttle import client_ip, throttle_hit, throttle_reached, too_many_attempts
+from tokentracker.throttle import client_ip, throttle_hit, too_many_attempts
 
 # Sessions are created by `login`, so the backend must be named when more than one exists.
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -23,10 +23,13 @@ AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 class LoginPage(auth_views.LoginView):
     """Django's login, throttled, and without its "Redirection loop" 500.
 
-    Per IP every attempt counts (password spraying across accounts); per account only the
-    failed ones, so a person who types their password right is never held back by the
-    attempts of someone guessing it.
+    Per IP every attempt counts (password spraying across accounts). Failed attempts per
+    account and address are django-axes' (its backend refuses a locked pair, its middleware
+    answers with `login_locked_out`), so guessing from one address never locks the owner
+    out of their account from theirs.
     """
+
+    template_name = "tokentracker/accounts/login.html"
 
     def get_redirect_url(self) -> str:
         # `next` pointing back at this page (`?next=/accounts/login`) would send a signed-in
@@ -37,26 +40,26 @@ class LoginPage(auth_views.LoginView):
         return url
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        ip = client_ip(request)
-        usage = throttle_hit("login-ip", ip, settings.LOGIN_ATTEMPTS_PER_HOUR_PER_IP)
-        account = request.POST.get("username", "")
-        wait = usage.retry_after if usage else None
-        if wait is None and account:
-            wait = throttle_reached(
-                "login-account", account, settings.LOGIN_FAILURES_PER_HOUR_PER_ACCOUNT
-            )
-        if wait is not None:
-            return too_many_attempts(request, self.template_name, self._context(), wait)
+        usage = throttle_hit(
+            "login-ip", client_ip(request), settings.LOGIN_ATTEMPTS_PER_HOUR_PER_IP
+        )
+        if usage is not None:
+            context = self.get_context_data(form=self.get_form())
+            return too_many_attempts(request, self.template_name, context, usage.retry_after)
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form: Any) -> HttpResponse:
-        account = self.request.POST.get("username", "")
-        if account:
-            throttle_hit("login-account", account, settings.LOGIN_FAILURES_PER_HOUR_PER_ACCOUNT)
-        return super().form_invalid(form)
 
-    def _context(self) -> dict[str, Any]:
-        return self.get_context_data(form=self.get_form())
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
+    """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): the log-in page again, 429.
+
+    Every attempt during the lockout restarts the cool-off (axes' default), so the whole
+    cool-off is the honest Retry-After.
+    """
+    retry_after = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    context = {"form": LoginForm(request), "next": request.POST.get("next", "")}
+    return too_many_attempts(request, LoginPage.template_name, context, retry_after)
 
 
 class PasswordResetPage(auth_views.PasswordResetView):

@@ -1,11 +1,17 @@
 """API keys page: the raw key is shown once; members manage their own keys, admins all."""
 
+import json
+from datetime import timedelta
+from unittest import mock
+
 import pytest
+from django.utils import timezone
 
 from tests.factories import MembershipFactory, OrganizationFactory
 from tokentracker import keys
 from tokentracker.models import ApiKey, ApiKeyMode, ApiKeyScope, Role
 from tokentracker.services import api_key_create
+from tokentracker.views.api_keys import NEW_KEY_SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +197,51 @@ def test_the_revoke_button_asks_for_confirmation_in_the_page(client, sign_in, or
     assert '<summary class="button small danger" aria-label="Revoke mine">Revoke</summary>' in page
     assert '<input type="hidden" name="confirm" value="yes">' in page
     assert f'action="/o/acme/keys/{mine.pk}/revoke"' in page
+
+
+def _create(client):
+    return client.post("/o/acme/keys/new", {"name": "CI", "prefix": "mtt_", "scope": "write"})
+
+
+def test_the_waiting_key_is_encrypted_in_the_session(client, sign_in, org):
+    sign_in(org, Role.MEMBER)
+    _create(client)
+    lookup = ApiKey.objects.get().lookup  # the raw key's first characters
+    stored = client.session[NEW_KEY_SESSION_KEY]
+    assert set(stored) == {"organization_id", "sealed"}
+    assert lookup not in json.dumps(stored)
+
+
+def test_the_key_is_gone_from_the_session_once_shown(client, sign_in, org):
+    sign_in(org, Role.MEMBER)
+    _create(client)
+    assert client.get("/o/acme/keys/").context["created"]["raw_key"].startswith("mtt_")
+    assert NEW_KEY_SESSION_KEY not in client.session
+
+
+@pytest.mark.parametrize(
+    ("waited", "shown"),
+    [(timedelta(minutes=4, seconds=59), True), (timedelta(minutes=5, seconds=1), False)],
+)
+def test_a_key_not_shown_within_five_minutes_is_never_shown(client, sign_in, org, waited, shown):
+    sign_in(org, Role.MEMBER)
+    _create(client)
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() + waited):
+        response = client.get("/o/acme/keys/")
+    assert response.status_code == 200
+    assert (response.context["created"] is not None) is shown
+    assert ('id="new-key"' in response.content.decode()) is shown
+    late = "The key you created was shown only within 5 minutes of creating it."
+    assert (late in response.content.decode()) is not shown
+    assert NEW_KEY_SESSION_KEY not in client.session
+
+
+def test_a_tampered_waiting_key_is_not_shown(client, sign_in, org):
+    sign_in(org, Role.MEMBER)
+    _create(client)
+    session = client.session
+    session[NEW_KEY_SESSION_KEY] = {**session[NEW_KEY_SESSION_KEY], "sealed": "not-a-token"}
+    session.save()
+    response = client.get("/o/acme/keys/")
+    assert response.status_code == 200
+    assert response.context["created"] is None

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import MembershipFactory, UserFactory
+from tests.tokentracker.invitation_links import emailed
 from tokentracker.models import Invitation, Membership, Role
 from tokentracker.services_teams import invitation_create
 
@@ -15,8 +16,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sent(org):
     owner = MembershipFactory(organization=org, role=Role.OWNER)
-    return invitation_create(
-        invited_by=owner, email="new@example.com", role=Role.VIEWER, base_url="http://testserver"
+    return emailed(
+        lambda: invitation_create(
+            invited_by=owner,
+            email="new@example.com",
+            role=Role.VIEWER,
+            base_url="http://testserver",
+        )
     )
 
 
