@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
-from carbon.models import PendingTrack
 from tokentracker import services as tenancy
+from usage.models import PendingTrack
 
 from .conftest import Ingest, rollups_converged, stored_event_ids, wait_until
 
