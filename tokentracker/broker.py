@@ -12,6 +12,7 @@ from typing import Any
 
 import pybreaker
 from celery import Task
+from django.conf import settings
 
 from .cache import breaker_new
 
@@ -34,3 +35,18 @@ def task_publish(task: Task, *args: Any, countdown: float | None = None, **kwarg
         logger.warning("broker unreachable: %s not queued", task.name, exc_info=True)
         return False
     return True
+
+
+def task_queued(task: Task, *args: Any, **kwargs: Any) -> bool:
+    """After a commit: queue `task`, or say to run its work here (False).
+
+    False with no broker configured (tasks run in-process: the embedded default) and when
+    the broker cannot be reached; the caller then does the work itself, so what it
+    committed is never left waiting for a worker that no message will reach.
+    """
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return False
+    if task_publish(task, *args, **kwargs):
+        return True
+    logger.warning("broker unreachable: %s runs in-process", task.name)
+    return False

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .broker import task_publish
+from .broker import task_queued
 from .models import ApiKey, ApiKeyScope, Invitation, Membership, Organization, Role
 from .ratelimit import rate_limit_hit
 from .selectors import (
@@ -291,10 +291,8 @@ def _email_soon(sent: SentInvitation, base_url: str) -> None:
         "link_version": sent.invitation.token_digest,
         "base_url": base_url,
     }
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        if task_publish(invitation_email_task, **arguments):
-            return
-        logger.warning("broker unreachable: emailing invitation in-process")
+    if task_queued(invitation_email_task, **arguments):
+        return
     try:
         invitation_email_send(**arguments)
     except OSError:  # socket errors and smtplib.SMTPException (a subclass)

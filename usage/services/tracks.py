@@ -18,7 +18,7 @@ from django.utils import timezone
 from carbon.book import carbon_book_get
 from carbon.estimator import estimate_tokens
 from carbon.factors import Estimate, carbon_decimal
-from tokentracker.broker import task_publish
+from tokentracker.broker import task_queued
 from tokentracker.services import live_quota_consume, quota_consume
 
 from ..ids import uuid7
@@ -96,10 +96,8 @@ def track_accept(
 def _persist_soon(pending_id: int) -> None:
     from ..tasks import pending_track_persist_task
 
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        if task_publish(pending_track_persist_task, pending_id):
-            return
-        logger.warning("broker unreachable: persisting tracked event in-process")
+    if task_queued(pending_track_persist_task, pending_id):
+        return
     try:
         pending_track_persist(pending_id=pending_id)
     except Exception:
