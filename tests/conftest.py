@@ -7,6 +7,9 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
+from carbon.book import carbon_book_get
+from carbon.models import MethodologyVersion
+from opendata.models import CommunityDaily, DatasetRefresh
 from tests.factories import OrganizationFactory
 from tokentracker import services
 from tokentracker.broker import broker_breaker
@@ -83,18 +86,24 @@ def outsider_key(outsider_org):
 
 @pytest.fixture
 def record(org):
-    """Record events for `org` (or another organization) through the ingest service, and
-    merge them into the rollups every aggregate reads."""
+    """Record events for `org` (or `organization=`) through the ingest service, and merge
+    them into the rollups every aggregate reads. Unset fields default to a gpt-4o call of
+    no tokens; `occurred_at` may be an ISO string and `total_cost` a float."""
+    from decimal import Decimal
+
     from usage.rollups import rollups_merge
     from usage.schemas import EventInput
     from usage.services.events import events_record
 
     def record(*events, organization=None):
-        events_record(
-            organization_id=(organization or org).id,
-            api_key_id=None,
-            events=[EventInput(**event) for event in events],
-        )
+        inputs = []
+        for fields in events:
+            fields = {"provider": "openai", "model": "gpt-4o", "input_tokens": 0, **fields}
+            fields.setdefault("output_tokens", 0)
+            if isinstance(fields.get("total_cost"), float):
+                fields["total_cost"] = Decimal(str(fields["total_cost"]))
+            inputs.append(EventInput(**fields))
+        events_record(organization_id=(organization or org).id, api_key_id=None, events=inputs)
         rollups_merge()
 
     return record
@@ -152,3 +161,53 @@ def sign_in(client):
         return membership.user
 
     return sign_in
+
+
+# --- carbon-llm keys and the carbon book, open data's empty community ------------------
+
+
+@pytest.fixture
+def methodology(db):
+    return MethodologyVersion.objects.order_by("-id").first().version
+
+
+@pytest.fixture
+def book(db):
+    return carbon_book_get()
+
+
+@pytest.fixture
+def test_key(org):
+    return services.api_key_create(organization=org, name="isv test", prefix="isv_test_sk_").raw_key
+
+
+@pytest.fixture
+def live_key(org):
+    return services.api_key_create(organization=org, name="isv live", prefix="isv_live_sk_").raw_key
+
+
+@pytest.fixture
+def eager(settings):
+    """Tasks run in-process, as on the embedded default (the suite also runs with Redis)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture
+def fresh_community(db):
+    """No community day published yet: `migrate`'s first refresh marked every day up to
+    the real yesterday as published, and the tests' days lie before it."""
+    CommunityDaily.objects.all().delete()
+    DatasetRefresh.objects.filter(dataset="community").delete()
+
+
+@pytest.fixture
+def member_client(client, org, sign_in):
+    """A signed-in member of `org` with no API key (a dashboard session)."""
+    sign_in(org, "member")
+    return client
+
+
+@pytest.fixture
+def viewer_client(client, org, sign_in):
+    sign_in(org, "viewer")
+    return client

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from usage.models import HourlyRollup, UsageEvent
 from usage.rollups import rollups_merge
 
-from .conftest import ecologits_grams
+from .helpers import ecologits_grams
 
 
 def test_old_events_are_estimated_and_rollups_include_them(api, org, raw_key, methodology):

@@ -8,7 +8,7 @@ import pytest
 from usage.models import HourlyRollup, UsageEvent
 from usage.rollups import rollups_merge
 
-from .conftest import ecologits_grams
+from .helpers import ecologits_grams
 
 OPENAI_CALL = {"provider": "openai", "model": "gpt-4o"}
 

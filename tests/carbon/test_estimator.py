@@ -7,7 +7,7 @@ from carbon.book import carbon_book_get
 from carbon.models import CarbonFactor, Confidence
 from carbon.services import carbon_factor_save
 
-from .conftest import ecologits_grams, grams
+from .helpers import ecologits_grams, grams
 
 
 @pytest.mark.parametrize(

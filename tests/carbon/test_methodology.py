@@ -7,7 +7,7 @@ from carbon.models import CarbonFactor, GridIntensity, MethodologyVersion
 from carbon.services import carbon_seed
 from usage.models import UsageEvent
 
-from .conftest import post_json
+from .helpers import post_json
 
 ESTIMATE = {"model": "gpt-4o", "prompt_tokens": 100, "completion_tokens": 500}
 

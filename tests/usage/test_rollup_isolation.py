@@ -43,7 +43,7 @@ def poison(organization, column, value, **key):
     )
 
 
-def record(organization, **fields):
+def ingest(organization, **fields):
     event = {"provider": "anthropic", "model": "claude-sonnet-4-0", "input_tokens": 1000}
     events_record(
         organization_id=organization.id,
@@ -57,8 +57,8 @@ def test_a_poisoned_delta_is_set_aside_and_other_organizations_still_converge(
     org, outsider_org, column, value
 ):
     bad = poison(org, column, value)
-    record(outsider_org, occurred_at="2026-11-01T10:30:00Z")
-    record(outsider_org, occurred_at="2026-11-01T11:30:00Z")
+    ingest(outsider_org, occurred_at="2026-11-01T10:30:00Z")
+    ingest(outsider_org, occurred_at="2026-11-01T11:30:00Z")
 
     assert rollups_merge() == 2
 
@@ -82,7 +82,7 @@ def test_a_poisoned_delta_is_set_aside_and_other_organizations_still_converge(
 
 def test_only_the_bad_delta_of_an_organization_is_set_aside(org):
     poison(org, "input_tokens", 9 * 10**18)
-    record(org, occurred_at="2026-11-01T12:30:00Z")
+    ingest(org, occurred_at="2026-11-01T12:30:00Z")
 
     assert rollups_merge() == 1
 
@@ -92,7 +92,7 @@ def test_only_the_bad_delta_of_an_organization_is_set_aside(org):
 
 
 def test_a_connection_error_sets_nothing_aside_and_raises_for_a_retry(org, monkeypatch):
-    record(org)
+    ingest(org)
     monkeypatch.setattr(
         "usage.rollups._merge", lambda scope: (_ for _ in ()).throw(OperationalError("gone"))
     )
@@ -145,7 +145,7 @@ def test_admin_lists_set_aside_deltas_and_merges_them_again(admin_client, org):
 
 def test_a_rebuild_recounts_the_raw_events_and_clears_set_aside_deltas(org):
     poison(org, "input_tokens", 9 * 10**18)
-    record(org, occurred_at="2026-11-01T10:30:00Z")
+    ingest(org, occurred_at="2026-11-01T10:30:00Z")
     rollups_merge()
     assert SetAsideDelta.objects.count() == 1
 
@@ -157,11 +157,11 @@ def test_a_rebuild_recounts_the_raw_events_and_clears_set_aside_deltas(org):
 
 
 def test_rebuild_reports_an_organization_it_cannot_sum_and_rebuilds_the_others(org, outsider_org):
-    record(org)
-    record(outsider_org)
+    ingest(org)
+    ingest(outsider_org)
     # Raw events from before the doors refused such values: their sum overflows float8.
     UsageEvent.objects.filter(organization=org).update(quality_score=1e308)
-    record(org)
+    ingest(org)
     UsageEvent.objects.filter(organization=org).update(quality_score=1e308)
     HourlyRollup.objects.filter(organization=outsider_org).delete()
     out, err = StringIO(), StringIO()

@@ -19,7 +19,7 @@ pytestmark = [
 ]
 
 
-def record(organization):
+def batch(organization):
     event = EventInput(
         provider="openai",
         model="gpt-4o",
@@ -33,21 +33,21 @@ def record(organization):
 def test_a_batch_committed_in_the_middle_of_a_rebuild_is_counted_once(org, monkeypatch):
     # Merges run only when this test says so, not on each batch's commit.
     monkeypatch.setattr("usage.services.events.rollups_merge_soon", lambda: None)
-    record(org)
+    batch(org)
     discard = rollups.pending_discard
 
     def discard_then_a_batch_commits(*, organization_id):
         discard(organization_id=organization_id)
 
-        def ingest():
+        def another_connection_commits_a_batch():
             try:
-                record(org)
+                batch(org)
             finally:
                 connection.close()
 
         # Another connection commits a batch after the rebuild dropped the pending deltas
         # and before it counts the raw events.
-        thread = threading.Thread(target=ingest)
+        thread = threading.Thread(target=another_connection_commits_a_batch)
         thread.start()
         thread.join(timeout=30)
         assert not thread.is_alive()

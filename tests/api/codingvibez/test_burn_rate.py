@@ -12,7 +12,6 @@ pytestmark = pytest.mark.django_db
 def recent(org, outsider_org, record, freeze):
     freeze("2026-01-05T12:30:00Z")
     record(
-        org,
         {"occurred_at": "2026-01-05T12:10:00Z", "input_tokens": 1200, "total_cost": 1.2},
         {
             "occurred_at": "2026-01-05T11:30:00Z",
@@ -23,9 +22,11 @@ def recent(org, outsider_org, record, freeze):
         },
         # Before the 24 whole hours that end with the current one.
         {"occurred_at": "2026-01-04T12:59:00Z", "input_tokens": 9, "total_cost": 100},
+        organization=org,
     )
     record(
-        outsider_org, {"occurred_at": "2026-01-05T12:00:00Z", "input_tokens": 5, "total_cost": 50}
+        {"occurred_at": "2026-01-05T12:00:00Z", "input_tokens": 5, "total_cost": 50},
+        organization=outsider_org,
     )
 
 

@@ -74,7 +74,7 @@ def test_pending_events_and_no_merge_on_record_are_an_error(api, org, raw_key):
 
 def test_stale_data_is_degraded(api, org, raw_key, record, freeze):
     freeze("2026-01-05T12:00:00Z")
-    record(org, {"occurred_at": "2026-01-05T11:40:00Z", "input_tokens": 1})
+    record({"occurred_at": "2026-01-05T11:40:00Z", "input_tokens": 1}, organization=org)
     health = data(api.get(URL, raw_key))
     assert (health["status"], health["dataFreshness"], health["errors"]) == (
         "degraded",

@@ -4,15 +4,14 @@ from decimal import Decimal
 
 import pytest
 
-from usage.models import ModelPrice
-
-from .factories import moment, price
-from .reference import (
+from tests.opendata.factories import moment, price
+from tests.opendata.reference import (
     assert_rows_match_schema,
     assert_wrapper_matches,
     csv_rows,
     reference_csv_header,
 )
+from usage.models import ModelPrice
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/data/models"

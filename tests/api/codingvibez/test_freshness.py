@@ -50,9 +50,9 @@ def test_every_read_labels_its_data_by_the_latest_event(
 ):
     freeze(NOW)
     record(
-        org,
         {"occurred_at": "2026-01-05T09:00:00Z", "input_tokens": 1},
         {"occurred_at": latest, "input_tokens": 1},
+        organization=org,
     )
     body = data(api.get(url, raw_key))
     assert (body["dataFreshness"], body["lastUpdated"]) == (label, latest)

@@ -6,8 +6,7 @@ import pytest
 
 from opendata.models import DatasetRefresh
 from opendata.services import cost_index_refresh
-
-from .reference import reference_schema
+from tests.opendata.reference import reference_schema
 
 pytestmark = pytest.mark.django_db
 

@@ -32,7 +32,7 @@ def test_a_wrong_key_is_an_authentication_error(api):
 
 @pytest.mark.parametrize("url", READS)
 def test_a_signed_in_member_reads_their_organization_without_a_key(member_client, org, record, url):
-    record(org, {"input_tokens": 4, "total_cost": 0.4})
+    record({"input_tokens": 4, "total_cost": 0.4}, organization=org)
     body = data(member_client.get(url))
     assert body["dataFreshness"] == "fresh"
     assert body["lastUpdated"] is not None
@@ -79,7 +79,7 @@ def test_every_path_is_documented_in_the_schema(client):
 def test_a_read_costs_a_fixed_number_of_queries(
     api, org, raw_key, record, url, django_assert_max_num_queries
 ):
-    record(org, *({"model": f"model-{n}", "input_tokens": n} for n in range(20)))
+    record(*({"model": f"model-{n}", "input_tokens": n} for n in range(20)), organization=org)
     api.get(url, raw_key)  # warm the key cache
     with django_assert_max_num_queries(3):
         data(api.get(url, raw_key))

@@ -2,9 +2,8 @@
 
 import pytest
 
+from tests.carbon.helpers import ecologits_grams, grams, post_json
 from usage.models import UsageEvent
-
-from .conftest import ecologits_grams, grams, post_json
 
 URL = "/api/v1/estimate"
 

@@ -6,9 +6,8 @@ import pytest
 
 from opendata.models import CostIndexBasket, CostIndexPoint
 from opendata.services import cost_index_refresh
-
-from .factories import acme_history, basket
-from .reference import (
+from tests.opendata.factories import acme_history, basket
+from tests.opendata.reference import (
     assert_rows_match_schema,
     assert_wrapper_matches,
     csv_rows,

@@ -5,15 +5,14 @@ from datetime import date
 import pytest
 
 from opendata.services import community_refresh
-from usage.rollups import rollups_merge
-
-from .reference import (
+from tests.opendata.reference import (
     assert_rows_match_schema,
     assert_wrapper_matches,
     csv_rows,
     reference_csv_header,
 )
-from .test_community_refresh import organizations, record
+from tests.opendata.test_community_refresh import organizations, record
+from usage.rollups import rollups_merge
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_community")]
 URL = "/api/v1/data/community"

@@ -104,8 +104,14 @@ def test_an_end_alone_is_the_month_long_cycle_up_to_it(api, raw_key, january):
 
 def test_without_dates_the_period_is_the_current_month(api, org, raw_key, record, freeze):
     freeze("2026-03-17T08:00:00Z")
-    record(org, {"occurred_at": "2026-03-17T07:58:00Z", "input_tokens": 5, "total_cost": 0.5})
-    record(org, {"occurred_at": "2026-02-28T23:00:00Z", "input_tokens": 5, "total_cost": 7})
+    record(
+        {"occurred_at": "2026-03-17T07:58:00Z", "input_tokens": 5, "total_cost": 0.5},
+        organization=org,
+    )
+    record(
+        {"occurred_at": "2026-02-28T23:00:00Z", "input_tokens": 5, "total_cost": 7},
+        organization=org,
+    )
     usage = data(api.get(URL, raw_key))
     assert usage["billingPeriod"] == {
         "startDate": "2026-03-01",

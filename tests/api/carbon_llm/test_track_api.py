@@ -5,12 +5,11 @@ from unittest import mock
 
 import pytest
 
+from tests.carbon.helpers import ecologits_grams, post_json
 from tokentracker.models import MonthlyLiveEventCount
 from usage.models import PendingTrack, UsageEvent
 from usage.schemas import MAX_TOKENS
 from usage.services.tracks import pending_track_persist, pending_tracks_sweep
-
-from .conftest import ecologits_grams, post_json
 
 URL = "/api/v1/track"
 BODY = {

@@ -39,9 +39,9 @@ def test_a_day_of_only_unpriced_calls_has_no_cost_rather_than_zero(api, raw_key,
 def test_without_dates_it_is_the_last_30_days_today_included(api, org, raw_key, record, freeze):
     freeze("2026-03-17T08:00:00Z")
     record(
-        org,
         {"occurred_at": "2026-03-17T07:00:00Z", "input_tokens": 5, "total_cost": 1},
         {"occurred_at": "2026-02-16T23:00:00Z", "input_tokens": 5, "total_cost": 1},
+        organization=org,
     )
     timeseries = data(api.get(URL, raw_key))
     assert len(timeseries["series"]) == 30
