@@ -11,7 +11,7 @@ from .authentication import AuthenticatedKey
 SAFE_METHODS = permissions.SAFE_METHODS
 
 
-class HasOrganization(permissions.BasePermission):
+class HasApiKey(permissions.BasePermission):
     """Authenticated with an API key; write methods need a key with write scope."""
 
     def has_permission(self, request: Request, view: "APIView") -> bool:
@@ -23,7 +23,7 @@ class HasOrganization(permissions.BasePermission):
         return True
 
 
-class HasOrganizationOrMember(HasOrganization):
+class HasApiKeyOrMember(HasApiKey):
     """An API key as above, or a signed-in member of an organization (session auth).
 
     Surfaces whose clients used a user token (CodingVibez) accept both. Session requests

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from tokentracker.api import errors
 from tokentracker.authentication import AuthenticatedKey
-from tokentracker.permissions import HasOrganizationOrMember
+from tokentracker.permissions import HasApiKeyOrMember
 from tokentracker.selectors import (
     ACTIVE_ORGANIZATION_SESSION_KEY,
     ActiveMembership,
@@ -111,7 +111,7 @@ class CodingVibezView(OrganizationScoped, APIView):
     """CodingVibez (seed 004): `{success, data, timestamp, requestId}`; key or session."""
 
     error_dialect = errors.CODINGVIBEZ
-    permission_classes = [HasOrganizationOrMember]
+    permission_classes = [HasApiKeyOrMember]
 
     def envelope(self, data: Any, status: int = 200) -> Response:
         request_id = f"req_{uuid.uuid4().hex}"

@@ -24,7 +24,7 @@ from tokentracker.api.carbon_llm.estimates import (
 )
 from tokentracker.api.errors import ApiError, Kind
 from tokentracker.models import ApiKeyMode, Organization
-from tokentracker.permissions import HasOrganization
+from tokentracker.permissions import HasApiKey
 from tokentracker.services import FreeQuotaExhausted, QuotaExceeded
 from usage.dates import iso_z
 from usage.schemas import EventInput
@@ -170,7 +170,7 @@ def _estimate_body(answer: EstimateAnswer, country_code: str | None) -> dict[str
 
 
 class TrackView(CarbonLlmView):
-    permission_classes = [HasOrganization]
+    permission_classes = [HasApiKey]
     parser_classes = [JSONParser]
 
     @extend_schema(
@@ -267,7 +267,7 @@ def _billing_url(request: Request, organization_id: int) -> str:
 
 
 class SessionTodayView(CarbonLlmView):
-    permission_classes = [HasOrganization]
+    permission_classes = [HasApiKey]
 
     @extend_schema(
         operation_id="getSessionDeveloperToday",

@@ -11,8 +11,7 @@ mappings are decisions worth knowing:
   (github, openai) and a product is what of theirs was used (copilot, api), which is what
   `platform` means ("openai-api"); `use_case` is what *we* used it for.
 
-Also here: the two reads the surface needs beyond the rollup selectors (the latest event
-time, the pending rollup buffer) and the data-freshness labels.
+Also here: the surface's data-freshness labels (the reads behind them are usage selectors).
 """
 
 from collections.abc import Iterable
@@ -32,8 +31,7 @@ from pydantic import (
 )
 
 from usage.genai_catalog import provider_canonical
-from usage.schemas import MAX_BATCH, EventInput, FieldError, NonNegativeInt
-from usage.schemas import ReportedCost as Money
+from usage.schemas import MAX_BATCH, EventInput, FieldError, NonNegativeInt, ReportedCost
 
 # A cost reported without a model still needs one (every rollup is per model); this name
 # says plainly that none was given rather than guessing one.
@@ -58,7 +56,7 @@ class CodingVibezTrackBody(BaseModel):
     cachedTokens: NonNegativeInt = Field(
         default=0, description="Cache-read prompt tokens.", examples=[0]
     )
-    cost: Money | None = Field(
+    cost: ReportedCost | None = Field(
         default=None,
         description="What the provider billed, in USD. Wins over the catalog price.",
         examples=[0.05],
@@ -85,7 +83,7 @@ class CodingVibezTokenRecord(BaseModel):
     )
     outputTokens: NonNegativeInt = Field(examples=[300])
     cachedTokens: NonNegativeInt = Field(default=0, examples=[0])
-    cost: Money | None = Field(default=None, description="Billed USD; omit to price it.")
+    cost: ReportedCost | None = Field(default=None, description="Billed USD; omit to price it.")
     timestamp: datetime | None = Field(
         default=None, description="ISO 8601; default: when received. Naive times are UTC."
     )
@@ -99,7 +97,7 @@ class CodingVibezCostRecord(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    amount: Money = Field(description="USD spent.", examples=[20.0])
+    amount: ReportedCost = Field(description="USD spent.", examples=[20.0])
     model: str | None = Field(
         default=None, description=f'Defaults to "{UNSPECIFIED_MODEL}".', examples=["gpt-4o"]
     )

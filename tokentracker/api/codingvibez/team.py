@@ -234,7 +234,7 @@ class TeamInvitationsView(ExplicitOrganization, CodingVibezView):
     def _inviter(self, request: Request) -> Membership:
         if self.api_key is None:
             inviter = membership_of(request.user, self.organization_id)
-            assert inviter is not None, "HasOrganizationOrMember resolved this membership"
+            assert inviter is not None, "HasApiKeyOrMember resolved this membership"
             return inviter
         # Checked on every call: a key made by someone since removed or demoted invites
         # no one, whatever it could do the day it was created.
