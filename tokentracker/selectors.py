@@ -196,3 +196,7 @@ def membership_of_key_creator(api_key_id: int) -> Membership | None:
         .filter(user_id=key["created_by_id"], organization_id=key["organization_id"])
         .first()
     )
+
+
+def organization_slug(organization_id: int) -> str:
+    return Organization.objects.values_list("slug", flat=True).get(pk=organization_id)

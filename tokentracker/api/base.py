@@ -37,10 +37,23 @@ class FormatIsAParameter(DefaultContentNegotiation):
 
 class OrganizationScoped:
     """Resolves the caller's organization (from the API key, or the signed-in member's
-    active organization) and scopes `queryset` to it."""
+    active organization) and scopes `queryset` to it.
+
+    The scope cannot be skipped: a subclass that defines `get_queryset` is refused when the
+    class is created (PostHog's `TeamAndOrgViewSetMixin` does the same); it narrows the
+    already scoped queryset in `scoped_queryset` instead.
+    """
 
     request: Any
     queryset: QuerySet | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(
+                f"{cls.__qualname__} defines get_queryset, which would skip the organization "
+                "scope: override scoped_queryset(queryset) instead."
+            )
 
     @property
     def api_key(self) -> AuthenticatedKey | None:
@@ -70,7 +83,11 @@ class OrganizationScoped:
 
     def get_queryset(self) -> QuerySet[Model]:
         assert self.queryset is not None
-        return self.queryset.filter(organization_id=self.organization_id)
+        return self.scoped_queryset(self.queryset.filter(organization_id=self.organization_id))
+
+    def scoped_queryset(self, queryset: QuerySet[Model]) -> QuerySet[Model]:
+        """Narrow the organization's rows further (ordering, joins); never widen them."""
+        return queryset
 
 
 class NativeViewSet(OrganizationScoped, viewsets.GenericViewSet):

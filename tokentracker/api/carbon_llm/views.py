@@ -23,8 +23,9 @@ from tokentracker.api.carbon_llm.estimates import (
     provider_resolve,
 )
 from tokentracker.api.errors import ApiError, Kind
-from tokentracker.models import ApiKeyMode, Organization
+from tokentracker.models import ApiKeyMode
 from tokentracker.permissions import HasApiKey
+from tokentracker.selectors import organization_slug
 from tokentracker.services import FreeQuotaExhausted, QuotaExceeded
 from usage.dates import iso_z
 from usage.schemas import EventInput
@@ -262,7 +263,7 @@ class TrackView(CarbonLlmView):
 
 def _billing_url(request: Request, organization_id: int) -> str:
     """The organization's settings page, where its plan and quotas are shown."""
-    slug = Organization.objects.values_list("slug", flat=True).get(pk=organization_id)
+    slug = organization_slug(organization_id)
     return request.build_absolute_uri(reverse("settings", kwargs={"org_slug": slug}))
 
 
