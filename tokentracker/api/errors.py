@@ -18,6 +18,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from tokentracker.services import QuotaExceeded
+
 logger = logging.getLogger(__name__)
 
 
@@ -85,6 +87,17 @@ class ErrorDialect:
     shape: str  # "nested" | "flat_message" | "success_envelope"
     codes: dict[str, str]
     status_overrides: dict[str, int] = field(default_factory=dict)
+    # The daily event quota (tokentracker.services.QuotaExceeded), as each seed words it.
+    quota_message: str = "Daily event limit reached."
+    quota_details: tuple[str, ...] = ("limit", "used", "requested")
+
+    def quota_error(self, exc: QuotaExceeded) -> ApiError:
+        numbers = {"limit": exc.limit, "used": exc.used, "requested": exc.requested}
+        return ApiError(
+            Kind.QUOTA_EXCEEDED,
+            self.quota_message.format(**numbers),
+            details={name: numbers[name] for name in self.quota_details},
+        )
 
     def status_for(self, error: ApiError) -> int:
         if error.status_code != DEFAULT_STATUS[error.kind]:
@@ -128,6 +141,7 @@ MYTOKENTRACKER = ErrorDialect(
     shape="nested",
     codes=_UPPER_CODES,
     status_overrides={Kind.VALIDATION: status.HTTP_422_UNPROCESSABLE_ENTITY},
+    quota_message="Daily log limit reached.",
 )
 NATIVE = MYTOKENTRACKER
 
@@ -156,10 +170,17 @@ CARBON_LLM = ErrorDialect(
         Kind.INTERNAL: "internal_error",
         Kind.UNAVAILABLE: "service_unavailable",
     },
+    quota_details=("limit", "used"),
 )
 
 # Tokenwise (seed 003): {"error": "Human-readable message"}.
-TOKENWISE = ErrorDialect(name="tokenwise", shape="flat_message", codes=_UPPER_CODES)
+TOKENWISE = ErrorDialect(
+    name="tokenwise",
+    shape="flat_message",
+    codes=_UPPER_CODES,
+    quota_message="Daily event limit reached",
+    quota_details=(),
+)
 
 # CodingVibez (seed 004): {"success": false, "error", "code", "requestId"}.
 CODINGVIBEZ = ErrorDialect(
@@ -179,6 +200,7 @@ CODINGVIBEZ = ErrorDialect(
         Kind.INTERNAL: "INTERNAL_ERROR",
         Kind.UNAVAILABLE: "DATABASE_ERROR",
     },
+    quota_message="Daily event limit of {limit} reached.",
 )
 
 
@@ -236,7 +258,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF exception handler: every API error, in the calling surface's dialect."""
     view = context.get("view")
     dialect = getattr(view, "error_dialect", NATIVE)
-    error = as_api_error(exc)
+    error = dialect.quota_error(exc) if isinstance(exc, QuotaExceeded) else as_api_error(exc)
     if error.kind in (Kind.INTERNAL, Kind.UNAVAILABLE) and not isinstance(exc, ApiError):
         logger.exception("Unhandled error in %s", type(view).__name__ if view else "API")
     headers: dict[str, str] = {}

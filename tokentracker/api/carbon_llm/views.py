@@ -26,7 +26,7 @@ from tokentracker.api.errors import ApiError, Kind
 from tokentracker.models import ApiKeyMode
 from tokentracker.permissions import HasApiKey
 from tokentracker.selectors import organization_slug
-from tokentracker.services import FreeQuotaExhausted, QuotaExceeded
+from tokentracker.services import FreeQuotaExhausted
 from usage.dates import iso_z
 from usage.schemas import EventInput
 from usage.selectors.sessions import developer_today
@@ -231,12 +231,6 @@ class TrackView(CarbonLlmView):
                 "Free tier quota exceeded for live key.",
                 details={"limit": exc.limit},
                 extra={"billing_url": _billing_url(request, key.organization_id)},
-            ) from None
-        except QuotaExceeded as exc:
-            raise ApiError(
-                Kind.QUOTA_EXCEEDED,
-                "Daily event limit reached.",
-                details={"limit": exc.limit, "used": exc.used},
             ) from None
         estimate = accepted.estimate
         grams = float(accepted.co2e_grams)

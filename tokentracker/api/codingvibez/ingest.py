@@ -28,7 +28,6 @@ from tokentracker.api.codingvibez.bodies import (
     track_parse,
 )
 from tokentracker.api.errors import ApiError, Kind
-from tokentracker.services import QuotaExceeded
 from usage.models import CostSource
 from usage.rollups import rollups_flush
 from usage.schemas import EventInput, EventsInvalid
@@ -82,12 +81,6 @@ def _record(
         )
     except EventsInvalid as exc:
         raise _invalid(service_errors(exc.errors, path)) from None
-    except QuotaExceeded as exc:
-        raise ApiError(
-            Kind.QUOTA_EXCEEDED,
-            f"Daily event limit of {exc.limit} reached.",
-            details={"limit": exc.limit, "used": exc.used, "requested": exc.requested},
-        ) from None
 
 
 class TrackView(_JsonIngestView):

@@ -13,7 +13,6 @@ from rest_framework.response import Response
 
 from tokentracker.api.base import NativeViewSet
 from tokentracker.api.errors import ApiError, Kind
-from tokentracker.services import QuotaExceeded
 from usage.models import UsageEvent
 from usage.schemas import EventsBody, EventsCreated, EventsInvalid, events_parse
 from usage.services import events as ingest
@@ -104,12 +103,6 @@ class UsageEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Native
                 Kind.VALIDATION,
                 f"Validation failed: {len(exc.errors)} invalid field(s).",
                 details={"errors": [e.model_dump(exclude_none=True) for e in exc.errors]},
-            ) from None
-        except QuotaExceeded as exc:
-            raise ApiError(
-                Kind.QUOTA_EXCEEDED,
-                "Daily log limit reached.",
-                details={"limit": exc.limit, "used": exc.used, "requested": exc.requested},
             ) from None
         except ingest.IdempotencyKeyReused:
             raise ApiError(

@@ -21,7 +21,6 @@ from rest_framework.response import Response
 from tokentracker.api.base import TokenwiseView
 from tokentracker.api.errors import ApiError, Kind
 from tokentracker.api.ratelimit import PlanRateLimited
-from tokentracker.services import QuotaExceeded
 from usage.models import Eval, UsageEvent
 from usage.schemas import EventInput, EventsInvalid
 from usage.selectors.requests import (
@@ -338,8 +337,6 @@ class ObserveView(TokenwiseRateLimitedView):
                 for e in exc.errors
             )
             raise ApiError(Kind.VALIDATION, message) from None
-        except QuotaExceeded:
-            raise ApiError(Kind.QUOTA_EXCEEDED, "Daily event limit reached") from None
         workspace = workspace_get(self.organization_id)
         event_row = self.get_queryset().get(uuid=observation.event_id)
         payload = (
