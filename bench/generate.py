@@ -417,7 +417,7 @@ def rollups_build_and_check(cursor: Any, check_organization_id: int) -> int:
     first deltas arrive). Grouped by organization instead, one organization's rows would sit
     on a few contiguous pages and long-window reads would look faster than they will be.
     """
-    from usage.rollups import rollups_rebuild
+    from usage.rollup_rebuild import rollups_rebuild
 
     cursor.execute("TRUNCATE usage_hourlyrollup, usage_dailyrollup, usage_rollupdelta")
     cursor.execute(ROLLUP_SQL)

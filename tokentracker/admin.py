@@ -19,7 +19,7 @@ from .models import (
     Plan,
     Role,
 )
-from .services_teams import (
+from .services.teams import (
     NEEDS_AN_OWNER,
     TeamError,
     api_keys_revoke_of,

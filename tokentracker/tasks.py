@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .services_teams import invitation_email_send
+from .services.invitations import invitation_email_send
 
 
 # Only the mail server's errors are retried (OSError covers smtplib.SMTPException): a bug

@@ -181,7 +181,7 @@ def test_sign_up_create_a_key_send_events_invite_and_join(live_server, browser, 
 def test_an_invitee_with_an_account_logs_in_then_accepts(live_server, browser, django_user_model):
     from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
     from tests.tokentracker.invitation_links import emailed
-    from tokentracker.services_teams import invitation_create
+    from tokentracker.services.invitations import invitation_create
 
     organization = OrganizationFactory(slug="acme", name="Acme")
     owner = MembershipFactory(organization=organization, role=Role.OWNER)

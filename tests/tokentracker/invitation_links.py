@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import TestCase
 
 from tokentracker.models import Invitation
-from tokentracker.services_teams import SentInvitation
+from tokentracker.services.invitations import SentInvitation
 
 LINK = re.compile(r"/invitations/([A-Za-z0-9_-]+)")
 

@@ -5,7 +5,7 @@ import pytest
 from tests.factories import MembershipFactory
 from tokentracker.models import ApiKeyScope, Membership, Role
 from tokentracker.services import api_key_create
-from tokentracker.services_teams import invitation_create
+from tokentracker.services.invitations import invitation_create
 
 pytestmark = pytest.mark.django_db
 

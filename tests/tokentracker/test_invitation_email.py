@@ -13,7 +13,7 @@ from tests.tokentracker.invitation_links import emailed_token
 from tokentracker import tasks
 from tokentracker.models import Role
 from tokentracker.selectors import invitation_by_token, invitation_problem
-from tokentracker.services_teams import (
+from tokentracker.services.invitations import (
     invitation_accept,
     invitation_create,
     invitation_email_send,

@@ -12,17 +12,16 @@ from tests.factories import MembershipFactory, UserFactory
 from tests.tokentracker.invitation_links import emailed
 from tokentracker.models import Invitation, Membership, Role
 from tokentracker.selectors import invitation_digest
-from tokentracker.services_teams import (
+from tokentracker.services.invitations import (
     InvitationInvalid,
     InvitationRateLimited,
-    TeamError,
-    TeamPermissionError,
     invitation_accept,
     invitation_create,
     invitation_resend,
     invitation_revoke,
     invitation_sign_up,
 )
+from tokentracker.services.teams import TeamError, TeamPermissionError
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 
 from tests.factories import MembershipFactory, OrganizationFactory
 from tokentracker.models import Membership, Role
-from tokentracker.services_teams import (
+from tokentracker.services.teams import (
     TeamError,
     TeamPermissionError,
     membership_remove,

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from usage.models import ROLLUP_DIMENSIONS, DailyRollup, HourlyRollup, UsageEvent
-from usage.rollups import COUNTERS, rollups_merge, rollups_rebuild
+from usage.rollup_rebuild import rollups_rebuild
+from usage.rollups import COUNTERS, rollups_merge
 from usage.schemas import EventInput
 from usage.selectors.usage import (
     UsageScope,

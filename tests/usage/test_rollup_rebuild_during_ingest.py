@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from usage import rollups
+from usage import rollup_rebuild, rollups
 from usage.models import DailyRollup, HourlyRollup, RollupDelta, UsageEvent
 from usage.schemas import EventInput
 from usage.services.events import events_record
@@ -34,7 +34,7 @@ def test_a_batch_committed_in_the_middle_of_a_rebuild_is_counted_once(org, monke
     # Merges run only when this test says so, not on each batch's commit.
     monkeypatch.setattr("usage.services.events.rollups_merge_soon", lambda: None)
     batch(org)
-    discard = rollups.pending_discard
+    discard = rollup_rebuild.pending_discard
 
     def discard_then_a_batch_commits(*, organization_id):
         discard(organization_id=organization_id)
@@ -52,8 +52,8 @@ def test_a_batch_committed_in_the_middle_of_a_rebuild_is_counted_once(org, monke
         thread.join(timeout=30)
         assert not thread.is_alive()
 
-    monkeypatch.setattr(rollups, "pending_discard", discard_then_a_batch_commits)
-    rollups.rollups_rebuild(organization_id=org.id)
+    monkeypatch.setattr(rollup_rebuild, "pending_discard", discard_then_a_batch_commits)
+    rollup_rebuild.rollups_rebuild(organization_id=org.id)
     monkeypatch.undo()
     rollups.rollups_merge()
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tokentracker.forms import LoginForm, SignUpForm
-from tokentracker.services_teams import user_sign_up
+from tokentracker.services.teams import user_sign_up
 from tokentracker.throttle import client_ip, throttle_hit, too_many_attempts
 
 # Sessions are created by `login`, so the backend must be named when more than one exists.

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from tokentracker.forms import OrganizationForm
 from tokentracker.selectors import ACTIVE_ORGANIZATION_SESSION_KEY, membership_active
-from tokentracker.services_teams import TeamError, organization_create
+from tokentracker.services.teams import TeamError, organization_create
 from tokentracker.throttle import throttle_hit, too_many_attempts
 
 

@@ -14,7 +14,8 @@ from tokentracker.selectors import (
     user_by_address,
     user_has_address,
 )
-from tokentracker.services_teams import TeamError, invitation_accept, invitation_sign_up
+from tokentracker.services.invitations import invitation_accept, invitation_sign_up
+from tokentracker.services.teams import TeamError
 
 from .accounts import AUTH_BACKEND
 

@@ -16,14 +16,16 @@ from tokentracker.selectors import (
     member_of_organization,
     members_of_organization,
 )
-from tokentracker.services_teams import (
+from tokentracker.services.invitations import (
     InvitationRateLimited,
     SentInvitation,
-    TeamError,
-    TeamPermissionError,
     invitation_create,
     invitation_resend,
     invitation_revoke,
+)
+from tokentracker.services.teams import (
+    TeamError,
+    TeamPermissionError,
     membership_remove,
     membership_role_change,
 )

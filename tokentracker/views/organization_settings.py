@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from tokentracker.forms import OrganizationSettingsForm
 from tokentracker.models import Membership, Role
 from tokentracker.pages import organization_page
-from tokentracker.selectors_plan import plan_usage
+from tokentracker.plan_usage import plan_usage
 from tokentracker.services import organization_settings_update
 
 

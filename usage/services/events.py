@@ -20,7 +20,8 @@ from ..ids import uuid7
 from ..models import CostSource, IngestReceipt, UsageEvent
 from ..price_book import PriceBook, price_book_get
 from ..pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
-from ..rollups import fold, outcome_of, rollup_deltas_append, rollups_rebuild
+from ..rollup_rebuild import rollups_rebuild
+from ..rollups import fold, outcome_of, rollup_deltas_append
 from ..schemas import CarbonStamp, EventInput, EventsInvalid, FieldError
 from ..tasks import rollups_merge_soon
 from ..writers import EVENT_COLUMNS, usage_events_insert

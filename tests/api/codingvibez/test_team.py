@@ -8,7 +8,8 @@ from django.core import mail
 from tests.factories import MembershipFactory, OrganizationFactory
 from tokentracker.models import Invitation, Role
 from tokentracker.services import api_key_create
-from tokentracker.services_teams import invitation_create, membership_role_change
+from tokentracker.services.invitations import invitation_create
+from tokentracker.services.teams import membership_role_change
 
 from .helpers import data, error
 

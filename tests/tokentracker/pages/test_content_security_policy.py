@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from tests.factories import MembershipFactory
 from tokentracker.models import Role
-from tokentracker.services_teams import invitation_create
+from tokentracker.services.invitations import invitation_create
 from usage.models import UsageEvent
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.utils import timezone
 from tests.factories import MembershipFactory, UserFactory
 from tests.tokentracker.invitation_links import emailed
 from tokentracker.models import Invitation, Membership, Role
-from tokentracker.services_teams import invitation_create
+from tokentracker.services.invitations import invitation_create
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ The seed's clients called these with a user token, which is a signed-in session 
 API key belongs to one organization: it reads that team without email addresses (keys
 live in CI and on laptops, and leak; a member list with addresses is a phishing list),
 and a write key invites on behalf of the person who created it, with that person's role
-as it is now. The role rules are `tokentracker.services_teams`' own, the same the members
+as it is now. The role rules are those of `tokentracker.services.teams`, the same the members
 page enforces.
 
 A session works in the organization last opened in the dashboard, or in the one named by
@@ -39,12 +39,8 @@ from tokentracker.selectors import (
     memberships_of_user,
     organizations_of_key,
 )
-from tokentracker.services_teams import (
-    InvitationRateLimited,
-    TeamError,
-    TeamPermissionError,
-    invitation_create,
-)
+from tokentracker.services.invitations import InvitationRateLimited, invitation_create
+from tokentracker.services.teams import TeamError, TeamPermissionError
 
 from .params import invalid
 from .schemas import (

@@ -3,7 +3,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tokentracker.management.organizations import organizations_named
-from usage.rollups import ROLLUP_DATA_ERRORS, rollups_rebuild
+from usage.rollup_rebuild import rollups_rebuild
+from usage.rollups import ROLLUP_DATA_ERRORS
 
 
 class Command(BaseCommand):

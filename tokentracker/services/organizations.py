@@ -1,0 +1,84 @@
+"""Writes of organizations: the default plan, ensuring one exists, its settings and its
+community opt-in."""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ..models import (
+    Membership,
+    Organization,
+    Plan,
+    Role,
+)
+
+
+def plan_get_default() -> Plan:
+    plan = Plan.objects.filter(is_default=True).first()
+    if plan is None:
+        plan, _ = Plan.objects.get_or_create(
+            slug="self-hosted", defaults={"name": "Self-hosted", "is_default": True}
+        )
+    return plan
+
+
+def organization_ensure(*, slug: str, name: str | None = None) -> tuple[Organization, bool]:
+    """The organization with this slug, created on the default plan if it does not exist."""
+    normalised = slugify(slug)
+    if not normalised or normalised != slug:
+        raise ValueError(f"{slug!r} is not a valid organization slug (try {normalised!r})")
+    with transaction.atomic():
+        return Organization.objects.get_or_create(
+            slug=slug, defaults={"name": name or slug, "plan": plan_get_default()}
+        )
+
+
+def organization_settings_update(
+    *,
+    organization: Organization,
+    changed_by: Membership,
+    payload_storage_enabled: bool,
+    community_data_opt_in: bool,
+) -> list[str]:
+    """Switch payload storage and the community data opt-in; returns the fields changed.
+
+    Admins and owners only: storing customer content, or publishing usage (anonymized),
+    is a decision for whoever answers for the organization.
+    """
+    if changed_by.organization_id != organization.pk or not changed_by.is_at_least(Role.ADMIN):
+        raise PermissionDenied("Only admins and owners change the organization's settings.")
+    changed = []
+    if organization.payload_storage_enabled != payload_storage_enabled:
+        organization.payload_storage_enabled = payload_storage_enabled
+        changed.append("payload_storage_enabled")
+    if organization_community_opt_in_set(organization=organization, opted_in=community_data_opt_in):
+        changed.append("community_data_opt_in")
+    if changed:
+        fields = (
+            [*changed, "community_opted_in_at"] if "community_data_opt_in" in changed else changed
+        )
+        organization.save(update_fields=fields)
+    return changed
+
+
+def organization_community_opt_in_set(
+    *, organization: Organization, opted_in: bool, now: datetime | None = None
+) -> bool:
+    """Turn the community opt-in on or off on `organization` (unsaved); True if it changed.
+
+    Turning it on records when (`community_opted_in_at`): the community dataset counts the
+    organization only for days starting after that, so opting in never publishes usage
+    from before consent. Turning it off clears it: no later day counts the organization,
+    while days already published stay as they were (they were consented to). Every writer
+    of the flag (settings page, Django admin) goes through here.
+    """
+    if opted_in and organization.community_opted_in_at is None:
+        organization.community_opted_in_at = now or timezone.now()
+    elif not opted_in:
+        organization.community_opted_in_at = None
+    changed = organization.community_data_opt_in != opted_in
+    organization.community_data_opt_in = opted_in
+    return changed
