@@ -36,7 +36,13 @@ PRODUCTION = {
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for the whole run (Playwright keeps an
+    # event loop in the test thread); a deployment never has it, and check --deploy says so.
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(OURS) and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     return subprocess.run(
         [sys.executable, *args],
         env={**clean, **env},

@@ -16,6 +16,7 @@ from django.urls import path
 from django.utils import timezone
 
 from tests.factories import MembershipFactory
+from tests.tokentracker.invitation_links import emailed
 from tokentracker.models import Role
 from tokentracker.services.invitations import invitation_create
 from usage.models import UsageEvent
@@ -169,15 +170,17 @@ def test_pages_for_visitors_and_forbidden_changes_have_nothing_the_policy_blocks
     client, sign_in, org
 ):
     owner = MembershipFactory(organization=org, role=Role.OWNER)
-    sent = invitation_create(
-        invited_by=owner, email="new@example.com", role=Role.MEMBER, base_url="http://x"
+    invited = emailed(
+        lambda: invitation_create(
+            invited_by=owner, email="new@example.com", role=Role.MEMBER, base_url="http://x"
+        )
     )
     anonymous = Client()
     pages = {
         "/accounts/login": 200,
         "/accounts/signup": 200,
         "/accounts/password/reset": 200,
-        f"/invitations/{sent.token}": 200,
+        f"/invitations/{invited.token}": 200,
         "/invitations/not-a-token": 404,
         "/no-such-page": 404,
         "/admin/login/": 200,
