@@ -294,7 +294,7 @@ def load_day(day: int) -> tuple[int, int, float]:
     """Generate and COPY one day of events; returns (day, rows, seconds)."""
     from django.db import transaction
 
-    from carbon.book import carbon_book_get
+    from carbon.carbon_book import carbon_book_get
     from usage.price_book import price_book_get
     from usage.services.events import _event_rows
     from usage.writers import usage_events_insert

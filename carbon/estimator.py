@@ -10,7 +10,7 @@ server energy follows generation latency, itself linear in tokens). So an event 
 multiplications, not a 0.3 ms model evaluation, and ingest keeps its throughput.
 
 This module knows nothing of usage events; it takes names and token counts and a
-`CarbonBook` (factors and grid intensities an admin manages, see `carbon.book`).
+`CarbonBook` (factors and grid intensities an admin manages, see `carbon.carbon_book`).
 """
 
 from dataclasses import dataclass

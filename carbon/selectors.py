@@ -6,7 +6,7 @@ from pathlib import Path
 import markdown
 from django.utils.safestring import SafeString, mark_safe
 
-from .book import carbon_book_get
+from .carbon_book import carbon_book_get
 
 
 def methodology_current() -> str:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from ecologits.electricity_mix_repository import electricity_mixes
 from ecologits.model_repository import models as ecologits_models
 
-from .book import carbon_book_invalidate
+from .carbon_book import carbon_book_invalidate
 from .countries import country_of_zone
 from .factors import (
     ECOLOGITS_PROVIDER,

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
-from .book import carbon_book_invalidate
+from .carbon_book import carbon_book_invalidate
 from .models import CarbonFactor, GridIntensity, MethodologyVersion
 
 

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 
-from carbon.book import carbon_book_get
+from carbon.carbon_book import carbon_book_get
 from carbon.models import MethodologyVersion
 from opendata.models import CommunityDaily, DatasetRefresh
 from tests.factories import OrganizationFactory

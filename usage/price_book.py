@@ -1,14 +1,14 @@
 """The price catalog held in memory, so pricing a batch costs no query per event.
 
 Each process keeps one `PriceBook` built from the `ModelPrice` and `ModelAlias` tables,
-reloaded when the catalog's version stamp changes (`tokentracker.books.VersionedBook`).
+reloaded when the catalog's version stamp changes (`tokentracker.reference_data.VersionedBook`).
 """
 
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 
-from tokentracker.books import VersionedBook
+from tokentracker.reference_data import VersionedBook
 
 from . import genai_catalog
 from .models import ModelAlias, ModelPrice

@@ -3,7 +3,7 @@
 import pytest
 
 from carbon import estimator, factors, profiles
-from carbon.book import carbon_book_get
+from carbon.carbon_book import carbon_book_get
 from carbon.models import CarbonFactor, Confidence
 from carbon.services import carbon_factor_save
 

@@ -11,7 +11,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from carbon.book import carbon_book_get
+from carbon.carbon_book import carbon_book_get
 from carbon.estimator import carbon_figures
 from carbon.factors import CarbonBook, carbon_decimal
 from tokentracker.services import quota_consume

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from carbon.book import carbon_book_get
+from carbon.carbon_book import carbon_book_get
 from carbon.estimator import estimate_tokens
 from carbon.factors import Estimate, carbon_decimal
 from tokentracker.broker import task_queued

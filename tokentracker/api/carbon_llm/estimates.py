@@ -5,7 +5,7 @@ Read-only: nothing is stored. The view only renders it."""
 from dataclasses import dataclass
 
 from carbon import estimator
-from carbon.book import carbon_book_get
+from carbon.carbon_book import carbon_book_get
 from carbon.estimator import GreenTip, HardwareEstimate
 from carbon.factors import Estimate, Method, carbon_decimal
 from usage.genai_catalog import model_provider_guess, provider_canonical

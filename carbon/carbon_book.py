@@ -1,7 +1,7 @@
 """The carbon factors, grid intensities and methodology version, held in memory per process
-(`tokentracker.books.VersionedBook`): estimating a batch of events costs no query."""
+(`tokentracker.reference_data.VersionedBook`): estimating a batch of events costs no query."""
 
-from tokentracker.books import VersionedBook
+from tokentracker.reference_data import VersionedBook
 
 from .factors import CarbonBook, Factor, Zone
 from .models import CarbonFactor, GridIntensity, MethodologyVersion
