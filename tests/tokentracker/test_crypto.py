@@ -14,7 +14,8 @@ from tokentracker.crypto import (
     json_decrypt,
     json_encrypt,
 )
-from tokentracker.settings import DEV_SECRET_KEY, envfernetkeys
+from tokentracker.env import envfernetkeys
+from tokentracker.settings import DEV_SECRET_KEY
 
 OLD = Fernet.generate_key().decode()
 NEW = Fernet.generate_key().decode()

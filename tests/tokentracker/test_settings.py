@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from tokentracker.settings import envbool, envint
+from tokentracker.env import envbool, envint
 
 
 def test_envbool_reads_common_spellings(monkeypatch):
