@@ -101,7 +101,7 @@ def _email_soon(sent: SentInvitation, base_url: str) -> None:
     Never raises: the invitation is committed and the page says to resend if the mail
     server could not be reached (`sent.email_failed`).
     """
-    from .tasks import invitation_email_task
+    from ..tasks import invitation_email_task
 
     arguments = {
         "invitation_id": sent.invitation.pk,
