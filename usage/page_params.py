@@ -105,7 +105,7 @@ def _window_query(params: QueryDict, organization_id: int, problems: list[str]) 
     query = _window(params, organization_id, problems)
     projects = tuple(dict.fromkeys(p.strip() for p in params.getlist("project") if p.strip()))
     if any(NUL in project for project in projects):
-        problems.append("project must not contain a NUL character.")
+        problems.append("project must not contain NUL characters.")
         projects = tuple(project for project in projects if NUL not in project)
     scope = replace(query.scope, projects=projects)
     last_moment: datetime = scope.end - timedelta(microseconds=1)

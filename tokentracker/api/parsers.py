@@ -46,5 +46,5 @@ class JSONParser(parsers.JSONParser):
             raise ParseError("JSON parse error - the body is nested too deeply.") from None
         where = nul_path(data)
         if where is not None:
-            raise ParseError(f"JSON parse error - {where} contains a NUL (\\u0000) character.")
+            raise ParseError(f"JSON parse error - {where} must not contain NUL characters.")
         return data

@@ -47,8 +47,8 @@ class RefusesNulInQuery:
                 shown = name.replace(NUL, "\\u0000")
                 raise errors.ApiError(
                     errors.Kind.VALIDATION,
-                    f"Query parameter {shown} contains a NUL character.",
-                    details={"parameter": shown},
+                    f"{shown} must not contain NUL characters.",
+                    details={shown: "must not contain NUL characters"},
                 )
 
 

@@ -221,8 +221,8 @@ def test_a_nul_in_a_filter_is_a_message_on_the_page_and_the_clean_filters_still_
     sign_in(org, Role.VIEWER)
     response = client.get("/o/acme/explorer/", {**WINDOW, "endpoint": ["chat", "sql\x00"]})
     assert response.status_code == 200
-    assert response.context["query"].problems == ["endpoint must not contain a NUL character."]
-    assert "endpoint must not contain a NUL character." in _text(response)
+    assert response.context["query"].problems == ["endpoint must not contain NUL characters."]
+    assert "endpoint must not contain NUL characters." in _text(response)
     assert response.context["query"].selected["endpoint"] == ("chat",)
     assert response.context["logs"].paginator.count == 4
 
@@ -233,16 +233,16 @@ def test_a_nul_in_a_project_is_a_message_and_that_project_is_not_filtered_on(
     sign_in(org, Role.VIEWER)
     response = client.get("/o/acme/explorer/", {**WINDOW, "project": "alpha\x00"})
     assert response.status_code == 200
-    assert response.context["query"].problems == ["project must not contain a NUL character."]
+    assert response.context["query"].problems == ["project must not contain NUL characters."]
     assert response.context["logs"].paginator.count == 5
 
 
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"model": "gpt-4o\x00"}, "model must not contain a NUL character."),
-        ({"provider": "\x00"}, "provider must not contain a NUL character."),
-        ({"project": "\x00"}, "project must not contain a NUL character."),
+        ({"model": "gpt-4o\x00"}, "model must not contain NUL characters."),
+        ({"provider": "\x00"}, "provider must not contain NUL characters."),
+        ({"project": "\x00"}, "project must not contain NUL characters."),
     ],
 )
 def test_an_export_with_a_nul_is_a_400_before_any_byte_of_csv(

@@ -69,8 +69,8 @@ def _values(params: QueryDict, name: str) -> tuple[str, ...]:
         # PostgreSQL refuses a NUL in a text value: the filter would fail mid-query.
         raise ApiError(
             Kind.VALIDATION,
-            f"{name} must not contain a NUL character.",
-            details={"parameter": name},
+            f"{name} must not contain NUL characters.",
+            details={name: "must not contain NUL characters"},
         )
     return values
 
