@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from django.http import QueryDict
 from django.utils import timezone
 
+from tokentracker.api.parsers import NUL
 from tokentracker.errors import ApiError
 from usage.api.optimizer.params import (
     DEFAULT_SPAN,
@@ -84,7 +85,8 @@ def _window(params: QueryDict, organization_id: int, problems: list[str]) -> Opt
         return query
     defaults = QueryDict(mutable=True)
     for name in ("provider", "model", "endpoint"):
-        defaults.setlist(name, params.getlist(name))
+        # A value with a NUL was the problem (see optimizer_query); the others still apply.
+        defaults.setlist(name, [value for value in params.getlist(name) if NUL not in value])
     return optimizer_query(_default_days(defaults, "day"), organization_id)
 
 
@@ -102,6 +104,9 @@ def window_query(params: QueryDict, organization_id: int) -> WindowQuery:
 def _window_query(params: QueryDict, organization_id: int, problems: list[str]) -> WindowQuery:
     query = _window(params, organization_id, problems)
     projects = tuple(dict.fromkeys(p.strip() for p in params.getlist("project") if p.strip()))
+    if any(NUL in project for project in projects):
+        problems.append("project must not contain NUL characters.")
+        projects = tuple(project for project in projects if NUL not in project)
     scope = replace(query.scope, projects=projects)
     last_moment: datetime = scope.end - timedelta(microseconds=1)
     return WindowQuery(

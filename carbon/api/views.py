@@ -9,7 +9,6 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from pydantic import ValidationError
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,6 +21,7 @@ from carbon.estimates import (
     provider_resolve,
 )
 from carbon.selectors import developer_today
+from tokentracker.api.parsers import JSONParser
 from tokentracker.api.surfaces import CarbonLlmView
 from tokentracker.errors import ApiError, Kind
 from tokentracker.models import ApiKeyMode, Organization

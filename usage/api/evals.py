@@ -6,10 +6,10 @@ Tokenwise's `GET /api/v1/public/evals` reads the same rows.
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tokentracker.api.pagination import CursorPagination
 from tokentracker.api.surfaces import NativeViewSet
 from usage.models import Eval
 from usage.services_tokenwise import SCORE_MAX, SCORE_MIN, UnknownEvent, eval_record

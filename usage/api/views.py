@@ -7,10 +7,10 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tokentracker.api.pagination import CursorPagination
 from tokentracker.api.surfaces import NativeViewSet
 from tokentracker.errors import ApiError, Kind
 from tokentracker.services import QuotaExceeded

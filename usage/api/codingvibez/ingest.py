@@ -13,10 +13,10 @@ from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tokentracker.api.parsers import JSONParser
 from tokentracker.api.surfaces import CodingVibezView
 from tokentracker.errors import ApiError, Kind
 from tokentracker.services import QuotaExceeded

@@ -13,6 +13,7 @@ from typing import Any
 from django.http import QueryDict
 from django.utils import timezone
 
+from tokentracker.api.parsers import NUL
 from tokentracker.errors import ApiError, Kind
 from usage.api.dates import Bound, DateInvalid, bound_parse
 from usage.genai_catalog import provider_canonical
@@ -63,7 +64,15 @@ def _bound(params: QueryDict, name: str) -> Bound | None:
 
 def _values(params: QueryDict, name: str) -> tuple[str, ...]:
     # Repeated parameters (?model=a&model=b), in first-seen order, blanks dropped.
-    return tuple(dict.fromkeys(v.strip() for v in params.getlist(name) if v.strip()))
+    values = tuple(dict.fromkeys(v.strip() for v in params.getlist(name) if v.strip()))
+    if any(NUL in value for value in values):
+        # PostgreSQL refuses a NUL in a text value: the filter would fail mid-query.
+        raise ApiError(
+            Kind.VALIDATION,
+            f"{name} must not contain NUL characters.",
+            details={name: "must not contain NUL characters"},
+        )
+    return values
 
 
 def optimizer_query(params: QueryDict, organization_id: int) -> OptimizerQuery:
