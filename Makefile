@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install browser run test lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down clean
+.PHONY: install browser run test fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down clean
 
 install: $(VENV)/.installed
 
@@ -32,6 +32,12 @@ run: install
 
 test: install browser
 	$(BIN)/pytest
+
+# schemathesis over /api/schema/ (tests/api/test_fuzz_api.py): PostgreSQL only, so it needs
+# DATABASE_URL; `make test` leaves it out (pyproject's addopts).
+fuzz: install
+	@case "$${DATABASE_URL:-}" in postgres*) ;; *) echo "make fuzz needs DATABASE_URL=postgres://..."; exit 1;; esac
+	$(BIN)/pytest -m fuzz tests/api/test_fuzz_api.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,4 +1,5 @@
-"""The usage pages' query strings, parsed by the Token Optimizer API's own parser.
+"""The usage pages' query strings, parsed by the same parser as the Token Optimizer API
+(`usage.windows`).
 
 The explorer takes the API's parameters (`start_date`, `end_date`, `granularity`,
 `provider`, `model`, `endpoint`, repeated) plus `project`, `sort_by`, `sort_desc` and
@@ -16,16 +17,17 @@ from datetime import UTC, datetime, timedelta
 from django.http import QueryDict
 from django.utils import timezone
 
-from tokentracker.api.errors import ApiError
-from tokentracker.api.token_optimizer.params import (
+from .selectors.logs import LOG_FIELDS
+from .selectors.usage import UsageScope, series_too_long
+from .windows import (
     DEFAULT_SPAN,
-    OptimizerQuery,
+    NUL,
+    QueryInvalid,
+    UsageQuery,
     flag,
-    optimizer_query,
     positive_int,
+    usage_query,
 )
-from usage.selectors.logs import LOG_FIELDS
-from usage.selectors.usage import UsageScope, series_too_long
 
 PER_PAGE = 50
 # Parameters that narrow the explorer; a breakdown row links to one of them.
@@ -68,24 +70,25 @@ def _default_days(params: QueryDict, granularity: str) -> QueryDict:
     return query
 
 
-def _window(params: QueryDict, organization_id: int, problems: list[str]) -> OptimizerQuery:
+def _window(params: QueryDict, organization_id: int, problems: list[str]) -> UsageQuery:
     """The window and filters asked for; on a bad value, its message and the default window
     (the filters kept), which always parses."""
     granularity = params.get("granularity") or "day"
     try:
-        query = optimizer_query(_default_days(params, granularity), organization_id)
+        query = usage_query(_default_days(params, granularity), organization_id)
         problem = series_too_long(query.scope.start, query.scope.end, query.granularity)
         if problem:
             problems.append(problem[0].upper() + problem[1:] + ".")
-    except ApiError as exc:
+    except QueryInvalid as exc:
         problem = exc.message
         problems.append(problem)
     if not problem:
         return query
     defaults = QueryDict(mutable=True)
     for name in ("provider", "model", "endpoint"):
-        defaults.setlist(name, params.getlist(name))
-    return optimizer_query(_default_days(defaults, "day"), organization_id)
+        # A value with a NUL was the problem (see usage_query); the others still apply.
+        defaults.setlist(name, [value for value in params.getlist(name) if NUL not in value])
+    return usage_query(_default_days(defaults, "day"), organization_id)
 
 
 def window_query(params: QueryDict, organization_id: int) -> WindowQuery:
@@ -102,6 +105,9 @@ def window_query(params: QueryDict, organization_id: int) -> WindowQuery:
 def _window_query(params: QueryDict, organization_id: int, problems: list[str]) -> WindowQuery:
     query = _window(params, organization_id, problems)
     projects = tuple(dict.fromkeys(p.strip() for p in params.getlist("project") if p.strip()))
+    if any(NUL in project for project in projects):
+        problems.append("project must not contain NUL characters.")
+        projects = tuple(project for project in projects if NUL not in project)
     scope = replace(query.scope, projects=projects)
     last_moment: datetime = scope.end - timedelta(microseconds=1)
     return WindowQuery(
@@ -128,12 +134,12 @@ def explorer_query(params: QueryDict, organization_id: int) -> ExplorerQuery:
         sort_by = "timestamp"
     try:
         sort_desc = flag(params, "sort_desc", True)
-    except ApiError as exc:
+    except QueryInvalid as exc:
         problems.append(exc.message)
         sort_desc = True
     try:
         page = positive_int(params, "page", 1)
-    except ApiError as exc:
+    except QueryInvalid as exc:
         problems.append(exc.message)
         page = 1
     return ExplorerQuery(

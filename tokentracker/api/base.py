@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tokentracker.api import errors
+from tokentracker.api.parsers import NUL
 from tokentracker.authentication import AuthenticatedKey
 from tokentracker.permissions import HasApiKeyOrMember
 from tokentracker.selectors import (
@@ -33,6 +34,23 @@ class FormatIsAParameter(DefaultContentNegotiation):
     (which would answer 404 for `format=csv` since only JSON is a renderer)."""
 
     settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+
+
+class RefusesNulInQuery:
+    """No query parameter of any surface may hold a NUL character: PostgreSQL refuses one in
+    a text value, so a filter such as `?model=%00` would fail as a DataError mid-query.
+    Checked once, after authentication (no key is still a 401), in the surface's dialect."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        for name, values in request.query_params.lists():
+            if NUL in name or any(NUL in value for value in values):
+                shown = name.replace(NUL, "\\u0000")
+                raise errors.ApiError(
+                    errors.Kind.VALIDATION,
+                    f"{shown} must not contain NUL characters.",
+                    details={shown: "must not contain NUL characters"},
+                )
 
 
 class OrganizationScoped:
@@ -90,19 +108,19 @@ class OrganizationScoped:
         return queryset
 
 
-class NativeViewSet(OrganizationScoped, viewsets.GenericViewSet):
+class NativeViewSet(RefusesNulInQuery, OrganizationScoped, viewsets.GenericViewSet):
     """Our documented /api/v1 API (MyTokenTracker's events contract speaks the same dialect)."""
 
     error_dialect = errors.NATIVE
 
 
-class TokenOptimizerView(OrganizationScoped, APIView):
+class TokenOptimizerView(RefusesNulInQuery, OrganizationScoped, APIView):
     """Token Optimizer (seed 001): `{"error": {"code", "message", "details"}}`."""
 
     error_dialect = errors.TOKEN_OPTIMIZER
 
 
-class CarbonLlmView(OrganizationScoped, APIView):
+class CarbonLlmView(RefusesNulInQuery, OrganizationScoped, APIView):
     """carbon-llm (seed 002): `{"error": {"code", "message", "details"}}`, lower-case codes.
 
     The seed answers OPTIONS with 200 on every path, keyed or not: a browser's preflight
@@ -118,13 +136,13 @@ class CarbonLlmView(OrganizationScoped, APIView):
         super().check_permissions(request)
 
 
-class TokenwiseView(OrganizationScoped, APIView):
+class TokenwiseView(RefusesNulInQuery, OrganizationScoped, APIView):
     """Tokenwise (seed 003): `{"error": "message"}`."""
 
     error_dialect = errors.TOKENWISE
 
 
-class CodingVibezView(OrganizationScoped, APIView):
+class CodingVibezView(RefusesNulInQuery, OrganizationScoped, APIView):
     """CodingVibez (seed 004): `{success, data, timestamp, requestId}`; key or session."""
 
     error_dialect = errors.CODINGVIBEZ
@@ -141,7 +159,7 @@ class CodingVibezView(OrganizationScoped, APIView):
         return Response(body, status=status, headers={"X-Request-Id": request_id})
 
 
-class PublicView(APIView):
+class PublicView(RefusesNulInQuery, APIView):
     """No authentication (health, estimates, open data)."""
 
     authentication_classes: list = []

@@ -11,7 +11,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -224,6 +226,19 @@ def as_api_error(exc: Exception) -> ApiError:
         return ApiError(Kind.UNSUPPORTED_MEDIA_TYPE, str(exc.detail))
     if isinstance(exc, exceptions.Throttled):
         return ApiError(Kind.RATE_LIMITED, str(exc.detail), details={"retry_after": exc.wait})
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses to read a body past DATA_UPLOAD_MAX_MEMORY_SIZE; whichever door read
+        # it, nothing was accepted and a smaller request can succeed.
+        return ApiError(
+            Kind.VALIDATION,
+            f"Request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
+            details={"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, SuspiciousOperation):
+        # Too many query or form fields (DATA_UPLOAD_MAX_NUMBER_FIELDS), and the like: a
+        # request Django will not read, so a client error, not ours.
+        return ApiError(Kind.VALIDATION, "The request cannot be read.")
     if isinstance(exc, exceptions.ParseError):
         return ApiError(Kind.VALIDATION, str(exc.detail))
     if isinstance(exc, exceptions.ValidationError):

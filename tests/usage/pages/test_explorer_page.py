@@ -214,6 +214,49 @@ def test_an_export_with_a_bad_value_is_refused_not_widened_to_the_defaults(
     )
 
 
+def test_a_nul_in_a_filter_is_a_message_on_the_page_and_the_clean_filters_still_apply(
+    client, sign_in, org, page_events
+):
+    # PostgreSQL refuses a NUL in a text value: the filter failed mid-query, a 500.
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/", {**WINDOW, "endpoint": ["chat", "sql\x00"]})
+    assert response.status_code == 200
+    assert response.context["query"].problems == ["endpoint must not contain NUL characters."]
+    assert "endpoint must not contain NUL characters." in _text(response)
+    assert response.context["query"].selected["endpoint"] == ("chat",)
+    assert response.context["logs"].paginator.count == 4
+
+
+def test_a_nul_in_a_project_is_a_message_and_that_project_is_not_filtered_on(
+    client, sign_in, org, page_events
+):
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/", {**WINDOW, "project": "alpha\x00"})
+    assert response.status_code == 200
+    assert response.context["query"].problems == ["project must not contain NUL characters."]
+    assert response.context["logs"].paginator.count == 5
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"model": "gpt-4o\x00"}, "model must not contain NUL characters."),
+        ({"provider": "\x00"}, "provider must not contain NUL characters."),
+        ({"project": "\x00"}, "project must not contain NUL characters."),
+    ],
+)
+def test_an_export_with_a_nul_is_a_400_before_any_byte_of_csv(
+    client, sign_in, org, page_events, params, message
+):
+    # It answered 200, then the query failed inside the stream and the download broke off.
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/explorer/export.csv", {**WINDOW, **params})
+    assert response.status_code == 400
+    assert not response.streaming
+    assert response["Content-Type"] == "text/plain"
+    assert response.content.decode() == message
+
+
 def test_the_export_link_carries_the_pages_filters(client, sign_in, org, page_events):
     sign_in(org, Role.VIEWER)
     content = _text(client.get("/o/acme/explorer/", {**WINDOW, "model": "gpt-4o"}))

@@ -9,7 +9,6 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from pydantic import ValidationError
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,6 +22,7 @@ from tokentracker.api.carbon_llm.estimates import (
     provider_resolve,
 )
 from tokentracker.api.errors import ApiError, Kind
+from tokentracker.api.parsers import JSONParser
 from tokentracker.models import ApiKeyMode
 from tokentracker.permissions import HasApiKey
 from tokentracker.selectors import organization_slug

@@ -13,7 +13,6 @@ from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,6 +27,7 @@ from tokentracker.api.codingvibez.bodies import (
     track_parse,
 )
 from tokentracker.api.errors import ApiError, Kind
+from tokentracker.api.parsers import JSONParser
 from usage.models import CostSource
 from usage.rollups import rollups_flush
 from usage.schemas import EventInput, EventsInvalid

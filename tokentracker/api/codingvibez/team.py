@@ -19,12 +19,12 @@ from functools import cached_property
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tokentracker.api.base import CodingVibezView
 from tokentracker.api.errors import ApiError, Kind
+from tokentracker.api.parsers import JSONParser
 from tokentracker.forms import InvitationForm
 from tokentracker.models import Invitation, Membership, Role, role_at_least
 from tokentracker.permissions import SAFE_METHODS

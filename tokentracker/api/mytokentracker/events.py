@@ -7,12 +7,12 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tokentracker.api.base import NativeViewSet
 from tokentracker.api.errors import ApiError, Kind
+from tokentracker.api.pagination import CursorPagination
 from usage.models import UsageEvent
 from usage.schemas import EventsBody, EventsCreated, EventsInvalid, events_parse
 from usage.services import events as ingest

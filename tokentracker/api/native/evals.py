@@ -6,11 +6,11 @@ Tokenwise's `GET /api/v1/public/evals` reads the same rows.
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tokentracker.api.base import NativeViewSet
+from tokentracker.api.pagination import CursorPagination
 from usage.models import Eval
 from usage.services.evals import SCORE_MAX, SCORE_MIN, UnknownEvent, eval_record
 

@@ -1,135 +1,38 @@
-"""Token Optimizer's common query parameters (seed 001), parsed once for every endpoint.
+"""Token Optimizer's common query parameters (seed 001): the domain's parser
+(`usage.windows`), with its refusals answered in this contract's dialect."""
 
-`granularity` (default day) implies the default window ending now: a day of hours, 30 days,
-12 weeks, a year of months, five years. A bare date as `end_date` includes that whole day.
-The window is widened to whole UTC hours (rollups hold hours) and the `filters` object
-echoes the window actually counted.
-"""
-
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.http import QueryDict
-from django.utils import timezone
 
 from tokentracker.api.errors import ApiError, Kind
-from usage.dates import Bound, DateInvalid, bound_parse
-from usage.dates import iso_z as iso
-from usage.genai_catalog import provider_canonical
-from usage.selectors.usage import GRANULARITIES, UsageScope
+from usage.windows import QueryInvalid, UsageQuery, usage_query
+from usage.windows import flag as _flag
+from usage.windows import positive_int as _positive_int
 
-DEFAULT_GRANULARITY = "day"
-DEFAULT_SPAN = {
-    "hour": timedelta(hours=24),
-    "day": timedelta(days=30),
-    "week": timedelta(weeks=12),
-    "month": timedelta(days=365),
-    "year": timedelta(days=5 * 365),
-}
+OptimizerQuery = UsageQuery
 
 
-@dataclass(frozen=True)
-class OptimizerQuery:
-    scope: UsageScope
-    granularity: str
-    models: tuple[str, ...]
-    endpoints: tuple[str, ...]
-    providers: tuple[str, ...]
-
-    def filters(self) -> dict[str, Any]:
-        return {
-            "granularity": self.granularity,
-            "start_date": iso(self.scope.start),
-            "end_date": iso(self.scope.end),
-            "models": list(self.models),
-            "endpoints": list(self.endpoints),
-            "providers": list(self.providers),
-        }
+def _api_error(exc: QueryInvalid) -> ApiError:
+    return ApiError(Kind.VALIDATION, exc.message, details=exc.details, code=exc.code)
 
 
-def _bound(params: QueryDict, name: str) -> Bound | None:
-    raw = (params.get(name) or "").strip()
-    if not raw:
-        return None
+def optimizer_query(params: QueryDict, organization_id: int) -> UsageQuery:
     try:
-        return bound_parse(raw)
-    except DateInvalid as exc:
-        raise ApiError(Kind.VALIDATION, f"{name} {exc}.", details={name: raw}) from None
-
-
-def _values(params: QueryDict, name: str) -> tuple[str, ...]:
-    # Repeated parameters (?model=a&model=b), in first-seen order, blanks dropped.
-    return tuple(dict.fromkeys(v.strip() for v in params.getlist(name) if v.strip()))
-
-
-def optimizer_query(params: QueryDict, organization_id: int) -> OptimizerQuery:
-    granularity = params.get("granularity") or DEFAULT_GRANULARITY
-    if granularity not in GRANULARITIES:
-        raise ApiError(
-            Kind.VALIDATION,
-            f"granularity must be one of {', '.join(GRANULARITIES)}.",
-            details={"granularity": granularity, "allowed": list(GRANULARITIES)},
-            code="INVALID_GRANULARITY",
-        )
-    start_bound, end_bound = _bound(params, "start_date"), _bound(params, "end_date")
-    end = end_bound.end_exclusive if end_bound else timezone.now()
-    start = start_bound.moment if start_bound else end - DEFAULT_SPAN[granularity]
-    if start >= end:
-        raise ApiError(
-            Kind.VALIDATION,
-            "Start date must be before end date",
-            details={"start_date": params.get("start_date"), "end_date": params.get("end_date")},
-            code="INVALID_DATE_RANGE",
-        )
-    models, endpoints, providers = (
-        _values(params, "model"),
-        _values(params, "endpoint"),
-        _values(params, "provider"),
-    )
-    scope = UsageScope.covering(
-        organization_id,
-        start,
-        end,
-        models=models,
-        endpoints=endpoints,
-        # "OpenAI", "openai" and "gemini" all mean the stored canonical id.
-        providers=tuple(dict.fromkeys(provider_canonical(p) for p in providers)),
-    )
-    return OptimizerQuery(scope, granularity, models, endpoints, providers)
+        return usage_query(params, organization_id)
+    except QueryInvalid as exc:
+        raise _api_error(exc) from None
 
 
 def positive_int(params: Any, name: str, default: int, maximum: int | None = None) -> int:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return default
     try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1 or (maximum is not None and value > maximum):
-        bound = f" between 1 and {maximum}" if maximum else " of at least 1"
-        raise ApiError(
-            Kind.VALIDATION,
-            f"{name} must be a whole number{bound}.",
-            details={name: raw},
-            code="INVALID_PAGE",
-        )
-    return value
+        return _positive_int(params, name, default, maximum)
+    except QueryInvalid as exc:
+        raise _api_error(exc) from None
 
 
 def flag(params: Any, name: str, default: bool) -> bool:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return default
-    lowered = raw.lower()
-    if lowered in ("true", "1", "yes"):
-        return True
-    if lowered in ("false", "0", "no"):
-        return False
-    raise ApiError(
-        Kind.VALIDATION,
-        f"{name} must be true or false.",
-        details={name: raw},
-        code="INVALID_SORT",
-    )
+    try:
+        return _flag(params, name, default)
+    except QueryInvalid as exc:
+        raise _api_error(exc) from None

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from tokentracker.api.base import FormatIsAParameter, TokenOptimizerView
 from tokentracker.api.errors import ApiError, Kind
+from usage.dates import iso_z as iso
 from usage.genai_catalog import provider_display
 from usage.recommendations import recommendations_for
 from usage.selectors.logs import (
@@ -37,7 +38,7 @@ from usage.selectors.usage import (
     usage_series,
 )
 
-from .params import OptimizerQuery, flag, iso, optimizer_query, positive_int
+from .params import OptimizerQuery, flag, optimizer_query, positive_int
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100

@@ -3,11 +3,19 @@
 Field names are the seed's exactly; drf-spectacular documents these models as they are.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    ValidationError,
+)
 
 from usage.schemas import MAX_TOKENS
 
@@ -57,13 +65,25 @@ class TokenwiseObservation(BaseModel):
     )
 
 
+def _as_utc(moment: datetime) -> datetime:
+    # UTC when it has no offset. 9999-12-31T23:59:59-12:00 is a valid ISO 8601 value whose
+    # UTC moment is past datetime's range: a bad parameter, not a 500.
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("date is out of range once converted to UTC") from None
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
 class RequestsQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     model: _text(200) | None = None
     status: Literal["success", "error"] | None = None
-    from_: datetime | None = Field(default=None, alias="from")
-    to: datetime | None = None
+    from_: UtcDatetime | None = Field(default=None, alias="from")
+    to: UtcDatetime | None = None
     page: Annotated[int, Field(ge=1, le=MAX_PAGE)] = 1
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 50
 

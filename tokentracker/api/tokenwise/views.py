@@ -5,7 +5,7 @@ organization) limited per plan (`PlanRateLimited`): Tokenwise documents 1,000/ho
 Indie and 10,000/hour on Pro, with X-RateLimit-* headers on every response.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -89,12 +89,6 @@ def _window_start(range_name: str) -> datetime:
     return timezone.now() - timedelta(days=RANGES[range_name])
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def request_row(
     event: UsageEvent, workspace: Workspace, payload: DecryptedPayload | None
 ) -> dict[str, Any]:
@@ -158,7 +152,7 @@ class RequestListView(TokenwiseRateLimitedView):
     )
     def get(self, request: Request) -> Response:
         query: RequestsQuery = _parse_query(RequestsQuery, request)
-        start, end = _utc(query.from_), _utc(query.to)
+        start, end = query.from_, query.to  # UTC (UtcDatetime)
         if start and end and start > end:
             raise ApiError(Kind.VALIDATION, "from must not be after to")
         events = requests_filter(

@@ -1,0 +1,50 @@
+"""The JSON parser of every DRF door (REST_FRAMEWORK's DEFAULT_PARSER_CLASSES, and the views
+that accept JSON only): a body it cannot take is a ParseError, which the exception handler
+answers in the surface's own dialect, never a 500.
+
+DRF's JSONParser turns only ValueError into a ParseError. Deep nesting (`[[[[...` a thousand
+times) makes `json` raise RecursionError instead, and PostgreSQL stores no NUL character in
+text or jsonb, so a body holding one could only fail later, at the write, as a DataError.
+"""
+
+from typing import Any
+
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+
+NUL = "\x00"
+
+
+def nul_path(value: Any) -> str | None:
+    """Where the first NUL character is in a parsed JSON value (a key or a string), as a
+    dotted path (`scores.<key>`), or None. A loop, not recursion: the value can be nested
+    nearly as deep as the interpreter's recursion limit."""
+    pending: list[tuple[str, Any]] = [("", value)]
+    while pending:
+        path, item = pending.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return path or "body"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                child_path = f"{path}.{key}" if path else str(key)
+                if NUL in key:
+                    return child_path.replace(NUL, "\\u0000")
+                pending.append((child_path, child))
+        elif isinstance(item, list):
+            pending.extend((f"{path}[{index}]", child) for index, child in enumerate(item))
+    return None
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(
+        self, stream: Any, media_type: str | None = None, parser_context: dict | None = None
+    ) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - the body is nested too deeply.") from None
+        where = nul_path(data)
+        if where is not None:
+            raise ParseError(f"JSON parse error - {where} must not contain NUL characters.")
+        return data
