@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, connection
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -22,7 +24,6 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.factories import MembershipFactory, OrganizationFactory
 from tokentracker import services
 from tokentracker.models import Role
-from tokentracker.wsgi import application
 
 MAX_EXAMPLES = 25
 
@@ -34,6 +35,12 @@ pytestmark = [
     ),
 ]
 
+
+# The WSGI handler builds its middleware once, and SecurityMiddleware reads
+# SECURE_SSL_REDIRECT then: built here, at import, it must be built under the tests'
+# setting (plain http, see tests/conftest.py), or every call is a 301 to https.
+with override_settings(SECURE_SSL_REDIRECT=False):
+    application = get_wsgi_application()
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
 

@@ -81,6 +81,24 @@ def test_list_filters_and_paginates(api, raw_key):
     assert len(ranged) == 2
 
 
+def test_an_offset_postgresql_cannot_store_is_read_as_utc(api, raw_key):
+    # ISO 8601 allows offsets up to 23:59, PostgreSQL up to 15:59 (the fuzz step found the
+    # 500). 22:30+18:59 is 03:31 UTC, 21:30+18:59 is 02:31.
+    record(api, raw_key, occurred_at="2026-11-01T03:00:00Z")
+    ranged = api.get(URL, raw_key, occurred_before="2026-11-01T22:30:00+18:59")
+    assert ranged.status_code == 200
+    assert [e["occurred_at"] for e in ranged.json()["results"]] == ["2026-11-01T03:00:00Z"]
+    empty = api.get(URL, raw_key, occurred_before="2026-11-01T21:30:00+18:59")
+    assert empty.json()["results"] == []
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:00-12:00"])
+def test_a_moment_outside_the_calendar_in_utc_is_a_422(api, raw_key, moment):
+    response = api.get(URL, raw_key, occurred_after=moment)
+    assert response.status_code == 422
+    assert "occurred_after" in response.json()["error"]["details"]
+
+
 def test_a_bad_filter_is_a_422(api, raw_key):
     response = api.get(URL, raw_key, occurred_after="not-a-date")
     assert response.status_code == 422
