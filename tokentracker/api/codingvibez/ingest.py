@@ -8,11 +8,8 @@ other door. CodingVibez answers 200 on success (its seed lists no 201).
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -43,18 +40,6 @@ class _JsonIngestView(CodingVibezView):
     # Bodies are validated from the raw JSON bytes (exact decimals for costs); declaring
     # only JSON keeps the schema from offering form encodings we would not read.
     parser_classes = [JSONParser]
-
-
-def _body(request: Request) -> bytes:
-    try:
-        return request.body
-    except RequestDataTooBig:
-        raise ApiError(
-            Kind.VALIDATION,
-            f"body: larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes; "
-            "send at most 500 records per request",
-            status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        ) from None
 
 
 def _invalid(exc: CodingVibezInvalid) -> ApiError:
@@ -100,7 +85,7 @@ class TrackView(_JsonIngestView):
     )
     def post(self, request: Request) -> Response:
         try:
-            body, event = track_parse(_body(request))
+            body, event = track_parse(request.body)
         except CodingVibezInvalid as exc:
             raise _invalid(exc) from None
         received_at = timezone.now()
@@ -175,7 +160,7 @@ class IngestView(_JsonIngestView):
     )
     def post(self, request: Request) -> Response:
         try:
-            ingest = ingest_parse(_body(request))
+            ingest = ingest_parse(request.body)
         except CodingVibezInvalid as exc:
             raise _invalid(exc) from None
         result = _record(self, ingest.events, timezone.now(), ingest.record_path)

@@ -8,8 +8,6 @@ Indie and 10,000/hour on Pro, with X-RateLimit-* headers on every response.
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -302,14 +300,7 @@ class ObserveView(TokenwiseRateLimitedView):
         tags=["Tokenwise: Ingest"],
     )
     def post(self, request: Request) -> Response:
-        try:
-            raw = request.body
-        except RequestDataTooBig:
-            raise ApiError(
-                Kind.VALIDATION,
-                f"Request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes",
-                status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-            ) from None
+        raw = request.body  # too large: RequestDataTooBig, a 413 (tokentracker.api.errors)
         try:
             body = TokenwiseObservation.model_validate_json(raw)
             event = _event_input(body)
