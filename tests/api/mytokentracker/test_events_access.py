@@ -8,20 +8,11 @@ from tokentracker import services as tenancy
 from tokentracker.models import ApiKeyScope, DailyEventCount
 from usage.models import UsageEvent
 
-URL = "/api/v1/events"
+from .events import URL, event
+
 D = Decimal
 
 pytestmark = pytest.mark.django_db
-
-
-def event(**fields):
-    return {
-        "provider": "openai",
-        "model": "gpt-4o",
-        "input_tokens": 10,
-        "output_tokens": 5,
-        **fields,
-    }
 
 
 def test_missing_key_is_401_with_www_authenticate(api, org):

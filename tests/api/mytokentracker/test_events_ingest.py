@@ -1,4 +1,4 @@
-"""POST /api/v1/events (MyTokenTracker seed 000): pricing, validation, access, quotas."""
+"""POST /api/v1/events (MyTokenTracker seed 000): pricing and validation."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -9,20 +9,11 @@ from tokentracker.models import DailyEventCount
 from usage.models import CostSource, ModelPrice, UsageEvent
 from usage.services.prices import price_revise
 
-URL = "/api/v1/events"
+from .events import URL, event
+
 D = Decimal
 
 pytestmark = pytest.mark.django_db
-
-
-def event(**fields):
-    return {
-        "provider": "openai",
-        "model": "gpt-4o",
-        "input_tokens": 10,
-        "output_tokens": 5,
-        **fields,
-    }
 
 
 def only_event(org):
