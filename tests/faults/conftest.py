@@ -202,6 +202,9 @@ def subprocess_env(redis: RedisServer, role: str) -> dict[str, str]:
         # libpq's application_name: pg_stat_activity tells the web's backends from the
         # worker's.
         PGAPPNAME=f"tokentracker-{role}",
+        # The processes are reached over plain http on loopback: production's redirect to
+        # https would send every request to a TLS port that is not there.
+        SECURE_SSL_REDIRECT="false",
     )
     return env
 
