@@ -5,10 +5,13 @@ clients retry with their Idempotency-Key and every acknowledged event is stored 
 import threading
 import time
 
+import psycopg
 import pytest
 from django.db import connection
 
-from .conftest import Ingest, rollups_converged, stored_event_ids
+from usage.models import HourlyRollup
+
+from .conftest import Ingest, rollups_converged, stored_event_ids, test_database_url
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 
@@ -43,6 +46,11 @@ def test_connections_cut_mid_transaction_lose_and_double_nothing(parts):
         except BaseException as exc:  # reported by the main thread's assertion
             errors.append(exc)
 
+    # The worker's merge is one quick statement, rarely caught running. Another connection
+    # holds a lock the merge must wait for, so the worker sits inside its statement until
+    # it is cut; the lock goes as soon as it is (ingest itself only appends deltas).
+    holder = psycopg.connect(test_database_url())
+    holder.execute(f'LOCK TABLE "{HourlyRollup._meta.db_table}" IN SHARE ROW EXCLUSIVE MODE')
     sender = threading.Thread(target=keep_ingesting)
     sender.start()
     cut: list[tuple] = []
@@ -62,8 +70,11 @@ def test_connections_cut_mid_transaction_lose_and_double_nothing(parts):
             with connection.cursor() as cursor:
                 cursor.execute(TERMINATE_IN_TRANSACTION, [targets])
                 cut += [row for row in cursor.fetchall() if row[2]]
+            if cuts(cut, "worker") and not holder.closed:
+                holder.close()
             time.sleep(0.02)
     finally:
+        holder.close()
         done.set()
         sender.join(timeout=60)
     ingest.send("after-the-cuts", 10, HOURS[0])
