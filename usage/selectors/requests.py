@@ -51,14 +51,15 @@ def request_status(outcome: str) -> str:
 
 
 def requests_filter(
-    events: QuerySet[UsageEvent],
     *,
+    organization_id: int,
     model: str | None = None,
     status: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> QuerySet[UsageEvent]:
-    """Newest first; `start` and `end` are both inclusive."""
+    """The organization's requests, newest first; `start` and `end` are both inclusive."""
+    events = UsageEvent.objects.filter(organization_id=organization_id)
     if model:
         events = events.filter(model=model)
     if status == "error":
@@ -97,5 +98,10 @@ def request_payloads(event_ids: list[UUID]) -> dict[UUID, DecryptedPayload]:
     }
 
 
-def evals_since(evals: QuerySet[Eval], *, since: datetime, limit: int) -> list[Eval]:
-    return list(evals.filter(created_at__gte=since).order_by("-created_at", "-id")[:limit])
+def evals_since(*, organization_id: int, since: datetime, limit: int) -> list[Eval]:
+    evals = Eval.objects.filter(organization_id=organization_id, created_at__gte=since)
+    return list(evals.order_by("-created_at", "-id")[:limit])
+
+
+def request_get(*, organization_id: int, event_id: UUID) -> UsageEvent:
+    return UsageEvent.objects.get(organization_id=organization_id, uuid=event_id)

@@ -19,13 +19,14 @@ from rest_framework.response import Response
 from tokentracker.api.base import TokenwiseView
 from tokentracker.api.errors import ApiError, Kind
 from tokentracker.api.ratelimit import PlanRateLimited
-from usage.models import Eval, UsageEvent
+from usage.models import UsageEvent
 from usage.schemas import EventInput, EventsInvalid
 from usage.selectors.requests import (
     REQUEST_STATUSES,
     DecryptedPayload,
     Workspace,
     evals_since,
+    request_get,
     request_payloads,
     request_status,
     requests_filter,
@@ -123,8 +124,6 @@ class TokenwiseRateLimitedView(PlanRateLimited, TokenwiseView):
 
 
 class RequestListView(TokenwiseRateLimitedView):
-    queryset = UsageEvent.objects.all()
-
     @extend_schema(
         summary="List logged LLM requests",
         description=(
@@ -154,7 +153,11 @@ class RequestListView(TokenwiseRateLimitedView):
         if start and end and start > end:
             raise ApiError(Kind.VALIDATION, "from must not be after to")
         events = requests_filter(
-            self.get_queryset(), model=query.model, status=query.status, start=start, end=end
+            organization_id=self.organization_id,
+            model=query.model,
+            status=query.status,
+            start=start,
+            end=end,
         )
         offset = (query.page - 1) * query.limit
         page = list(events[offset : offset + query.limit])
@@ -212,8 +215,6 @@ class MetricsView(TokenwiseRateLimitedView):
 
 
 class EvalListView(TokenwiseRateLimitedView):
-    queryset = Eval.objects.all()
-
     @extend_schema(
         summary="List recent eval-run scores",
         description=(
@@ -231,7 +232,11 @@ class EvalListView(TokenwiseRateLimitedView):
     )
     def get(self, request: Request) -> Response:
         query: RangeQuery = _parse_query(RangeQuery, request)
-        runs = evals_since(self.get_queryset(), since=_window_start(query.range), limit=MAX_EVALS)
+        runs = evals_since(
+            organization_id=self.organization_id,
+            since=_window_start(query.range),
+            limit=MAX_EVALS,
+        )
         data = [
             {
                 "id": run.uuid,
@@ -277,8 +282,6 @@ def _tokenwise_names(message: str) -> str:
 
 
 class ObserveView(TokenwiseRateLimitedView):
-    queryset = UsageEvent.objects.all()
-
     @extend_schema(
         summary="Record one LLM call (Tokenwise SDK ingest)",
         description=(
@@ -323,7 +326,7 @@ class ObserveView(TokenwiseRateLimitedView):
             )
             raise ApiError(Kind.VALIDATION, message) from None
         workspace = workspace_get(self.organization_id)
-        event_row = self.get_queryset().get(uuid=observation.event_id)
+        event_row = request_get(organization_id=self.organization_id, event_id=observation.event_id)
         payload = (
             DecryptedPayload(input=body.input, output=body.output)
             if observation.payload_stored
