@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_core import to_json
 
 from carbon.countries import country_known
+from tokentracker.errors import DomainError
 
 MAX_BATCH = 500
 
@@ -246,7 +247,12 @@ def _field_error(error: Any) -> FieldError:
     return FieldError(index=index, field=field, message=message)
 
 
-class EventsInvalid(Exception):
+class EventsInvalid(DomainError):
+    """Events refused field by field; each door words `errors` in its own field names."""
+
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__(f"{len(errors)} invalid field(s)")
+        super().__init__(
+            f"{len(errors)} invalid field(s)",
+            details={"errors": [error.model_dump() for error in errors]},
+        )
         self.errors = errors

@@ -14,6 +14,8 @@ from typing import Any
 from django.http import QueryDict
 from django.utils import timezone
 
+from tokentracker.errors import DomainError
+
 from .dates import Bound, DateInvalid, bound_parse
 from .dates import iso_z as iso
 from .genai_catalog import provider_canonical
@@ -23,17 +25,9 @@ from .selectors.usage import GRANULARITIES, UsageScope
 NUL = "\x00"
 
 
-class QueryInvalid(ValueError):
+class QueryInvalid(DomainError):
     """A query parameter refused: the message names it; `code` is a finer kind that a
     contract may answer with (INVALID_GRANULARITY, ...)."""
-
-    def __init__(
-        self, message: str, *, details: dict[str, Any] | None = None, code: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details or {}
-        self.code = code
 
 
 DEFAULT_GRANULARITY = "day"

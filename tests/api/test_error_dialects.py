@@ -117,3 +117,35 @@ def test_an_unexpected_exception_becomes_a_500_in_the_envelope(caplog):
     assert response.data["code"] == "INTERNAL_ERROR"
     assert "boom" not in str(response.data)
     assert "Unhandled error" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("dialect", "status", "body_"),
+    [
+        (
+            errors.TOKEN_OPTIMIZER,
+            404,
+            {"error": {"code": "NOT_FOUND", "message": "No such event.", "details": {"id": "x"}}},
+        ),
+        (errors.TOKENWISE, 404, {"error": "No such event."}),
+        (
+            errors.CARBON_LLM,
+            404,
+            {"error": {"code": "not_found", "message": "No such event.", "details": {"id": "x"}}},
+        ),
+    ],
+)
+def test_a_domain_error_is_answered_by_its_kind_in_each_dialect(dialect, status, body_):
+    from tokentracker.errors import DomainError
+
+    class Missing(DomainError):
+        kind = Kind.NOT_FOUND
+
+    class View:
+        error_dialect = dialect
+
+    response = errors.exception_handler(
+        Missing("No such event.", details={"id": "x"}), {"view": View()}
+    )
+    assert response.status_code == status
+    assert response.data == body_

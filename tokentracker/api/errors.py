@@ -20,24 +20,12 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from tokentracker.errors import DomainError, Kind
 from tokentracker.services import QuotaExceeded
 
+__all__ = ["ApiError", "DomainError", "ErrorDialect", "Kind", "exception_handler"]
+
 logger = logging.getLogger(__name__)
-
-
-class Kind:
-    VALIDATION = "validation"
-    UNAUTHORIZED = "unauthorized"
-    FORBIDDEN = "forbidden"
-    NOT_FOUND = "not_found"
-    METHOD_NOT_ALLOWED = "method_not_allowed"
-    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
-    CONFLICT = "conflict"
-    RATE_LIMITED = "rate_limited"
-    QUOTA_EXCEEDED = "quota_exceeded"
-    PAYMENT_REQUIRED = "payment_required"
-    INTERNAL = "internal"
-    UNAVAILABLE = "unavailable"
 
 
 DEFAULT_STATUS = {
@@ -210,6 +198,8 @@ def as_api_error(exc: Exception) -> ApiError:
     """Classify any exception a view can raise into an ApiError."""
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, DomainError):
+        return ApiError(exc.kind, exc.message, details=exc.details, code=exc.code)
     if isinstance(exc, Http404):
         return ApiError(Kind.NOT_FOUND, "Not found.")
     if isinstance(exc, DjangoPermissionDenied):

@@ -7,6 +7,7 @@ from datetime import date
 from django.db import connection
 from django.utils import timezone
 
+from ..errors import DomainError, Kind
 from ..models import (
     DailyEventCount,
     MonthlyLiveEventCount,
@@ -14,9 +15,14 @@ from ..models import (
 )
 
 
-class QuotaExceeded(Exception):
+class QuotaExceeded(DomainError):
+    kind = Kind.QUOTA_EXCEEDED
+
     def __init__(self, *, limit: int, used: int, requested: int) -> None:
-        super().__init__(f"Daily event limit of {limit} reached")
+        super().__init__(
+            f"Daily event limit of {limit} reached",
+            details={"limit": limit, "used": used, "requested": requested},
+        )
         self.limit = limit
         self.used = used
         self.requested = requested
@@ -63,9 +69,11 @@ def _quota_used(organization_id: int, day: date) -> int:
     )
 
 
-class FreeQuotaExhausted(Exception):
+class FreeQuotaExhausted(DomainError):
+    kind = Kind.PAYMENT_REQUIRED
+
     def __init__(self, limit: int) -> None:
-        super().__init__(f"free live-event quota of {limit} reached")
+        super().__init__(f"free live-event quota of {limit} reached", details={"limit": limit})
         self.limit = limit
 
 

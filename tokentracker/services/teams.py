@@ -14,6 +14,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from ..errors import DomainError, Kind
 from ..models import ApiKey, ApiKeyScope, Membership, Organization, Role
 from .keys import api_key_revoke
 from .organizations import plan_get_default
@@ -24,12 +25,14 @@ logger = logging.getLogger(__name__)
 SLUG_MAX_LENGTH = 50
 
 
-class TeamError(Exception):
+class TeamError(DomainError):
     """A team change that breaks a rule; the message is shown to the person as is."""
 
 
 class TeamPermissionError(TeamError):
     """The acting member's role does not allow this change."""
+
+    kind = Kind.FORBIDDEN
 
 
 def _unique_slug(name: str) -> str:

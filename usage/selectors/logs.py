@@ -25,6 +25,7 @@ from django.db.models import (
     When,
 )
 
+from tokentracker.errors import DomainError
 from usage.dates import iso_z
 from usage.genai_catalog import provider_display
 
@@ -67,11 +68,16 @@ COPY_CHUNK_BYTES = 64 * 1024
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class SortInvalid(ValueError):
+class SortInvalid(DomainError):
     """`sort_by` names no column of the log (LOG_FIELDS lists them)."""
 
+    code = "INVALID_SORT"
+
     def __init__(self, sort_by: str) -> None:
-        super().__init__(f"sort_by must be one of {', '.join(LOG_FIELDS)}.")
+        super().__init__(
+            f"sort_by must be one of {', '.join(LOG_FIELDS)}.",
+            details={"sort_by": sort_by, "allowed": list(LOG_FIELDS)},
+        )
         self.sort_by = sort_by
 
 

@@ -2,14 +2,18 @@
 
 from uuid import UUID
 
+from tokentracker.errors import DomainError, Kind
+
 from ..models import Eval, UsageEvent
 
 SCORE_MIN = 0.0
 SCORE_MAX = 100.0
 
 
-class UnknownEvent(Exception):
+class UnknownEvent(DomainError):
     """No usage event with this id in the organization (it may exist in another one)."""
+
+    kind = Kind.NOT_FOUND
 
 
 def eval_record(

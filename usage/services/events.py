@@ -14,6 +14,7 @@ from django.utils import timezone
 from carbon.carbon_book import carbon_book_get
 from carbon.estimator import carbon_figures
 from carbon.factors import CarbonBook, carbon_decimal
+from tokentracker.errors import DomainError, Kind
 from tokentracker.services import quota_consume
 
 from ..ids import uuid7
@@ -31,8 +32,10 @@ from ..writers import EVENT_COLUMNS, usage_events_insert
 FUTURE_TOLERANCE = timedelta(days=1)
 
 
-class IdempotencyKeyReused(Exception):
+class IdempotencyKeyReused(DomainError):
     """The same Idempotency-Key came back with a different body."""
+
+    kind = Kind.CONFLICT
 
 
 @dataclass(frozen=True)
