@@ -23,6 +23,7 @@ from tokentracker.api.carbon_llm.estimates import (
 )
 from tokentracker.api.errors import ApiError, Kind
 from tokentracker.api.parsers import JSONParser
+from tokentracker.api.render import number
 from tokentracker.models import ApiKeyMode
 from tokentracker.permissions import HasApiKey
 from tokentracker.selectors import organization_slug
@@ -233,7 +234,7 @@ class TrackView(CarbonLlmView):
                 extra={"billing_url": _billing_url(request, key.organization_id)},
             ) from None
         estimate = accepted.estimate
-        grams = float(accepted.co2e_grams)
+        grams = number(accepted.co2e_grams)
         response_body = {
             "queued": True,
             "event_id": accepted.event_id,
@@ -294,7 +295,7 @@ class SessionTodayView(CarbonLlmView):
         return Response(
             {
                 "developer_id": day.developer_id,
-                "today_co2_grams": float(day.co2e_grams),
+                "today_co2_grams": number(day.co2e_grams),
                 "today_prompts": day.prompts,
                 "today_tokens": day.tokens,
                 "top_model": day.top_model,
@@ -305,13 +306,13 @@ class SessionTodayView(CarbonLlmView):
                         "developer_id": day.developer_id,
                         "total_prompt_tokens": row.prompt_tokens,
                         "total_completion_tokens": row.completion_tokens,
-                        "total_co2_grams": float(row.co2e_grams),
+                        "total_co2_grams": number(row.co2e_grams),
                         "model": row.model,
                         "started_at": iso_z(row.started_at),
                         "last_activity": iso_z(row.last_activity),
                     }
                     for row in day.sessions
                 ],
-                "equivalent": estimator.equivalent(float(day.co2e_grams)),
+                "equivalent": estimator.equivalent(number(day.co2e_grams)),
             }
         )

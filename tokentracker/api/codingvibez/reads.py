@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from tokentracker.api.base import CodingVibezView
 from tokentracker.api.codingvibez.bodies import freshness_label, provider_slug
+from tokentracker.api.render import iso_or_none
 from usage.selectors.dashboard import burn_rate
 from usage.selectors.usage import (
     GRANULARITIES,
@@ -49,7 +50,7 @@ from .schemas import (
     enveloped,
     errors,
 )
-from .values import cost_of, iso, iso_or_none, money, period_of
+from .values import cost_of, iso, money, period_of
 
 TAGS = ["codingvibez"]
 

@@ -1,23 +1,20 @@
 """How times and money render on the CodingVibez surface."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
+from tokentracker.api.render import number
 from usage.dates import iso_z as iso
 from usage.selectors.usage import UsageScope, UsageTotals
 
 from .schemas import CodingVibezPeriod
 
 # Per-hour and per-request figures are divisions; twelve places is the cost columns' scale.
-_COST_PLACES = Decimal("0.000000000001")
-
-
-def iso_or_none(moment: datetime | None) -> str | None:
-    return iso(moment) if moment is not None else None
+_COST_PLACES = 12
 
 
 def money(amount: Decimal) -> float:
-    return float(amount.quantize(_COST_PLACES))
+    return number(amount, _COST_PLACES)
 
 
 def cost_of(totals: UsageTotals) -> float | None:

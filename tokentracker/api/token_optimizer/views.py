@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from tokentracker.api.base import FormatIsAParameter, TokenOptimizerView
 from tokentracker.api.errors import ApiError, Kind
+from tokentracker.api.render import number, number_or_none
 from usage.dates import iso_z as iso
 from usage.genai_catalog import provider_display
 from usage.recommendations import recommendations_for
@@ -54,11 +55,11 @@ ERRORS = {
 
 
 def money(amount: Decimal | None) -> float | None:
-    return None if amount is None else float(round(amount, 6))
+    return number_or_none(amount, 6)
 
 
 def grams(amount: Decimal) -> float:
-    return float(round(amount, 6))
+    return number(amount, 6)
 
 
 def seconds(totals: UsageTotals) -> float | None:

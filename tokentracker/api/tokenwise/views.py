@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from tokentracker.api.base import TokenwiseView
 from tokentracker.api.errors import ApiError, Kind
 from tokentracker.api.ratelimit import PlanRateLimited
+from tokentracker.api.render import number, number_or_none
 from usage.models import UsageEvent
 from usage.schemas import EventInput, EventsInvalid
 from usage.selectors.requests import (
@@ -104,7 +105,7 @@ def request_row(
         inputTokens=event.input_tokens,
         outputTokens=event.output_tokens,
         totalTokens=event.total_tokens,
-        cost=float(event.total_cost) if event.total_cost is not None else None,
+        cost=number_or_none(event.total_cost),
         latencyMs=event.latency_ms,
         status=request_status(event.outcome),
         statusCode=event.status_code,
@@ -203,11 +204,11 @@ class MetricsView(TokenwiseRateLimitedView):
         average = totals.average_latency_ms
         metrics = TokenwiseMetrics(
             totalRequests=totals.events,
-            totalCost=float(totals.cost),
+            totalCost=number(totals.cost),
             avgLatencyMs=round(average) if average is not None else 0,
             errorRate=totals.error_rate,
             byModel=[
-                {"model": dims["model"], "requests": sums.events, "cost": float(sums.cost)}
+                {"model": dims["model"], "requests": sums.events, "cost": number(sums.cost)}
                 for dims, sums in usage_by(scope, "model")
             ],
         )
