@@ -101,6 +101,30 @@ def counts(env: dict[str, str]) -> tuple[int, int]:
     return int(rollup_events), int(events)
 
 
+def gunicorn_command(port: int, workers: int, log_level: str) -> list[str]:
+    """gunicorn as the benches run it: threaded workers of one thread, kept-alive clients."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "tokentracker.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "1",
+        "--keep-alive",
+        "30",
+        "--timeout",
+        "60",
+        "--log-level",
+        log_level,
+    ]
+
+
 def wait_ready(port: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -194,24 +218,7 @@ def main() -> None:
         env=env,
     )
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "tokentracker.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "1",
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
+        gunicorn_command(args.port, args.workers, "warning"),
         cwd=ROOT,
         env=env,
     )

@@ -18,13 +18,20 @@ import platform
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from datetime import UTC, datetime
 
-from ingest import ROOT, batch_body, client_loop, ensure_database, manage, wait_ready
+from ingest import (
+    ROOT,
+    batch_body,
+    client_loop,
+    ensure_database,
+    gunicorn_command,
+    manage,
+    wait_ready,
+)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tokentracker_bench_redis_down"
 
@@ -126,26 +133,7 @@ def main() -> None:
     workdir = tempfile.mkdtemp(prefix="bench-redis-")
     redis = redis_start(args.redis_port, workdir)
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "tokentracker.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "1",
-            "--keep-alive",
-            "30",
-            "--timeout",
-            "60",
-            "--log-level",
-            "error",
-        ],
+        gunicorn_command(args.port, args.workers, "error"),
         cwd=ROOT,
         env=env,
         stderr=subprocess.DEVNULL,  # the outage phase logs a warning per breaker trip
