@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from common import ANALYTICS_DATABASE_URL, ROOT, manage, meta_read, wait_ready
+from ingest import PRODUCTION_OVER_HTTP, gunicorn_command
 
 P95_TARGET_MS = 100.0
 CSV_ROWS_PER_SECOND_TARGET = 100_000
@@ -51,28 +52,7 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 def gunicorn_start(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
     # The production shape of bench/ingest.py: gthread workers, keep-alive connections.
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "tokentracker.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "1",
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    return subprocess.Popen(gunicorn_command(port, workers, "warning"), cwd=ROOT, env=env)
 
 
 def gunicorn_stop(server: subprocess.Popen) -> None:
@@ -260,7 +240,7 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": args.database_url,
         "REDIS_URL": args.redis_url,
-        "DEBUG": "false",
+        **PRODUCTION_OVER_HTTP,
     }
     manage(env, "migrate", "--noinput", "-v0")
     # Our own plan for the bench organizations, so 1,000+ reads an hour are not refused

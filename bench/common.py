@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any
 
-from ingest import ROOT, ensure_database, manage, wait_ready
+from ingest import PRODUCTION_OVER_HTTP, ROOT, ensure_database, manage, wait_ready
 
 __all__ = [
     "ANALYTICS_DATABASE_URL",
@@ -41,7 +41,8 @@ def django_setup(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tokentracker.settings")
-    os.environ.setdefault("DEBUG", "false")
+    for name, value in PRODUCTION_OVER_HTTP.items():
+        os.environ.setdefault(name, value)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django

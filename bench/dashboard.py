@@ -21,6 +21,7 @@ from typing import Any
 
 from analytics import Client, gunicorn_start, gunicorn_stop, machine, measure
 from common import ANALYTICS_DATABASE_URL, manage, meta_read, wait_ready
+from ingest import PRODUCTION_OVER_HTTP
 
 P95_TARGET_MS = 300.0
 BENCH_USER = "dashboard-bench@example.com"
@@ -70,7 +71,7 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": args.database_url,
         "REDIS_URL": args.redis_url,
-        "DEBUG": "false",
+        **PRODUCTION_OVER_HTTP,
     }
     manage(env, "migrate", "--noinput", "-v0")
     # DEBUG is off, as in production: pages link hashed static names from the manifest.

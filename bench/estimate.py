@@ -52,7 +52,9 @@ def main() -> int:
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tokentracker.settings")
+    # Production settings, reached over plain http by the test client: no HTTPS redirect.
     os.environ["DEBUG"] = "false"
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -101,6 +101,27 @@ def counts(env: dict[str, str]) -> tuple[int, int]:
     return int(rollup_events), int(events)
 
 
+# The production settings (DEBUG off) reached over plain http on loopback: without turning
+# the HTTPS redirect off, every bench request would be answered 301.
+PRODUCTION_OVER_HTTP = {"DEBUG": "false", "SECURE_SSL_REDIRECT": "false"}
+
+
+def bench_organization(env: dict[str, str]) -> str:
+    """Migrate, make the `bench` organization's key, lift its daily quota; returns the key."""
+    manage(env, "migrate", "--noinput", "-v0")
+    key = (
+        manage(env, "create_api_key", "--org", "bench", "--name", "bench").strip().splitlines()[-1]
+    )
+    manage(
+        env,
+        "shell",
+        "-c",
+        "from tokentracker.models import Organization as O; p = O.objects.get(slug='bench').plan;"
+        " p.daily_event_limit = 10**15; p.save()",
+    )
+    return key
+
+
 def gunicorn_command(port: int, workers: int, log_level: str) -> list[str]:
     """gunicorn as the benches run it: threaded workers of one thread, kept-alive clients."""
     return [
@@ -183,19 +204,9 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": args.database_url,
         "REDIS_URL": args.redis_url,
-        "DEBUG": "false",
+        **PRODUCTION_OVER_HTTP,
     }
-    manage(env, "migrate", "--noinput", "-v0")
-    key = (
-        manage(env, "create_api_key", "--org", "bench", "--name", "bench").strip().splitlines()[-1]
-    )
-    manage(
-        env,
-        "shell",
-        "-c",
-        "from tokentracker.models import Organization as O; p = O.objects.get(slug='bench').plan;"
-        " p.daily_event_limit = 10**15; p.save()",
-    )
+    key = bench_organization(env)
     # Deltas left pending by an earlier run would make the rollups look ahead of the events.
     manage(env, "shell", "-c", "from usage.rollups import rollups_merge; rollups_merge()")
     rollup_events_before, events_before = counts(env)

@@ -33,7 +33,7 @@ from typing import Any
 
 from analytics import Client, gunicorn_start, gunicorn_stop, machine, measure, percentile
 from common import django_setup
-from ingest import ROOT, ensure_database, manage, wait_ready
+from ingest import PRODUCTION_OVER_HTTP, ROOT, ensure_database, manage, wait_ready
 
 DEFAULT_DATABASE_URL = os.environ.get(
     "BENCH_OPENDATA_DATABASE_URL",
@@ -174,7 +174,7 @@ def main() -> None:
     env = {
         **os.environ,
         "DATABASE_URL": args.database_url,
-        "DEBUG": "false",
+        **PRODUCTION_OVER_HTTP,
         "DJANGO_SETTINGS_MODULE": "tokentracker.settings",
     }
     env.pop("REDIS_URL", None)

@@ -24,12 +24,13 @@ import time
 from datetime import UTC, datetime
 
 from ingest import (
+    PRODUCTION_OVER_HTTP,
     ROOT,
     batch_body,
+    bench_organization,
     client_loop,
     ensure_database,
     gunicorn_command,
-    manage,
     wait_ready,
 )
 
@@ -117,19 +118,9 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": args.database_url,
         "REDIS_URL": f"redis://127.0.0.1:{args.redis_port}/{args.redis_db}",
-        "DEBUG": "false",
+        **PRODUCTION_OVER_HTTP,
     }
-    manage(env, "migrate", "--noinput", "-v0")
-    key = (
-        manage(env, "create_api_key", "--org", "bench", "--name", "bench").strip().splitlines()[-1]
-    )
-    manage(
-        env,
-        "shell",
-        "-c",
-        "from tokentracker.models import Organization as O; p = O.objects.get(slug='bench').plan;"
-        " p.daily_event_limit = 10**15; p.save()",
-    )
+    key = bench_organization(env)
     workdir = tempfile.mkdtemp(prefix="bench-redis-")
     redis = redis_start(args.redis_port, workdir)
     server = subprocess.Popen(
