@@ -31,8 +31,7 @@ from usage.selectors.usage import (
     usage_by,
     usage_series,
 )
-
-from .params import OptimizerQuery, flag, optimizer_query, positive_int
+from usage.windows import UsageQuery, flag, positive_int, usage_query
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -82,8 +81,9 @@ def _group(name: str, totals: UsageTotals) -> dict[str, Any]:
 class OptimizerView(TokenOptimizerView):
     content_negotiation_class = FormatIsAParameter
 
-    def query(self) -> OptimizerQuery:
-        return optimizer_query(self.request.query_params, self.organization_id)
+    def query(self) -> UsageQuery:
+        # A refused parameter is a QueryInvalid, answered in this dialect with its code.
+        return usage_query(self.request.query_params, self.organization_id)
 
 
 class FiltersView(OptimizerView):
