@@ -21,6 +21,7 @@ def test_every_day_of_the_window_with_its_tokens_and_cost(api, raw_key, january)
         "requests": 3,
         "unpricedRequests": 0,
         "days": 3,
+        "daysElapsed": 3,
         "averageDailyTokens": 1233.333333,
         "averageDailyCost": 1.083333333333,
         "peakDay": {"date": "2026-01-05", "totalTokens": 3500, "cost": 3.0},
@@ -67,3 +68,18 @@ def test_another_organizations_key_sees_only_its_own(api, outsider_key, january)
 )
 def test_bad_dates_are_a_400_naming_them(api, raw_key, query, named):
     assert error(api.get(URL, raw_key, **query), 400, "VALIDATION_ERROR").startswith(named)
+
+
+def test_daily_averages_divide_by_the_days_that_have_started(api, org, raw_key, record, freeze):
+    freeze("2026-03-17T08:00:00Z")
+    record(
+        {"occurred_at": "2026-03-16T10:00:00Z", "input_tokens": 600, "total_cost": 0.6},
+        {"occurred_at": "2026-03-17T07:00:00Z", "input_tokens": 300, "total_cost": 0.3},
+        organization=org,
+    )
+    timeseries = data(api.get(URL, raw_key, startDate="2026-03-16", endDate="2026-03-20"))
+    aggregations = timeseries["aggregations"]
+    # Five days asked for, two begun (today, 8 hours in, counts whole): 900 / 2, not / 5.
+    assert (aggregations["days"], aggregations["daysElapsed"]) == (5, 2)
+    assert aggregations["averageDailyTokens"] == 450.0
+    assert aggregations["averageDailyCost"] == 0.45

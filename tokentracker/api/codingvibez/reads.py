@@ -118,6 +118,15 @@ def _sum(points: list[tuple[datetime, UsageTotals]]) -> UsageTotals:
     return UsageTotals.combined(totals for _, totals in points)
 
 
+def _elapsed(points: list[tuple[datetime, UsageTotals]]) -> int:
+    """How many buckets the per-period averages divide by: each one that has started by now
+    (the current, partly elapsed one counts as one whole period, since its usage so far is
+    in the totals), plus any later one that already holds usage (ingest accepts events
+    dated up to a day ahead). Buckets still wholly ahead and empty are not counted."""
+    now = timezone.now()
+    return sum(1 for bucket, totals in points if bucket < now or totals.events)
+
+
 def _per(amount: int, count: int) -> float:
     return round(amount / count, 6) if count else 0.0
 
@@ -130,7 +139,10 @@ class TimeseriesView(_FreshnessMixin, CodingVibezView):
     @extend_schema(
         operation_id="codingvibez_tokens_timeseries",
         summary="Daily tokens and cost (CodingVibez)",
-        description="One point per UTC day, empty days as zeros. Default: the last 30 days.",
+        description=(
+            "One point per UTC day, empty days as zeros. Default: the last 30 days. Daily "
+            "averages divide by `daysElapsed`: days that have started (today counts whole)."
+        ),
         parameters=[
             _date_param("startDate", "First day."),
             _date_param("endDate", "Last day, inclusive."),
@@ -144,6 +156,7 @@ class TimeseriesView(_FreshnessMixin, CodingVibezView):
         scope = UsageScope.covering(self.organization_id, window.start, window.end)
         points = usage_series(scope, "day")
         totals = _sum(points)
+        elapsed = _elapsed(points)
         series = [
             CodingVibezDayPoint(
                 date=day.date().isoformat(), totalTokens=t.total_tokens, cost=cost_of(t)
@@ -163,8 +176,9 @@ class TimeseriesView(_FreshnessMixin, CodingVibezView):
                 requests=totals.events,
                 unpricedRequests=totals.unpriced_events,
                 days=len(points),
-                averageDailyTokens=_per(totals.total_tokens, len(points)),
-                averageDailyCost=_cost_per(totals.cost, len(points)),
+                daysElapsed=elapsed,
+                averageDailyTokens=_per(totals.total_tokens, elapsed),
+                averageDailyCost=_cost_per(totals.cost, elapsed),
                 peakDay=peak,
             ),
             period=period_of(scope),
@@ -236,7 +250,9 @@ class AnalyticsView(_FreshnessMixin, CodingVibezView):
         summary="Cost, tokens and requests over time (CodingVibez)",
         description=(
             "One point per UTC bucket of `groupBy`, empty buckets as zeros; default: the "
-            "last 30 days by day. Weeks start on Monday."
+            "last 30 days by day. Weeks start on Monday. The per-period averages divide by "
+            "`averages.periodsElapsed`: the buckets that have started (the current one counts "
+            "whole), not the ones still ahead of now."
         ),
         parameters=[
             _date_param("startDate", "First day."),
@@ -253,7 +269,7 @@ class AnalyticsView(_FreshnessMixin, CodingVibezView):
         scope = UsageScope.covering(self.organization_id, window.start, window.end)
         points = usage_series(scope, group_by)
         totals = _sum(points)
-        buckets = len(points)
+        buckets = _elapsed(points)
         latest, label = self.freshness()
         analytics = CodingVibezAnalytics(
             series=[
@@ -280,6 +296,7 @@ class AnalyticsView(_FreshnessMixin, CodingVibezView):
                 costPerPeriod=_cost_per(totals.cost, buckets),
                 tokensPerPeriod=_per(totals.total_tokens, buckets),
                 requestsPerPeriod=_per(totals.events, buckets),
+                periodsElapsed=buckets,
             ),
             groupBy=group_by,
             period=period_of(scope),

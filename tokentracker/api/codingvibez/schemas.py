@@ -109,7 +109,11 @@ class CodingVibezTimeseriesAggregations(BaseModel):
     totalCost: float
     requests: int
     unpricedRequests: int
-    days: int
+    days: int = Field(description="Days in the series.")
+    daysElapsed: int = Field(
+        description="Days the daily averages divide by: those that have started (today "
+        "counted whole), plus any later day already holding usage."
+    )
     averageDailyTokens: float
     averageDailyCost: float
     peakDay: CodingVibezDayPoint | None = Field(description="The costliest day, if any spend.")
@@ -177,9 +181,16 @@ class CodingVibezAnalyticsTotals(BaseModel):
 class CodingVibezAnalyticsAverages(BaseModel):
     costPerRequest: float = Field(description="Over priced requests.")
     tokensPerRequest: float
-    costPerPeriod: float = Field(description="Per bucket of groupBy, empty ones included.")
+    costPerPeriod: float = Field(
+        description="Per elapsed bucket of groupBy (periodsElapsed), empty ones included."
+    )
     tokensPerPeriod: float
     requestsPerPeriod: float
+    periodsElapsed: int = Field(
+        description="Buckets the per-period averages divide by: those that have started by "
+        "now, the current partly elapsed one counted whole, plus any later bucket that "
+        "already holds usage. Buckets still ahead are in `series` as zeros, not counted."
+    )
 
 
 class CodingVibezAnalytics(BaseModel):
