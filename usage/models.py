@@ -156,6 +156,11 @@ class UsageEvent(models.Model):
     reasoning_tokens = models.PositiveBigIntegerField(default=0)
     uncached_input_tokens = models.PositiveBigIntegerField(default=0)
     total_tokens = models.PositiveBigIntegerField(default=0)
+    tokens_reported = models.BooleanField(
+        default=True,
+        help_text="False when the client sent no token count at all (Tokenwise's observe of "
+        "a failed call): the zero counts then mean unknown, not none.",
+    )
 
     input_cost = models.DecimalField(**COST)
     cache_read_cost = models.DecimalField(**COST)

@@ -119,6 +119,14 @@ class EventInput(BaseModel):
     )
     cache_read_tokens: NonNegativeInt | None = None
     cache_write_tokens: NonNegativeInt | None = None
+    tokens_reported: StrictBool = Field(
+        default=True,
+        description=(
+            "false when the token counts are not known (a failed call whose provider "
+            "answered none): the zeros sent are then stored as unknown, and surfaces that "
+            "can say so (Tokenwise's request log) show null rather than 0."
+        ),
+    )
     reasoning_tokens: NonNegativeInt | None = Field(
         default=None,
         description=(

@@ -239,6 +239,7 @@ def _event_rows(
             "reasoning_tokens": parts.reasoning,
             "uncached_input_tokens": parts.uncached_input,
             "total_tokens": parts.total,
+            "tokens_reported": event.tokens_reported,
             "currency": event.currency,
             "latency_ms": event.latency_ms,
             "success": event.success,

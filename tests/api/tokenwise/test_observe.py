@@ -88,8 +88,16 @@ def test_a_failed_call_is_recorded_as_an_error(api, org, tw_key):
         429,
         "upstream rate limited",
     )
-    assert (body["inputTokens"], body["outputTokens"], body["cost"]) == (0, 0, 0.0)
-    assert UsageEvent.objects.get(organization=org).outcome == Outcome.ERROR
+    # No counts sent: unknown, not zero (seed 003 makes all four nullable).
+    assert (body["inputTokens"], body["outputTokens"], body["totalTokens"], body["cost"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    event = UsageEvent.objects.get(organization=org)
+    assert event.outcome == Outcome.ERROR
+    assert event.tokens_reported is False
 
 
 def test_an_unknown_model_is_stored_with_a_null_cost_not_zero(api, org, tw_key):

@@ -137,3 +137,71 @@ def test_requests_observed_now_are_listed(api, org, tw_key):
     record_event(api, tw_key, occurred_at=ago(days=1))
     data = api.get(URL, tw_key).json()["data"]
     assert [row["latencyMs"] for row in data] == [420, None]
+
+
+def _listed(api, key):
+    response = api.get(URL, key)
+    assert response.status_code == 200
+    return {row["errorMessage"]: row for row in response.json()["data"]}
+
+
+def _counts(row):
+    return (row["inputTokens"], row["outputTokens"], row["totalTokens"], row["cost"])
+
+
+def test_an_error_observed_without_token_counts_lists_them_as_null(api, org, tw_key):
+    # The Tokenwise SDK sends no usage for a call the provider refused.
+    unset = {"inputTokens": None, "outputTokens": None}
+    observe(api, tw_key, status="error", statusCode=429, errorMessage="refused", **unset)
+    # Sent as 0 by the client: a count, and listed as one.
+    observe(
+        api,
+        tw_key,
+        status="error",
+        statusCode=500,
+        errorMessage="zero",
+        inputTokens=0,
+        outputTokens=0,
+    )
+    # Input sent, output left out: the client said something, a missing count is 0.
+    observe(
+        api,
+        tw_key,
+        status="error",
+        statusCode=504,
+        errorMessage="timed out",
+        inputTokens=2_000,
+        outputTokens=None,
+    )
+    listed = _listed(api, tw_key)
+    assert _counts(listed["refused"]) == (None, None, None, None)
+    assert _counts(listed["zero"]) == (0, 0, 0, 0.0)
+    assert _counts(listed["timed out"]) == (2_000, 0, 2_000, 0.005)  # 2,000 x $2.50/Mtok
+
+
+def test_a_cache_count_alone_is_a_reported_count(api, org, tw_key):
+    observe(
+        api,
+        tw_key,
+        provider="anthropic",
+        model="claude-sonnet-4-20250514",
+        status="error",
+        errorMessage="cache only",
+        inputTokens=None,
+        outputTokens=None,
+        cachedInputTokens=10_000,
+    )
+    # 10,000 cache reads at $0.30/Mtok.
+    assert _counts(_listed(api, tw_key)["cache only"]) == (0, 0, 10_000, 0.003)
+
+
+def test_events_from_other_doors_keep_their_counts(api, org, tw_key):
+    record_event(api, tw_key, status="error", error_message="native", input_tokens=0)
+    assert _counts(_listed(api, tw_key)["native"]) == (0, 5, 5, 0.00005)
+
+
+def test_an_outsider_does_not_see_our_unknown_counts(api, org, tw_key, outsider_key):
+    unset = {"inputTokens": None, "outputTokens": None}
+    observe(api, tw_key, status="error", errorMessage="refused", **unset)
+    assert _listed(api, outsider_key) == {}
+    assert api.get(URL).status_code == 401

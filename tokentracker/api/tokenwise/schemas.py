@@ -102,10 +102,16 @@ class TokenwiseRequest(BaseModel):
     timestamp: datetime
     provider: str
     model: str
-    inputTokens: int | None
-    outputTokens: int | None
-    totalTokens: int | None
-    cost: float | None = Field(description="USD; null when the model is not in the catalog.")
+    inputTokens: int | None = Field(
+        description="Null when the call was observed without any token count (a failed "
+        "call). When some count was sent, a missing one is 0."
+    )
+    outputTokens: int | None = Field(description="Null as inputTokens.")
+    totalTokens: int | None = Field(description="Null as inputTokens.")
+    cost: float | None = Field(
+        description="USD; null when the model is not in the catalog, or when no token count "
+        "was sent (nothing to price)."
+    )
     latencyMs: int | None
     status: Literal["success", "error"]
     statusCode: int | None

@@ -20,7 +20,7 @@ from tokentracker.api.base import TokenwiseView
 from tokentracker.api.errors import ApiError, Kind
 from tokentracker.api.ratelimit import PlanRateLimited
 from tokentracker.api.render import number, number_or_none
-from usage.models import UsageEvent
+from usage.models import CostSource, UsageEvent
 from usage.schemas import EventInput, EventsInvalid
 from usage.selectors.requests import (
     REQUEST_STATUSES,
@@ -92,6 +92,8 @@ def _window_start(range_name: str) -> datetime:
 def request_row(
     event: UsageEvent, workspace: Workspace, payload: DecryptedPayload | None
 ) -> dict[str, Any]:
+    known = event.tokens_reported
+    reported = event.cost_source == CostSource.REPORTED
     metadata = event.metadata
     if event.endpoint:
         # Observe stores Tokenwise's tag as the endpoint; hand it back where a client looks.
@@ -102,10 +104,12 @@ def request_row(
         timestamp=event.occurred_at,
         provider=event.provider,
         model=event.model,
-        inputTokens=event.input_tokens,
-        outputTokens=event.output_tokens,
-        totalTokens=event.total_tokens,
-        cost=number_or_none(event.total_cost),
+        # Counts the client never sent are unknown (seed 003 makes these nullable), and so
+        # is a cost computed from them: null, not 0.
+        inputTokens=event.input_tokens if known else None,
+        outputTokens=event.output_tokens if known else None,
+        totalTokens=event.total_tokens if known else None,
+        cost=number_or_none(event.total_cost if known or reported else None),
         latencyMs=event.latency_ms,
         status=request_status(event.outcome),
         statusCode=event.status_code,
@@ -263,6 +267,17 @@ def _event_input(body: TokenwiseObservation) -> EventInput:
         # provider returned); events_record normalises cached tokens per provider.
         input_tokens=body.inputTokens or 0,
         output_tokens=body.outputTokens or 0,
+        # A failed call often comes back with no usage at all: remember that the zeros
+        # above are not counts, so the request log says null, as the client sent.
+        tokens_reported=any(
+            count is not None
+            for count in (
+                body.inputTokens,
+                body.outputTokens,
+                body.cachedInputTokens,
+                body.cacheCreationTokens,
+            )
+        ),
         cache_read_tokens=body.cachedInputTokens,
         cache_write_tokens=body.cacheCreationTokens,
         latency_ms=body.latencyMs,
