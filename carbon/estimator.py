@@ -72,6 +72,35 @@ def _terms_for(book: CarbonBook, provider: str, model: str, country_code: str | 
     return terms
 
 
+@dataclass(frozen=True)
+class _Figures:
+    energy_wh: float
+    low_wh: float
+    high_wh: float
+    fixed_grams: float
+    coefficient_per_1k: float
+
+    def co2e_grams(self, output_tokens: int) -> float:
+        # The one place grams are computed, in the order carbon-llm's formula shows it.
+        return self.fixed_grams + output_tokens / 1000 * self.coefficient_per_1k
+
+
+def _figures(terms: Terms, output_tokens: int, latency_ms: int | None) -> _Figures:
+    profile, grid = terms.profile, terms.grams_per_wh
+    latency_s = latency_ms / 1000 if latency_ms is not None else None
+    low_wh = profile.low.energy_wh(output_tokens, latency_s)
+    high_wh = profile.high.energy_wh(output_tokens, latency_s)
+    if profile.co2e_g_per_1k is not None:
+        fixed_grams, per_1k = 0.0, profile.co2e_g_per_1k
+    else:
+        # The point estimate is the mean of EcoLogits' bounds, term by term.
+        low_fixed, low_per_token = profile.low.linear_terms(output_tokens, latency_s)
+        high_fixed, high_per_token = profile.high.linear_terms(output_tokens, latency_s)
+        fixed_grams = (low_fixed + high_fixed) / 2 * grid
+        per_1k = (low_per_token + high_per_token) / 2 * 1000 * grid
+    return _Figures((low_wh + high_wh) / 2, low_wh, high_wh, fixed_grams, per_1k)
+
+
 def carbon_figures(
     book: CarbonBook,
     *,
@@ -83,16 +112,8 @@ def carbon_figures(
 ) -> tuple[float, float]:
     """(energy Wh, CO2e g) of one call: `estimate_tokens` without its explanation, for the
     ingest path, where it runs once per event."""
-    terms = _terms_for(book, provider, model, country_code)
-    profile = terms.profile
-    latency_s = latency_ms / 1000 if latency_ms is not None else None
-    energy_wh = (
-        profile.low.energy_wh(output_tokens, latency_s)
-        + profile.high.energy_wh(output_tokens, latency_s)
-    ) / 2
-    if profile.co2e_g_per_1k is not None:
-        return energy_wh, profile.co2e_g_per_1k * output_tokens / 1000
-    return energy_wh, energy_wh * terms.grams_per_wh
+    figures = _figures(_terms_for(book, provider, model, country_code), output_tokens, latency_ms)
+    return figures.energy_wh, figures.co2e_grams(output_tokens)
 
 
 def estimate_tokens(
@@ -107,32 +128,23 @@ def estimate_tokens(
     """The token method: EcoLogits' energy for this many output tokens (generation time
     bounded by the measured latency when there is one), times the zone's grid."""
     terms = _terms_for(book, provider, model, country_code)
-    profile, zone, zone_warning = terms.profile, terms.zone, terms.zone_warning
-    latency_s = latency_ms / 1000 if latency_ms is not None else None
-    low_wh = profile.low.energy_wh(output_tokens, latency_s)
-    high_wh = profile.high.energy_wh(output_tokens, latency_s)
-    energy_wh = (low_wh + high_wh) / 2
-    grid = terms.grams_per_wh
+    profile = terms.profile
+    figures = _figures(terms, output_tokens, latency_ms)
     if profile.co2e_g_per_1k is not None:
-        per_1k = profile.co2e_g_per_1k
-        fixed_grams = 0.0
-        grams = low = high = per_1k * output_tokens / 1000
+        low = high = figures.co2e_grams(output_tokens)
     else:
-        per_1k = (profile.low.wh_per_output_token + profile.high.wh_per_output_token) / 2
-        per_1k *= 1000 * grid
-        fixed_grams = (profile.low.fixed_wh + profile.high.fixed_wh) / 2 * grid
-        grams, low, high = energy_wh * grid, low_wh * grid, high_wh * grid
+        low, high = figures.low_wh * terms.grams_per_wh, figures.high_wh * terms.grams_per_wh
     return Estimate(
-        energy_wh=energy_wh,
-        co2e_grams=grams,
+        energy_wh=figures.energy_wh,
+        co2e_grams=figures.co2e_grams(output_tokens),
         co2e_low_grams=low,
         co2e_high_grams=high,
-        coefficient_per_1k=per_1k,
-        fixed_grams=fixed_grams,
-        zone=zone,
+        coefficient_per_1k=figures.coefficient_per_1k,
+        fixed_grams=figures.fixed_grams,
+        zone=terms.zone,
         profile=profile,
         methodology_version=book.methodology_version,
-        zone_warning=zone_warning,
+        zone_warning=terms.zone_warning,
     )
 
 

@@ -119,6 +119,15 @@ class EnergyLine:
             generation = latency_s
         return self.gpu_wh_per_token * tokens + self.server_wh_per_second * generation
 
+    def linear_terms(self, tokens: int, latency_s: float | None = None) -> tuple[float, float]:
+        """(fixed Wh, Wh per output token) of this call, so that `energy_wh` is
+        fixed + tokens * per_token. When the measured latency bounds generation, the
+        server's share is fixed (it ran for latency_s) and only GPU energy grows per token."""
+        generation = self.seconds_per_token * tokens + self.first_token_s
+        if latency_s is not None and latency_s < generation:
+            return self.server_wh_per_second * latency_s, self.gpu_wh_per_token
+        return self.fixed_wh, self.wh_per_output_token
+
     @property
     def fixed_wh(self) -> float:
         return self.server_wh_per_second * self.first_token_s
@@ -152,6 +161,9 @@ class Estimate:
     co2e_grams: float
     co2e_low_grams: float
     co2e_high_grams: float
+    # co2e_grams is exactly fixed_grams + output_tokens / 1000 * coefficient_per_1k, in that
+    # order of float operations: carbon-llm's calculation_details shows these terms, and a
+    # client evaluating its formula gets the figure it was given.
     coefficient_per_1k: float  # gCO2e per 1k output tokens, the variable part
     fixed_grams: float  # per request, whatever its length
     zone: Zone

@@ -48,21 +48,43 @@ class EstimateRequest(BaseModel):
 
 
 class CalculationDetails(BaseModel):
-    formula: str
+    formula: str = Field(
+        description="How estimated_co2_grams is computed, in names of this object's keys, "
+        "then with their numbers written in. Evaluated with the numbers here (in full "
+        "precision) it gives estimated_co2_grams before its rounding to 9 decimals. Token "
+        "method: fixed_grams + output_tokens / 1000 * coefficient_per_1k; hardware: "
+        "duration_ms / 3600000 * (gpus * gpu_power_kw + server_power_kw * gpus / "
+        "server_gpus) * pue / batch_size * grid_gco2e_per_kwh."
+    )
     total_tokens: int
     coefficient_per_1k: float = Field(
-        description="Token method: gCO2e per 1,000 output tokens; hardware: per 1,000 used"
+        description="Token method: gCO2e per 1,000 output tokens (GPU energy only when "
+        "duration_ms bounds the generation time); hardware: per 1,000 tokens used, as "
+        "co2_per_1k_tokens_used"
     )
     method: Literal["token", "hardware"]
     output_tokens: int
     fixed_grams: float | None = Field(
-        default=None, description="Token method: gCO2e per request whatever its length"
+        default=None,
+        description="Token method: gCO2e per request whatever its length (the server's "
+        "share over duration_ms when that bounds the generation time)",
     )
     energy_wh: float
     grid_gco2e_per_kwh: float
     zone: str = Field(description="Electricity zone, ISO 3166-1 alpha-3 (WOR: world)")
     range_grams: dict[str, float] | None = Field(
         default=None, description="Token method: low and high of the estimate"
+    )
+    duration_ms: int | None = Field(default=None, description="Hardware method")
+    gpus: int | None = Field(default=None, description="Hardware method")
+    gpu_power_kw: float | None = Field(default=None, description="Hardware method")
+    server_power_kw: float | None = Field(
+        default=None, description="Hardware method: the server's draw besides its GPUs"
+    )
+    server_gpus: int | None = Field(default=None, description="Hardware method")
+    pue: float | None = Field(default=None, description="Hardware method")
+    batch_size: int | None = Field(
+        default=None, description="Hardware method: requests sharing the hardware"
     )
     methodology_version: str
 
@@ -75,7 +97,10 @@ class EstimateResponse(BaseModel):
     source: str
     billed_event: bool
     total_tokens: int
-    co2_per_1k_tokens_used: float
+    co2_per_1k_tokens_used: float = Field(
+        description="estimated_co2_grams / total_tokens * 1000, to 9 decimals; 0 when "
+        "total_tokens is 0"
+    )
     warning: str | None = Field(
         default=None,
         description="Present when the model is unknown and a default coefficient was used",
@@ -116,7 +141,10 @@ class TrackAccepted(BaseModel):
     methodology_version: str
     estimated_co2_grams: float
     total_tokens: int
-    co2_per_1k_tokens_used: float
+    co2_per_1k_tokens_used: float = Field(
+        description="estimated_co2_grams / total_tokens * 1000, to 9 decimals; 0 when "
+        "total_tokens is 0"
+    )
     confidence: Confidence
     source: str
     model_found: bool

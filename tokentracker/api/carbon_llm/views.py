@@ -2,6 +2,7 @@
 `GET /api/v1/session/{developer_id}/today`, each answering CORS preflights
 (django-cors-headers, `CORS_*` settings)."""
 
+import re
 import time
 from typing import Any
 
@@ -102,19 +103,36 @@ class EstimateView(CarbonLlmView):
         return Response(response_body, headers={"X-Response-Time": f"{elapsed_ms:.2f}ms"})
 
 
+# The formulas name keys of `calculation_details`: evaluated with those numbers (floats
+# rendered in full, so JSON carries them exactly) they give the figure before its rounding to
+# the nine decimals of `estimated_co2_grams`, in the estimator's own order of operations.
+TOKEN_FORMULA = "fixed_grams + output_tokens / 1000 * coefficient_per_1k"
+HARDWARE_FORMULA = (
+    "duration_ms / 3600000 * (gpus * gpu_power_kw + server_power_kw * gpus / server_gpus) "
+    "* pue / batch_size * grid_gco2e_per_kwh"
+)
+
+
+def _formula(formula: str, numbers: dict[str, Any]) -> str:
+    """The formula, then the same with its numbers written in."""
+    substituted = formula
+    for name in numbers:  # whole words: gpus is not the end of server_gpus
+        substituted = re.sub(rf"\b{name}\b", repr(numbers[name]), substituted)
+    return f"{formula} = {substituted}"
+
+
 def _estimate_body(answer: EstimateAnswer, country_code: str | None) -> dict[str, Any]:
     token, hardware = answer.token, answer.hardware
-    details: dict[str, Any] = {
-        "formula": (
-            "fixed_grams + completion_tokens / 1000 * coefficient_per_1k "
-            f"= {token.fixed_grams:.6g} + {answer.completion_tokens} / 1000 * "
-            f"{token.coefficient_per_1k:.6g}"
-        ),
-        "total_tokens": answer.total_tokens,
-        "coefficient_per_1k": round(token.coefficient_per_1k, 9),
-        "method": answer.method,
+    terms = {
+        "fixed_grams": token.fixed_grams,
         "output_tokens": answer.completion_tokens,
-        "fixed_grams": round(token.fixed_grams, 9),
+        "coefficient_per_1k": token.coefficient_per_1k,
+    }
+    details: dict[str, Any] = {
+        "formula": _formula(TOKEN_FORMULA, terms),
+        "total_tokens": answer.total_tokens,
+        "method": answer.method,
+        **terms,
         "energy_wh": grams(token.energy_wh),
         "grid_gco2e_per_kwh": token.zone.gco2e_per_kwh,
         "zone": token.zone.zone,
@@ -126,13 +144,22 @@ def _estimate_body(answer: EstimateAnswer, country_code: str | None) -> dict[str
         # The token method's terms live on in `comparison`; here they would mislead.
         for token_only in ("fixed_grams", "range_grams"):
             details.pop(token_only)
+        hardware_terms = {
+            "duration_ms": hardware.duration_ms,
+            "gpus": hardware.gpus,
+            "gpu_power_kw": factors.GPU_POWER_KW,
+            "server_power_kw": factors.SERVER_POWER_KW,
+            "server_gpus": factors.SERVER_GPUS,
+            "pue": hardware.pue,
+            "batch_size": factors.BATCH_SIZE,
+            "grid_gco2e_per_kwh": hardware.zone.gco2e_per_kwh,
+        }
         details.update(
-            formula=(
-                "duration_h * (gpus * gpu_kw + server_kw * gpus / 8) * pue / batch_size "
-                "* grid_gco2e_per_kwh"
-            ),
+            formula=_formula(HARDWARE_FORMULA, hardware_terms),
             coefficient_per_1k=per_1k_tokens_used(answer.headline_grams, answer.total_tokens),
             energy_wh=grams(hardware.energy_wh),
+            zone=hardware.zone.zone,
+            **hardware_terms,
         )
         body["hardware_context"] = {
             "duration_ms": hardware.duration_ms,
