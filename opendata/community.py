@@ -39,9 +39,10 @@ Limits, what this does not guarantee:
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from tokentracker.models import QualityScale
 from usage.selectors.usage import UsageTotals
 
 TOTAL = "total"
@@ -51,6 +52,24 @@ UNSPECIFIED = "unspecified"
 DIMENSIONS = ("provider", "model", "platform", "use_case")
 
 GroupKey = tuple[str, str]  # (dimension, dimension_value)
+
+# Quality scores are "your scale" on every ingest path; the dataset publishes them on 0..1.
+# What each organization's scores are out of is what it declares (QualityScale); without a
+# declaration nothing is inferred and its scores stay out of `quality_avg`.
+QUALITY_OUT_OF = {QualityScale.UNIT: 1.0, QualityScale.PERCENT: 100.0}
+
+
+def quality_on_published_scale(totals: UsageTotals, scale: str) -> UsageTotals:
+    """One organization's sums with its quality scores on 0..1, or without them: when its
+    scale is not declared comparable, or when the mean of its scores lands outside 0..1
+    (scores not on the scale it declared: a rollup keeps sums, not single scores)."""
+    out_of = QUALITY_OUT_OF.get(QualityScale(scale))
+    if out_of is None or not totals.quality_count:
+        return replace(totals, quality_sum=0.0, quality_count=0)
+    quality_sum = totals.quality_sum / out_of
+    if not 0 <= quality_sum / totals.quality_count <= 1:
+        return replace(totals, quality_sum=0.0, quality_count=0)
+    return replace(totals, quality_sum=quality_sum)
 
 
 @dataclass(frozen=True)

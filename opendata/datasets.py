@@ -87,7 +87,13 @@ COMMUNITY = Dataset(
         Field("cost", "number", "Total cost.", "USD"),
         Field("contributors", "integer", "Distinct opted-in organizations."),
         Field("success", "integer", "Events flagged success=true."),
-        Field("quality_avg", "number", "Average quality score, or null."),
+        Field(
+            "quality_avg",
+            "number",
+            "Average quality score on a 0 to 1 scale, or null. Each organization declares "
+            "the scale of its scores (0 to 1, or 0 to 100: divided by 100); scores of an "
+            "organization that declared none, or another scale, are left out.",
+        ),
         Field("latency_avg_ms", "integer", "Average latency in ms, or null."),
     ),
 )

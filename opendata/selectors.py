@@ -126,7 +126,8 @@ def community_rollups(
     after its opt-in (`community_opted_in_at`): usage from before consent is never read.
     This grain, not the groups themselves, so the refresh knows which organizations stand
     behind any set of groups (k-anonymity needs it for the dropped ones taken together).
-    Keys are `hour`, `organization_id`, the dimensions and `sum_<counter>` (UsageTotals).
+    Keys are `hour`, `organization_id`, `quality_scale` (the organization's declared
+    scale of quality scores), the dimensions and `sum_<counter>` (UsageTotals).
     """
     rollups = DailyRollup.objects.filter(
         organization__community_data_opt_in=True,
@@ -137,7 +138,9 @@ def community_rollups(
     if since is not None:
         rollups = rollups.filter(hour__gte=since)
     return (
-        rollups.values("hour", "organization_id", *dimensions)
+        rollups.values(
+            "hour", "organization_id", *dimensions, quality_scale=F("organization__quality_scale")
+        )
         .annotate(**{f"sum_{column}": Sum(column) for column in COUNTERS})
         .order_by()
     )

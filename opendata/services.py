@@ -23,7 +23,15 @@ from usage.models import ModelPrice
 from usage.selectors.usage import UsageTotals
 
 from . import selectors
-from .community import DIMENSIONS, UNSPECIFIED, Cell, Group, day_groups, groups_publishable
+from .community import (
+    DIMENSIONS,
+    UNSPECIFIED,
+    Cell,
+    Group,
+    day_groups,
+    groups_publishable,
+    quality_on_published_scale,
+)
 from .cost_index import closing_price, index_day
 from .datasets import COMMUNITY, COST_INDEX
 from .models import (
@@ -131,7 +139,8 @@ def community_days(*, first: date | None, last: date) -> list[CommunityDaily]:
     for sums in per_organization:
         values = tuple(sums[column] or UNSPECIFIED for column in DIMENSIONS)
         day = sums["hour"].astimezone(UTC).date()
-        cells[day].append(Cell(sums["organization_id"], values, UsageTotals.from_row(sums)))
+        totals = quality_on_published_scale(UsageTotals.from_row(sums), sums["quality_scale"])
+        cells[day].append(Cell(sums["organization_id"], values, totals))
     return [
         _community_row(day, key, group)
         for day in sorted(cells)

@@ -7,7 +7,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 from .keys import KEY_PREFIXES
-from .models import ApiKeyScope, Organization, Role
+from .models import ApiKeyScope, Organization, QualityScale, Role
 from .selectors import user_by_address
 
 
@@ -108,4 +108,10 @@ class OrganizationSettingsForm(forms.Form):
         required=False,
         label="Contribute to the community dataset",
         help_text=Organization._meta.get_field("community_data_opt_in").help_text,
+    )
+    quality_scale = forms.ChoiceField(
+        required=False,
+        choices=QualityScale.choices,
+        label="Quality score scale",
+        help_text=Organization._meta.get_field("quality_scale").help_text,
     )

@@ -54,6 +54,17 @@ class Plan(models.Model):
         return self.name
 
 
+class QualityScale(models.TextChoices):
+    """What an organization's `quality_score`s are out of. Scores are "your scale" on every
+    ingest path, so only the organization can say; the community dataset publishes one
+    scale (0 to 1) and averages only scores whose scale is declared comparable."""
+
+    UNSET = "", "Not set: left out of the community average"
+    UNIT = "0-1", "0 to 1"
+    PERCENT = "0-100", "0 to 100"
+    OTHER = "other", "Another scale: not comparable, left out"
+
+
 class Organization(models.Model):
     """The tenant. Tokenwise calls it a workspace."""
 
@@ -75,6 +86,17 @@ class Organization(models.Model):
             "k organizations, to the published community dataset: from the first whole UTC "
             "day after opting in, never earlier usage. Opting out stops later days; days "
             "already published stay published."
+        ),
+    )
+    quality_scale = models.CharField(
+        max_length=8,
+        blank=True,
+        default=QualityScale.UNSET,
+        choices=QualityScale.choices,
+        help_text=(
+            "The scale of the quality scores you send. The community dataset publishes "
+            "quality on 0 to 1 (scores out of 100 are divided by 100) and leaves out scores "
+            "whose scale is not set or not comparable."
         ),
     )
     community_opted_in_at = models.DateTimeField(

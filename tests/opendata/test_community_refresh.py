@@ -226,6 +226,8 @@ def test_the_reviewers_attack_no_longer_recovers_one_organizations_model_cost(k3
 
 def test_every_dimension_sums_exactly_and_averages_only_what_was_reported(k3):
     members = organizations(3)
+    members[1].quality_scale = "0-1"  # only a declared scale is averaged
+    members[1].save(update_fields=["quality_scale"])
     record(members[0], platform="cursor", use_case="coding", latency_ms=100, success=True)
     record(members[1], platform="cursor", use_case="coding", latency_ms=201, quality_score=0.5)
     record(members[2], platform="cursor", use_case="coding", success=False, cost="0.000001")

@@ -12,6 +12,7 @@ from ..models import (
     Membership,
     Organization,
     Plan,
+    QualityScale,
     Role,
 )
 
@@ -42,8 +43,10 @@ def organization_settings_update(
     changed_by: Membership,
     payload_storage_enabled: bool,
     community_data_opt_in: bool,
+    quality_scale: str | None = None,
 ) -> list[str]:
-    """Switch payload storage and the community data opt-in; returns the fields changed.
+    """Switch payload storage and the community data opt-in, and declare the scale of the
+    quality scores (None: keep it); returns the fields changed.
 
     Admins and owners only: storing customer content, or publishing usage (anonymized),
     is a decision for whoever answers for the organization.
@@ -56,6 +59,9 @@ def organization_settings_update(
         changed.append("payload_storage_enabled")
     if organization_community_opt_in_set(organization=organization, opted_in=community_data_opt_in):
         changed.append("community_data_opt_in")
+    if quality_scale is not None and organization.quality_scale != quality_scale:
+        organization.quality_scale = QualityScale(quality_scale)
+        changed.append("quality_scale")
     if changed:
         fields = (
             [*changed, "community_opted_in_at"] if "community_data_opt_in" in changed else changed

@@ -26,6 +26,7 @@ def settings_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     current = {
         "payload_storage_enabled": organization.payload_storage_enabled,
         "community_data_opt_in": organization.community_data_opt_in,
+        "quality_scale": organization.quality_scale,
     }
     if request.method == "POST":
         if not may_change:

@@ -120,3 +120,38 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client, org):
     response = client.get(PATH)
     assert response.status_code == 302
     assert response["Location"] == f"/accounts/login?next={PATH}"
+
+
+def test_an_admin_declares_the_scale_of_the_quality_scores(client, sign_in, org):
+    assert org.quality_scale == ""  # nothing inferred until declared
+    sign_in(org, Role.ADMIN)
+    page = client.get(PATH).content.decode()
+    assert '<select name="quality_scale"' in page
+    response = client.post(PATH, {"quality_scale": "0-100"}, follow=True)
+    assert "Settings saved." in response.content.decode()
+    org.refresh_from_db()
+    assert org.quality_scale == "0-100"
+    assert 'value="0-100" selected' in client.get(PATH).content.decode()
+
+
+def test_an_unknown_quality_scale_is_refused_and_changes_nothing(client, sign_in, org):
+    sign_in(org, Role.OWNER)
+    response = client.post(PATH, {"quality_scale": "0-10"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    org.refresh_from_db()
+    assert org.quality_scale == ""
+
+
+def test_a_member_cannot_declare_the_quality_scale(client, sign_in, org):
+    sign_in(org, Role.MEMBER)
+    assert client.post(PATH, {"quality_scale": "0-1"}).status_code == 403
+    assert Organization.objects.get(pk=org.pk).quality_scale == ""
+
+
+def test_an_outsider_cannot_declare_another_organizations_quality_scale(
+    client, sign_in, org, outsider_org
+):
+    sign_in(outsider_org, Role.OWNER)
+    assert client.post(PATH, {"quality_scale": "0-1"}).status_code == 404
+    assert Organization.objects.get(pk=org.pk).quality_scale == ""
