@@ -186,3 +186,18 @@ def test_an_outsider_counts_elapsed_periods_over_its_own_usage_only(
     assert analytics["totals"]["requests"] == 0
     assert analytics["averages"]["periodsElapsed"] == 10
     assert analytics["averages"]["requestsPerPeriod"] == 0.0
+
+
+def test_by_hour_without_dates_is_today_averaged_over_the_hours_begun(
+    api, raw_key, today_until_nine
+):
+    # The request as a client sends it: no dates, 9 requests by 09:30.
+    analytics = data(api.get(URL, raw_key, groupBy="hour"))
+    assert analytics["period"]["startDate"] == "2026-03-17"
+    assert [point["date"] for point in analytics["series"][::23]] == [
+        "2026-03-17T00:00:00Z",
+        "2026-03-17T23:00:00Z",
+    ]
+    assert analytics["totals"]["requests"] == 9
+    assert analytics["averages"]["periodsElapsed"] == 10
+    assert analytics["averages"]["requestsPerPeriod"] == 0.9  # not 9 / 24

@@ -73,15 +73,15 @@ def billing_window(request: Request) -> Window:
     return _window("billingStartDate", "billingEndDate", start, end)
 
 
-def recent_window(request: Request) -> Window:
-    """`startDate`/`endDate`; default: the last 30 days, today included."""
+def recent_window(request: Request, days: int = DEFAULT_RECENT_DAYS) -> Window:
+    """`startDate`/`endDate`; default: the last `days` days, today included."""
     start = _bound(request, "startDate")
     end = _bound(request, "endDate")
     if end is None:
         today = timezone.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         end = Bound(today, True)
     if start is None:
-        start = Bound(_end_exclusive(end) - timedelta(days=DEFAULT_RECENT_DAYS), True)
+        start = Bound(_end_exclusive(end) - timedelta(days=days), True)
     return _window("startDate", "endDate", start, end)
 
 

@@ -250,9 +250,9 @@ class AnalyticsView(_FreshnessMixin, CodingVibezView):
         summary="Cost, tokens and requests over time (CodingVibez)",
         description=(
             "One point per UTC bucket of `groupBy`, empty buckets as zeros; default: the "
-            "last 30 days by day. Weeks start on Monday. The per-period averages divide by "
-            "`averages.periodsElapsed`: the buckets that have started (the current one counts "
-            "whole), not the ones still ahead of now."
+            "last 30 days by day (by hour: today's 24 hours). Weeks start on Monday. The "
+            "per-period averages divide by `averages.periodsElapsed`: the buckets that have "
+            "started (the current one counts whole), not the ones still ahead of now."
         ),
         parameters=[
             _date_param("startDate", "First day."),
@@ -263,8 +263,9 @@ class AnalyticsView(_FreshnessMixin, CodingVibezView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        window = params.recent_window(request)
         group_by = params.granularity(request)
+        # Thirty days of hours is past the hourly series' limit: by hour, the default is today.
+        window = params.recent_window(request, days=1 if group_by == "hour" else 30)
         params.points_check(window, group_by)
         scope = UsageScope.covering(self.organization_id, window.start, window.end)
         points = usage_series(scope, group_by)
