@@ -102,10 +102,16 @@ class TokenwiseRequest(BaseModel):
     timestamp: datetime
     provider: str
     model: str
-    inputTokens: int | None
-    outputTokens: int | None
-    totalTokens: int | None
-    cost: float | None = Field(description="USD; null when the model is not in the catalog.")
+    inputTokens: int | None = Field(
+        description="The whole prompt: uncached, cache-read and cache-write tokens, whatever "
+        "the provider's convention (Anthropic reports cache reads and writes apart)."
+    )
+    outputTokens: int | None = Field(description="Output tokens, reasoning included.")
+    totalTokens: int | None = Field(description="inputTokens + outputTokens.")
+    cost: float | None = Field(
+        description="USD; null when the request has no cost in the reporting currency (a "
+        "model with no known price, or an amount with no exchange rate)."
+    )
     latencyMs: int | None
     status: Literal["success", "error"]
     statusCode: int | None
@@ -129,15 +135,23 @@ class TokenwiseRequestPage(BaseModel):
     limit: int
 
 
+_UNPRICED = (
+    "Requests with no cost in the reporting currency (a model with no known price, or an "
+    "amount with no exchange rate): counted in requests, not in cost."
+)
+
+
 class TokenwiseModelMetrics(BaseModel):
     model: str
     requests: int
-    cost: float
+    cost: float = Field(description="USD of the priced requests (see unpricedRequests).")
+    unpricedRequests: int = Field(description=_UNPRICED)
 
 
 class TokenwiseMetrics(BaseModel):
     totalRequests: int
-    totalCost: float
+    totalCost: float = Field(description="USD of the priced requests (see unpricedRequests).")
+    unpricedRequests: int = Field(description=_UNPRICED)
     avgLatencyMs: int
     errorRate: float = Field(description="0-1")
     byModel: list[TokenwiseModelMetrics]

@@ -102,7 +102,11 @@ def request_row(
         timestamp=event.occurred_at,
         provider=event.provider,
         model=event.model,
-        inputTokens=event.input_tokens,
+        # The whole prompt, not the count as reported: Anthropic's leaves cache reads and
+        # writes out, and totalTokens must be inputTokens + outputTokens for every provider.
+        inputTokens=event.uncached_input_tokens
+        + event.cache_read_tokens
+        + event.cache_write_tokens,
         outputTokens=event.output_tokens,
         totalTokens=event.total_tokens,
         cost=number_or_none(event.total_cost),
@@ -202,13 +206,21 @@ class MetricsView(TokenwiseRateLimitedView):
         )
         totals = usage_totals(scope)
         average = totals.average_latency_ms
+        # The seed types these costs as numbers (not nullable): each is the priced part,
+        # and unpricedRequests beside it counts the requests it leaves out.
         metrics = TokenwiseMetrics(
             totalRequests=totals.events,
             totalCost=number(totals.cost),
+            unpricedRequests=totals.unpriced_events,
             avgLatencyMs=round(average) if average is not None else 0,
             errorRate=totals.error_rate,
             byModel=[
-                {"model": dims["model"], "requests": sums.events, "cost": number(sums.cost)}
+                {
+                    "model": dims["model"],
+                    "requests": sums.events,
+                    "cost": number(sums.cost),
+                    "unpricedRequests": sums.unpriced_events,
+                }
                 for dims, sums in usage_by(scope, "model")
             ],
         )
