@@ -53,12 +53,15 @@ class BurnRate:
     by_provider: list[tuple[str, UsageTotals]]
 
     @property
-    def cost_per_hour(self) -> Decimal:
-        return self.totals.cost / self.hours
+    def cost_per_hour(self) -> Decimal | None:
+        """The priced spend per hour; None when every event of the window is unpriced."""
+        cost = self.totals.priced_cost
+        return None if cost is None else cost / self.hours
 
     @property
-    def cost_per_day(self) -> Decimal:
-        return self.totals.cost * 24 / self.hours
+    def cost_per_day(self) -> Decimal | None:
+        cost = self.totals.priced_cost
+        return None if cost is None else cost * 24 / self.hours
 
 
 def burn_rate(

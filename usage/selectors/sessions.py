@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, F, Max, Min, Sum
 from django.utils import timezone
 
 from ..models import UsageEvent
@@ -53,7 +53,11 @@ def developer_today(
         events.values("session_id", "model")
         .annotate(
             prompts=Count("id"),
-            prompt_tokens=Sum("input_tokens"),
+            # The whole prompt, not input_tokens as reported (Anthropic's leaves cache reads
+            # and writes out), so that prompt + completion is the day's total_tokens.
+            prompt_tokens=Sum(
+                F("uncached_input_tokens") + F("cache_read_tokens") + F("cache_write_tokens")
+            ),
             completion_tokens=Sum("output_tokens"),
             tokens=Sum("total_tokens"),
             co2e=Sum("co2e_grams"),

@@ -165,12 +165,38 @@ class UsageTotals:
         return cls(**sums)
 
     @property
+    def prompt_tokens(self) -> int:
+        """The whole prompt, whatever the providers' conventions: uncached input, cache reads
+        and cache writes (what OpenAI calls prompt tokens). `total_tokens` is this plus
+        `output_tokens`; the as-reported `input_tokens` is not, for Anthropic leaves the
+        cache out of it."""
+        return self.uncached_input_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+    @property
+    def wholly_unpriced(self) -> bool:
+        """Events, none of them with a cost in the reporting currency (an unknown model, or
+        a reported amount with no exchange rate)."""
+        return bool(self.events) and not self.priced_events
+
+    @property
+    def priced_cost(self) -> Decimal | None:
+        """The cost of the priced events; None when every event is unpriced, because $0
+        for spend we cannot price would be a lie. Beside it, `unpriced_events` counts what
+        it leaves out."""
+        return None if self.wholly_unpriced else self.cost
+
+    @property
     def average_latency_ms(self) -> float | None:
         return self.latency_ms_sum / self.latency_count if self.latency_count else None
 
     @property
     def cost_per_event(self) -> Decimal:
         return self.cost / self.priced_events if self.priced_events else Decimal(0)
+
+    @property
+    def priced_cost_per_event(self) -> Decimal | None:
+        """The average cost of a priced event; None when every event is unpriced."""
+        return None if self.wholly_unpriced else self.cost_per_event
 
     @property
     def co2e_per_event(self) -> Decimal | None:

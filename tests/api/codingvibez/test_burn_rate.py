@@ -37,6 +37,7 @@ def test_the_last_24_hours_per_hour_per_day_and_per_service(api, raw_key, recent
         "costPerHour": 0.15,
         "tokensPerDay": 3600.0,
         "costPerDay": 3.6,
+        "unpricedRequests": 0,
     }
     assert list(burn["byService"]) == ["anthropic", "openai"]  # costliest first
     assert burn["byService"]["openai"] == {
@@ -44,6 +45,7 @@ def test_the_last_24_hours_per_hour_per_day_and_per_service(api, raw_key, recent
         "costPerHour": 0.05,
         "tokensPerDay": 1200.0,
         "costPerDay": 1.2,
+        "unpricedRequests": 0,
         "totalTokens": 1200,
         "totalCost": 1.2,
         "requests": 1,

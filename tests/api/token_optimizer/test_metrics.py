@@ -30,9 +30,25 @@ def test_summary_totals_the_window_from_rollups(api, raw_key, known_events):
         "average_latency": 2.0,
         "unpriced_requests": 1,
         "provider_breakdown": {
-            "OpenAI": {"total_spend": 0.02225, "total_requests": 2, "total_tokens": 4500},
-            "Anthropic": {"total_spend": 0.006, "total_requests": 1, "total_tokens": 1200},
-            "Mistral": {"total_spend": 0.0, "total_requests": 1, "total_tokens": 200},
+            "OpenAI": {
+                "total_spend": 0.02225,
+                "total_requests": 2,
+                "total_tokens": 4500,
+                "unpriced_requests": 0,
+            },
+            "Anthropic": {
+                "total_spend": 0.006,
+                "total_requests": 1,
+                "total_tokens": 1200,
+                "unpriced_requests": 0,
+            },
+            # Wholly unpriced: null, never 0.
+            "Mistral": {
+                "total_spend": None,
+                "total_requests": 1,
+                "total_tokens": 200,
+                "unpriced_requests": 1,
+            },
         },
         "filters": {
             "granularity": "day",
@@ -90,7 +106,7 @@ def test_by_model_groups_costliest_first(api, raw_key, known_events):
             "name": "mystery-model",
             "total_co2e_grams": carbon(model="mystery-model"),
             "total_tokens": 200,
-            "total_cost": 0.0,
+            "total_cost": None,
             "average_latency": None,
             "request_count": 1,
             "unpriced_requests": 1,
@@ -104,7 +120,7 @@ def test_by_endpoint_names_events_without_an_endpoint(api, raw_key, known_events
     assert [(e["name"], e["request_count"], e["total_cost"]) for e in endpoints] == [
         ("chat", 2, 0.02225),
         ("sql", 1, 0.006),
-        ("(none)", 1, 0.0),
+        ("(none)", 1, None),
     ]
 
 
@@ -120,6 +136,7 @@ def test_daily_trend_has_one_point_per_day_including_empty_ones(api, raw_key, kn
             "total_cost": 0.0,
             "total_co2e_grams": 0.0,
             "request_count": 0,
+            "unpriced_requests": 0,
         },
         {
             "timestamp": "2026-03-20T00:00:00Z",
@@ -127,13 +144,15 @@ def test_daily_trend_has_one_point_per_day_including_empty_ones(api, raw_key, kn
             "total_cost": 0.02825,
             "total_co2e_grams": carbon(occurred_at__date="2026-03-20"),
             "request_count": 3,
+            "unpriced_requests": 0,
         },
         {
             "timestamp": "2026-03-21T00:00:00Z",
             "total_tokens": 200,
-            "total_cost": 0.0,
+            "total_cost": None,
             "total_co2e_grams": carbon(occurred_at__date="2026-03-21"),
             "request_count": 1,
+            "unpriced_requests": 1,
         },
     ]
 

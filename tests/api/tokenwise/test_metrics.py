@@ -59,13 +59,14 @@ def test_the_default_window_is_seven_days(api, org, tw_key, traffic):
     assert response.status_code == 200
     assert response.json() == {
         "totalRequests": 4,
-        "totalCost": 0.0265,
+        "totalCost": 0.0265,  # the priced part: the seed demands a number
+        "unpricedRequests": 1,
         "avgLatencyMs": 200,  # 601 / 3, rounded; the call without a latency is not averaged
         "errorRate": 0.25,
         "byModel": [
-            {"model": "claude-sonnet-4-0", "requests": 1, "cost": 0.018},
-            {"model": "gpt-4o", "requests": 2, "cost": 0.0085},
-            {"model": "no-such-model", "requests": 1, "cost": 0.0},
+            {"model": "claude-sonnet-4-0", "requests": 1, "cost": 0.018, "unpricedRequests": 0},
+            {"model": "gpt-4o", "requests": 2, "cost": 0.0085, "unpricedRequests": 0},
+            {"model": "no-such-model", "requests": 1, "cost": 0.0, "unpricedRequests": 1},
         ],
     }
 
@@ -89,6 +90,7 @@ def test_an_empty_workspace_has_zero_metrics(api, org, tw_key):
     assert api.get(URL, tw_key).json() == {
         "totalRequests": 0,
         "totalCost": 0.0,
+        "unpricedRequests": 0,
         "avgLatencyMs": 0,
         "errorRate": 0.0,
         "byModel": [],

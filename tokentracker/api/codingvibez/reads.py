@@ -6,7 +6,6 @@ once per request, for the latest event time (one index lookup) that `dataFreshne
 """
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -50,7 +49,7 @@ from .schemas import (
     enveloped,
     errors,
 )
-from .values import cost_of, iso, money, period_of
+from .values import cost_of, iso, money, money_or_none, period_of
 
 TAGS = ["codingvibez"]
 
@@ -94,7 +93,7 @@ class TokensView(_FreshnessMixin, CodingVibezView):
             CodingVibezModelTokens(
                 provider=keys["provider"],
                 model=keys["model"],
-                inputTokens=totals.input_tokens,
+                inputTokens=totals.prompt_tokens,
                 outputTokens=totals.output_tokens,
                 cachedTokens=totals.cache_read_tokens,
                 totalTokens=totals.total_tokens,
@@ -131,8 +130,11 @@ def _per(amount: int, count: int) -> float:
     return round(amount / count, 6) if count else 0.0
 
 
-def _cost_per(cost: Decimal, count: int) -> float:
-    return money(cost / count) if count else 0.0
+def _cost_per(totals: UsageTotals, count: int, *, times: int = 1) -> float | None:
+    """The priced cost (x `times`) per `count`; null when every event is unpriced."""
+    if totals.wholly_unpriced:
+        return None
+    return money(totals.cost * times / count) if count else 0.0
 
 
 class TimeseriesView(_FreshnessMixin, CodingVibezView):
@@ -172,13 +174,18 @@ class TimeseriesView(_FreshnessMixin, CodingVibezView):
             series=series,
             aggregations=CodingVibezTimeseriesAggregations(
                 totalTokens=totals.total_tokens,
-                totalCost=money(totals.cost),
+                totalCost=cost_of(totals),
                 requests=totals.events,
                 unpricedRequests=totals.unpriced_events,
                 days=len(points),
+<<<<<<< HEAD
                 daysElapsed=elapsed,
                 averageDailyTokens=_per(totals.total_tokens, elapsed),
                 averageDailyCost=_cost_per(totals.cost, elapsed),
+=======
+                averageDailyTokens=_per(totals.total_tokens, len(points)),
+                averageDailyCost=_cost_per(totals, len(points)),
+>>>>>>> totals
                 peakDay=peak,
             ),
             period=period_of(scope),
@@ -188,12 +195,13 @@ class TimeseriesView(_FreshnessMixin, CodingVibezView):
         return self.envelope(timeseries.model_dump())
 
 
-def _rate(totals: UsageTotals, hours: int) -> dict[str, float]:
+def _rate(totals: UsageTotals, hours: int) -> dict[str, float | int | None]:
     return {
         "tokensPerHour": _per(totals.total_tokens, hours),
-        "costPerHour": _cost_per(totals.cost, hours),
+        "costPerHour": _cost_per(totals, hours),
         "tokensPerDay": _per(totals.total_tokens * 24, hours),
-        "costPerDay": _cost_per(totals.cost * 24, hours),
+        "costPerDay": _cost_per(totals, hours, times=24),
+        "unpricedRequests": totals.unpriced_events,
     }
 
 
@@ -230,7 +238,7 @@ class BurnRateView(_FreshnessMixin, CodingVibezView):
                 provider: CodingVibezServiceRate(
                     **_rate(t, hours),
                     totalTokens=t.total_tokens,
-                    totalCost=money(t.cost),
+                    totalCost=cost_of(t),
                     requests=t.events,
                 )
                 for provider, t in by_service
@@ -283,18 +291,18 @@ class AnalyticsView(_FreshnessMixin, CodingVibezView):
                 for bucket, t in points
             ],
             totals=CodingVibezAnalyticsTotals(
-                cost=money(totals.cost),
+                cost=cost_of(totals),
                 tokens=totals.total_tokens,
                 requests=totals.events,
-                inputTokens=totals.input_tokens,
+                inputTokens=totals.prompt_tokens,
                 outputTokens=totals.output_tokens,
                 cachedTokens=totals.cache_read_tokens,
                 unpricedRequests=totals.unpriced_events,
             ),
             averages=CodingVibezAnalyticsAverages(
-                costPerRequest=money(totals.cost_per_event),
+                costPerRequest=money_or_none(totals.priced_cost_per_event),
                 tokensPerRequest=_per(totals.total_tokens, totals.events),
-                costPerPeriod=_cost_per(totals.cost, buckets),
+                costPerPeriod=_cost_per(totals, buckets),
                 tokensPerPeriod=_per(totals.total_tokens, buckets),
                 requestsPerPeriod=_per(totals.events, buckets),
                 periodsElapsed=buckets,

@@ -2,7 +2,13 @@
 
 Views build their `data` through these models, so the OpenAPI schema drf-spectacular
 renders from them is the shape actually served. Money is a JSON number in USD; a cost is
-null (never 0) when every event it would sum is of a model the catalog cannot price.
+null (never 0) when every event it would sum is unpriced (no cost in the reporting currency:
+a model the catalog cannot price, or an amount with no exchange rate), and a cost of priced
+and unpriced events is the priced part with `unpricedRequests` beside it.
+
+Token fields hold our normalised parts whatever the provider's convention:
+`inputTokens` is the whole prompt (uncached + cache read + cache write), `cachedTokens` the
+cache reads within it, `outputTokens` includes reasoning, and a total is input + output.
 """
 
 from typing import Any, Literal
@@ -11,6 +17,20 @@ from drf_spectacular.utils import OpenApiResponse
 from pydantic import BaseModel, Field, create_model
 
 from tokentracker.api.codingvibez.bodies import Freshness
+
+_INPUT = (
+    "The whole prompt: uncached, cache-read and cache-write tokens, whatever the provider's "
+    "convention (OpenAI and Google count cached tokens inside their prompt count, Anthropic "
+    "reports them apart)."
+)
+_OUTPUT = "Output tokens, reasoning included."
+_CACHED = "Cache-read tokens: a part of inputTokens, not in addition to it."
+_NULL_COST = "null when every request is unpriced."
+_COST = "USD of the priced requests; " + _NULL_COST
+_UNPRICED = (
+    "Requests with no cost in the reporting currency (a model with no known price, or an "
+    "amount with no exchange rate): counted in requests and tokens, not in cost."
+)
 
 
 class CodingVibezError(BaseModel):
@@ -80,13 +100,13 @@ class CodingVibezModelTokens(BaseModel):
 
     provider: str
     model: str
-    inputTokens: int = Field(description="As the provider reported them, summed.")
-    outputTokens: int
-    cachedTokens: int = Field(description="Cache-read tokens.")
-    totalTokens: int = Field(description="Uncached input + cache read/write + output.")
-    cost: float | None
+    inputTokens: int = Field(description=_INPUT)
+    outputTokens: int = Field(description=_OUTPUT)
+    cachedTokens: int = Field(description=_CACHED)
+    totalTokens: int = Field(description="inputTokens + outputTokens.")
+    cost: float | None = Field(description=_COST)
     requests: int
-    unpricedRequests: int = Field(description="Requests whose cost is unknown (not in cost).")
+    unpricedRequests: int = Field(description=_UNPRICED)
 
 
 class CodingVibezTokens(BaseModel):
@@ -101,21 +121,26 @@ class CodingVibezTokens(BaseModel):
 class CodingVibezDayPoint(BaseModel):
     date: str = Field(description="UTC day (YYYY-MM-DD).")
     totalTokens: int
-    cost: float | None
+    cost: float | None = Field(description=_COST)
 
 
 class CodingVibezTimeseriesAggregations(BaseModel):
     totalTokens: int
-    totalCost: float
+    totalCost: float | None = Field(description=_COST)
     requests: int
+<<<<<<< HEAD
     unpricedRequests: int
     days: int = Field(description="Days in the series.")
     daysElapsed: int = Field(
         description="Days the daily averages divide by: those that have started (today "
         "counted whole), plus any later day already holding usage."
     )
+=======
+    unpricedRequests: int = Field(description=_UNPRICED)
+    days: int
+>>>>>>> totals
     averageDailyTokens: float
-    averageDailyCost: float
+    averageDailyCost: float | None = Field(description="totalCost / days.")
     peakDay: CodingVibezDayPoint | None = Field(description="The costliest day, if any spend.")
 
 
@@ -129,14 +154,15 @@ class CodingVibezTimeseries(BaseModel):
 
 class CodingVibezRate(BaseModel):
     tokensPerHour: float
-    costPerHour: float
+    costPerHour: float | None = Field(description="Priced cost per hour; " + _NULL_COST)
     tokensPerDay: float
-    costPerDay: float
+    costPerDay: float | None = Field(description="Priced cost per day; " + _NULL_COST)
+    unpricedRequests: int = Field(description=_UNPRICED)
 
 
 class CodingVibezServiceRate(CodingVibezRate):
     totalTokens: int
-    totalCost: float
+    totalCost: float | None = Field(description=_COST)
     requests: int
 
 
@@ -163,26 +189,31 @@ class CodingVibezAnalyticsPoint(BaseModel):
         description="Bucket start: YYYY-MM-DD, or an ISO datetime for groupBy=hour. "
         "Weeks start on Monday."
     )
-    cost: float | None
-    tokens: int
+    cost: float | None = Field(description=_COST)
+    tokens: int = Field(description="Input + output tokens.")
     requests: int
 
 
 class CodingVibezAnalyticsTotals(BaseModel):
-    cost: float
-    tokens: int
+    cost: float | None = Field(description=_COST)
+    tokens: int = Field(description="inputTokens + outputTokens.")
     requests: int
-    inputTokens: int
-    outputTokens: int
-    cachedTokens: int
-    unpricedRequests: int
+    inputTokens: int = Field(description=_INPUT)
+    outputTokens: int = Field(description=_OUTPUT)
+    cachedTokens: int = Field(description=_CACHED)
+    unpricedRequests: int = Field(description=_UNPRICED)
 
 
 class CodingVibezAnalyticsAverages(BaseModel):
-    costPerRequest: float = Field(description="Over priced requests.")
+    costPerRequest: float | None = Field(description="Over priced requests; " + _NULL_COST)
     tokensPerRequest: float
+<<<<<<< HEAD
     costPerPeriod: float = Field(
         description="Per elapsed bucket of groupBy (periodsElapsed), empty ones included."
+=======
+    costPerPeriod: float | None = Field(
+        description="Per bucket of groupBy, empty ones included; " + _NULL_COST
+>>>>>>> totals
     )
     tokensPerPeriod: float
     requestsPerPeriod: float

@@ -17,12 +17,14 @@ def money(amount: Decimal) -> float:
     return number(amount, _COST_PLACES)
 
 
+def money_or_none(amount: Decimal | None) -> float | None:
+    return None if amount is None else money(amount)
+
+
 def cost_of(totals: UsageTotals) -> float | None:
-    """The priced cost; null when there were events and none of them could be priced,
-    because showing $0 for spend we cannot price would be a lie."""
-    if totals.events and not totals.priced_events:
-        return None
-    return money(totals.cost)
+    """The priced cost; null when there were events and none of them had a cost in the
+    reporting currency, because showing $0 for spend we cannot price would be a lie."""
+    return money_or_none(totals.priced_cost)
 
 
 def period_of(scope: UsageScope) -> CodingVibezPeriod:

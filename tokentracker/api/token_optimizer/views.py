@@ -3,6 +3,11 @@
 Every number except the log rows comes from the hourly rollups (usage.selectors), so a
 response costs the same at a thousand events or ten million. Money is rendered as a JSON
 number rounded to the micro-dollar; `average_latency` is in seconds, as the seed shows it.
+
+The seed gives examples, not types, and `average_latency` is already null when no latency
+is known; so a cost is null, never 0, for a group whose every request is unpriced (no cost
+in the reporting currency), and every cost stands beside `unpriced_requests`: what it
+leaves out. `total_tokens` is the whole prompt (cached parts included) plus output.
 """
 
 from decimal import Decimal
@@ -70,7 +75,7 @@ def _group(name: str, totals: UsageTotals) -> dict[str, Any]:
     return {
         "name": name or UNSPECIFIED,
         "total_tokens": totals.total_tokens,
-        "total_cost": money(totals.cost),
+        "total_cost": money(totals.priced_cost),
         "total_co2e_grams": grams(totals.co2e_grams),
         "average_latency": seconds(totals),
         "request_count": totals.events,
@@ -118,8 +123,10 @@ class SummaryView(OptimizerView):
     @extend_schema(
         summary="Aggregated usage metrics",
         description=(
-            "`avg_cost_per_request` divides spend by priced requests; requests to models "
-            "with no known price are counted in `unpriced_requests`, never as $0."
+            "`avg_cost_per_request` divides spend by priced requests; requests with no cost "
+            "in the reporting currency (a model with no known price, an amount with no "
+            "exchange rate) are counted in `unpriced_requests`, never as $0. A spend is null "
+            "when every request it would sum is unpriced."
         ),
         tags=["token-optimizer"],
         parameters=COMMON_PARAMETERS,
@@ -132,19 +139,20 @@ class SummaryView(OptimizerView):
         totals = UsageTotals.combined(group for _, group in providers)
         breakdown = {
             provider_display(dims["provider"]): {
-                "total_spend": money(group.cost),
+                "total_spend": money(group.priced_cost),
                 "total_requests": group.events,
                 "total_tokens": group.total_tokens,
+                "unpriced_requests": group.unpriced_events,
             }
             for dims, group in providers
         }
         return Response(
             {
-                "total_spend": money(totals.cost),
+                "total_spend": money(totals.priced_cost),
                 "total_requests": totals.events,
                 "total_co2e_grams": grams(totals.co2e_grams),
                 "total_energy_wh": grams(totals.energy_wh),
-                "avg_cost_per_request": money(totals.cost_per_event),
+                "avg_cost_per_request": money(totals.priced_cost_per_event),
                 "total_tokens": totals.total_tokens,
                 "average_latency": seconds(totals),
                 "unpriced_requests": totals.unpriced_events,
@@ -203,9 +211,10 @@ class TrendView(OptimizerView):
             {
                 "timestamp": iso(bucket),
                 "total_tokens": totals.total_tokens,
-                "total_cost": money(totals.cost),
+                "total_cost": money(totals.priced_cost),
                 "total_co2e_grams": grams(totals.co2e_grams),
                 "request_count": totals.events,
+                "unpriced_requests": totals.unpriced_events,
             }
             for bucket, totals in usage_series(query.scope, query.granularity)
         ]

@@ -103,6 +103,7 @@ class TokenwiseRequest(BaseModel):
     provider: str
     model: str
     inputTokens: int | None = Field(
+<<<<<<< HEAD
         description="Null when the call was observed without any token count (a failed "
         "call). When some count was sent, a missing one is 0."
     )
@@ -111,6 +112,16 @@ class TokenwiseRequest(BaseModel):
     cost: float | None = Field(
         description="USD; null when the model is not in the catalog, or when no token count "
         "was sent (nothing to price)."
+=======
+        description="The whole prompt: uncached, cache-read and cache-write tokens, whatever "
+        "the provider's convention (Anthropic reports cache reads and writes apart)."
+    )
+    outputTokens: int | None = Field(description="Output tokens, reasoning included.")
+    totalTokens: int | None = Field(description="inputTokens + outputTokens.")
+    cost: float | None = Field(
+        description="USD; null when the request has no cost in the reporting currency (a "
+        "model with no known price, or an amount with no exchange rate)."
+>>>>>>> totals
     )
     latencyMs: int | None
     status: Literal["success", "error"]
@@ -135,15 +146,23 @@ class TokenwiseRequestPage(BaseModel):
     limit: int
 
 
+_UNPRICED = (
+    "Requests with no cost in the reporting currency (a model with no known price, or an "
+    "amount with no exchange rate): counted in requests, not in cost."
+)
+
+
 class TokenwiseModelMetrics(BaseModel):
     model: str
     requests: int
-    cost: float
+    cost: float = Field(description="USD of the priced requests (see unpricedRequests).")
+    unpricedRequests: int = Field(description=_UNPRICED)
 
 
 class TokenwiseMetrics(BaseModel):
     totalRequests: int
-    totalCost: float
+    totalCost: float = Field(description="USD of the priced requests (see unpricedRequests).")
+    unpricedRequests: int = Field(description=_UNPRICED)
     avgLatencyMs: int
     errorRate: float = Field(description="0-1")
     byModel: list[TokenwiseModelMetrics]

@@ -105,8 +105,14 @@ def request_row(
         provider=event.provider,
         model=event.model,
         # Counts the client never sent are unknown (seed 003 makes these nullable), and so
-        # is a cost computed from them: null, not 0.
-        inputTokens=event.input_tokens if known else None,
+        # is a cost computed from them: null, not 0. inputTokens is the whole prompt, not
+        # the count as reported: Anthropic's leaves cache reads and writes out, and
+        # totalTokens must be inputTokens + outputTokens for every provider.
+        inputTokens=(
+            event.uncached_input_tokens + event.cache_read_tokens + event.cache_write_tokens
+            if known
+            else None
+        ),
         outputTokens=event.output_tokens if known else None,
         totalTokens=event.total_tokens if known else None,
         cost=number_or_none(event.total_cost if known or reported else None),
@@ -206,13 +212,21 @@ class MetricsView(TokenwiseRateLimitedView):
         )
         totals = usage_totals(scope)
         average = totals.average_latency_ms
+        # The seed types these costs as numbers (not nullable): each is the priced part,
+        # and unpricedRequests beside it counts the requests it leaves out.
         metrics = TokenwiseMetrics(
             totalRequests=totals.events,
             totalCost=number(totals.cost),
+            unpricedRequests=totals.unpriced_events,
             avgLatencyMs=round(average) if average is not None else 0,
             errorRate=totals.error_rate,
             byModel=[
-                {"model": dims["model"], "requests": sums.events, "cost": number(sums.cost)}
+                {
+                    "model": dims["model"],
+                    "requests": sums.events,
+                    "cost": number(sums.cost),
+                    "unpricedRequests": sums.unpriced_events,
+                }
                 for dims, sums in usage_by(scope, "model")
             ],
         )
