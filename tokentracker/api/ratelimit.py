@@ -119,9 +119,9 @@ class MinuteRateLimited(_RateLimitHeaders):
     upload_paths: frozenset[str] = frozenset()
 
     def rate_limit_category(self, request: Request) -> str:
-        if request.path in self.upload_paths:
+        if request.path_info in self.upload_paths:
             return "upload"
-        if self.sync_path_prefix and request.path.startswith(self.sync_path_prefix):
+        if self.sync_path_prefix and request.path_info.startswith(self.sync_path_prefix):
             return "sync"
         return "get" if request.method in ("GET", "HEAD", "OPTIONS") else "post"
 
