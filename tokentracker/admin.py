@@ -32,7 +32,17 @@ from .services.teams import (
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "daily_event_limit", "hourly_request_limit", "is_default"]
+    list_display = [
+        "name",
+        "slug",
+        "daily_event_limit",
+        "hourly_request_limit",
+        "reads_per_minute",
+        "writes_per_minute",
+        "syncs_per_minute",
+        "uploads_per_minute",
+        "is_default",
+    ]
     prepopulated_fields = {"slug": ["name"]}
 
 

@@ -13,6 +13,23 @@ def default_plan_hourly_request_limit() -> int:
     return settings.DEFAULT_PLAN_HOURLY_REQUEST_LIMIT
 
 
+# CodingVibez's per-minute limits (seed 004 "Rate Limits"), one default per request category.
+def default_plan_reads_per_minute() -> int:
+    return settings.DEFAULT_PLAN_READS_PER_MINUTE
+
+
+def default_plan_writes_per_minute() -> int:
+    return settings.DEFAULT_PLAN_WRITES_PER_MINUTE
+
+
+def default_plan_syncs_per_minute() -> int:
+    return settings.DEFAULT_PLAN_SYNCS_PER_MINUTE
+
+
+def default_plan_uploads_per_minute() -> int:
+    return settings.DEFAULT_PLAN_UPLOADS_PER_MINUTE
+
+
 class Plan(models.Model):
     """Quotas an organization runs under; admins edit them in Django admin."""
 
@@ -25,9 +42,25 @@ class Plan(models.Model):
     hourly_request_limit = models.PositiveIntegerField(
         default=default_plan_hourly_request_limit,
         help_text=(
-            "API requests an organization may make per hour on the rate-limited surfaces "
-            "(Tokenwise's public API and observe)."
+            "Requests an organization may make per hour to Tokenwise's public read API "
+            "(/api/v1/public/*). Observe is not counted: ingest is held to the daily limit."
         ),
+    )
+    reads_per_minute = models.PositiveIntegerField(
+        default=default_plan_reads_per_minute,
+        help_text="CodingVibez API (/api/tokens, /api/team, ...): GET requests per minute.",
+    )
+    writes_per_minute = models.PositiveIntegerField(
+        default=default_plan_writes_per_minute,
+        help_text="CodingVibez API: POST (and other write) requests per minute.",
+    )
+    syncs_per_minute = models.PositiveIntegerField(
+        default=default_plan_syncs_per_minute,
+        help_text="CodingVibez API: provider sync requests (/api/sync*) per minute.",
+    )
+    uploads_per_minute = models.PositiveIntegerField(
+        default=default_plan_uploads_per_minute,
+        help_text="CodingVibez API: receipt uploads (/api/receipts/ocr) per minute.",
     )
     is_default = models.BooleanField(
         default=False, help_text="Given to organizations created without an explicit plan."

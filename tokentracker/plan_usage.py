@@ -6,10 +6,12 @@ from datetime import UTC, date, datetime
 from .models import DailyEventCount, MonthlyLiveEventCount, Organization, Plan
 from .ratelimit import rate_limit_peek
 
-# The rate-limited API surfaces, each counted apart against the plan's hourly limit
-# (tokentracker.ratelimit.PlanRateLimited.rate_limit_scope), with the name the page shows.
-# Only Tokenwise's views are limited (its seed documents the limits); a surface listed here
-# without a limiter behind it would always read 0.
+# The API surfaces counted against the plan's hourly limit
+# (tokentracker.api.ratelimit.PlanRateLimited.rate_limit_scope), with the name the page
+# shows: Tokenwise's reads (its seed documents the limits; observe is not counted). A
+# surface listed here without a limiter behind it would always read 0. CodingVibez's
+# per-minute budgets (MinuteRateLimited) are not shown: a minute's count is gone before
+# the page is read.
 RATE_LIMITED_SURFACES = (("tokenwise", "Tokenwise"),)
 
 

@@ -16,7 +16,7 @@ database (`quota_consume`) whatever the cache does.
 
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -127,3 +127,53 @@ def plan_hourly_limit(organization_id: int) -> int:
     limit = limit if limit is not None else settings.DEFAULT_PLAN_HOURLY_REQUEST_LIMIT
     cache_set(cache_key, limit, PLAN_LIMIT_CACHE_SECONDS)
     return limit
+
+
+MINUTE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class MinuteLimits:
+    """A plan's requests per minute in each of CodingVibez's categories (seed 004)."""
+
+    get: int
+    post: int
+    sync: int
+    upload: int
+
+
+MINUTE_LIMIT_FIELDS = {
+    "get": "reads_per_minute",
+    "post": "writes_per_minute",
+    "sync": "syncs_per_minute",
+    "upload": "uploads_per_minute",
+}
+
+
+def default_minute_limits() -> MinuteLimits:
+    """What a caller with no organization (no or a bad key) is held to: the defaults."""
+    return MinuteLimits(
+        get=settings.DEFAULT_PLAN_READS_PER_MINUTE,
+        post=settings.DEFAULT_PLAN_WRITES_PER_MINUTE,
+        sync=settings.DEFAULT_PLAN_SYNCS_PER_MINUTE,
+        upload=settings.DEFAULT_PLAN_UPLOADS_PER_MINUTE,
+    )
+
+
+def plan_minute_limits(organization_id: int) -> MinuteLimits:
+    """The organization's plan's per-minute limits, cached like `plan_hourly_limit`."""
+    cache_key = f"plan-minute-limits:{organization_id}"
+    cached = cache_get(cache_key)
+    if isinstance(cached, dict) and set(cached) == set(MINUTE_LIMIT_FIELDS):
+        return MinuteLimits(**cached)
+    row = (
+        Organization.objects.filter(pk=organization_id)
+        .values_list(*(f"plan__{field}" for field in MINUTE_LIMIT_FIELDS.values()))
+        .first()
+    )
+    if row is None:  # the organization is gone; its requests are about to fail anyway
+        limits = default_minute_limits()
+    else:
+        limits = MinuteLimits(**dict(zip(MINUTE_LIMIT_FIELDS, row, strict=True)))
+    cache_set(cache_key, asdict(limits), PLAN_LIMIT_CACHE_SECONDS)
+    return limits

@@ -423,6 +423,12 @@ TOKENTRACKER_VERSION = SPECTACULAR_SETTINGS["VERSION"]
 # meets it by accident. Admins change plans and per-organization assignment in Django admin.
 DEFAULT_PLAN_DAILY_EVENT_LIMIT = envint("DEFAULT_PLAN_DAILY_EVENT_LIMIT", 10_000_000, minimum=1)
 DEFAULT_PLAN_HOURLY_REQUEST_LIMIT = envint("DEFAULT_PLAN_HOURLY_REQUEST_LIMIT", 100_000, minimum=1)
+# CodingVibez's published per-minute limits (seed 004), the defaults of each plan's fields:
+# GET, POST (other writes too), provider sync (/api/sync*) and receipt upload.
+DEFAULT_PLAN_READS_PER_MINUTE = envint("DEFAULT_PLAN_READS_PER_MINUTE", 100, minimum=1)
+DEFAULT_PLAN_WRITES_PER_MINUTE = envint("DEFAULT_PLAN_WRITES_PER_MINUTE", 30, minimum=1)
+DEFAULT_PLAN_SYNCS_PER_MINUTE = envint("DEFAULT_PLAN_SYNCS_PER_MINUTE", 10, minimum=1)
+DEFAULT_PLAN_UPLOADS_PER_MINUTE = envint("DEFAULT_PLAN_UPLOADS_PER_MINUTE", 5, minimum=1)
 # Per-plan request rate limits on the compatibility surfaces (tokentracker.ratelimit).
 RATE_LIMIT_ENABLED = envbool("RATE_LIMIT_ENABLED", True)
 

@@ -30,6 +30,10 @@ urlpatterns = [
     path("api/", include("tokentracker.api.codingvibez.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", swagger_ui, name="swagger-ui"),
+    # CodingVibez's published files: our OpenAPI document, llms.txt and the docs as Markdown.
+    path("public/", include("tokentracker.api.codingvibez.public")),
+    # Last of the API routes: unknown paths under CodingVibez's prefixes, in its envelope.
+    path("api/", include("tokentracker.api.codingvibez.unknown")),
     # Dashboard pages. Each app's organization pages go under o/<org_slug>/ (see
     # tokentracker.pages for the decorator every one of them uses).
     path("", include(page_urls.urlpatterns)),

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from tokentracker.api import errors
 from tokentracker.api.parsers import NUL
+from tokentracker.api.ratelimit import MinuteRateLimited
 from tokentracker.authentication import AuthenticatedKey
 from tokentracker.permissions import HasApiKeyOrMember
 from tokentracker.selectors import (
@@ -142,11 +143,19 @@ class TokenwiseView(RefusesNulInQuery, OrganizationScoped, APIView):
     error_dialect = errors.TOKENWISE
 
 
-class CodingVibezView(RefusesNulInQuery, OrganizationScoped, APIView):
-    """CodingVibez (seed 004): `{success, data, timestamp, requestId}`; key or session."""
+class CodingVibezView(MinuteRateLimited, RefusesNulInQuery, OrganizationScoped, APIView):
+    """CodingVibez (seed 004): `{success, data, timestamp, requestId}`; key or session.
+
+    Rate-limited per organization and minute as the seed publishes it (GET 100, POST 30,
+    sync 10, upload 5 by default; per plan), X-RateLimit-* on every response.
+    """
 
     error_dialect = errors.CODINGVIBEZ
     permission_classes = [HasApiKeyOrMember]
+    rate_limit_scope = "codingvibez"
+    # The seed's sync endpoints (/api/sync, /api/sync-organization-usage) and its one upload.
+    sync_path_prefix = "/api/sync"
+    upload_paths = frozenset({"/api/receipts/ocr"})
 
     def envelope(self, data: Any, status: int = 200) -> Response:
         request_id = f"req_{uuid.uuid4().hex}"

@@ -2,7 +2,7 @@
 events per month."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.utils import timezone
@@ -26,6 +26,16 @@ class QuotaExceeded(DomainError):
         self.limit = limit
         self.used = used
         self.requested = requested
+        # The API's exception handler turns `wait` into Retry-After (as for DRF's Throttled):
+        # the count starts again at the next UTC midnight. A batch larger than the whole
+        # daily limit will never fit, so it gets no time to come back at.
+        self.wait = _seconds_to_next_utc_day() if requested <= limit else None
+
+
+def _seconds_to_next_utc_day() -> int:
+    now = timezone.now()
+    midnight = datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=now.tzinfo)
+    return max(int((midnight - now).total_seconds()), 1)
 
 
 def quota_consume(*, organization_id: int, events: int, day: date | None = None) -> int:

@@ -1,4 +1,5 @@
-"""Per-plan hourly rate limits on the Tokenwise surface, with X-RateLimit-* headers."""
+"""Per-plan hourly rate limits on Tokenwise's reads, with X-RateLimit-* headers; ingest
+(`POST /api/v1/observe`) is outside them and limited by the daily event quota only."""
 
 import time
 from unittest import mock
@@ -25,9 +26,9 @@ def test_every_response_carries_the_quota_and_a_429_says_when_to_retry(api, tiny
     responses = [
         api.get("/api/v1/public/requests", tw_key),
         api.get("/api/v1/public/metrics", tw_key, range="nope"),  # a 400 counts and shows too
-        observe(api, tw_key),
+        api.get("/api/v1/public/evals", tw_key),
     ]
-    assert [r.status_code for r in responses] == [200, 400, 201]
+    assert [r.status_code for r in responses] == [200, 400, 200]
     assert [quota(r) for r in responses] == [("3", "2"), ("3", "1"), ("3", "0")]
     reset = int(responses[0].headers["X-RateLimit-Reset"])
     assert before < reset <= before + 3600
@@ -42,18 +43,50 @@ def test_every_response_carries_the_quota_and_a_429_says_when_to_retry(api, tiny
     assert abs(int(time.time()) + retry_after - reset) <= 2
 
 
-def test_a_limited_observe_writes_nothing(api, tiny_plan, tw_key):
+def test_an_app_that_used_up_its_reads_still_logs_its_calls(api, tiny_plan, tw_key):
     for _ in range(3):
+        assert api.get("/api/v1/public/metrics", tw_key).status_code == 200
+    assert api.get("/api/v1/public/requests", tw_key).status_code == 429
+
+    accepted = [observe(api, tw_key) for _ in range(5)]
+    assert [r.status_code for r in accepted] == [201] * 5
+    assert UsageEvent.objects.count() == 5
+    # Ingest neither shows nor spends the read quota...
+    assert all("X-RateLimit-Limit" not in r.headers for r in accepted)
+    # ...and the reads stay limited, at the count they had.
+    limited = api.get("/api/v1/public/evals", tw_key)
+    assert limited.status_code == 429
+    assert quota(limited) == ("3", "0")
+
+
+def test_observing_does_not_spend_the_read_quota(api, tiny_plan, tw_key):
+    for _ in range(4):
         assert observe(api, tw_key).status_code == 201
-    assert observe(api, tw_key).status_code == 429
-    assert UsageEvent.objects.count() == 3
+    assert quota(api.get("/api/v1/public/metrics", tw_key)) == ("3", "2")
 
 
-def test_a_refused_read_only_key_still_sees_its_quota(api, org, tiny_plan):
+def test_observe_is_limited_by_the_daily_event_quota_with_a_retry_after(
+    api, org, tiny_plan, tw_key, freeze
+):
+    freeze("2026-03-04T23:59:00Z")
+    tiny_plan.daily_event_limit = 2
+    tiny_plan.save()
+    assert [observe(api, tw_key).status_code for _ in range(2)] == [201, 201]
+    refused = observe(api, tw_key)
+    assert refused.status_code == 429
+    assert refused.json() == {"error": "Daily event limit reached"}
+    assert refused.headers["Retry-After"] == "60"  # until midnight UTC
+    assert UsageEvent.objects.count() == 2
+    # The reads are a separate budget: the quota being spent does not touch them.
+    assert api.get("/api/v1/public/requests", tw_key).status_code == 200
+
+
+def test_a_read_only_key_refused_on_observe_spends_no_read_quota(api, org, tiny_plan, tw_key):
     read_key = tenancy.api_key_create(organization=org, name="r", scope=ApiKeyScope.READ)
     response = observe(api, read_key.raw_key)
     assert response.status_code == 403
-    assert quota(response) == ("3", "2")
+    assert "X-RateLimit-Limit" not in response.headers
+    assert quota(api.get("/api/v1/public/metrics", tw_key)) == ("3", "2")
 
 
 def test_requests_without_a_valid_key_belong_to_no_quota(api, org, tiny_plan):
@@ -98,10 +131,9 @@ def test_a_cache_outage_lets_requests_through(api, tiny_plan, tw_key):
         mock.patch.object(cache, "add", side_effect=broken),
         mock.patch.object(cache, "incr", side_effect=broken),
     ):
-        responses = [observe(api, tw_key) for _ in range(5)]
-    assert [r.status_code for r in responses] == [201] * 5
+        responses = [api.get("/api/v1/public/metrics", tw_key) for _ in range(5)]
+    assert [r.status_code for r in responses] == [200] * 5
     assert quota(responses[-1]) == ("3", "3")  # nothing could be counted
-    assert UsageEvent.objects.count() == 5
 
 
 def test_rate_limiting_can_be_switched_off(api, tiny_plan, tw_key, settings):

@@ -57,11 +57,18 @@ def errors(*statuses: int) -> dict[int, Any]:
         401: "AUTHENTICATION_ERROR: no valid API key or session",
         403: "AUTHORIZATION_ERROR: read-only key or viewer member on a write",
         413: "VALIDATION_ERROR: body too large",
-        429: "RATE_LIMIT_EXCEEDED: the organization's daily event limit",
+        429: (
+            "RATE_LIMIT_EXCEEDED: the plan's per-minute limit for this kind of request "
+            "(GET, POST, sync, upload; `Retry-After` says when to retry) or, on ingest, the "
+            "daily event limit. Every response carries X-RateLimit-Limit, "
+            "X-RateLimit-Remaining and X-RateLimit-Reset (epoch seconds)."
+        ),
     }
+    # Every CodingVibez request is rate-limited (tokentracker.api.ratelimit), so every
+    # operation can answer 429.
     return {
         status: OpenApiResponse(CodingVibezError, description=descriptions[status])
-        for status in statuses
+        for status in sorted({*statuses, 429})
     }
 
 

@@ -1,8 +1,12 @@
 """Tokenwise's public API (seed 003) and its SDK's ingest, served verbatim.
 
 Every view is a `TokenwiseView` (errors as `{"error": "..."}`, scoped to the key's
-organization) limited per plan (`PlanRateLimited`): Tokenwise documents 1,000/hour on
-Indie and 10,000/hour on Pro, with X-RateLimit-* headers on every response.
+organization). The three reads are limited per plan (`PlanRateLimited`): Tokenwise
+documents 1,000/hour on Indie and 10,000/hour on Pro, with X-RateLimit-* headers on every
+read. Ingest (`POST /api/v1/observe`) is not: sharing that budget would let an app that
+reads its own metrics starve its own logging. Observe is limited by the plan's daily event
+quota, like every ingest door (429 `{"error": "Daily event limit reached"}`, Retry-After
+until the next UTC midnight).
 """
 
 from datetime import datetime, timedelta
@@ -311,7 +315,7 @@ def _tokenwise_names(message: str) -> str:
     return message
 
 
-class ObserveView(TokenwiseRateLimitedView):
+class ObserveView(TokenwiseView):
     @extend_schema(
         summary="Record one LLM call (Tokenwise SDK ingest)",
         description=(
@@ -328,7 +332,11 @@ class ObserveView(TokenwiseRateLimitedView):
             401: _UNAUTHORIZED,
             403: OpenApiResponse(TokenwiseError, "The API key is read-only."),
             413: OpenApiResponse(TokenwiseError, "Body too large."),
-            429: _RATE_LIMITED,
+            429: OpenApiResponse(
+                TokenwiseError,
+                "The plan's daily event quota is used up (`Retry-After`: seconds until the "
+                "next UTC midnight). Observe is not counted against the hourly read limit.",
+            ),
         },
         tags=["Tokenwise: Ingest"],
     )
