@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tokentracker', '0006_community_opted_in_at'),
+        ('tokentracker', '0007_organization_quality_scale'),
     ]
 
     operations = [
