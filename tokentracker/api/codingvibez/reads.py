@@ -178,14 +178,9 @@ class TimeseriesView(_FreshnessMixin, CodingVibezView):
                 requests=totals.events,
                 unpricedRequests=totals.unpriced_events,
                 days=len(points),
-<<<<<<< HEAD
                 daysElapsed=elapsed,
                 averageDailyTokens=_per(totals.total_tokens, elapsed),
-                averageDailyCost=_cost_per(totals.cost, elapsed),
-=======
-                averageDailyTokens=_per(totals.total_tokens, len(points)),
-                averageDailyCost=_cost_per(totals, len(points)),
->>>>>>> totals
+                averageDailyCost=_cost_per(totals, elapsed),
                 peakDay=peak,
             ),
             period=period_of(scope),

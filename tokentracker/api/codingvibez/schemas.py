@@ -135,17 +135,12 @@ class CodingVibezTimeseriesAggregations(BaseModel):
     totalTokens: int
     totalCost: float | None = Field(description=_COST)
     requests: int
-<<<<<<< HEAD
-    unpricedRequests: int
+    unpricedRequests: int = Field(description=_UNPRICED)
     days: int = Field(description="Days in the series.")
     daysElapsed: int = Field(
         description="Days the daily averages divide by: those that have started (today "
         "counted whole), plus any later day already holding usage."
     )
-=======
-    unpricedRequests: int = Field(description=_UNPRICED)
-    days: int
->>>>>>> totals
     averageDailyTokens: float
     averageDailyCost: float | None = Field(description="totalCost / days.")
     peakDay: CodingVibezDayPoint | None = Field(description="The costliest day, if any spend.")
@@ -214,13 +209,9 @@ class CodingVibezAnalyticsTotals(BaseModel):
 class CodingVibezAnalyticsAverages(BaseModel):
     costPerRequest: float | None = Field(description="Over priced requests; " + _NULL_COST)
     tokensPerRequest: float
-<<<<<<< HEAD
-    costPerPeriod: float = Field(
-        description="Per elapsed bucket of groupBy (periodsElapsed), empty ones included."
-=======
     costPerPeriod: float | None = Field(
-        description="Per bucket of groupBy, empty ones included; " + _NULL_COST
->>>>>>> totals
+        description="Per elapsed bucket of groupBy (periodsElapsed), empty ones included; "
+        + _NULL_COST
     )
     tokensPerPeriod: float
     requestsPerPeriod: float

@@ -103,25 +103,19 @@ class TokenwiseRequest(BaseModel):
     provider: str
     model: str
     inputTokens: int | None = Field(
-<<<<<<< HEAD
-        description="Null when the call was observed without any token count (a failed "
-        "call). When some count was sent, a missing one is 0."
-    )
-    outputTokens: int | None = Field(description="Null as inputTokens.")
-    totalTokens: int | None = Field(description="Null as inputTokens.")
-    cost: float | None = Field(
-        description="USD; null when the model is not in the catalog, or when no token count "
-        "was sent (nothing to price)."
-=======
         description="The whole prompt: uncached, cache-read and cache-write tokens, whatever "
-        "the provider's convention (Anthropic reports cache reads and writes apart)."
+        "the provider's convention (Anthropic reports cache reads and writes apart). Null "
+        "when the call was observed without any token count (a failed call); when some "
+        "count was sent, a missing one is 0."
     )
-    outputTokens: int | None = Field(description="Output tokens, reasoning included.")
-    totalTokens: int | None = Field(description="inputTokens + outputTokens.")
+    outputTokens: int | None = Field(
+        description="Output tokens, reasoning included; null as inputTokens."
+    )
+    totalTokens: int | None = Field(description="inputTokens + outputTokens; null as inputTokens.")
     cost: float | None = Field(
         description="USD; null when the request has no cost in the reporting currency (a "
-        "model with no known price, or an amount with no exchange rate)."
->>>>>>> totals
+        "model with no known price, or an amount with no exchange rate), or when no token "
+        "count was sent (nothing to price)."
     )
     latencyMs: int | None
     status: Literal["success", "error"]
