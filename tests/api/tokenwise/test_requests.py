@@ -191,8 +191,8 @@ def test_a_cache_count_alone_is_a_reported_count(api, org, tw_key):
         outputTokens=None,
         cachedInputTokens=10_000,
     )
-    # 10,000 cache reads at $0.30/Mtok.
-    assert _counts(_listed(api, tw_key)["cache only"]) == (0, 0, 10_000, 0.003)
+    # 10,000 cache reads at $0.30/Mtok; inputTokens is the whole prompt, cache reads included.
+    assert _counts(_listed(api, tw_key)["cache only"]) == (10_000, 0, 10_000, 0.003)
 
 
 def test_events_from_other_doors_keep_their_counts(api, org, tw_key):
