@@ -319,7 +319,7 @@ def load_day(day: int) -> tuple[int, int, float]:
     rows: list[dict[str, Any]] = []
     for org in sorted(per_org):
         profile = plan.orgs[org]
-        built = _event_rows(
+        built, errors = _event_rows(
             book,
             carbon,
             profile.organization_id,
@@ -327,6 +327,7 @@ def load_day(day: int) -> tuple[int, int, float]:
             per_org[org],
             received_at=plan.start + timedelta(days=day + 2),
         )
+        assert not errors, errors  # generated events are valid by construction
         for row in built:
             row["uuid"] = _uuid7_at(row["occurred_at"], rng)
             row["received_at"] = row["occurred_at"] + timedelta(

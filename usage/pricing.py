@@ -10,8 +10,9 @@ reported bug of every tool in this space, so the rules live here, once:
   `cache_creation_input_tokens` come on top). Bedrock's Converse API reports Claude the same
   way, and so does Vertex AI (genai-prices lists Claude on Vertex under `google`), so Claude
   relayed by AWS or Google follows the Anthropic rule.
-- Reasoning tokens are part of `output_tokens` (OpenAI's `completion_tokens_details`); they
-  are priced at the output price unless the model has its own reasoning price.
+- Reasoning tokens: providers disagree again (the reasoning table below). The stored
+  `output_tokens` always includes reasoning; reasoning is priced at the output price unless
+  the model has its own reasoning price.
 - Above a model's long-context threshold (measured on the whole prompt, cached parts
   included, as Anthropic and Google do) every token is priced at the tier.
 """
@@ -25,6 +26,26 @@ COST_QUANTUM = Decimal("0.000000000001")  # matches UsageEvent cost columns (12 
 # with the same convention.
 _CACHE_EXCLUSIVE_PROVIDERS = frozenset({"anthropic"})
 _CLAUDE_RELAY_PROVIDERS = frozenset({"aws", "bedrock", "google"})
+
+# Whether a provider's own output count includes its reasoning tokens (README, "Reasoning
+# tokens"). "inside": reasoning is a part of output_tokens, so it can never exceed it.
+# "apart": the API reports reasoning beside the output and bills both at the output price,
+# so output_tokens is the visible output alone and any reasoning count is possible.
+#
+# | provider (slug)          | the API's own fields                                   | rule   |
+# |--------------------------|--------------------------------------------------------|--------|
+# | openai, azure, deepseek, | completion_tokens incl. completion_tokens_details.     | inside |
+# | openrouter               | reasoning_tokens (the OpenAI-compatible convention)    |        |
+# | anthropic                | output_tokens incl. extended thinking                  | inside |
+# | aws, google + Claude     | Claude relayed by Bedrock / Vertex: the Anthropic rule | inside |
+# | google (Gemini, ...)     | thoughts_token_count apart from candidates_token_count | apart  |
+# | x-ai (Grok)              | reasoning_tokens apart from completion_tokens          | apart  |
+#
+# Every provider not listed as apart follows OpenAI's convention, the one most
+# OpenAI-compatible APIs copy.
+REASONING_INSIDE = "inside"
+REASONING_APART = "apart"
+_REASONING_APART_PROVIDERS = frozenset({"google", "x-ai"})
 
 
 class TokenError(ValueError):
@@ -41,6 +62,11 @@ class TokenParts:
     cache_write: int
     output: int  # excludes reasoning
     reasoning: int
+
+    @property
+    def output_with_reasoning(self) -> int:
+        """What `UsageEvent.output_tokens` stores whatever the provider's convention."""
+        return self.output + self.reasoning
 
     @property
     def prompt(self) -> int:
@@ -85,6 +111,13 @@ def cache_is_exclusive(provider: str, model: str) -> bool:
     return provider in _CLAUDE_RELAY_PROVIDERS and "claude" in model.lower()
 
 
+def reasoning_convention(provider: str, model: str) -> str:
+    """REASONING_APART when the provider reports reasoning beside its output count."""
+    if cache_is_exclusive(provider, model):
+        return REASONING_INSIDE  # Claude, wherever it is relayed
+    return REASONING_APART if provider in _REASONING_APART_PROVIDERS else REASONING_INSIDE
+
+
 def tokens_normalise(
     *,
     provider: str,
@@ -95,17 +128,17 @@ def tokens_normalise(
     cache_write_tokens: int = 0,
     reasoning_tokens: int = 0,
 ) -> TokenParts:
-    if reasoning_tokens > output_tokens:
-        hint = (
-            " (Gemini reports thoughts_token_count apart from candidates_token_count: "
-            "send their sum as output_tokens)"
-            if provider == "google"
-            else ""
-        )
+    """Split reported counts into priced parts, by the provider's cache and reasoning rules.
+
+    `output_tokens` is the provider's own output count: reasoning included for the
+    "inside" providers, the visible output alone for the "apart" ones (the reasoning table).
+    """
+    apart = reasoning_convention(provider, model) == REASONING_APART
+    if not apart and reasoning_tokens > output_tokens:
         raise TokenError(
             "reasoning_tokens",
             f"reasoning_tokens ({reasoning_tokens}) cannot exceed output_tokens "
-            f"({output_tokens}): output_tokens includes reasoning tokens{hint}",
+            f"({output_tokens}): {provider} counts reasoning tokens inside output_tokens",
         )
     if cache_is_exclusive(provider, model):
         uncached = input_tokens
@@ -122,7 +155,7 @@ def tokens_normalise(
         uncached_input=uncached,
         cache_read=cache_read_tokens,
         cache_write=cache_write_tokens,
-        output=output_tokens - reasoning_tokens,
+        output=output_tokens if apart else output_tokens - reasoning_tokens,
         reasoning=reasoning_tokens,
     )
 

@@ -2,9 +2,11 @@
 
 Field names are MyTokenTracker's `Event` (seed 000) plus the fields other surfaces carry
 (endpoint, developer_id, tenant_id, status_code, error_message, cache_hit) and a client `id`
-for idempotent retries. Pydantic validates a batch of 500 straight from the request bytes in
-a few milliseconds, and drf-spectacular documents the same models, so the contract is
-written once.
+for idempotent retries. Each field is also accepted in its camelCase spelling (`inputTokens`,
+`useCase`, ..., as JavaScript clients write them), and any other field is kept in
+`metadata`: nothing a client sends is silently dropped. Pydantic validates a batch of 500
+straight from the request bytes in a few milliseconds, event by event, and drf-spectacular
+documents the same models, so the contract is written once.
 """
 
 from dataclasses import dataclass
@@ -14,7 +16,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
+    AliasGenerator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -24,8 +29,12 @@ from pydantic import (
     StringConstraints,
     Tag,
     ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
 )
-from pydantic_core import to_json
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError, to_json
 
 from carbon.countries import country_known
 from tokentracker.errors import DomainError
@@ -42,7 +51,25 @@ MAX_BATCH = 500
 MAX_TOKENS = 10**9
 MAX_REPORTED_COST = Decimal(10_000_000)
 MAX_QUALITY_SCORE = 1_000_000.0
-NonNegativeInt = Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)]
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON has one number type: JavaScript's JSON.stringify and Python's json.dumps of a
+    # float write 1200.0 for a count computed in floating point. A whole value is that
+    # integer; 1.5 is not a count. Booleans and strings still fail StrictInt.
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise PydanticCustomError(
+                "int_from_float",
+                "Input should be a valid integer, got a number with a fractional part",
+            )
+        return int(value)
+    return value
+
+
+# Every integer field of every ingest door: 1200 and 1200.0 alike, never 1.5, "1200" or true.
+WholeInt = Annotated[StrictInt, BeforeValidator(_whole_number)]
+NonNegativeInt = Annotated[WholeInt, Field(ge=0, le=MAX_TOKENS)]
 ReportedCost = Annotated[Decimal, Field(ge=0, le=MAX_REPORTED_COST, allow_inf_nan=False)]
 QualityScore = Annotated[
     float, Field(ge=-MAX_QUALITY_SCORE, le=MAX_QUALITY_SCORE, allow_inf_nan=False)
@@ -99,8 +126,18 @@ def _json_without_nul(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+def _snake_or_camel(name: str) -> AliasChoices:
+    return AliasChoices(name, to_camel(name))
+
+
 class EventInput(BaseModel):
-    model_config = ConfigDict(extra="ignore", title="Event")
+    # extra="allow": unknown fields are gathered into `metadata` by `_extras_into_metadata`.
+    model_config = ConfigDict(
+        extra="allow",
+        title="Event",
+        alias_generator=AliasGenerator(validation_alias=_snake_or_camel),
+        validate_by_name=True,
+    )
 
     provider: text_field(64, min_length=1) = Field(
         description="Provider slug, e.g. anthropic, openai, google, mistral.",
@@ -115,7 +152,13 @@ class EventInput(BaseModel):
         examples=[1200],
     )
     output_tokens: NonNegativeInt = Field(
-        description="Completion tokens, reasoning tokens included.", examples=[350]
+        description=(
+            "Output tokens as the provider reports them. OpenAI, Anthropic and most "
+            "OpenAI-compatible APIs count reasoning inside this number; Google Gemini "
+            "(candidates_token_count) and xAI (completion_tokens) count it apart. Send the "
+            "provider's own number: TokenTracker stores output with reasoning for all."
+        ),
+        examples=[350],
     )
     cache_read_tokens: NonNegativeInt | None = None
     cache_write_tokens: NonNegativeInt | None = None
@@ -130,8 +173,9 @@ class EventInput(BaseModel):
     reasoning_tokens: NonNegativeInt | None = Field(
         default=None,
         description=(
-            "The part of output_tokens spent on reasoning (OpenAI's completion_tokens_details). "
-            "Gemini reports thoughts apart from candidates: add them into output_tokens."
+            "Reasoning tokens as the provider reports them: OpenAI's "
+            "completion_tokens_details.reasoning_tokens, Gemini's thoughts_token_count, "
+            "xAI's reasoning_tokens. Priced at the output price unless the model has its own."
         ),
     )
     total_cost: ReportedCost | None = Field(
@@ -141,7 +185,7 @@ class EventInput(BaseModel):
             "have it estimated from the price catalog."
         ),
     )
-    latency_ms: Annotated[StrictInt, Field(ge=0, le=2_147_483_647)] | None = Field(
+    latency_ms: Annotated[WholeInt, Field(ge=0, le=2_147_483_647)] | None = Field(
         default=None, description="Response latency in milliseconds."
     )
     success: StrictBool | None = Field(default=None, description="Did the call/task succeed?")
@@ -170,7 +214,7 @@ class EventInput(BaseModel):
     )
     developer_id: text_field(200) | None = None
     tenant_id: text_field(200) | None = None
-    status_code: Annotated[StrictInt, Field(ge=100, le=599)] | None = None
+    status_code: Annotated[WholeInt, Field(ge=100, le=599)] | None = None
     error_message: text_field(10_000) | None = None
     cache_hit: StrictBool | None = None
     datacenter_country: CountryCode | None = Field(
@@ -182,14 +226,85 @@ class EventInput(BaseModel):
         examples=["FI"],
     )
 
-    # Set by a door that already showed the client a carbon estimate (carbon-llm's track,
-    # persisted later by a task), so the stored event carries exactly those numbers.
+    @model_validator(mode="before")
+    @classmethod
+    def _one_spelling_per_field(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in cls.model_fields:
+                camel = to_camel(name)
+                if camel != name and name in data and camel in data:
+                    raise PydanticCustomError(
+                        "field_repeated",
+                        "sent both as {name} and as {camel}: send it once",
+                        {"field": camel, "name": name, "camel": camel},
+                    )
+        return data
+
+    @model_validator(mode="after")
+    def _extras_into_metadata(self) -> "EventInput":
+        """Unknown fields are kept in `metadata`, never dropped.
+
+        A key sent both as a field and inside `metadata` with the same value is kept once;
+        with different values the event is refused, naming the field, rather than guess
+        which one the client meant.
+        """
+        extras = self.__pydantic_extra__
+        if not extras:
+            return self
+        metadata = dict(self.metadata or {})
+        for key, value in extras.items():
+            if key in metadata and metadata[key] != value:
+                raise PydanticCustomError(
+                    "metadata_collision",
+                    "unknown fields are kept in metadata, which already has a different "
+                    "{key}: send it once",
+                    {"field": key, "key": key},
+                )
+            metadata[key] = value
+        _metadata_without_nul(metadata, extras)
+        self.metadata = metadata
+        extras.clear()
+        return self
+
+
+def _metadata_without_nul(metadata: dict[str, Any], extras: dict[str, Any]) -> None:
+    try:
+        _json_without_nul(metadata)
+    except ValueError:
+        key = next(key for key in extras if b"\\u0000" in to_json({key: extras[key]}))
+        raise PydanticCustomError(
+            "nul_characters", "must not contain NUL characters", {"field": key}
+        ) from None
+
+
+@dataclass(frozen=True)
+class InvalidEvent:
+    """An event of a batch that failed validation: its errors, without its index yet."""
+
+    errors: tuple["FieldError", ...]
+
+
+def _event_or_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # Each event of a batch is judged on its own: an invalid one becomes an InvalidEvent
+    # the ingest service answers by index, and the rest of the batch is still stored.
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        return InvalidEvent(tuple(_field_error(error) for error in exc.errors()))
 
 
 class EventBatch(BaseModel):
     model_config = ConfigDict(extra="ignore", title="EventBatch")
 
-    events: list[EventInput] = Field(max_length=MAX_BATCH)
+    events: list[Annotated[EventInput, WrapValidator(_event_or_invalid)]] = Field(
+        max_length=MAX_BATCH
+    )
+
+
+class FieldError(BaseModel):
+    index: int | None = Field(default=None, description="The event's place in the batch.")
+    field: str
+    message: str
 
 
 class EventsCreated(BaseModel):
@@ -200,6 +315,10 @@ class EventsCreated(BaseModel):
     total_cost: float = Field(description="USD cost of the events written (priced ones).")
     duplicates: int = Field(description="Events skipped because their id was already recorded.")
     unpriced: int = Field(description="Events of models the catalog does not price.")
+    rejected: int = Field(description="Invalid events of the batch, not written.")
+    errors: list[FieldError] = Field(
+        description="Why each rejected event was refused: its index, field and reason."
+    )
 
 
 def _body_kind(value: Any) -> str:
@@ -218,16 +337,13 @@ class EventsBody(RootModel[_EventsUnion]):
     model_config = ConfigDict(title="EventsBody")
 
 
-class FieldError(BaseModel):
-    index: int | None = None
-    field: str
-    message: str
-
-
-def events_parse(raw: bytes) -> tuple[list[EventInput], bool]:
+def events_parse(raw: bytes) -> tuple[list[EventInput | InvalidEvent], bool]:
     """Parse a request body into events; returns (events, is_batch).
 
-    Raises EventsInvalid naming each bad field, with the event's index for a batch.
+    A batch's invalid events come back as InvalidEvent in their place, for the ingest
+    service to answer by index. Raises EventsInvalid for a body that is no event and no
+    batch (malformed JSON, more than 500 events, `events` not a list) and for an invalid
+    single event.
     """
     try:
         body = EventsBody.model_validate_json(raw).root
@@ -247,6 +363,8 @@ def _field_error(error: Any) -> FieldError:
         index = loc[1]
         loc = loc[2:]
     field = ".".join(str(part) for part in loc) or "body"
+    if "field" in error.get("ctx", {}):  # a whole-event check that names its field
+        field = str(error["ctx"]["field"])
     message = error["msg"]
     if error["type"] == "json_invalid":
         field, message = "body", f"Malformed JSON: {error.get('ctx', {}).get('error', message)}"

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from usage.pricing import Rates, TokenError, cost_compute, tokens_normalise
+from usage.pricing import Rates, TokenError, cost_compute, reasoning_convention, tokens_normalise
 
 D = Decimal
 
@@ -142,3 +142,44 @@ def test_claude_on_vertex_follows_the_anthropic_convention():
         cache_read_tokens=50,
     )
     assert parts.uncached_input == 10
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "convention"),
+    [
+        ("openai", "o3", "inside"),
+        ("anthropic", "claude-sonnet-4-0", "inside"),
+        ("aws", "anthropic.claude-sonnet-4-20250514-v1:0", "inside"),
+        ("google", "claude-sonnet-4@20250514", "inside"),
+        ("deepseek", "deepseek-reasoner", "inside"),
+        ("mistral", "magistral-medium", "inside"),
+        ("google", "gemini-2.5-pro", "apart"),
+        ("x-ai", "grok-3-mini", "apart"),
+    ],
+)
+def test_each_provider_has_its_reasoning_convention(provider, model, convention):
+    assert reasoning_convention(provider, model) == convention
+
+
+def test_gemini_thoughts_come_apart_from_candidates():
+    # usage_metadata: prompt 10, candidates 200, thoughts 1,500.
+    parts = tokens_normalise(
+        provider="google",
+        model="gemini-2.5-pro",
+        input_tokens=10,
+        output_tokens=200,
+        reasoning_tokens=1_500,
+    )
+    assert (parts.output, parts.reasoning, parts.output_with_reasoning, parts.total) == (
+        200,
+        1_500,
+        1_700,
+        1_710,
+    )
+
+
+def test_inside_providers_keep_the_stored_output_as_reported():
+    parts = tokens_normalise(
+        provider="openai", model="o3", input_tokens=10, output_tokens=500, reasoning_tokens=300
+    )
+    assert parts.output_with_reasoning == 500

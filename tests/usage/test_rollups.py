@@ -128,8 +128,8 @@ def test_a_rejected_batch_adds_nothing_to_the_rollups(api, org, raw_key):
     api.post(URL, good, raw_key)
     before = rollup_table()
     assert (
-        api.post(URL, {"events": [good, {**good, "input_tokens": -1}]}, raw_key).status_code == 422
-    )
+        api.post(URL, {"events": [{**good, "model": ""}, {**good, "input_tokens": -1}]}, raw_key)
+    ).status_code == 422
     org.plan.daily_event_limit = 1
     org.plan.save()
     assert api.post(URL, good, raw_key).status_code == 429

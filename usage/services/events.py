@@ -23,7 +23,7 @@ from ..price_book import PriceBook, price_book_get
 from ..pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
 from ..rollup_rebuild import rollups_rebuild
 from ..rollups import fold, outcome_of, rollup_deltas_append
-from ..schemas import CarbonStamp, EventInput, EventsInvalid, FieldError
+from ..schemas import CarbonStamp, EventInput, EventsInvalid, FieldError, InvalidEvent
 from ..tasks import rollups_merge_soon
 from ..writers import EVENT_COLUMNS, usage_events_insert
 
@@ -48,6 +48,9 @@ class IngestResult:
     # The created rows' uuids, in input order; single-event doors answer with the id.
     # Not kept for replays: a replayed response only repeats the counts.
     event_ids: tuple[UUID, ...] = ()
+    # The invalid events of a batch, not written, and why: each error names its index.
+    rejected: int = 0
+    errors: tuple[FieldError, ...] = ()
 
     def as_response(self) -> dict[str, Any]:
         return {
@@ -56,6 +59,8 @@ class IngestResult:
             "total_cost": float(self.total_cost),
             "duplicates": self.duplicates,
             "unpriced": self.unpriced,
+            "rejected": self.rejected,
+            "errors": [error.model_dump() for error in self.errors],
         }
 
 
@@ -67,19 +72,23 @@ def events_record(
     *,
     organization_id: int,
     api_key_id: int | None,
-    events: Sequence[EventInput],
+    events: Sequence[EventInput | InvalidEvent],
     idempotency_key: str | None = None,
     body_digest: str = "",
     received_at: datetime | None = None,
     count_quota: bool = True,
     carbon_stamps: Sequence[CarbonStamp | None] | None = None,
 ) -> IngestResult:
-    """Normalise, price and write a batch of events; all of it or none of it.
+    """Normalise, price and write a batch of events, judged event by event.
 
-    Raises EventsInvalid (nothing written) for token counts that contradict the provider's
-    convention, QuotaExceeded when the organization's daily limit would be passed, and
-    IdempotencyKeyReused when `idempotency_key` was used before for a different body.
-    A repeated `idempotency_key` replays the first result; a repeated event `id` is skipped.
+    An event that failed the door's validation (InvalidEvent), whose token counts
+    contradict its provider's convention, or that is dated in the future is rejected: the
+    result names it by its index in `events`, and the valid events are written. When no
+    event is valid, EventsInvalid is raised and nothing is written. Raises QuotaExceeded
+    when the written events would pass the organization's daily limit (only written
+    events count), and IdempotencyKeyReused when `idempotency_key` was used before for a
+    different body. A repeated `idempotency_key` replays the first result, rejections
+    included; a repeated event `id` is a duplicate, not a rejection.
     `count_quota=False` is for a door that counted the events when it accepted them.
     `carbon_stamps`, one per event, are figures a door already estimated and answered (the
     carbon-llm track door); an event without one is estimated here.
@@ -89,7 +98,7 @@ def events_record(
         if replay is not None:
             return replay
     received_at = received_at or timezone.now()
-    rows = _event_rows(
+    rows, errors = _event_rows(
         price_book_get(),
         carbon_book_get(),
         organization_id,
@@ -98,6 +107,10 @@ def events_record(
         received_at=received_at,
         carbon_stamps=carbon_stamps,
     )
+    if errors and not rows:
+        # Nothing valid: the door refuses the request as a whole, and no receipt is kept,
+        # so a retry is judged again (and the key stays free for the corrected body).
+        raise EventsInvalid(errors)
     for attempt in range(2):
         fresh, duplicates = _without_recorded(organization_id, rows)
         result = IngestResult(
@@ -106,6 +119,8 @@ def events_record(
             unpriced=sum(1 for row in fresh if row["cost_source"] == CostSource.UNPRICED),
             total_cost=sum((row["total_cost"] or Decimal(0) for row in fresh), Decimal(0)),
             event_ids=tuple(row["uuid"] for row in fresh),
+            rejected=len({error.index for error in errors}),
+            errors=tuple(errors),
         )
         try:
             with transaction.atomic():
@@ -148,6 +163,9 @@ def _receipt_replay(organization_id: int, key: str, digest: str) -> IngestResult
         unpriced=stored["unpriced"],
         total_cost=Decimal(str(stored["total_cost"])),
         replayed=True,
+        # Receipts written before batches were judged event by event have neither.
+        rejected=stored.get("rejected", 0),
+        errors=tuple(FieldError(**error) for error in stored.get("errors", ())),
     )
 
 
@@ -187,15 +205,18 @@ def _event_rows(
     carbon: CarbonBook,
     organization_id: int,
     api_key_id: int | None,
-    events: Sequence[EventInput],
+    events: Sequence[EventInput | InvalidEvent],
     *,
     received_at: datetime,
     carbon_stamps: Sequence[CarbonStamp | None] | None = None,
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], list[FieldError]]:
+    """The rows of the valid events, and the errors of the others, each with its index."""
     rows: list[dict[str, Any]] = []
     errors: list[FieldError] = []
-    many = len(events) > 1
     for index, event in enumerate(events):
+        if isinstance(event, InvalidEvent):
+            errors.extend(error.model_copy(update={"index": index}) for error in event.errors)
+            continue
         provider = book.provider(event.provider)
         cache_read = event.cache_read_tokens or 0
         try:
@@ -209,15 +230,13 @@ def _event_rows(
                 reasoning_tokens=event.reasoning_tokens or 0,
             )
         except TokenError as exc:
-            errors.append(
-                FieldError(index=index if many else None, field=exc.field, message=exc.message)
-            )
+            errors.append(FieldError(index=index, field=exc.field, message=exc.message))
             continue
         occurred_at = _aware(event.occurred_at, received_at)
         if occurred_at > received_at + FUTURE_TOLERANCE:
             errors.append(
                 FieldError(
-                    index=index if many else None,
+                    index=index,
                     field="occurred_at",
                     message="occurred_at is more than a day in the future; check the clock",
                 )
@@ -233,7 +252,8 @@ def _event_rows(
             "provider": provider,
             "model": event.model,
             "input_tokens": event.input_tokens,
-            "output_tokens": event.output_tokens,
+            # With reasoning for every provider, whether its API counts it inside or apart.
+            "output_tokens": parts.output_with_reasoning,
             "cache_read_tokens": cache_read,
             "cache_write_tokens": parts.cache_write,
             "reasoning_tokens": parts.reasoning,
@@ -261,10 +281,8 @@ def _event_rows(
         _price(row, book, parts, event.total_cost)
         _carbon(row, carbon, event, carbon_stamps[index] if carbon_stamps else None)
         rows.append(row)
-    if errors:
-        raise EventsInvalid(errors)
     assert not rows or len(rows[0]) == len(EVENT_COLUMNS)
-    return rows
+    return rows, errors
 
 
 _NO_COST = {

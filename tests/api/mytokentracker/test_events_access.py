@@ -103,6 +103,8 @@ def test_retried_events_with_client_ids_count_once(api, org, raw_key):
         "total_cost": 0.000075,
         "duplicates": 2,
         "unpriced": 0,
+        "rejected": 0,
+        "errors": [],
     }
     assert sorted(UsageEvent.objects.values_list("client_event_id", flat=True)) == ["a", "b", "c"]
 

@@ -3,13 +3,14 @@ from the same models by drf-spectacular."""
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from usage.schemas import CountryCode as Country
 from usage.schemas import NonNegativeInt as Tokens
+from usage.schemas import WholeInt
 from usage.schemas import text_field as _text
 
-Duration = Annotated[StrictInt, Field(ge=1, le=86_400_000)]
+Duration = Annotated[WholeInt, Field(ge=1, le=86_400_000)]
 Confidence = Literal["measured", "benchmarked", "estimated"]
 
 
@@ -117,7 +118,8 @@ class EstimateResponse(BaseModel):
 
 
 class TrackRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore", title="TrackRequest")
+    # Fields not named here are kept in the stored event's metadata, never dropped.
+    model_config = ConfigDict(extra="allow", title="TrackRequest")
 
     tenant_id: _text(200, min_length=1) = Field(
         description="Stable external id for the end customer (your tenant key)"

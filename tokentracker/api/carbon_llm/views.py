@@ -234,17 +234,23 @@ class TrackView(CarbonLlmView):
         body: TrackRequest = _parse(TrackRequest, request.body)
         key = self.api_key
         assert key is not None
-        event = EventInput(
-            provider=provider_resolve(body.provider, body.model),
-            model=body.model,
-            input_tokens=body.prompt_tokens,
-            output_tokens=body.completion_tokens,
-            tenant_id=body.tenant_id,
-            developer_id=body.developer_id,
-            session_id=body.session_id,
-            latency_ms=body.duration_ms,
-            datacenter_country=body.datacenter_country,
-        )
+        try:
+            event = EventInput(
+                provider=provider_resolve(body.provider, body.model),
+                model=body.model,
+                input_tokens=body.prompt_tokens,
+                output_tokens=body.completion_tokens,
+                tenant_id=body.tenant_id,
+                developer_id=body.developer_id,
+                session_id=body.session_id,
+                latency_ms=body.duration_ms,
+                datacenter_country=body.datacenter_country,
+                metadata=body.model_extra or None,
+            )
+        except ValidationError as exc:  # the kept extras: NUL characters
+            raise ApiError(
+                Kind.VALIDATION, "Invalid body", details=validation_details(exc)
+            ) from None
         try:
             accepted = track_accept(
                 organization_id=key.organization_id,

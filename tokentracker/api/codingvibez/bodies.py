@@ -10,6 +10,11 @@ mappings are decisions worth knowing:
 - `/api/ingest`'s `product` becomes `platform`: in CodingVibez a service is the vendor
   (github, openai) and a product is what of theirs was used (copilot, api), which is what
   `platform` means ("openai-api"); `use_case` is what *we* used it for.
+- Fields the seed does not name are kept in the event's `metadata`, never dropped: a
+  record's own, and the `/api/ingest` envelope's (given to each of its records; a
+  record's own field of the same name wins, as the more specific).
+- `/api/ingest` judges a list record by record: the valid ones are written, the invalid
+  ones answered by index (`rejected`, `errors`); only when none is valid is it a 400.
 
 Also here: the surface's data-freshness labels (the reads behind them are usage selectors).
 """
@@ -28,10 +33,19 @@ from pydantic import (
     StrictBool,
     Tag,
     ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
 )
 
 from usage.genai_catalog import provider_canonical
-from usage.schemas import MAX_BATCH, EventInput, FieldError, NonNegativeInt, ReportedCost
+from usage.schemas import (
+    MAX_BATCH,
+    EventInput,
+    FieldError,
+    InvalidEvent,
+    NonNegativeInt,
+    ReportedCost,
+)
 
 # A cost reported without a model still needs one (every rollup is per model); this name
 # says plainly that none was given rather than guessing one.
@@ -39,9 +53,9 @@ UNSPECIFIED_MODEL = "unspecified"
 
 
 class CodingVibezTrackBody(BaseModel):
-    """`POST /api/tokens/track`."""
+    """`POST /api/tokens/track`. Other fields are kept in the event's metadata."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="allow")
 
     provider: str = Field(examples=["openai"], description="openai, anthropic, google, ...")
     model: str = Field(examples=["gpt-4-turbo"])
@@ -73,9 +87,10 @@ class CodingVibezTrackBody(BaseModel):
 
 
 class CodingVibezTokenRecord(BaseModel):
-    """One usage record of `POST /api/ingest` with `type: "tokens"`."""
+    """One usage record of `POST /api/ingest` with `type: "tokens"`; other fields are kept
+    in the event's metadata."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="allow")
 
     model: str = Field(examples=["claude-sonnet-4"])
     inputTokens: NonNegativeInt = Field(
@@ -93,9 +108,10 @@ class CodingVibezTokenRecord(BaseModel):
 
 
 class CodingVibezCostRecord(BaseModel):
-    """One spend of `POST /api/ingest` with `type: "cost"`: money with no tokens."""
+    """One spend of `POST /api/ingest` with `type: "cost"`: money with no tokens; other
+    fields are kept in the event's metadata."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="allow")
 
     amount: ReportedCost = Field(description="USD spent.", examples=[20.0])
     model: str | None = Field(
@@ -110,16 +126,33 @@ def _one_or_many(value: Any) -> str:
     return "many" if isinstance(value, list) else "one"
 
 
+@dataclass(frozen=True)
+class InvalidRecord:
+    """A record of a list that failed validation; its errors name fields within it."""
+
+    errors: tuple[FieldError, ...]
+
+
+def _record_or_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    # A list is judged record by record: one bad record does not refuse the others.
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        return InvalidRecord(tuple(_pydantic_errors(exc)))
+
+
 def _records(record: type[BaseModel]) -> Any:
+    judged = Annotated[record, WrapValidator(_record_or_invalid)]
     return Annotated[
-        Annotated[list[record], Tag("many"), Field(min_length=1, max_length=MAX_BATCH)]
+        Annotated[list[judged], Tag("many"), Field(min_length=1, max_length=MAX_BATCH)]
         | Annotated[record, Tag("one")],
         Discriminator(_one_or_many),
     ]
 
 
 class _IngestCommon(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Fields the seed does not name are given to every record's metadata.
+    model_config = ConfigDict(extra="allow")
 
     service: str = Field(description="The provider, e.g. openai, anthropic, cursor.")
     project: str | None = Field(default=None, description="Stored as the event's project.")
@@ -145,7 +178,7 @@ class CodingVibezCostIngest(_IngestCommon):
 
 
 class CodingVibezIngestBody(RootModel):
-    """`POST /api/ingest`: `{type, service, data, project?, product?}`; all or nothing."""
+    """`POST /api/ingest`: `{type, service, data, project?, product?}`, record by record."""
 
     root: Annotated[CodingVibezTokensIngest | CodingVibezCostIngest, Field(discriminator="type")]
 
@@ -215,20 +248,53 @@ def _pydantic_errors(exc: ValidationError, *, tagged: bool = False) -> list[Fiel
 # --- Bodies -> events ------------------------------------------------------------------
 
 
+_TOP_LEVEL = ("service", "project", "product", "provider")
+
+
+def _event_errors(exc: ValidationError, names: dict[str, str]) -> list[FieldError]:
+    """EventInput's own errors (lengths, NUL, dates) in seed names, relative to the record."""
+    errors = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "body"
+        if "field" in error.get("ctx", {}):  # a metadata check naming the client's field
+            field = str(error["ctx"]["field"])
+        seed_field = names.get(field, _seed_words(field))
+        message = error["msg"].removeprefix("Value error, ")
+        errors.append(FieldError(field=seed_field, message=_seed_words(message)))
+    return errors
+
+
 def _event(location: tuple[Any, ...], names: dict[str, str], **fields: Any) -> EventInput:
-    """Build one EventInput; its own validation (lengths, NUL, dates) speaks seed names."""
+    """Build one EventInput; a bad field is a CodingVibezInvalid naming it."""
     try:
         return EventInput(**fields)
     except ValidationError as exc:
-        errors = []
-        for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "body"
-            seed_field = names.get(field, _seed_words(field))
-            top_level = seed_field in ("service", "project", "product", "provider")
-            where = (seed_field,) if top_level else (*location, seed_field)
-            message = error["msg"].removeprefix("Value error, ")
-            errors.append(FieldError(field=_path(where), message=_seed_words(message)))
+        errors = [
+            FieldError(
+                field=_path((e.field,) if e.field in _TOP_LEVEL else (*location, e.field)),
+                message=e.message,
+            )
+            for e in _event_errors(exc, names)
+        ]
         raise CodingVibezInvalid(errors) from None
+
+
+def _record_event(names: dict[str, str], **fields: Any) -> EventInput | InvalidEvent:
+    """One record's event, or its errors; a bad service, project or product (common to
+    every record) refuses the request."""
+    try:
+        return EventInput(**fields)
+    except ValidationError as exc:
+        errors = _event_errors(exc, names)
+        common = [error for error in errors if error.field in _TOP_LEVEL]
+        if common:
+            raise CodingVibezInvalid(common) from None
+        return InvalidEvent(tuple(errors))
+
+
+def _metadata(*parts: dict[str, Any] | None) -> dict[str, Any] | None:
+    merged = {key: value for part in parts if part for key, value in part.items()}
+    return merged or None
 
 
 def track_parse(raw: bytes) -> tuple[CodingVibezTrackBody, EventInput]:
@@ -246,6 +312,7 @@ def track_parse(raw: bytes) -> tuple[CodingVibezTrackBody, EventInput]:
         output_tokens=body.outputTokens,
         cache_read_tokens=body.cachedTokens,
         total_cost=body.cost,
+        metadata=_metadata(body.model_extra),
     )
     return body, event
 
@@ -254,13 +321,12 @@ def track_parse(raw: bytes) -> tuple[CodingVibezTrackBody, EventInput]:
 class IngestRequest:
     kind: str  # "tokens" | "cost"
     service: str
-    events: list[EventInput]
+    events: list[EventInput | InvalidEvent]  # a list's invalid records in their place
     single: bool  # `data` was one object, not a list: errors say data.x, not data[0].x
 
     def record_path(self, index: int | None, field: str) -> str:
-        if self.single:
-            return f"data.{field}"
-        return f"data[{index or 0}].{field}"
+        where = "data" if self.single else f"data[{index or 0}]"
+        return where if field == "body" else f"{where}.{field}"
 
 
 def ingest_parse(raw: bytes) -> IngestRequest:
@@ -277,13 +343,13 @@ def ingest_parse(raw: bytes) -> IngestRequest:
         "platform": body.product,
     }
     names = {"provider": "service", "platform": "product"}
-    events = []
-    for index, record in enumerate(records):
-        location = ("data",) if single else ("data", index)
-        if isinstance(record, CodingVibezTokenRecord):
+    events: list[EventInput | InvalidEvent] = []
+    for record in records:
+        if isinstance(record, InvalidRecord):
+            events.append(InvalidEvent(record.errors))
+        elif isinstance(record, CodingVibezTokenRecord):
             events.append(
-                _event(
-                    location,
+                _record_event(
                     {**names, "total_cost": "cost"},
                     **common,
                     model=record.model,
@@ -293,12 +359,12 @@ def ingest_parse(raw: bytes) -> IngestRequest:
                     total_cost=record.cost,
                     occurred_at=record.timestamp,
                     id=record.id,
+                    metadata=_metadata(body.model_extra, record.model_extra),
                 )
             )
         else:
             events.append(
-                _event(
-                    location,
+                _record_event(
                     {**names, "total_cost": "amount"},
                     **common,
                     model=record.model or UNSPECIFIED_MODEL,
@@ -307,7 +373,11 @@ def ingest_parse(raw: bytes) -> IngestRequest:
                     total_cost=record.amount,
                     occurred_at=record.timestamp,
                     id=record.id,
-                    metadata={"description": record.description} if record.description else None,
+                    metadata=_metadata(
+                        body.model_extra,
+                        record.model_extra,
+                        {"description": record.description} if record.description else None,
+                    ),
                 )
             )
     return IngestRequest(kind=body.type, service=body.service, events=events, single=single)

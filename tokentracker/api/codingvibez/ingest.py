@@ -27,10 +27,16 @@ from tokentracker.api.errors import ApiError, Kind
 from tokentracker.api.parsers import JSONParser
 from usage.models import CostSource
 from usage.rollups import rollups_flush
-from usage.schemas import EventInput, EventsInvalid
+from usage.schemas import EventInput, EventsInvalid, InvalidEvent
 from usage.services import events as ingest
 
-from .schemas import CodingVibezIngested, CodingVibezTracked, enveloped, errors
+from .schemas import (
+    CodingVibezIngested,
+    CodingVibezRecordError,
+    CodingVibezTracked,
+    enveloped,
+    errors,
+)
 from .values import iso, money
 
 TAGS = ["codingvibez"]
@@ -53,7 +59,7 @@ def _invalid(exc: CodingVibezInvalid) -> ApiError:
 
 def _record(
     view: CodingVibezView,
-    events: Sequence[EventInput],
+    events: Sequence[EventInput | InvalidEvent],
     received_at: datetime,
     path: Callable[[int | None, str], str],
 ) -> ingest.IngestResult:
@@ -121,8 +127,11 @@ class IngestView(_JsonIngestView):
             '/api/tokens/track. `type: "cost"`: `data` is one spend or a list (amount, '
             "model?, timestamp?, description?, id?), each stored as an event whose cost is "
             "the amount as reported and whose tokens are zero. `service` is the provider, "
-            "`project` the project and `product` the platform of every record. All records "
-            "are written or none: a bad one is a 400 naming it, e.g. `data[2].inputTokens`."
+            "`project` the project and `product` the platform of every record. A list is "
+            "judged record by record: the valid records are written and each invalid one is "
+            "answered in `errors` with its index, e.g. `data[2].inputTokens` (`rejected` > "
+            "0); when no record is valid the answer is a 400 naming every bad field and "
+            "nothing is written. Fields the seed does not name are kept in metadata."
         ),
         request=CodingVibezIngestBody,
         responses={200: enveloped(CodingVibezIngested), **errors(400, 401, 403, 413, 429)},
@@ -164,6 +173,7 @@ class IngestView(_JsonIngestView):
         except CodingVibezInvalid as exc:
             raise _invalid(exc) from None
         result = _record(self, ingest.events, timezone.now(), ingest.record_path)
+        rejections = service_errors(result.errors, ingest.record_path).errors
         ingested = CodingVibezIngested(
             type=ingest.kind,
             service=provider_slug(ingest.service),
@@ -172,5 +182,10 @@ class IngestView(_JsonIngestView):
             unpriced=result.unpriced,
             totalCost=money(result.total_cost),
             ids=[str(event_id) for event_id in result.event_ids],
+            rejected=result.rejected,
+            errors=[
+                CodingVibezRecordError(index=error.index, field=path.field, message=path.message)
+                for error, path in zip(result.errors, rejections, strict=True)
+            ],
         )
         return self.envelope(ingested.model_dump())

@@ -53,7 +53,8 @@ def enveloped(data: type[BaseModel]) -> type[BaseModel]:
 
 def errors(*statuses: int) -> dict[int, Any]:
     descriptions = {
-        400: "VALIDATION_ERROR: the message names the bad field; nothing was written",
+        400: "VALIDATION_ERROR: the message names the bad field (every record's, when no "
+        "record of /api/ingest is valid); nothing was written",
         401: "AUTHENTICATION_ERROR: no valid API key or session",
         403: "AUTHORIZATION_ERROR: read-only key or viewer member on a write",
         413: "VALIDATION_ERROR: body too large",
@@ -85,6 +86,12 @@ class CodingVibezTracked(BaseModel):
     flushed: bool = Field(description="Aggregates already include this event.")
 
 
+class CodingVibezRecordError(BaseModel):
+    index: int = Field(description="The record's place in `data`.")
+    field: str = Field(examples=["data[2].inputTokens"])
+    message: str
+
+
 class CodingVibezIngested(BaseModel):
     type: Literal["tokens", "cost"]
     service: str = Field(description="As stored: the canonical provider slug.")
@@ -93,6 +100,10 @@ class CodingVibezIngested(BaseModel):
     unpriced: int = Field(description="Token records of models the catalog cannot price.")
     totalCost: float = Field(description="USD of the events written (priced ones).")
     ids: list[str] = Field(description="The written events' ids, in input order.")
+    rejected: int = Field(description="Invalid records of the list, not written.")
+    errors: list[CodingVibezRecordError] = Field(
+        description="Why each rejected record was refused: its index, field and reason."
+    )
 
 
 class CodingVibezPeriod(BaseModel):

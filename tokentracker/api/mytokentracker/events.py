@@ -48,8 +48,13 @@ class UsageEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Native
         summary="Report one usage event or a batch",
         description=(
             'MyTokenTracker\'s `POST /api/v1/events`: one Event or `{"events": [...]}` with up '
-            "to 500. A batch is all or nothing. Send an `id` per event, or an "
-            "`Idempotency-Key` header per request, to make retries count once."
+            "to 500. A batch is judged event by event: the valid events are written and each "
+            "invalid one is answered in `errors` with its index, field and reason (201 with "
+            "`rejected` > 0); when no event is valid the answer is a 422 and nothing is "
+            "written. Fields may be spelled in snake_case or camelCase (`inputTokens`), "
+            "whole numbers may be written 1200.0, and unknown fields are kept in `metadata`. "
+            "Send an `id` per event, or an `Idempotency-Key` header per request, to make "
+            "retries count once; a replay repeats the whole answer, rejections included."
         ),
         request=EventsBody,
         parameters=[
@@ -65,7 +70,10 @@ class UsageEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Native
             401: _error_response("Invalid or missing API token"),
             403: _error_response("The API key is read-only"),
             409: _error_response("Idempotency-Key reused with a different body"),
-            422: _error_response("Validation failed; details.errors names each bad field"),
+            422: _error_response(
+                "No event is valid, or the body is no event or batch; details.errors names "
+                "each bad field (with its index in a batch)"
+            ),
             429: _error_response("Daily log limit reached"),
         },
         tags=["events"],
@@ -79,8 +87,9 @@ class UsageEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Native
                 details={"errors": [{"field": "Idempotency-Key", "message": "too long"}]},
             )
         raw = request.body  # too large: RequestDataTooBig, a 413 (tokentracker.api.errors)
+        is_batch = False
         try:
-            events, _ = events_parse(raw)
+            events, is_batch = events_parse(raw)
             result = ingest.events_record(
                 organization_id=self.organization_id,
                 api_key_id=self.api_key_id,
@@ -92,7 +101,12 @@ class UsageEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Native
             raise ApiError(
                 Kind.VALIDATION,
                 f"Validation failed: {len(exc.errors)} invalid field(s).",
-                details={"errors": [e.model_dump(exclude_none=True) for e in exc.errors]},
+                details={
+                    "errors": [
+                        e.model_dump(exclude_none=True, exclude=None if is_batch else {"index"})
+                        for e in exc.errors
+                    ]
+                },
             ) from None
         except ingest.IdempotencyKeyReused:
             raise ApiError(

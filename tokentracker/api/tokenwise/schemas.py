@@ -12,14 +12,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StrictInt,
     StringConstraints,
     ValidationError,
 )
 
-from usage.schemas import MAX_TOKENS
+from usage.schemas import MAX_TOKENS, WholeInt
 
-TokenCount = Annotated[StrictInt, Field(ge=0, le=MAX_TOKENS)]
+TokenCount = Annotated[WholeInt, Field(ge=0, le=MAX_TOKENS)]
 RANGES = {"24h": 1, "7d": 7, "30d": 30, "90d": 90, "180d": 180}  # days
 RangeName = Literal["24h", "7d", "30d", "90d", "180d"]
 MAX_LIMIT = 100
@@ -34,9 +33,11 @@ def _text(max_length: int, *, min_length: int = 0) -> Any:
 
 
 class TokenwiseObservation(BaseModel):
-    """The body the Tokenwise SDK sends to `POST /api/v1/observe`, one call per request."""
+    """The body the Tokenwise SDK sends to `POST /api/v1/observe`, one call per request.
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    Fields not named here are kept in the event's metadata, never dropped."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     provider: _text(64, min_length=1) = Field(examples=["openai"])
     model: _text(200, min_length=1) = Field(examples=["gpt-4o"])
@@ -56,9 +57,9 @@ class TokenwiseObservation(BaseModel):
     outputTokens: TokenCount | None = None
     cachedInputTokens: TokenCount | None = Field(default=None, description="Cache reads.")
     cacheCreationTokens: TokenCount | None = Field(default=None, description="Cache writes.")
-    latencyMs: Annotated[StrictInt, Field(ge=0, le=2_147_483_647)] | None = None
+    latencyMs: Annotated[WholeInt, Field(ge=0, le=2_147_483_647)] | None = None
     status: Literal["success", "error"] | None = None
-    statusCode: Annotated[StrictInt, Field(ge=100, le=599)] | None = None
+    statusCode: Annotated[WholeInt, Field(ge=100, le=599)] | None = None
     errorMessage: _text(10_000) | None = None
     tag: _text(200) | None = Field(
         default=None, description="The feature that made the call; reported as its endpoint."

@@ -306,6 +306,7 @@ def _event_input(body: TokenwiseObservation) -> EventInput:
         # A tag names the feature that made the call, which is what our `endpoint`
         # dimension is: it shows up in by-endpoint analytics and filters on every surface.
         endpoint=body.tag or None,
+        metadata=body.model_extra or None,
     )
 
 
@@ -322,8 +323,9 @@ class ObserveView(TokenwiseView):
             "What the Tokenwise SDK sends after each call. Token counts follow the provider's "
             "convention (OpenAI/Google include cached tokens in `inputTokens`, Anthropic does "
             "not). `tag` is recorded as the call's endpoint. `input`/`output` are kept, "
-            "encrypted, only when the workspace has payload storage on. Answers the logged "
-            "request."
+            "encrypted, only when the workspace has payload storage on. Counts may be written "
+            "as whole floats (1200.0); other fields are kept in the request's metadata. "
+            "Answers the logged request."
         ),
         request=TokenwiseObservation,
         responses={
