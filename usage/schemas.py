@@ -10,7 +10,7 @@ written once.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_core import to_json
 
 from carbon.countries import country_known
+from tokentracker.currencies import currency_code
 from tokentracker.errors import DomainError
 
 MAX_BATCH = 500
@@ -86,6 +87,16 @@ def _country_code(value: str) -> str:
 CountryCode = Annotated[str, AfterValidator(_country_code)]
 
 
+def _currency_code(value: str) -> str:
+    try:
+        return currency_code(value)
+    except ValueError:
+        raise ValueError("must be an ISO 4217 currency code, e.g. EUR") from None
+
+
+CurrencyCode = Annotated[str, AfterValidator(_currency_code)]
+
+
 @dataclass(frozen=True)
 class CarbonStamp:
     energy_wh: Decimal
@@ -142,8 +153,13 @@ class EventInput(BaseModel):
         description="Optional quality/eval score (your scale, from -1,000,000 to 1,000,000).",
     )
     status: text_field(32) | None = Field(default=None, description="ok | error | timeout | ...")
-    currency: Literal["USD"] = Field(
-        default="USD", description="Costs are tracked in USD; convert before reporting."
+    currency: CurrencyCode = Field(
+        default="USD",
+        description=(
+            "ISO 4217 code of total_cost, e.g. EUR. Kept as sent and converted to the "
+            "organization's reporting currency at the rate of the event's day."
+        ),
+        examples=["USD"],
     )
     platform: text_field(100) | None = Field(default=None, examples=["openai-api"])
     use_case: text_field(100) | None = Field(default=None, examples=["chat"])
@@ -240,6 +256,8 @@ def _field_error(error: Any) -> FieldError:
         loc = loc[2:]
     field = ".".join(str(part) for part in loc) or "body"
     message = error["msg"]
+    if error["type"] == "value_error":
+        message = message.removeprefix("Value error, ")
     if error["type"] == "json_invalid":
         field, message = "body", f"Malformed JSON: {error.get('ctx', {}).get('error', message)}"
     elif error["type"] == "model_attributes_type" or error["type"] == "model_type":

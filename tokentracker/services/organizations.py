@@ -8,12 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ..currencies import currency_code
 from ..models import (
     Membership,
     Organization,
     Plan,
     Role,
 )
+from ..money import reporting_currency_changed
 
 
 def plan_get_default() -> Plan:
@@ -42,11 +44,13 @@ def organization_settings_update(
     changed_by: Membership,
     payload_storage_enabled: bool,
     community_data_opt_in: bool,
+    reporting_currency: str | None = None,
 ) -> list[str]:
-    """Switch payload storage and the community data opt-in; returns the fields changed.
+    """Switch payload storage and the community data opt-in, and set the reporting
+    currency (None: unchanged); returns the fields changed.
 
-    Admins and owners only: storing customer content, or publishing usage (anonymized),
-    is a decision for whoever answers for the organization.
+    Admins and owners only: storing customer content, publishing usage (anonymized), or
+    the currency every figure is in, is a decision for whoever answers for the organization.
     """
     if changed_by.organization_id != organization.pk or not changed_by.is_at_least(Role.ADMIN):
         raise PermissionDenied("Only admins and owners change the organization's settings.")
@@ -56,11 +60,19 @@ def organization_settings_update(
         changed.append("payload_storage_enabled")
     if organization_community_opt_in_set(organization=organization, opted_in=community_data_opt_in):
         changed.append("community_data_opt_in")
+    if reporting_currency is not None and reporting_currency != organization.reporting_currency:
+        organization.reporting_currency = currency_code(reporting_currency)
+        changed.append("reporting_currency")
     if changed:
         fields = (
             [*changed, "community_opted_in_at"] if "community_data_opt_in" in changed else changed
         )
-        organization.save(update_fields=fields)
+        with transaction.atomic():
+            organization.save(update_fields=fields)
+            if "reporting_currency" in changed:
+                reporting_currency_changed.send(
+                    sender=Organization, organization_id=organization.pk
+                )
     return changed
 
 
