@@ -317,7 +317,7 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     search_fields = ["currency", "day"]
     date_hierarchy = "day"
     list_editable = ["rate"]
-    readonly_fields = ["updated_at"]
+    readonly_fields = ["source", "updated_at"]
     ordering = ["-day", "currency"]
     show_full_result_count = False
 
