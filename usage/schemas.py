@@ -205,7 +205,9 @@ class EventsCreated(BaseModel):
 
     success: bool
     created: int = Field(description="Events written by this request.")
-    total_cost: float = Field(description="USD cost of the events written (priced ones).")
+    total_cost: float = Field(
+        description="Cost of the events written in the reporting currency (priced, converted)."
+    )
     duplicates: int = Field(description="Events skipped because their id was already recorded.")
     unpriced: int = Field(description="Events of models the catalog does not price.")
 
