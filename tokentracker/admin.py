@@ -9,16 +9,20 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from . import services
+from .currencies import CURRENCY_CODE_MESSAGE, currency_code
 from .models import (
     ApiKey,
     ApiKeyScope,
     DailyEventCount,
+    ExchangeRate,
     Invitation,
     Membership,
     Organization,
     Plan,
+    RateSource,
     Role,
 )
+from .money import reporting_currency_changed
 from .services.teams import (
     NEEDS_AN_OWNER,
     TeamError,
@@ -98,12 +102,27 @@ class ApiKeyInline(admin.TabularInline):
         return False
 
 
+def _currency_cleaned(value: str) -> str:
+    """A code typed in any case ("eur") is stored upper-case; anything else is refused."""
+    try:
+        return currency_code(value)
+    except ValueError:
+        raise ValidationError(CURRENCY_CODE_MESSAGE) from None
+
+
+class OrganizationForm(ModelForm):
+    def clean_reporting_currency(self) -> str:
+        return _currency_cleaned(self.cleaned_data["reporting_currency"])
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    form = OrganizationForm
     list_display = [
         "name",
         "slug",
         "plan",
+        "reporting_currency",
         "members",
         "payload_storage_enabled",
         "community_data_opt_in",
@@ -123,6 +142,9 @@ class OrganizationAdmin(admin.ModelAdmin):
             organization=obj, opted_in=form.cleaned_data["community_data_opt_in"]
         )
         super().save_model(request, obj, form, change)
+        if change and "reporting_currency" in form.changed_data:
+            # As the settings page does: the recorded events are converted again.
+            reporting_currency_changed.send(sender=Organization, organization_id=obj.pk)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         return super().get_queryset(request).annotate(member_count=Count("memberships"))
@@ -287,3 +309,31 @@ class DailyEventCountAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class ExchangeRateForm(ModelForm):
+    def clean_currency(self) -> str:
+        return _currency_cleaned(self.cleaned_data["currency"])
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """The rates every conversion uses; `manage.py exchangerates_load` fills it from the ECB.
+    Saving one converts the events that were waiting for a rate."""
+
+    form = ExchangeRateForm
+    list_display = ["day", "currency", "rate", "source", "updated_at"]
+    list_filter = ["currency", "source"]
+    search_fields = ["currency", "day"]
+    date_hierarchy = "day"
+    list_editable = ["rate"]
+    readonly_fields = ["source", "updated_at"]
+    ordering = ["-day", "currency"]
+    show_full_result_count = False
+
+    def save_model(
+        self, request: HttpRequest, obj: ExchangeRate, form: ModelForm, change: bool
+    ) -> None:
+        if "rate" in form.changed_data:
+            obj.source = RateSource.ADMIN
+        super().save_model(request, obj, form, change)

@@ -6,4 +6,7 @@ class TokenTrackerConfig(AppConfig):
     verbose_name = "Tenancy and access"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from . import (
+            schema,  # noqa: F401  (registers the OpenAPI auth extension)
+            signals,  # noqa: F401
+        )

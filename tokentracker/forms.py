@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
+from .currencies import currency_choices
 from .keys import KEY_PREFIXES
 from .models import ApiKeyScope, Organization, QualityScale, Role
 from .selectors import user_by_address
@@ -115,3 +116,19 @@ class OrganizationSettingsForm(forms.Form):
         label="Quality score scale",
         help_text=Organization._meta.get_field("quality_scale").help_text,
     )
+    reporting_currency = forms.ChoiceField(
+        choices=currency_choices,
+        required=False,  # left out: unchanged
+        label="Reporting currency",
+        help_text=(
+            "Every cost is shown and summed in this currency. Costs reported in another "
+            "currency, and the catalog's USD prices, are converted at the ECB reference rate "
+            "of their day; a cost whose day has no rate is shown apart as unconverted. "
+            "Changing it converts every recorded event again and rebuilds the totals, in "
+            "the background: for a large organization the figures settle after a few "
+            "minutes."
+        ),
+    )
+
+    def clean_reporting_currency(self) -> str | None:
+        return self.cleaned_data["reporting_currency"] or None

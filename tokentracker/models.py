@@ -1,8 +1,12 @@
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
+
+from .currencies import DEFAULT_CURRENCY, currency_code_validate
 
 
 def default_plan_daily_event_limit() -> int:
@@ -139,6 +143,16 @@ class Organization(models.Model):
         help_text=(
             "When the community opt-in was last turned on (empty while off): only whole UTC "
             "days starting after it are contributed, never usage from before consent."
+        ),
+    )
+    reporting_currency = models.CharField(
+        max_length=3,
+        default=DEFAULT_CURRENCY,
+        validators=[currency_code_validate],
+        help_text=(
+            "ISO 4217 code every cost is shown and summed in. Costs reported in another "
+            "currency, and catalog prices (USD), are converted at the rate of their day; "
+            "changing it converts every recorded event again."
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -364,3 +378,36 @@ class DailyEventCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} on {self.day}: {self.events}"
+
+
+class RateSource(models.TextChoices):
+    ECB = "ecb", "ECB reference rates file"
+    ADMIN = "admin", "Edited by an admin"
+
+
+class ExchangeRate(models.Model):
+    """How many units of `currency` one euro bought on `day`, as the ECB quotes its euro
+    reference rates (published on TARGET working days only). Every conversion crosses
+    through the euro; the euro itself is rate 1 and needs no row."""
+
+    day = models.DateField()
+    currency = models.CharField(max_length=3, validators=[currency_code_validate])
+    rate = models.DecimalField(
+        max_digits=20,
+        decimal_places=8,
+        validators=[MinValueValidator(Decimal("0.00000001"))],
+        help_text="Units of the currency per 1 EUR.",
+    )
+    source = models.CharField(max_length=10, choices=RateSource.choices, default=RateSource.ADMIN)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-day", "currency"]
+        constraints = [
+            # Currency first: the rate book loads one currency's series at a time.
+            models.UniqueConstraint(fields=["currency", "day"], name="exchange_rate_unique_day"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 EUR = {self.rate} {self.currency} on {self.day}"

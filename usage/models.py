@@ -112,6 +112,9 @@ class CostSource(models.TextChoices):
     REPORTED = "reported", "Reported by the client"
     CATALOG = "catalog", "Priced from the catalog"
     UNPRICED = "unpriced", "Unknown model, not priced"
+    # Priced (reported or from the catalog) in a currency with no rate for its day to the
+    # organization's reporting currency: counted apart like unpriced events, never as 0.
+    UNCONVERTED = "unconverted", "No exchange rate for its day"
 
 
 class Outcome(models.TextChoices):
@@ -168,8 +171,20 @@ class UsageEvent(models.Model):
     output_cost = models.DecimalField(**COST)
     reasoning_cost = models.DecimalField(**COST)
     total_cost = models.DecimalField(**COST)
-    currency = models.CharField(max_length=3, default="USD")
-    cost_source = models.CharField(max_length=10, choices=CostSource.choices)
+    currency = models.CharField(
+        max_length=3,
+        default="USD",
+        help_text="The costs' currency: the organization's reporting currency.",
+    )
+    cost_source = models.CharField(max_length=12, choices=CostSource.choices)
+    # Kept to convert again (a rate loaded later, a new reporting currency).
+    reported_amount = models.DecimalField(
+        **COST, help_text="The cost the client reported, as sent, in reported_currency."
+    )
+    reported_currency = models.CharField(max_length=3, blank=True)
+    catalog_cost_usd = models.DecimalField(
+        **COST, help_text="The catalog price in USD, before conversion (catalog-priced events)."
+    )
     model_price = models.ForeignKey(
         ModelPrice,
         on_delete=models.PROTECT,
@@ -217,6 +232,13 @@ class UsageEvent(models.Model):
                 fields=["organization", "developer_id", "occurred_at"],
                 condition=~Q(developer_id=""),
                 name="event_org_developer_time",
+            ),
+            # The few events waiting for an exchange rate: shown apart on the dashboard and
+            # converted once rates arrive, without scanning the rest.
+            models.Index(
+                fields=["organization", "occurred_at"],
+                condition=Q(cost_source="unconverted"),
+                name="event_org_unconverted_time",
             ),
         ]
         constraints = [

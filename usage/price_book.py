@@ -41,6 +41,7 @@ class PriceBook:
         self._aliases = aliases
         self._providers: dict[str, str] = {}
         self._resolved: dict[CatalogKey, CatalogKey | None] = {}
+        self._by_id: dict[int, PriceVersion] | None = None
 
     def provider(self, reported: str) -> str:
         canonical = self._providers.get(reported)
@@ -69,6 +70,12 @@ class PriceBook:
         if matched and matched in self._versions:
             return matched
         return None
+
+    def version(self, version_id: int) -> PriceVersion | None:
+        """The catalog row with this id (an event's `model_price_id`)."""
+        if self._by_id is None:
+            self._by_id = {v.id: v for rows in self._versions.values() for v in rows}
+        return self._by_id.get(version_id)
 
     def price_at(self, key: CatalogKey, moment: datetime) -> PriceVersion | None:
         rows = self._versions.get(key)

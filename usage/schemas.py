@@ -12,7 +12,7 @@ documents the same models, so the contract is written once.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -37,6 +37,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError, to_json
 
 from carbon.countries import country_known
+from tokentracker.currencies import currency_code
 from tokentracker.errors import DomainError
 
 MAX_BATCH = 500
@@ -111,6 +112,16 @@ def _country_code(value: str) -> str:
 
 
 CountryCode = Annotated[str, AfterValidator(_country_code)]
+
+
+def _currency_code(value: str) -> str:
+    try:
+        return currency_code(value)
+    except ValueError:
+        raise ValueError("must be an ISO 4217 currency code, e.g. EUR") from None
+
+
+CurrencyCode = Annotated[str, AfterValidator(_currency_code)]
 
 
 @dataclass(frozen=True)
@@ -194,8 +205,13 @@ class EventInput(BaseModel):
         description="Optional quality/eval score (your scale, from -1,000,000 to 1,000,000).",
     )
     status: text_field(32) | None = Field(default=None, description="ok | error | timeout | ...")
-    currency: Literal["USD"] = Field(
-        default="USD", description="Costs are tracked in USD; convert before reporting."
+    currency: CurrencyCode = Field(
+        default="USD",
+        description=(
+            "ISO 4217 code of total_cost, e.g. EUR. Kept as sent and converted to the "
+            "organization's reporting currency at the rate of the event's day."
+        ),
+        examples=["USD"],
     )
     platform: text_field(100) | None = Field(default=None, examples=["openai-api"])
     use_case: text_field(100) | None = Field(default=None, examples=["chat"])
@@ -312,7 +328,9 @@ class EventsCreated(BaseModel):
 
     success: bool
     created: int = Field(description="Events written by this request.")
-    total_cost: float = Field(description="USD cost of the events written (priced ones).")
+    total_cost: float = Field(
+        description="Cost of the events written in the reporting currency (priced, converted)."
+    )
     duplicates: int = Field(description="Events skipped because their id was already recorded.")
     unpriced: int = Field(description="Events of models the catalog does not price.")
     rejected: int = Field(description="Invalid events of the batch, not written.")
@@ -366,6 +384,8 @@ def _field_error(error: Any) -> FieldError:
     if "field" in error.get("ctx", {}):  # a whole-event check that names its field
         field = str(error["ctx"]["field"])
     message = error["msg"]
+    if error["type"] == "value_error":
+        message = message.removeprefix("Value error, ")
     if error["type"] == "json_invalid":
         field, message = "body", f"Malformed JSON: {error.get('ctx', {}).get('error', message)}"
     elif error["type"] == "model_attributes_type" or error["type"] == "model_type":

@@ -5,6 +5,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
+from tokentracker.money import exchange_rates_changed, reporting_currency_changed
+
 from .models import ModelAlias, ModelPrice
 from .price_book import price_book_invalidate
 
@@ -28,3 +30,18 @@ def catalog_changed(**kwargs: Any) -> None:
     # rows between our bump and our commit and keep them as current.
     price_book_invalidate()
     transaction.on_commit(price_book_invalidate)
+
+
+@receiver(reporting_currency_changed)
+def convert_after_currency_change(*, organization_id: int, **kwargs: Any) -> None:
+    from .services.conversions import reporting_currency_changed_convert
+
+    reporting_currency_changed_convert(organization_id=organization_id)
+
+
+@receiver(exchange_rates_changed)
+def convert_waiting_events(**kwargs: Any) -> None:
+    # Sent once the rates are committed.
+    from .services.conversions import unconverted_events_convert_soon
+
+    unconverted_events_convert_soon()

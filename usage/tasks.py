@@ -56,3 +56,25 @@ def pending_tracks_sweep_task() -> int:
     from .services.tracks import pending_tracks_sweep
 
     return pending_tracks_sweep()
+
+
+# A large organization's events take minutes to convert again; each batch is small.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=3000,
+    time_limit=3600,
+)
+def events_reconvert_task(organization_id: int) -> int:
+    from .services.conversions import events_reconvert
+
+    return events_reconvert(organization_id=organization_id)
+
+
+@shared_task(acks_late=True, soft_time_limit=3000, time_limit=3600)
+def unconverted_events_convert_task() -> int:
+    from .services.conversions import unconverted_events_convert
+
+    return unconverted_events_convert()

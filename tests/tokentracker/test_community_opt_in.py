@@ -51,6 +51,7 @@ def test_the_admin_records_and_clears_the_consent_time(admin_client, freeze):
         "slug": "acme",
         "name": "Acme",
         "plan": org.plan_id,
+        "reporting_currency": "USD",
         "community_data_opt_in": "on",
         **{
             f"{prefix}-{field}": value

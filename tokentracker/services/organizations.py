@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ..currencies import currency_code
 from ..models import (
     Membership,
     Organization,
@@ -15,6 +16,7 @@ from ..models import (
     QualityScale,
     Role,
 )
+from ..money import reporting_currency_changed
 
 
 def plan_get_default() -> Plan:
@@ -44,12 +46,14 @@ def organization_settings_update(
     payload_storage_enabled: bool,
     community_data_opt_in: bool,
     quality_scale: str | None = None,
+    reporting_currency: str | None = None,
 ) -> list[str]:
-    """Switch payload storage and the community data opt-in, and declare the scale of the
-    quality scores (None: keep it); returns the fields changed.
+    """Switch payload storage and the community data opt-in, declare the scale of the
+    quality scores and set the reporting currency (None: keep either); returns the fields
+    changed.
 
-    Admins and owners only: storing customer content, or publishing usage (anonymized),
-    is a decision for whoever answers for the organization.
+    Admins and owners only: storing customer content, publishing usage (anonymized), or
+    the currency every figure is in, is a decision for whoever answers for the organization.
     """
     if changed_by.organization_id != organization.pk or not changed_by.is_at_least(Role.ADMIN):
         raise PermissionDenied("Only admins and owners change the organization's settings.")
@@ -62,11 +66,19 @@ def organization_settings_update(
     if quality_scale is not None and organization.quality_scale != quality_scale:
         organization.quality_scale = QualityScale(quality_scale)
         changed.append("quality_scale")
+    if reporting_currency is not None and reporting_currency != organization.reporting_currency:
+        organization.reporting_currency = currency_code(reporting_currency)
+        changed.append("reporting_currency")
     if changed:
         fields = (
             [*changed, "community_opted_in_at"] if "community_data_opt_in" in changed else changed
         )
-        organization.save(update_fields=fields)
+        with transaction.atomic():
+            organization.save(update_fields=fields)
+            if "reporting_currency" in changed:
+                reporting_currency_changed.send(
+                    sender=Organization, organization_id=organization.pk
+                )
     return changed
 
 

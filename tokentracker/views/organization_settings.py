@@ -1,4 +1,5 @@
-"""The organization's settings: what is stored and shared, and the plan's quotas.
+"""The organization's settings: what is stored and shared, the reporting currency, and the
+plan's quotas.
 
 Every member may read it (the quotas explain a 429); only admins and owners change it, so
 the form is shown disabled below admin and a POST from them is refused with 403.
@@ -27,6 +28,7 @@ def settings_page(request: HttpRequest, membership: Membership) -> HttpResponse:
         "payload_storage_enabled": organization.payload_storage_enabled,
         "community_data_opt_in": organization.community_data_opt_in,
         "quality_scale": organization.quality_scale,
+        "reporting_currency": organization.reporting_currency,
     }
     if request.method == "POST":
         if not may_change:

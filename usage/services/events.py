@@ -15,10 +15,12 @@ from carbon.carbon_book import carbon_book_get
 from carbon.estimator import carbon_figures
 from carbon.factors import CarbonBook, carbon_decimal
 from tokentracker.errors import DomainError, Kind
+from tokentracker.money import MoneyBook, money_book_get
 from tokentracker.services import quota_consume
 
+from ..costs import costs_in_currency
 from ..ids import uuid7
-from ..models import CostSource, IngestReceipt, UsageEvent
+from ..models import IngestReceipt, UsageEvent
 from ..price_book import PriceBook, price_book_get
 from ..pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
 from ..rollup_rebuild import rollups_rebuild
@@ -116,7 +118,8 @@ def events_record(
         result = IngestResult(
             created=len(fresh),
             duplicates=duplicates,
-            unpriced=sum(1 for row in fresh if row["cost_source"] == CostSource.UNPRICED),
+            # Unconverted events (no rate for their day) are outside total_cost as well.
+            unpriced=sum(1 for row in fresh if row["total_cost"] is None),
             total_cost=sum((row["total_cost"] or Decimal(0) for row in fresh), Decimal(0)),
             event_ids=tuple(row["uuid"] for row in fresh),
             rejected=len({error.index for error in errors}),
@@ -209,8 +212,11 @@ def _event_rows(
     *,
     received_at: datetime,
     carbon_stamps: Sequence[CarbonStamp | None] | None = None,
+    money: MoneyBook | None = None,
 ) -> tuple[list[dict[str, Any]], list[FieldError]]:
     """The rows of the valid events, and the errors of the others, each with its index."""
+    money = money or money_book_get()
+    reporting_currency = money.reporting_currency(organization_id)
     rows: list[dict[str, Any]] = []
     errors: list[FieldError] = []
     for index, event in enumerate(events):
@@ -260,7 +266,7 @@ def _event_rows(
             "uncached_input_tokens": parts.uncached_input,
             "total_tokens": parts.total,
             "tokens_reported": event.tokens_reported,
-            "currency": event.currency,
+            "currency": reporting_currency,
             "latency_ms": event.latency_ms,
             "success": event.success,
             "quality_score": event.quality_score,
@@ -278,46 +284,50 @@ def _event_rows(
             "tenant_id": event.tenant_id or "",
             "metadata": event.metadata,
         }
-        _price(row, book, parts, event.total_cost)
+        _price(
+            row,
+            book,
+            parts,
+            event.total_cost,
+            reported_currency=event.currency,
+            money=money,
+            reporting_currency=reporting_currency,
+        )
         _carbon(row, carbon, event, carbon_stamps[index] if carbon_stamps else None)
         rows.append(row)
     assert not rows or len(rows[0]) == len(EVENT_COLUMNS)
     return rows, errors
 
 
-_NO_COST = {
-    "input_cost": None,
-    "cache_read_cost": None,
-    "cache_write_cost": None,
-    "output_cost": None,
-    "reasoning_cost": None,
-}
-
-
 def _price(
-    row: dict[str, Any], book: PriceBook, parts: TokenParts, reported: Decimal | None
+    row: dict[str, Any],
+    book: PriceBook,
+    parts: TokenParts,
+    reported: Decimal | None,
+    *,
+    reported_currency: str,
+    money: MoneyBook,
+    reporting_currency: str,
 ) -> None:
     key = book.resolve(row["provider"], row["model"])
     version = book.price_at(key, row["occurred_at"]) if key else None
     costs = cost_compute(parts, version.rates) if version else None
     row["model_price_id"] = version.id if version and costs else None
-    if reported is not None:
-        # The client knows what it was billed: that is the cost, not our estimate.
-        row.update(_NO_COST)
-        row["total_cost"] = reported.quantize(COST_QUANTUM)
-        row["cost_source"] = CostSource.REPORTED
-    elif costs is None:
-        row.update(_NO_COST)
-        row["total_cost"] = None
-        row["cost_source"] = CostSource.UNPRICED
-    else:
-        row["input_cost"] = costs.input
-        row["cache_read_cost"] = costs.cache_read
-        row["cache_write_cost"] = costs.cache_write
-        row["output_cost"] = costs.output
-        row["reasoning_cost"] = costs.reasoning
-        row["total_cost"] = costs.total
-        row["cost_source"] = CostSource.CATALOG
+    # The client knows what it was billed: that is the cost, not our estimate.
+    catalog = costs if reported is None else None
+    row["reported_amount"] = reported.quantize(COST_QUANTUM) if reported is not None else None
+    row["reported_currency"] = reported_currency if reported is not None else ""
+    row["catalog_cost_usd"] = catalog.total if catalog else None
+    row.update(
+        costs_in_currency(
+            money=money,
+            to=reporting_currency,
+            on=row["occurred_at"].date(),
+            reported_amount=row["reported_amount"],
+            reported_currency=reported_currency,
+            catalog=catalog,
+        )
+    )
 
 
 def _carbon(

@@ -1,6 +1,7 @@
 """How the dashboard writes money, counts, CO2e and energy.
 
-Money is USD from Decimal, never float: $1,234.56 from a dollar up, and below it four
+Money is Decimal, never float, in the organization's reporting currency: $1,234.56 from a
+dollar up (1,234.56 EUR in another currency), and below it four
 significant digits (at most six places, the log export's precision), so a $0.00725 call
 does not read as $0.01 and $0.366854 a day does not read as noise.
 Unpriced spend is never written as $0: `cost` says "unpriced" instead.
@@ -22,32 +23,41 @@ MAX_PLACES = 6
 
 
 @register.filter
-def money(amount: Decimal | int | float | None) -> str:
+def money(amount: Decimal | int | float | None, currency: str = "USD") -> str:
+    """USD as $1,234.56; any other currency with its code after the number (12.30 EUR),
+    so a figure in the organization's reporting currency never reads as dollars."""
     if amount is None:
         return "unpriced"
     amount = Decimal(str(amount)) if isinstance(amount, float) else Decimal(amount)
     sign = "-" if amount < 0 else ""
     amount = abs(amount)
     if amount == 0:
-        return "$0.00"
-    if amount >= 1:
-        return f"{sign}${amount:,.2f}"
-    # Four significant digits, at most six places: $0.3669, $0.00725, $0.000146.
-    places = min(SIGNIFICANT - 1 - amount.adjusted(), MAX_PLACES)
-    rounded = amount.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-    if rounded == 0:
-        return f"{sign}<$0.000001"
-    whole, _, digits = f"{rounded:f}".partition(".")
-    return f"{sign}${whole}.{digits.rstrip('0').ljust(2, '0')}"
+        number = "0.00"
+    elif amount >= 1:
+        number = f"{amount:,.2f}"
+    else:
+        # Four significant digits, at most six places: $0.3669, $0.00725, $0.000146.
+        places = min(SIGNIFICANT - 1 - amount.adjusted(), MAX_PLACES)
+        rounded = amount.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        if rounded == 0:
+            return f"{sign}<$0.000001" if currency == "USD" else f"{sign}<0.000001 {currency}"
+        whole, _, digits = f"{rounded:f}".partition(".")
+        number = f"{whole}.{digits.rstrip('0').ljust(2, '0')}"
+    if currency == "USD":
+        return f"{sign}${number}"
+    return f"{sign}{number} {currency}"
 
 
-@register.inclusion_tag("usage/partials/cost.html")
-def cost(totals: UsageTotals) -> dict[str, Any]:
-    """The priced cost of some totals, with how many events could not be priced."""
+@register.inclusion_tag("usage/partials/cost.html", takes_context=True)
+def cost(context: template.Context, totals: UsageTotals) -> dict[str, Any]:
+    """The priced cost of some totals, in the organization's reporting currency, with how
+    many events could not be priced or converted."""
+    organization = context.get("organization")
     return {
         "unpriced_only": bool(totals.events and not totals.priced_events),
         "amount": totals.cost,
         "unpriced": totals.unpriced_events,
+        "currency": getattr(organization, "reporting_currency", "USD"),
     }
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from carbon.estimator import equivalent
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
+from usage.selectors.conversions import unconverted_amounts
 from usage.selectors.dashboard import overview_read, series_points
 
 
@@ -18,6 +19,13 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
         "summary": summary,
         "equivalent": equivalent(float(summary.month.co2e_grams)),
         "daily_points": series_points(summary.daily, "day"),
+        # Costs with no exchange rate for their day: beside the spend, never in it. The
+        # rollups count them with the unpriced events, so most months need no query.
+        "unconverted_this_month": unconverted_amounts(
+            membership.organization_id, start=summary.month_start, end=summary.month_end
+        )
+        if summary.month.unpriced_events
+        else [],
         # The organization's own first request, for the empty state: this deployment's
         # address, never a real key (keys are shown once, on the API keys page).
         "events_url": request.build_absolute_uri(reverse("usage-event-list")),

@@ -300,7 +300,7 @@ def test_batch_of_501_is_rejected_and_nothing_is_written(api, org, raw_key):
         (event(total_cost=-0.01), "total_cost", "greater than or equal"),
         (event(success="yes"), "success", "valid boolean"),
         (event(occurred_at="yesterday"), "occurred_at", "datetime"),
-        (event(currency="EUR"), "currency", "'USD'"),
+        (event(currency="EURO"), "currency", "must be an ISO 4217 currency code, e.g. EUR"),
         (event(metadata=[1]), "metadata", "an object"),
         (event(model="x" * 201), "model", "at most 200"),
         (event(status_code=99), "status_code", "greater than or equal to 100"),

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from tokentracker.models import Organization
 from usage.selectors.usage import UsageTotals
 from usage.templatetags.usage_format import cost, energy, grams, money
 
@@ -29,9 +30,31 @@ def test_money_keeps_enough_digits_for_small_amounts(amount, written):
 
 def test_money_of_nothing_priced_is_unpriced_not_zero():
     assert money(None) == "unpriced"
-    assert cost(UsageTotals(events=3, unpriced_events=3))["unpriced_only"] is True
-    assert cost(UsageTotals(events=3, priced_events=2, unpriced_events=1))["unpriced"] == 1
-    assert cost(UsageTotals())["unpriced_only"] is False  # no events: $0.00 is the truth
+    assert cost({}, UsageTotals(events=3, unpriced_events=3))["unpriced_only"] is True
+    assert cost({}, UsageTotals(events=3, priced_events=2, unpriced_events=1))["unpriced"] == 1
+    assert cost({}, UsageTotals())["unpriced_only"] is False  # no events: $0.00 is the truth
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "written"),
+    [
+        ("1234.5", "USD", "$1,234.50"),
+        ("1234.5", "EUR", "1,234.50 EUR"),
+        ("0.00725", "GBP", "0.00725 GBP"),
+        ("0", "EUR", "0.00 EUR"),
+        ("-12.3", "JPY", "-12.30 JPY"),
+        ("0.0000001", "EUR", "<0.000001 EUR"),
+    ],
+)
+def test_money_in_another_currency_carries_its_code_never_a_dollar_sign(amount, currency, written):
+    assert money(Decimal(amount), currency) == written
+
+
+def test_the_cost_tag_takes_the_organizations_reporting_currency():
+    organization = Organization(reporting_currency="EUR")
+    shown = cost({"organization": organization}, UsageTotals(events=1, priced_events=1))
+    assert shown["currency"] == "EUR"
+    assert cost({}, UsageTotals())["currency"] == "USD"
 
 
 @pytest.mark.parametrize(

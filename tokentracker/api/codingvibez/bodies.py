@@ -72,8 +72,16 @@ class CodingVibezTrackBody(BaseModel):
     )
     cost: ReportedCost | None = Field(
         default=None,
-        description="What the provider billed, in USD. Wins over the catalog price.",
+        description="What the provider billed, in `currency`. Wins over the catalog price.",
         examples=[0.05],
+    )
+    currency: str = Field(
+        default="USD",
+        description=(
+            "ISO 4217 code of `cost` (an extension of the seed, which bills in USD); "
+            "converted to the organization's reporting currency at the rate of its day."
+        ),
+        examples=["USD"],
     )
     flush: StrictBool = Field(
         default=False,
@@ -98,7 +106,17 @@ class CodingVibezTokenRecord(BaseModel):
     )
     outputTokens: NonNegativeInt = Field(examples=[300])
     cachedTokens: NonNegativeInt = Field(default=0, examples=[0])
-    cost: ReportedCost | None = Field(default=None, description="Billed USD; omit to price it.")
+    cost: ReportedCost | None = Field(
+        default=None, description="Billed, in `currency`; omit to price it."
+    )
+    currency: str = Field(
+        default="USD",
+        description=(
+            "ISO 4217 code of `cost` (an extension of the seed, which bills in USD); "
+            "converted to the organization's reporting currency at the rate of its day."
+        ),
+        examples=["USD"],
+    )
     timestamp: datetime | None = Field(
         default=None, description="ISO 8601; default: when received. Naive times are UTC."
     )
@@ -113,7 +131,15 @@ class CodingVibezCostRecord(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    amount: ReportedCost = Field(description="USD spent.", examples=[20.0])
+    amount: ReportedCost = Field(description="Spent, in `currency`.", examples=[20.0])
+    currency: str = Field(
+        default="USD",
+        description=(
+            "ISO 4217 code of `amount` (an extension of the seed, which bills in USD); "
+            "converted to the organization's reporting currency at the rate of its day."
+        ),
+        examples=["USD"],
+    )
     model: str | None = Field(
         default=None, description=f'Defaults to "{UNSPECIFIED_MODEL}".', examples=["gpt-4o"]
     )
@@ -312,6 +338,7 @@ def track_parse(raw: bytes) -> tuple[CodingVibezTrackBody, EventInput]:
         output_tokens=body.outputTokens,
         cache_read_tokens=body.cachedTokens,
         total_cost=body.cost,
+        currency=body.currency,
         metadata=_metadata(body.model_extra),
     )
     return body, event
@@ -357,6 +384,7 @@ def ingest_parse(raw: bytes) -> IngestRequest:
                     output_tokens=record.outputTokens,
                     cache_read_tokens=record.cachedTokens,
                     total_cost=record.cost,
+                    currency=record.currency,
                     occurred_at=record.timestamp,
                     id=record.id,
                     metadata=_metadata(body.model_extra, record.model_extra),
@@ -371,6 +399,7 @@ def ingest_parse(raw: bytes) -> IngestRequest:
                     input_tokens=0,
                     output_tokens=0,
                     total_cost=record.amount,
+                    currency=record.currency,
                     occurred_at=record.timestamp,
                     id=record.id,
                     metadata=_metadata(

@@ -43,6 +43,8 @@ class UsageEventSerializer(serializers.ModelSerializer):
             "total_cost",
             "currency",
             "cost_source",
+            "reported_amount",
+            "reported_currency",
             "latency_ms",
             "success",
             "quality_score",

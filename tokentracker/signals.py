@@ -1,0 +1,23 @@
+"""Keep the money book current whoever writes rates or organizations (admin, services)."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import ExchangeRate, Organization
+from .money import exchange_rates_changed, money_book_invalidate
+
+
+@receiver([post_save, post_delete], sender=Organization)
+def organization_changed(**kwargs: Any) -> None:
+    # Organizations change rarely; reloading the (small) book on any change is simpler
+    # than tracking which save touched the reporting currency.
+    money_book_invalidate()
+
+
+@receiver([post_save, post_delete], sender=ExchangeRate)
+def exchange_rate_changed(**kwargs: Any) -> None:
+    money_book_invalidate()
+    transaction.on_commit(lambda: exchange_rates_changed.send(sender=ExchangeRate))
