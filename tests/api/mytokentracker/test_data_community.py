@@ -23,6 +23,8 @@ def community(settings):
     settings.OPENDATA_COMMUNITY_MIN_CONTRIBUTORS = 3
     members = organizations(3)
     for org in members:
+        org.quality_scale = "0-1"  # their quality scores count in quality_avg
+        org.save(update_fields=["quality_scale"])
         record(org, day=date(2026, 3, 9), platform="cursor", latency_ms=120)
         record(org, day=date(2026, 3, 10), platform="cursor", quality_score=0.8, success=True)
     record(
