@@ -332,7 +332,12 @@ class EventsCreated(BaseModel):
         description="Cost of the events written in the reporting currency (priced, converted)."
     )
     duplicates: int = Field(description="Events skipped because their id was already recorded.")
-    unpriced: int = Field(description="Events of models the catalog does not price.")
+    unpriced: int = Field(
+        description=(
+            "Events written with no cost in the reporting currency, left out of total_cost: "
+            "models the catalog does not price, and amounts with no exchange rate for their day."
+        )
+    )
     rejected: int = Field(description="Invalid events of the batch, not written.")
     errors: list[FieldError] = Field(
         description="Why each rejected event was refused: its index, field and reason."

@@ -34,6 +34,8 @@ def test_a_euro_cost_is_kept_as_sent_and_converted_to_dollars(api, org, raw_key,
         "total_cost": 2.68625,
         "duplicates": 0,
         "unpriced": 0,
+        "rejected": 0,
+        "errors": [],
     }
     stored = UsageEvent.objects.get(organization=org)
     assert stored.total_cost == Decimal("2.686250000000")  # 2.50 EUR * 1.0745
@@ -61,14 +63,16 @@ def test_a_currency_that_is_not_iso_4217_is_a_422_naming_the_field(api, raw_key,
     assert not UsageEvent.objects.exists()
 
 
-def test_a_batch_names_the_event_with_the_bad_currency(api, raw_key):
+def test_a_batch_names_the_event_with_the_bad_currency_and_keeps_the_others(api, org, raw_key):
     body = {"events": [event(total_cost=1), event(total_cost=1, currency="EUROS")]}
     response = api.post("/api/v1/events", body, key=raw_key)
-    assert response.status_code == 422
-    assert response.json()["error"]["details"]["errors"] == [
+    assert response.status_code == 201
+    assert (response.json()["created"], response.json()["rejected"]) == (1, 1)
+    assert response.json()["errors"] == [
         {"index": 1, "field": "currency", "message": "must be an ISO 4217 currency code, e.g. EUR"}
     ]
-    assert not UsageEvent.objects.exists()
+    stored = UsageEvent.objects.get(organization=org)
+    assert (stored.total_cost, stored.reported_currency) == (Decimal("1.000000000000"), "USD")
 
 
 def test_a_cost_without_a_rate_is_unconverted_never_zero(api, org, raw_key, record, freeze):
