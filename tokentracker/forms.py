@@ -130,5 +130,9 @@ class OrganizationSettingsForm(forms.Form):
         ),
     )
 
+    def clean_quality_scale(self) -> str | None:
+        # "" is a choice (not set), so only a field left out of the POST keeps the scale.
+        return self.cleaned_data["quality_scale"] if "quality_scale" in self.data else None
+
     def clean_reporting_currency(self) -> str | None:
         return self.cleaned_data["reporting_currency"] or None

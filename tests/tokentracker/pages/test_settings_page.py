@@ -155,3 +155,15 @@ def test_an_outsider_cannot_declare_another_organizations_quality_scale(
     sign_in(outsider_org, Role.OWNER)
     assert client.post(PATH, {"quality_scale": "0-1"}).status_code == 404
     assert Organization.objects.get(pk=org.pk).quality_scale == ""
+
+
+def test_a_post_without_the_quality_scale_keeps_the_declared_one(client, sign_in, org):
+    org.quality_scale = "0-100"
+    org.save(update_fields=["quality_scale"])
+    sign_in(org, Role.OWNER)
+    client.post(PATH, {"payload_storage_enabled": "on"})
+    org.refresh_from_db()
+    assert (org.payload_storage_enabled, org.quality_scale) == (True, "0-100")
+    client.post(PATH, {"quality_scale": ""})
+    org.refresh_from_db()
+    assert org.quality_scale == ""
