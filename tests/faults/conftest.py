@@ -183,7 +183,7 @@ class RedisServer(Process):
         self.start()
 
 
-def test_database_url() -> str:
+def fault_database_url() -> str:
     db = connection.settings_dict
     user = quote(db["USER"] or "", safe="")
     password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
@@ -195,7 +195,7 @@ def test_database_url() -> str:
 def subprocess_env(redis: RedisServer, role: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=test_database_url(),
+        DATABASE_URL=fault_database_url(),
         REDIS_URL=redis.url,
         DJANGO_SETTINGS_MODULE="tokentracker.settings",
         PYTHONUNBUFFERED="1",

@@ -11,7 +11,7 @@ from django.db import connection
 
 from usage.models import HourlyRollup
 
-from .conftest import Ingest, rollups_converged, stored_event_ids, test_database_url
+from .conftest import Ingest, fault_database_url, rollups_converged, stored_event_ids
 
 pytestmark = [pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +49,7 @@ def test_connections_cut_mid_transaction_lose_and_double_nothing(parts):
     # The worker's merge is one quick statement, rarely caught running. Another connection
     # holds a lock the merge must wait for, so the worker sits inside its statement until
     # it is cut; the lock goes as soon as it is (ingest itself only appends deltas).
-    holder = psycopg.connect(test_database_url())
+    holder = psycopg.connect(fault_database_url())
     holder.execute(f'LOCK TABLE "{HourlyRollup._meta.db_table}" IN SHARE ROW EXCLUSIVE MODE')
     sender = threading.Thread(target=keep_ingesting)
     sender.start()
