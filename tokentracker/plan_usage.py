@@ -10,8 +10,7 @@ from .ratelimit import rate_limit_peek
 # (tokentracker.api.ratelimit.PlanRateLimited.rate_limit_scope), with the name the page
 # shows: Tokenwise's reads (its seed documents the limits; observe is not counted). A
 # surface listed here without a limiter behind it would always read 0. CodingVibez's
-# per-minute budgets (MinuteRateLimited) are not shown: a minute's count is gone before
-# the page is read.
+# per-minute budgets (MinuteRateLimited) show their limits only (PlanUsage.per_minute).
 RATE_LIMITED_SURFACES = (("tokenwise", "Tokenwise"),)
 
 
@@ -29,6 +28,18 @@ class PlanUsage:
     month: date
     live_events_this_month: int
     hourly: list[HourlyRequests]
+
+    @property
+    def per_minute(self) -> list[tuple[str, int]]:
+        """CodingVibez's per-minute budgets: shown as limits only, since a minute's count
+        is gone before the page is read."""
+        plan = self.plan
+        return [
+            ("reads (GET)", plan.reads_per_minute),
+            ("writes (POST, ...)", plan.writes_per_minute),
+            ("syncs (/api/sync*)", plan.syncs_per_minute),
+            ("receipt uploads", plan.uploads_per_minute),
+        ]
 
     @property
     def daily_share(self) -> float:

@@ -153,7 +153,12 @@ class UsageEvent(models.Model):
     model = models.CharField(max_length=200)
 
     input_tokens = models.PositiveBigIntegerField(help_text="As reported.")
-    output_tokens = models.PositiveBigIntegerField(help_text="As reported; includes reasoning.")
+    output_tokens = models.PositiveBigIntegerField(
+        help_text=(
+            "Output including reasoning: as reported, plus the reasoning tokens for providers "
+            "that count them apart (Gemini, xAI; usage.pricing's reasoning table)."
+        )
+    )
     cache_read_tokens = models.PositiveBigIntegerField(default=0)
     cache_write_tokens = models.PositiveBigIntegerField(default=0)
     reasoning_tokens = models.PositiveBigIntegerField(default=0)

@@ -1,6 +1,7 @@
 """The settings page `/o/<slug>/settings/`: every member reads it, admins and owners
 switch payload storage and the community opt-in, and the plan's quotas with their use."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -167,3 +168,21 @@ def test_a_post_without_the_quality_scale_keeps_the_declared_one(client, sign_in
     client.post(PATH, {"quality_scale": ""})
     org.refresh_from_db()
     assert org.quality_scale == ""
+
+
+def test_quotas_show_the_plans_codingvibez_limits_per_minute(client, sign_in, org):
+    plan = org.plan
+    plan.reads_per_minute, plan.writes_per_minute = 120, 35
+    plan.syncs_per_minute, plan.uploads_per_minute = 12, 6
+    plan.save()
+    sign_in(org, Role.MEMBER)
+    rows = re.findall(
+        r"<td>CodingVibez (.+?) per minute</td>\s*<td[^>]*>.*?</td>\s*<td class=\"num\">(\d+)</td>",
+        client.get(PATH).content.decode(),
+    )
+    assert rows == [
+        ("reads (GET)", "120"),
+        ("writes (POST, ...)", "35"),
+        ("syncs (/api/sync*)", "12"),
+        ("receipt uploads", "6"),
+    ]
