@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from billing.models import ManualCost, Service
 from tokentracker.currencies import currency_code
-from tokentracker.money import money_convert, reporting_currency_of
+from tokentracker.money import money_book_uncached, money_convert, reporting_currency_of
 
 MAX_AMOUNT = Decimal("1e15")
 
@@ -117,3 +117,25 @@ def manual_cost_delete(*, organization_id: int, manual_cost_id: int) -> bool:
         organization_id=organization_id, pk=manual_cost_id
     ).delete()
     return bool(deleted)
+
+
+def manual_costs_convert(*, organization_id: int | None = None, waiting_only: bool = True) -> int:
+    """Convert manual costs again: those still waiting for a rate (rates were loaded or
+    edited), or every cost of one organization (its reporting currency changed). Returns
+    how many were converted. Manual costs are typed in by hand, a few a month, so this runs
+    inline rather than in batches as usage's reconversion of events does."""
+    book = money_book_uncached()  # not a cached copy from before the change
+    costs = ManualCost.objects.all()
+    if organization_id is not None:
+        costs = costs.filter(organization_id=organization_id)
+    if waiting_only:
+        costs = costs.filter(converted_amount__isnull=True)
+    changed = []
+    for cost in costs.only("organization_id", "amount", "currency", "month", "year"):
+        reporting = book.reporting_currency(cost.organization_id)
+        day = rate_day(year=cost.year, month=cost.month)
+        cost.converted_amount = book.convert(cost.amount, cost.currency, reporting, day)
+        cost.converted_currency = reporting
+        changed.append(cost)
+    ManualCost.objects.bulk_update(changed, ["converted_amount", "converted_currency"])
+    return sum(cost.converted_amount is not None for cost in changed)
