@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "carbon",
     "usage",
     "opendata",
+    "billing",
 ]
 
 MIDDLEWARE = [

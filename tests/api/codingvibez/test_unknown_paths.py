@@ -36,7 +36,7 @@ def test_a_keyed_get_of_an_unknown_path_is_not_found_in_the_envelope(api, raw_ke
     assert response.headers["X-RateLimit-Limit"]
 
 
-@pytest.mark.parametrize("path", ["/api/tokens/nope", "/api/sync", "/api/costs/manual"])
+@pytest.mark.parametrize("path", ["/api/tokens/nope", "/api/sync", "/api/expenses"])
 def test_a_keyed_post_to_an_unknown_path_is_not_found_and_writes_nothing(api, raw_key, path):
     from usage.models import UsageEvent
 

@@ -6,6 +6,7 @@ deliberately absent rather than answering with invented numbers.
 
 from django.urls import path
 
+from .costs import ManualCostView
 from .ingest import IngestView, TrackView
 from .reads import AnalyticsView, BurnRateView, TimeseriesView, TokensView, TrackingHealthView
 from .team import OrganizationsView, TeamInvitationsView, TeamMembersView
@@ -20,5 +21,6 @@ urlpatterns = [
     path("ingest", IngestView.as_view(), name="codingvibez-ingest"),
     path("organizations", OrganizationsView.as_view(), name="codingvibez-organizations"),
     path("team/members", TeamMembersView.as_view(), name="codingvibez-team-members"),
+    path("costs/manual", ManualCostView.as_view(), name="codingvibez-costs-manual"),
     path("team/invitations", TeamInvitationsView.as_view(), name="codingvibez-team-invitations"),
 ]

@@ -4,8 +4,10 @@ MyTokenTracker's contract and lives in `mytokentracker`)."""
 from rest_framework.routers import SimpleRouter
 
 from .evals import EvalViewSet
+from .manual_costs import ManualCostViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("evals", EvalViewSet, basename="eval")
+router.register("manual-costs", ManualCostViewSet, basename="manual-cost")
 
 urlpatterns = router.urls
