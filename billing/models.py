@@ -70,3 +70,108 @@ class ManualCost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} {self.year}-{self.month:02d}: {self.amount} {self.currency}"
+
+
+def default_thresholds() -> list[int]:
+    return [50, 80, 100]
+
+
+class BudgetScope(models.TextChoices):
+    """What a budget's spend counts (issue 14)."""
+
+    ORGANIZATION = "organization", "The whole organization"
+    SERVICE = "service", "One service"
+    PROJECT = "project", "One project"
+    API_KEY = "api_key", "One API key"
+    DEVELOPER = "developer", "One developer"
+
+
+class Budget(models.Model):
+    """A monthly amount in the organization's reporting currency, for the whole
+    organization or one service, project, API key or developer.
+
+    Exactly the field its scope names is set (`service`, `project`, `api_key` or
+    `developer_id`); the others stay empty. `thresholds` are percentages of `amount`
+    (default 50, 80 and 100); `forecast_alert` also alerts when the month's projection is
+    on course to exceed the amount.
+    """
+
+    organization = models.ForeignKey(
+        "tokentracker.Organization", on_delete=models.CASCADE, related_name="budgets"
+    )
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=12, choices=BudgetScope.choices)
+    service = models.CharField(max_length=16, choices=Service.choices, blank=True)
+    project = models.CharField(max_length=200, blank=True)
+    api_key = models.ForeignKey(
+        "tokentracker.ApiKey",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="budgets",
+    )
+    developer_id = models.CharField(max_length=200, blank=True)
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    currency = models.CharField(
+        max_length=3,
+        validators=[currency_code_validate],
+        help_text="The organization's reporting currency when the amount was set.",
+    )
+    thresholds = models.JSONField(default=default_thresholds)
+    forecast_alert = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["organization", "scope"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.amount} {self.currency} a month"
+
+
+class AlertKind(models.TextChoices):
+    THRESHOLD = "threshold", "Threshold crossed"
+    FORECAST = "forecast", "On course to exceed"
+
+
+class BudgetAlert(models.Model):
+    """One threshold of one budget crossed in one month (`period`, its first day).
+
+    The unique constraint is what makes a threshold fire once per budget and period even
+    when several workers evaluate at the same time: the worker whose INSERT wins delivers,
+    the others get an IntegrityError and stop. A forecast alert is stored with the
+    threshold it foresees being crossed (100).
+    """
+
+    organization = models.ForeignKey(
+        "tokentracker.Organization", on_delete=models.CASCADE, related_name="budget_alerts"
+    )
+    budget = models.ForeignKey(Budget, on_delete=models.CASCADE, related_name="alerts")
+    period = models.DateField(help_text="The first day of the month the alert belongs to.")
+    kind = models.CharField(max_length=10, choices=AlertKind.choices)
+    threshold = models.PositiveSmallIntegerField(help_text="Percent of the budget's amount.")
+    spent = models.DecimalField(**MONEY)
+    projected = models.DecimalField(**MONEY, null=True, blank=True)
+    budget_amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    fired_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-fired_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget", "period", "kind", "threshold"], name="budget_alert_once"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "-fired_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.budget.name}: {self.kind} {self.threshold}% in {self.period:%Y-%m}"

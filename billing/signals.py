@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from tokentracker.money import exchange_rates_changed, reporting_currency_changed
 
@@ -18,3 +18,7 @@ def convert_waiting_costs(**kwargs: Any) -> None:
     from .services.manual_costs import manual_costs_convert
 
     manual_costs_convert()
+
+
+# Sent once a BudgetAlert is committed (`alert_id`): the channels deliver it.
+alert_fired = Signal()
