@@ -299,6 +299,25 @@ def budgets_status(
     return statuses
 
 
+def organizations_with_budgets(organization_ids: Iterable[int] | None = None) -> list[int]:
+    """The organizations (of those given, or all) that have a budget."""
+    budgets = Budget.objects.all()
+    if organization_ids is not None:
+        budgets = budgets.filter(organization_id__in=list(organization_ids))
+    return sorted(set(budgets.values_list("organization_id", flat=True)))
+
+
+def alerts_claimed(
+    organization_id: int, *, periods: Iterable[date]
+) -> set[tuple[int, date, str, int]]:
+    """(budget id, period, kind, threshold) of the organization's alerts in `periods`."""
+    return set(
+        BudgetAlert.objects.filter(
+            organization_id=organization_id, period__in=list(periods)
+        ).values_list("budget_id", "period", "kind", "threshold")
+    )
+
+
 def alerts_of_organization(organization_id: int) -> QuerySet[BudgetAlert]:
     """The organization's alerts, newest first, with their budget."""
     return BudgetAlert.objects.filter(organization_id=organization_id).select_related("budget")
@@ -308,6 +327,7 @@ __all__ = [
     "BudgetAmount",
     "BudgetStatus",
     "SpendScope",
+    "alerts_claimed",
     "alerts_of_organization",
     "budget_amount",
     "budget_daily_spend",
@@ -318,4 +338,5 @@ __all__ = [
     "budgets_of_organization",
     "budgets_status",
     "organization_projection",
+    "organizations_with_budgets",
 ]
