@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from django.db.models import QuerySet
 
@@ -27,7 +28,12 @@ from billing.models import Budget, BudgetAlert, BudgetScope
 from billing.projections import Projection, project_month
 from billing.selectors.spend import PROVIDER_SERVICES, SOURCES, spend_by
 from tokentracker.money import money_convert, reporting_currency_of
-from usage.selectors.spend import DailyCost, daily_costs, daily_costs_of_events
+from usage.selectors.spend import (
+    DailyCost,
+    daily_costs,
+    daily_costs_by_provider_and_project,
+    daily_costs_of_events,
+)
 
 # Days of history read before the month for a projection (project_month's own advice).
 HISTORY_DAYS = 56
@@ -135,13 +141,89 @@ def _utc(now: datetime) -> datetime:
     return now.astimezone(UTC)
 
 
-def scope_month(scope: SpendScope, *, now: datetime) -> ScopeMonth:
+def _window(now: datetime) -> tuple[date, date]:
+    """The days a projection of `now`'s month reads: its history, through today."""
+    today = _utc(now).date()
+    return month_first(today) - timedelta(days=HISTORY_DAYS), today
+
+
+class SpendReader(Protocol):
+    def usage_daily(self, scope: SpendScope, start: date, end: date) -> dict[date, DailyCost]: ...
+
+    def monthly(self, scope: SpendScope, month: date) -> MonthlyCosts: ...
+
+
+class _EachScope:
+    """Reads each scope's spend with its own queries."""
+
+    def usage_daily(self, scope: SpendScope, start: date, end: date) -> dict[date, DailyCost]:
+        return scope.usage_daily(start, end)
+
+    def monthly(self, scope: SpendScope, month: date) -> MonthlyCosts:
+        return scope.monthly(month)
+
+
+class _OrganizationRead:
+    """One organization's spend of one projection window, read once (rollups per day,
+    provider and project; monthly costs per service) and cut per scope in memory, so a
+    list of budgets costs the same few queries whatever its length. API key and developer
+    scopes still read their own raw events."""
+
+    def __init__(self, organization_id: int, *, now: datetime) -> None:
+        self.start, self.end = _window(now)
+        self.month = month_first(self.end)
+        self.rows = daily_costs_by_provider_and_project(
+            organization_id=organization_id, start=self.start, end=self.end
+        )
+        self.by_service: dict[str | None, MonthlyCosts] = {}
+        for group in spend_by(
+            organization_id=organization_id,
+            start=self.month,
+            end=month_last(self.month),
+            group_by=("service",),
+            sources=[name for name in SOURCES if name != "usage"],
+        ):
+            self.by_service[group.service] = MonthlyCosts(group.amount, dict(group.unconverted))
+
+    def usage_daily(self, scope: SpendScope, start: date, end: date) -> dict[date, DailyCost]:
+        assert (start, end) == (self.start, self.end), "read for another window"
+        if scope.api_key_id is not None or scope.developer_id is not None:
+            return scope.usage_daily(start, end)
+        providers = set(providers_of_service(scope.service)) if scope.service else None
+        sums: dict[date, tuple[Decimal, int]] = {}
+        for row in self.rows:
+            if providers is not None and row.provider not in providers:
+                continue
+            if scope.project is not None and row.project != scope.project:
+                continue
+            cost, unpriced = sums.get(row.day, (Decimal(0), 0))
+            sums[row.day] = (cost + row.cost.cost, unpriced + row.cost.unpriced_events)
+        return {day: DailyCost(cost, unpriced) for day, (cost, unpriced) in sums.items()}
+
+    def monthly(self, scope: SpendScope, month: date) -> MonthlyCosts:
+        assert month == self.month, "read for another month"
+        costs = MonthlyCosts()
+        if not scope.has_monthly_costs:
+            return costs
+        for service, group in self.by_service.items():
+            if scope.service is not None and service != scope.service:
+                continue
+            costs.amount += group.amount
+            for currency, amount in group.unconverted.items():
+                costs.unconverted[currency] = costs.unconverted.get(currency, Decimal(0)) + amount
+        return costs
+
+
+def scope_month(
+    scope: SpendScope, *, now: datetime, reader: SpendReader | None = None
+) -> ScopeMonth:
+    reader = reader or _EachScope()
     now = _utc(now)
-    today = now.date()
+    start, today = _window(now)
     first = month_first(today)
-    usage = scope.usage_daily(first - timedelta(days=HISTORY_DAYS), today)
+    usage = reader.usage_daily(scope, start, today)
     daily = {day: cost.cost for day, cost in usage.items()}
-    monthly = scope.monthly(first)
+    monthly = reader.monthly(scope, first)
     return ScopeMonth(
         daily=daily,
         monthly=monthly,
@@ -265,9 +347,11 @@ class BudgetStatus:
         return None if self.amount is None else self.projection.estimate > self.amount
 
 
-def budget_status(budget: Budget, *, now: datetime) -> BudgetStatus:
+def budget_status(
+    budget: Budget, *, now: datetime, reader: SpendReader | None = None
+) -> BudgetStatus:
     now = _utc(now)
-    month = scope_month(SpendScope.of_budget(budget), now=now)
+    month = scope_month(SpendScope.of_budget(budget), now=now, reader=reader)
     amount = budget_amount(budget, on=now.date())
     return BudgetStatus(
         budget=budget,
@@ -291,11 +375,14 @@ def budgets_status(
 ) -> list[BudgetStatus]:
     """Every budget of the organization (or those given, which must be its own) with this
     month's spend against it, by name."""
-    chosen = budgets_of_organization(organization_id) if budgets is None else budgets
+    chosen = list(budgets_of_organization(organization_id) if budgets is None else budgets)
+    if not chosen:
+        return []
+    reader = _OrganizationRead(organization_id, now=now)
     statuses = []
     for budget in chosen:
         assert budget.organization_id == organization_id, "another organization's budget"
-        statuses.append(budget_status(budget, now=now))
+        statuses.append(budget_status(budget, now=now, reader=reader))
     return statuses
 
 

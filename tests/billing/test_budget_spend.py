@@ -253,3 +253,34 @@ def test_budgets_status_lists_only_the_organizations_budgets(org, outsider_org, 
     [status] = budgets_status(outsider_org.id, now=NOW)
     assert status.budget == theirs
     assert status.spent == Decimal("600")
+
+
+def test_budgets_status_reads_once_for_every_scope_and_agrees_with_each_budget(
+    org, march, key, django_assert_num_queries
+):
+    budgets = [
+        budget(org, BudgetScope.ORGANIZATION),
+        budget(org, BudgetScope.SERVICE, service="openai"),
+        budget(org, BudgetScope.SERVICE, service="google"),
+        budget(org, BudgetScope.SERVICE, service="cursor"),
+        budget(org, BudgetScope.PROJECT, project="alpha"),
+        budget(org, BudgetScope.PROJECT, project="beta"),
+    ]
+    # The budgets, the rollups, the manual costs: whatever the number of budgets.
+    with django_assert_num_queries(3):
+        together = budgets_status(org.id, now=NOW)
+    assert together == [budget_status(status.budget, now=NOW) for status in together]
+    assert {status.budget.pk: status.spent for status in together} == {
+        budgets[0].pk: Decimal("20.5"),
+        budgets[1].pk: Decimal("12"),
+        budgets[2].pk: Decimal("1.5"),
+        budgets[3].pk: Decimal("4"),
+        budgets[4].pk: Decimal("2"),
+        budgets[5].pk: Decimal("3"),
+    }
+    # API key and developer budgets read their own events: one query each.
+    ci = budget(org, BudgetScope.API_KEY, api_key=key)
+    dev = budget(org, BudgetScope.DEVELOPER, developer_id="dev-1")
+    with django_assert_num_queries(5):
+        spent = {status.budget.pk: status.spent for status in budgets_status(org.id, now=NOW)}
+    assert (spent[ci.pk], spent[dev.pk]) == (Decimal("3.5"), Decimal("2"))

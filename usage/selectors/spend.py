@@ -89,3 +89,38 @@ def daily_costs_of_events(
         row["day"]: DailyCost(cost=Decimal(row["cost"] or 0), unpriced_events=row["unpriced"])
         for row in grouped
     }
+
+
+@dataclass(frozen=True)
+class ProviderProjectDay:
+    day: date
+    provider: str
+    project: str
+    cost: DailyCost
+
+
+def daily_costs_by_provider_and_project(
+    *, organization_id: int, start: date, end: date
+) -> list[ProviderProjectDay]:
+    """The organization's usage per UTC day of [start, end], provider and project, from the
+    daily rollups: one read that every organization, service and project scope of a page of
+    budgets is cut from."""
+    rows = (
+        DailyRollup.objects.filter(
+            organization_id=organization_id,
+            hour__gte=_midnight(start),
+            hour__lt=_midnight(end + timedelta(days=1)),
+        )
+        .values("hour", "provider", "project")
+        .annotate(cost=Sum("cost"), unpriced=Sum("unpriced_events"))
+        .order_by()
+    )
+    return [
+        ProviderProjectDay(
+            day=row["hour"].astimezone(UTC).date(),
+            provider=row["provider"],
+            project=row["project"],
+            cost=DailyCost(cost=Decimal(row["cost"] or 0), unpriced_events=row["unpriced"] or 0),
+        )
+        for row in rows
+    ]
