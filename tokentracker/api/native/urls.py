@@ -5,9 +5,12 @@ from rest_framework.routers import SimpleRouter
 
 from .evals import EvalViewSet
 from .manual_costs import ManualCostViewSet
+from .webhooks import AlertDeliveryViewSet, WebhookViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("evals", EvalViewSet, basename="eval")
 router.register("manual-costs", ManualCostViewSet, basename="manual-cost")
+router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("alert-deliveries", AlertDeliveryViewSet, basename="alert-delivery")
 
 urlpatterns = router.urls
