@@ -241,8 +241,8 @@ class WebhookViewSet(
         summary="Send a test event",
         description=(
             "Posts a `webhook.test` event (Slack: a test message), delivered, retried and "
-            "logged like an alert. Answers the delivery as it stands once queued (with no "
-            "worker configured: once tried)."
+            "logged like an alert. Answers the delivery as queued: read how it went from "
+            "the webhook's deliveries."
         ),
         request=None,
         responses={202: AlertDeliverySerializer, **ERRORS},
