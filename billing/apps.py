@@ -7,3 +7,4 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+        from .services import deliveries  # noqa: F401  (receives alert_fired)
