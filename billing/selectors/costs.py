@@ -11,7 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
+from billing.models import Service
 from tokentracker.money import reporting_currency_of
+from usage.genai_catalog import provider_display
 from usage.selectors.usage import UsageScope, UsageTotals, usage_totals
 
 from .spend import Spend, providers_of_service, spend_by, spend_combined
@@ -140,6 +142,13 @@ def organization_costs(*, organization_id: int, month: Month) -> OrganizationCos
 class ServiceRow:
     service: str
     months: list[Spend]  # one per month of the table, oldest first
+
+    @property
+    def label(self) -> str:
+        """Its name: one of the 13 services, or a provider outside them."""
+        if self.service in Service.values:
+            return Service(self.service).label
+        return provider_display(self.service)
 
     @property
     def change_percent(self) -> Decimal | None:
