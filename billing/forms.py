@@ -25,9 +25,8 @@ class ManualCostForm(DashboardForm):
     currency = forms.ChoiceField(
         choices=currency_choices,
         help_text=(
-            "Converted to the reporting currency at the rate of the month's last day "
-            "(today's while the month is not over); without a rate it is shown apart as "
-            "unconverted."
+            "Converted at the rate of the month's last day; without a rate it is shown "
+            "apart as unconverted."
         ),
     )
     month = forms.TypedChoiceField(choices=MONTH_CHOICES, coerce=int)
