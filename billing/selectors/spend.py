@@ -26,7 +26,8 @@ class SpendRow:
     source: str
     service: str
     model: str | None
-    amount: Decimal | None  # in the reporting currency; None when it could not be converted
+    # In the reporting currency; None when it has none: unconverted, or only unpriced events.
+    amount: Decimal | None
     unconverted_amount: Decimal | None = None  # as sent, when `amount` is None
     unconverted_currency: str | None = None
     unpriced_events: int = 0
@@ -63,6 +64,11 @@ def service_of_provider(provider: str) -> str:
     return PROVIDER_SERVICES.get(provider, provider)
 
 
+def providers_of_service(service: str) -> tuple[str, ...]:
+    """The providers whose usage `service_of_provider` books to `service`."""
+    return (service, *sorted(p for p, s in PROVIDER_SERVICES.items() if s == service))
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
@@ -77,7 +83,7 @@ def usage_spend(organization_id: int, start: date, end: date) -> Iterable[SpendR
             hour__lt=_midnight(end + timedelta(days=1)),
         )
         .values("provider", "model")
-        .annotate(cost=Sum("cost"), unpriced=Sum("unpriced_events"))
+        .annotate(cost=Sum("cost"), priced=Sum("priced_events"), unpriced=Sum("unpriced_events"))
         .order_by()
     )
     for row in rows:
@@ -85,7 +91,8 @@ def usage_spend(organization_id: int, start: date, end: date) -> Iterable[SpendR
             source="usage",
             service=service_of_provider(row["provider"]),
             model=row["model"],
-            amount=row["cost"],
+            # Events none of which has a price have no amount (not 0): only counted.
+            amount=row["cost"] if row["priced"] else None,
             unpriced_events=row["unpriced"],
         )
 
@@ -127,6 +134,34 @@ class Spend:
     amount: Decimal = Decimal(0)
     unconverted: dict[str, Decimal] = field(default_factory=dict)
     unpriced_events: int = 0
+    # Whether any part of the group has an amount in the reporting currency: it tells a
+    # group of only unpriced events or unconverted costs (no amount) from one whose amount
+    # is 0. Left out of equality: two groups with the same figures are the same spend.
+    valued: bool = field(default=False, compare=False)
+
+    @property
+    def wholly_unpriced(self) -> bool:
+        """Spend, none of it with an amount in the reporting currency."""
+        return not self.valued and bool(self.unpriced_events or self.unconverted)
+
+    @property
+    def priced_amount(self) -> Decimal | None:
+        """The amount in the reporting currency; None when the group has spend and none of
+        it could be priced or converted, because 0 for spend we cannot value would be a
+        lie. Beside it, `unpriced_events` and `unconverted` say what it leaves out."""
+        return None if self.wholly_unpriced else self.amount
+
+
+def spend_combined(parts: Iterable[Spend]) -> Spend:
+    """The spend of disjoint groups, added up into one (no second read of the sources)."""
+    total = Spend(service=None, model=None)
+    for part in parts:
+        total.amount += part.amount
+        for currency, amount in part.unconverted.items():
+            total.unconverted[currency] = total.unconverted.get(currency, Decimal(0)) + amount
+        total.unpriced_events += part.unpriced_events
+        total.valued = total.valued or part.valued
+    return total
 
 
 GROUPINGS = frozenset({"service", "model"})
@@ -158,6 +193,7 @@ def spend_by(
                 spend = groups[key] = Spend(service=key[0], model=key[1])
             if row.amount is not None:
                 spend.amount += row.amount
+                spend.valued = True
             elif row.unconverted_amount is not None and row.unconverted_currency:
                 currency = row.unconverted_currency
                 spend.unconverted[currency] = (
@@ -167,4 +203,13 @@ def spend_by(
     return sorted(groups.values(), key=lambda s: (-s.amount, s.service or "", s.model or ""))
 
 
-__all__ = ["SOURCES", "Service", "Spend", "SpendRow", "spend_by", "spend_source"]
+__all__ = [
+    "SOURCES",
+    "Service",
+    "Spend",
+    "SpendRow",
+    "providers_of_service",
+    "spend_by",
+    "spend_combined",
+    "spend_source",
+]

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.db import transaction
 from django.utils import timezone
 
 from billing.models import ManualCost, Service
@@ -12,6 +13,15 @@ from tokentracker.currencies import currency_code
 from tokentracker.money import money_book_uncached, money_convert, reporting_currency_of
 
 MAX_AMOUNT = Decimal("1e15")
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+# A field left out of an update (None is a value: "the reporting currency" for `currency`).
+UNCHANGED = _Unchanged()
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,15 @@ def _text(field: str, value: object, limit: int) -> str:
     return value.strip()
 
 
+def _currency(value: object, reporting: str) -> str:
+    if value is None:
+        return reporting
+    try:
+        return currency_code(value)  # type: ignore[arg-type]
+    except ValueError as error:
+        raise ManualCostInvalid("currency", str(error)) from None
+
+
 def manual_cost_create(
     *,
     organization_id: int,
@@ -86,13 +105,7 @@ def manual_cost_create(
     month_ = _whole("month", month, 1, 12)
     year_ = _whole("year", year, 2000, 2100)
     reporting = reporting_currency_of(organization_id)
-    if currency is None:
-        code = reporting
-    else:
-        try:
-            code = currency_code(currency)  # type: ignore[arg-type]
-        except ValueError as error:
-            raise ManualCostInvalid("currency", str(error)) from None
+    code = _currency(currency, reporting)
     converted = money_convert(
         amount=value, currency=code, to=reporting, on=rate_day(year=year_, month=month_)
     )
@@ -109,6 +122,66 @@ def manual_cost_create(
         description=_text("description", description, 500),
         created_by_id=created_by_id,
     )
+
+
+def manual_cost_update(
+    *,
+    organization_id: int,
+    manual_cost_id: int,
+    service: object = UNCHANGED,
+    amount: object = UNCHANGED,
+    month: object = UNCHANGED,
+    year: object = UNCHANGED,
+    currency: object = UNCHANGED,
+    category: object = UNCHANGED,
+    description: object = UNCHANGED,
+) -> ManualCost | None:
+    """Change the given fields of one of the organization's manual costs (the others are
+    kept); None when it has none by that id. A new amount, currency, month or year converts
+    the cost again, at the rate of its (new) month and into today's reporting currency; an
+    edit of the text alone keeps the conversion as it was.
+
+    Raises `ManualCostInvalid` (naming the field) and changes nothing on bad input.
+    """
+    with transaction.atomic():
+        cost = (
+            ManualCost.objects.select_for_update()
+            .filter(organization_id=organization_id, pk=manual_cost_id)
+            .first()
+        )
+        if cost is None:
+            return None
+        values = {
+            "service": cost.service if service is UNCHANGED else service_parse(service),
+            "amount": cost.amount if amount is UNCHANGED else _amount(amount),
+            "month": cost.month if month is UNCHANGED else _whole("month", month, 1, 12),
+            "year": cost.year if year is UNCHANGED else _whole("year", year, 2000, 2100),
+            "category": cost.category
+            if category is UNCHANGED
+            else _text("category", category, 100),
+            "description": cost.description
+            if description is UNCHANGED
+            else _text("description", description, 500),
+        }
+        reporting = reporting_currency_of(organization_id)
+        values["currency"] = (
+            cost.currency if currency is UNCHANGED else _currency(currency, reporting)
+        )
+        money_fields = ("amount", "currency", "month", "year")
+        if any(values[name] != getattr(cost, name) for name in money_fields):
+            values["converted_amount"] = money_convert(
+                amount=values["amount"],
+                currency=values["currency"],
+                to=reporting,
+                on=rate_day(year=values["year"], month=values["month"]),
+            )
+            values["converted_currency"] = reporting
+        changed = [name for name, value in values.items() if value != getattr(cost, name)]
+        for name in changed:
+            setattr(cost, name, values[name])
+        if changed:
+            cost.save(update_fields=changed)
+        return cost
 
 
 def manual_cost_delete(*, organization_id: int, manual_cost_id: int) -> bool:

@@ -6,7 +6,14 @@ from decimal import Decimal
 import pytest
 
 from billing.models import ManualCost
-from billing.selectors.spend import SOURCES, Spend, SpendRow, spend_by, spend_source
+from billing.selectors.spend import (
+    SOURCES,
+    Spend,
+    SpendRow,
+    spend_by,
+    spend_combined,
+    spend_source,
+)
 from billing.services.manual_costs import (
     ManualCostInvalid,
     manual_cost_create,
@@ -129,3 +136,36 @@ def test_delete_only_within_the_organization(org, outsider_org):
     assert manual_cost_delete(organization_id=outsider_org.id, manual_cost_id=cost.pk) is False
     assert manual_cost_delete(organization_id=org.id, manual_cost_id=cost.pk) is True
     assert manual_cost_delete(organization_id=org.id, manual_cost_id=cost.pk) is False
+
+
+def test_spend_with_no_amount_at_all_has_no_priced_amount_not_zero(org, january_spend):
+    groups = {
+        (spend.service, spend.model): spend
+        for spend in spend_by(organization_id=org.id, group_by=("service", "model"), **JANUARY)
+    }
+    mystery = groups["openai", "mystery"]  # only an unpriced event
+    assert (mystery.wholly_unpriced, mystery.priced_amount) == (True, None)
+    cursor = groups["cursor", None]  # 20 USD and 15 SEK with no rate
+    assert (cursor.wholly_unpriced, cursor.priced_amount) == (False, Decimal("20"))
+    manual_cost_create(organization_id=org.id, service="kiro", amount=5, month=1, year=2026)
+    manual_cost_create(
+        organization_id=org.id, service="vercel", amount=3, month=1, year=2026, currency="SEK"
+    )
+    by_service = {
+        spend.service: spend.priced_amount for spend in spend_by(organization_id=org.id, **JANUARY)
+    }
+    assert (by_service["kiro"], by_service["vercel"]) == (Decimal("5"), None)
+    # A priced amount of 0 stays 0.
+    manual_cost_create(organization_id=org.id, service="replit", amount=0, month=1, year=2026)
+    [replit] = spend_by(organization_id=org.id, service="replit", **JANUARY)
+    assert replit.priced_amount == Decimal("0")
+
+
+def test_spend_combined_adds_disjoint_groups(org, january_spend):
+    groups = spend_by(organization_id=org.id, group_by=("service", "model"), **JANUARY)
+    total = spend_combined(groups)
+    assert total == Spend(None, None, Decimal("71.75"), {"SEK": Decimal("15")}, 1)
+    assert total.valued
+    assert spend_combined([]).priced_amount == Decimal(0)
+    [only_unpriced] = [spend for spend in groups if spend.model == "mystery"]
+    assert spend_combined([only_unpriced]).priced_amount is None

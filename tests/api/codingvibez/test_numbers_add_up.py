@@ -1,6 +1,6 @@
 """Issue 13, numbers add up on CodingVibez (seed 004): one call per provider convention
-and an unknown model, on `/api/tokens`, `/api/tokens/timeseries`, `/api/tokens/burn-rate`
-and `/api/analytics`.
+and an unknown model, on `/api/tokens`, `/api/tokens/timeseries`, `/api/tokens/burn-rate`,
+`/api/analytics` and `/api/costs/*`.
 
 `inputTokens` is the whole prompt (uncached + cache read + cache write), `cachedTokens`
 the cache reads within it, and every total is input + output: before, OpenAI's cached
@@ -135,3 +135,29 @@ def test_timeseries_and_burn_rate_cost_the_priced_part(api, raw_key, calls):
 def test_an_outsider_sees_none_of_it(api, outsider_key, calls):
     totals = data(api.get("/api/analytics", outsider_key, **ONE_DAY))["totals"]
     assert (totals["cost"], totals["tokens"], totals["unpricedRequests"]) == (0.0, 0, 0)
+
+
+def test_costs_token_usage_and_breakdown_add_up_per_service(api, raw_key, calls):
+    month = {"month": DAY[5:7], "year": DAY[:4]}
+    for service, model in (
+        ("openai", "gpt-4o"),
+        ("anthropic", "claude-sonnet-4-5"),
+        ("google", "gemini-2.5-flash"),
+    ):
+        costs = data(api.get(f"/api/costs/{service}", raw_key, **month))
+        parts = EXPECTED[model]
+        assert costs["tokenUsage"] == {
+            "inputTokens": parts["input"],
+            "outputTokens": parts["output"],
+            "cachedTokens": parts["cached"],
+            "totalTokens": parts["total"],
+            "requests": 1,
+        }
+        usage = costs["tokenUsage"]
+        assert_parts_add_up(
+            usage["inputTokens"], usage["outputTokens"], usage["cachedTokens"], usage["totalTokens"]
+        )
+        assert (costs["currentMonth"], costs["breakdown"]) == (COST[model], {model: COST[model]})
+    every = data(api.get("/api/costs/all", raw_key, **month))
+    assert (every["total"], every["unpricedRequests"]) == (PRICED_COST, UNPRICED)
+    assert every["byProvider"]["mistral"] is None  # outside the 13, wholly unpriced

@@ -11,8 +11,8 @@ UNKNOWN = [
     "/api/tokens/nope",
     "/api/tokens/",
     "/api/tokens/stats",  # in the seed, not served yet
-    "/api/costs/openai",
-    "/api/costs/all",
+    "/api/costs/openai/models",
+    "/api/costs/",
     "/api/dashboard",
     "/api/projections",
     "/api/status",
@@ -62,12 +62,14 @@ def test_another_organizations_key_learns_nothing_more(api, outsider_key):
 
 
 def test_a_signed_in_member_gets_the_envelope_too(member_client):
-    error(member_client.get("/api/costs/openai"), 404, "NOT_FOUND")
+    error(member_client.get("/api/costs/openai/models"), 404, "NOT_FOUND")
 
 
 def test_real_paths_are_not_shadowed(api, raw_key):
     assert api.get("/api/tokens", raw_key).status_code == 200
     assert api.get("/api/tracking-health", raw_key).status_code == 200
+    assert api.get("/api/costs/openai", raw_key).status_code == 200
+    assert api.get("/api/costs/all", raw_key).status_code == 200
     assert api.get("/api/health").status_code == 200
 
 

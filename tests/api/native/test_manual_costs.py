@@ -1,5 +1,6 @@
 """`/api/v1/manual-costs`: list, add, one, delete; scoped to the key's organization."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -93,3 +94,73 @@ def test_delete_and_filters(client, org, raw_key):
     assert client.delete(f"/api/v1/manual-costs/{gone.pk}", **auth(raw_key)).status_code == 204
     assert list(ManualCost.objects.values_list("pk", flat=True)) == [kept.pk]
     assert client.get("/api/v1/manual-costs/nope", **auth(raw_key)).status_code == 404
+
+
+def patch(client, cost_id, body, key=None):
+    headers = auth(key) if key else {}
+    payload = body if isinstance(body, str) else json.dumps(body)
+    return client.patch(
+        f"/api/v1/manual-costs/{cost_id}", payload, content_type="application/json", **headers
+    )
+
+
+def test_an_edit_changes_the_fields_sent_and_converts_again(client, org, raw_key):
+    ExchangeRate.objects.create(day="2026-02-27", currency="USD", rate=Decimal("1.2"))
+    cost = manual_cost_create(
+        organization_id=org.id, service="aws", amount=10, month=2, year=2026, category="Cloud"
+    )
+    response = patch(client, cost.pk, {"amount": "25", "currency": "EUR"}, raw_key)
+    assert response.status_code == 200, response.content
+    edited = response.json()
+    assert {k: v for k, v in edited.items() if k != "created_at"} == {
+        "id": cost.pk,
+        "service": "aws",
+        "amount": 25.0,
+        "currency": "EUR",
+        "converted_amount": 30.0,
+        "converted_currency": "USD",
+        "month": 2,
+        "year": 2026,
+        "category": "Cloud",
+        "description": "",
+    }
+    assert client.get(f"/api/v1/manual-costs/{cost.pk}", **auth(raw_key)).json() == edited
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"month": 13, "amount": 3}, "month"),
+        ({"service": "netlify"}, "service"),
+        ({"amount": "lots"}, "amount"),
+        ([1, 2], "body"),
+    ],
+)
+def test_a_bad_edit_is_a_422_naming_the_field_and_changes_nothing(
+    client, org, raw_key, body, field
+):
+    cost = manual_cost_create(organization_id=org.id, service="aws", amount=1, month=1, year=2026)
+    response = patch(client, cost.pk, body, raw_key)
+    assert response.status_code == 422, response.content
+    assert list(response.json()["error"]["details"]) == [field]
+    cost.refresh_from_db()
+    assert (cost.service, cost.amount, cost.month) == ("aws", Decimal("1"), 1)
+
+
+def test_an_edit_needs_a_write_key_of_the_organization(client, org, outsider_key):
+    cost = manual_cost_create(organization_id=org.id, service="aws", amount=1, month=1, year=2026)
+    assert patch(client, cost.pk, {"amount": 9}).status_code == 401
+    read_only = api_key_create(organization=org, name="ro", scope=ApiKeyScope.READ).raw_key
+    assert patch(client, cost.pk, {"amount": 9}, read_only).status_code == 403
+    assert patch(client, cost.pk, {"amount": 9}, outsider_key).status_code == 404
+    cost.refresh_from_db()
+    assert cost.amount == Decimal("1")
+
+
+def test_a_whole_replacement_is_not_offered(client, org, raw_key):
+    cost = manual_cost_create(organization_id=org.id, service="aws", amount=1, month=1, year=2026)
+    body = json.dumps({**BODY, "amount": "5"})
+    response = client.put(
+        f"/api/v1/manual-costs/{cost.pk}", body, content_type="application/json", **auth(raw_key)
+    )
+    assert response.status_code == 405

@@ -29,6 +29,7 @@ def test_every_link_on_the_usage_pages_answers(client, sign_in, org, page_events
         f"/o/acme/requests/{event.uuid}",
         "/o/acme/carbon/",
         "/o/acme/carbon/methodology",
+        "/o/acme/costs/",
         "/o/acme/settings/",
     ]
     links: set[str] = set()

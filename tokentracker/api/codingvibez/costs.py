@@ -1,24 +1,39 @@
-"""CodingVibez `POST /api/costs/manual`: a cost entered by hand for a service and month.
+"""CodingVibez costs: `GET /api/costs/{provider}`, `GET /api/costs/all` and
+`POST /api/costs/manual` (a cost entered by hand for a service and month).
 
-The body is translated to `billing.services.manual_costs.manual_cost_create`, the one
-write every door uses. `service` is one of the 13 services, matched case-insensitively
+The reads translate `billing.selectors.costs` (spend of every source through `spend_by`:
+API usage and manual costs); the write goes through `billing.services.manual_costs`, the
+one write every door uses. A service is one of the 13 services, matched case-insensitively
 ("OpenAI"); another is a VALIDATION_ERROR (400), not a 404. `currency` is optional and
 defaults to the organization's reporting currency.
+
+Money follows the unpriced rule of every surface: a cost is the priced part, null when the
+spend it sums has no amount at all (only unpriced events, or only costs with no exchange
+rate); `unpricedRequests` and `unconverted` say what it leaves out. Spend with no model
+(manual costs) is under `(no model)` in `breakdown`, so the breakdown adds up to
+`currentMonth`.
 """
 
 from decimal import Decimal
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from pydantic import BaseModel, Field
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing.models import ManualCost, Service
-from billing.services.manual_costs import ManualCostInvalid, manual_cost_create
+from billing.selectors.costs import organization_costs, service_costs
+from billing.selectors.spend import Spend
+from billing.services.manual_costs import ManualCostInvalid
 from tokentracker.api.base import CodingVibezView
+from tokentracker.api.manual_costs import manual_cost_create_from
 from tokentracker.api.parsers import JSONParser
+from tokentracker.api.render import iso_or_none, number_or_none
 
+from . import params
+from .bodies import Freshness
 from .params import invalid
+from .reads import FreshnessMixin
 from .schemas import enveloped, errors
 from .values import iso, money, money_or_none
 
@@ -100,21 +115,178 @@ class ManualCostView(CodingVibezView):
         tags=TAGS,
     )
     def post(self, request: Request) -> Response:
-        body = request.data if isinstance(request.data, dict) else {}
-        user = request.user if self.api_key is None else None
         try:
-            cost = manual_cost_create(
-                organization_id=self.organization_id,
-                service=body.get("service"),
-                amount=body.get("amount"),
-                month=body.get("month"),
-                year=body.get("year"),
-                currency=body.get("currency"),
-                category=body.get("category"),
-                description=body.get("description"),
-                created_by_id=user.pk if user is not None and user.is_authenticated else None,
-            )
+            cost = manual_cost_create_from(self)
         except ManualCostInvalid as error:
             raise invalid(error.field, error.message) from None
         # The seed lists 200 as its only success status (no 201).
         return self.envelope(manual_cost_data(cost))
+
+
+# --- Reads ------------------------------------------------------------------------------
+
+NO_MODEL = "(no model)"
+_NULL_COST = (
+    "The priced part, in `currency`; null when every part of it is unpriced or unconverted "
+    "(never 0 for spend that could not be valued)."
+)
+_UNCONVERTED = (
+    "Manual costs with no exchange rate to `currency` for their month, per original "
+    "currency: not in any cost. (API events with no rate are counted in unpricedRequests.)"
+)
+_UNPRICED = (
+    "API requests with no cost in `currency` (a model with no known price, or an amount "
+    "with no exchange rate): not in any cost."
+)
+MONTH_PARAMETERS = [
+    OpenApiParameter("month", int, description="1-12; default: the current UTC month."),
+    OpenApiParameter("year", int, description="2000-2100; default: the current UTC year."),
+]
+
+
+class CodingVibezServiceTokens(BaseModel):
+    inputTokens: int = Field(description="The whole prompt: uncached, cache-read, cache-write.")
+    outputTokens: int = Field(description="Output tokens, reasoning included.")
+    cachedTokens: int = Field(description="Cache-read tokens: a part of inputTokens.")
+    totalTokens: int = Field(description="inputTokens + outputTokens.")
+    requests: int
+
+
+class CodingVibezProviderCosts(BaseModel):
+    service: str = Field(description="One of the 13 services, lower case.")
+    month: int
+    year: int
+    currency: str = Field(description="The organization's reporting currency (ISO 4217).")
+    currentMonth: float | None = Field(description=_NULL_COST)
+    previousMonth: float | None = Field(description="The month before; " + _NULL_COST)
+    breakdown: dict[str, float | None] = Field(
+        description=(
+            "Cost per model, costliest first; spend with no model (manual costs) under "
+            f"`{NO_MODEL}`. The non-null values add up to currentMonth."
+        )
+    )
+    unpricedRequests: int = Field(description=_UNPRICED)
+    unconverted: dict[str, float] = Field(description=_UNCONVERTED)
+    tokenUsage: CodingVibezServiceTokens = Field(
+        description="The service's API usage in the month (its providers' rollups)."
+    )
+    lastUpdated: str | None = Field(description="The organization's latest event.")
+    dataFreshness: Freshness = Field(
+        description="fresh < 15 min since the organization's latest event, stale 15-60, "
+        "very_stale beyond, no_data without events."
+    )
+
+
+class CodingVibezCostComparison(BaseModel):
+    previousMonth: float | None = Field(description="The month before's total; " + _NULL_COST)
+    changePercent: float | None = Field(
+        description="(total - previousMonth) / previousMonth x 100, to two places; null when "
+        "the month before has no priced spend (nothing to compare with)."
+    )
+
+
+class CodingVibezAllCosts(BaseModel):
+    month: int
+    year: int
+    currency: str = Field(description="The organization's reporting currency (ISO 4217).")
+    total: float | None = Field(description=_NULL_COST)
+    byProvider: dict[str, float | None] = Field(
+        description=(
+            "Cost per service with spend in the month, costliest first: the 13 services, "
+            "and a provider outside them under its own name. The non-null values add up "
+            "to total."
+        )
+    )
+    unpricedRequests: int = Field(description=_UNPRICED)
+    unconverted: dict[str, float] = Field(description=_UNCONVERTED)
+    comparison: CodingVibezCostComparison
+
+
+def _cost(spend: Spend) -> float | None:
+    return money_or_none(spend.priced_amount)
+
+
+def _unconverted(spend: Spend) -> dict[str, float]:
+    return {currency: money(amount) for currency, amount in sorted(spend.unconverted.items())}
+
+
+class ProviderCostsView(FreshnessMixin, CodingVibezView):
+    @extend_schema(
+        operation_id="codingvibez_costs_provider",
+        summary="One service's costs in a month (CodingVibez)",
+        description=(
+            "API usage and manual costs of one of the 13 services in a UTC calendar month "
+            "and the month before, by model, with the month's tokens. A manual cost counts "
+            "in its own month. A service outside the 13 is a VALIDATION_ERROR (400)."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "provider",
+                str,
+                OpenApiParameter.PATH,
+                enum=list(Service.values),
+                description="One of the 13 services, in any case.",
+            ),
+            *MONTH_PARAMETERS,
+        ],
+        responses={200: enveloped(CodingVibezProviderCosts), **errors(400, 401, 403)},
+        tags=TAGS,
+    )
+    def get(self, request: Request, provider: str) -> Response:
+        service = params.cost_service(provider)
+        month = params.calendar_month(request)
+        costs = service_costs(organization_id=self.organization_id, service=service, month=month)
+        latest, label = self.freshness()
+        tokens = costs.tokens
+        body = CodingVibezProviderCosts(
+            service=service,
+            month=month.month,
+            year=month.year,
+            currency=costs.currency,
+            currentMonth=_cost(costs.current),
+            previousMonth=_cost(costs.previous),
+            breakdown={spend.model or NO_MODEL: _cost(spend) for spend in costs.by_model},
+            unpricedRequests=costs.current.unpriced_events,
+            unconverted=_unconverted(costs.current),
+            tokenUsage=CodingVibezServiceTokens(
+                inputTokens=tokens.prompt_tokens,
+                outputTokens=tokens.output_tokens,
+                cachedTokens=tokens.cache_read_tokens,
+                totalTokens=tokens.total_tokens,
+                requests=tokens.events,
+            ),
+            lastUpdated=iso_or_none(latest),
+            dataFreshness=label,
+        )
+        return self.envelope(body.model_dump())
+
+
+class AllCostsView(CodingVibezView):
+    @extend_schema(
+        operation_id="codingvibez_costs_all",
+        summary="Every service's costs in a month (CodingVibez)",
+        description=(
+            "API usage and manual costs of every service in a UTC calendar month, their "
+            "total, and the total of the month before."
+        ),
+        parameters=MONTH_PARAMETERS,
+        responses={200: enveloped(CodingVibezAllCosts), **errors(400, 401, 403)},
+        tags=TAGS,
+    )
+    def get(self, request: Request) -> Response:
+        month = params.calendar_month(request)
+        costs = organization_costs(organization_id=self.organization_id, month=month)
+        body = CodingVibezAllCosts(
+            month=month.month,
+            year=month.year,
+            currency=costs.currency,
+            total=_cost(costs.total),
+            byProvider={spend.service or "": _cost(spend) for spend in costs.by_service},
+            unpricedRequests=costs.total.unpriced_events,
+            unconverted=_unconverted(costs.total),
+            comparison=CodingVibezCostComparison(
+                previousMonth=_cost(costs.previous),
+                changePercent=number_or_none(costs.change_percent, 2),
+            ),
+        )
+        return self.envelope(body.model_dump())

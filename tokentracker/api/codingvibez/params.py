@@ -1,4 +1,5 @@
-"""Query parameters of the CodingVibez reads: date windows, hours, groupBy, service.
+"""Query parameters of the CodingVibez reads: date windows, hours, groupBy, service, and
+the calendar month of the cost reads.
 
 Dates are `YYYY-MM-DD` or ISO 8601 datetimes, in UTC when no offset is given. A date-only
 end date counts that whole day; a datetime end is the instant the window stops. Rollups
@@ -12,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 from rest_framework.request import Request
 
+from billing.selectors.costs import Month
+from billing.services.manual_costs import ManualCostInvalid, service_parse
 from tokentracker.api.errors import ApiError, Kind
 from usage.dates import Bound, DateInvalid, bound_parse
 from usage.selectors.dashboard import month_start, months_later
@@ -112,3 +115,29 @@ def service(request: Request) -> str | None:
     if len(value) > 64:
         raise invalid("service", "must be at most 64 characters")
     return value or None
+
+
+def _whole(request: Request, name: str, low: int, high: int, default: int) -> int:
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise invalid(name, f"must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+def calendar_month(request: Request) -> Month:
+    """`month` (1-12) and `year` (2000-2100); each left out is the current UTC one's."""
+    current = Month.current()
+    month = _whole(request, "month", 1, 12, current.month)
+    year = _whole(request, "year", 2000, 2100, current.year)
+    return Month(year, month)
+
+
+def cost_service(value: str) -> str:
+    """A path's service: one of the 13, in any case ("OpenAI"). Another is a validation
+    error, not a 404, as the seed says."""
+    try:
+        return service_parse(value)
+    except ManualCostInvalid as error:
+        raise invalid("provider", error.message) from None

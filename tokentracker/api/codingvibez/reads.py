@@ -61,7 +61,9 @@ def _date_param(name: str, description: str) -> OpenApiParameter:
     return OpenApiParameter(name, str, description=f"{description} YYYY-MM-DD or ISO 8601.")
 
 
-class _FreshnessMixin:
+class FreshnessMixin:
+    """`dataFreshness` and `lastUpdated`: how old the organization's latest event is."""
+
     organization_id: int
 
     def freshness(self) -> tuple[datetime | None, str]:
@@ -69,7 +71,7 @@ class _FreshnessMixin:
         return latest, freshness_label(latest, timezone.now())
 
 
-class TokensView(_FreshnessMixin, CodingVibezView):
+class TokensView(FreshnessMixin, CodingVibezView):
     @extend_schema(
         operation_id="codingvibez_tokens",
         summary="Token usage per provider and model over a billing period (CodingVibez)",
@@ -137,7 +139,7 @@ def _cost_per(totals: UsageTotals, count: int, *, times: int = 1) -> float | Non
     return money(totals.cost * times / count) if count else 0.0
 
 
-class TimeseriesView(_FreshnessMixin, CodingVibezView):
+class TimeseriesView(FreshnessMixin, CodingVibezView):
     @extend_schema(
         operation_id="codingvibez_tokens_timeseries",
         summary="Daily tokens and cost (CodingVibez)",
@@ -200,7 +202,7 @@ def _rate(totals: UsageTotals, hours: int) -> dict[str, float | int | None]:
     }
 
 
-class BurnRateView(_FreshnessMixin, CodingVibezView):
+class BurnRateView(FreshnessMixin, CodingVibezView):
     @extend_schema(
         operation_id="codingvibez_tokens_burn_rate",
         summary="Tokens and cost per hour and per day (CodingVibez)",
@@ -247,7 +249,7 @@ class BurnRateView(_FreshnessMixin, CodingVibezView):
         return self.envelope(burn.model_dump())
 
 
-class AnalyticsView(_FreshnessMixin, CodingVibezView):
+class AnalyticsView(FreshnessMixin, CodingVibezView):
     @extend_schema(
         operation_id="codingvibez_analytics",
         summary="Cost, tokens and requests over time (CodingVibez)",
@@ -310,7 +312,7 @@ class AnalyticsView(_FreshnessMixin, CodingVibezView):
         return self.envelope(analytics.model_dump())
 
 
-class TrackingHealthView(_FreshnessMixin, CodingVibezView):
+class TrackingHealthView(FreshnessMixin, CodingVibezView):
     @extend_schema(
         operation_id="codingvibez_tracking_health",
         summary="Is tracking keeping up? (CodingVibez)",

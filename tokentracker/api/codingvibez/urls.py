@@ -1,12 +1,13 @@
 """CodingVibez (seed 004) paths, mounted at /api/ without trailing slashes as the seed has.
 
 /api/tokens/stats, /api/dashboard and /api/projections need budgets (a later issue) and are
-deliberately absent rather than answering with invented numbers.
+deliberately absent rather than answering with invented numbers. The order matters where
+a path parameter could capture a fixed path: /api/costs/{provider} comes last of /api/costs.
 """
 
 from django.urls import path
 
-from .costs import ManualCostView
+from .costs import AllCostsView, ManualCostView, ProviderCostsView
 from .ingest import IngestView, TrackView
 from .reads import AnalyticsView, BurnRateView, TimeseriesView, TokensView, TrackingHealthView
 from .team import OrganizationsView, TeamInvitationsView, TeamMembersView
@@ -22,5 +23,8 @@ urlpatterns = [
     path("organizations", OrganizationsView.as_view(), name="codingvibez-organizations"),
     path("team/members", TeamMembersView.as_view(), name="codingvibez-team-members"),
     path("costs/manual", ManualCostView.as_view(), name="codingvibez-costs-manual"),
+    path("costs/all", AllCostsView.as_view(), name="codingvibez-costs-all"),
+    # After costs/manual and costs/all, which it would otherwise capture as services.
+    path("costs/<str:provider>", ProviderCostsView.as_view(), name="codingvibez-costs-provider"),
     path("team/invitations", TeamInvitationsView.as_view(), name="codingvibez-team-invitations"),
 ]

@@ -1,16 +1,18 @@
 """`/api/v1/manual-costs`: costs entered by hand per service and month (list, add, one,
-delete). Writes go through `billing.services.manual_costs`, as CodingVibez's
+edit, delete). Writes go through `billing.services.manual_costs`, as CodingVibez's
 `POST /api/costs/manual` does."""
 
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing.models import ManualCost, Service
-from billing.services.manual_costs import ManualCostInvalid, manual_cost_create, manual_cost_delete
+from billing.services.manual_costs import ManualCostInvalid, manual_cost_delete
 from tokentracker.api.base import NativeViewSet
+from tokentracker.api.manual_costs import manual_cost_create_from, manual_cost_update_from
 from tokentracker.api.pagination import CursorPagination
 
 TAGS = ["manual-costs"]
@@ -99,24 +101,39 @@ class ManualCostViewSet(
         tags=TAGS,
     )
     def create(self, request: Request) -> Response:
-        body = request.data if isinstance(request.data, dict) else {}
-        user = request.user if self.api_key is None else None
         try:
-            cost = manual_cost_create(
-                organization_id=self.organization_id,
-                service=body.get("service"),
-                # The service reads exact decimals from text; a JSON number arrives as float.
-                amount=body.get("amount"),
-                month=body.get("month"),
-                year=body.get("year"),
-                currency=body.get("currency"),
-                category=body.get("category"),
-                description=body.get("description"),
-                created_by_id=user.pk if user is not None and user.is_authenticated else None,
-            )
+            cost = manual_cost_create_from(self)
         except ManualCostInvalid as error:
             raise serializers.ValidationError({error.field: [error.message]}) from None
         return Response(self.get_serializer(cost).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Edit a manual cost",
+        description=(
+            "Changes the fields sent and keeps the others. A new amount, currency, month or "
+            "year converts the cost again, at the rate of its month's last day (today's for "
+            "the current month) into the reporting currency; `currency: null` means the "
+            "reporting currency."
+        ),
+        responses={
+            200: ManualCostSerializer,
+            401: OpenApiResponse(description="Invalid or missing API token"),
+            403: OpenApiResponse(description="The API key is read-only"),
+            404: OpenApiResponse(description="No manual cost by this id in the organization"),
+            422: OpenApiResponse(description="Validation failed; details names the field"),
+        },
+        tags=TAGS,
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        # The organization's costs only: another organization's id is a 404, like a missing one.
+        cost = self.get_object()
+        try:
+            updated = manual_cost_update_from(self, cost.pk)
+        except ManualCostInvalid as error:
+            raise serializers.ValidationError({error.field: [error.message]}) from None
+        if updated is None:  # deleted meanwhile
+            raise NotFound()
+        return Response(self.get_serializer(updated).data)
 
     def perform_destroy(self, instance: ManualCost) -> None:
         manual_cost_delete(organization_id=self.organization_id, manual_cost_id=instance.pk)

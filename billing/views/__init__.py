@@ -1,0 +1,1 @@
+"""Billing's dashboard pages (routed in billing/page_urls.py)."""
