@@ -86,6 +86,20 @@ class BudgetScope(models.TextChoices):
     DEVELOPER = "developer", "One developer"
 
 
+def _scope_sets_only(scope: str, field: str | None = None) -> models.Q:
+    """`scope`, with its own field set (when it has one) and every other one empty."""
+    empty = {
+        "service": models.Q(service=""),
+        "project": models.Q(project=""),
+        "api_key": models.Q(api_key__isnull=True),
+        "developer_id": models.Q(developer_id=""),
+    }
+    condition = models.Q(scope=scope)
+    for name, unset in empty.items():
+        condition &= ~unset if name == field else unset
+    return condition
+
+
 class Budget(models.Model):
     """A monthly amount in the organization's reporting currency, for the whole
     organization or one service, project, API key or developer.
@@ -132,6 +146,19 @@ class Budget(models.Model):
     class Meta:
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["organization", "scope"])]
+        constraints = [
+            # Exactly the field the scope names is set: a budget whose scope and field
+            # disagree would count some other spend than the one its name promises.
+            models.CheckConstraint(
+                condition=_scope_sets_only(BudgetScope.ORGANIZATION)
+                | _scope_sets_only(BudgetScope.SERVICE, "service")
+                | _scope_sets_only(BudgetScope.PROJECT, "project")
+                | _scope_sets_only(BudgetScope.API_KEY, "api_key")
+                | _scope_sets_only(BudgetScope.DEVELOPER, "developer_id"),
+                name="budget_scope_sets_its_field",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="budget_amount_positive"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}: {self.amount} {self.currency} a month"

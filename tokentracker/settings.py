@@ -185,6 +185,9 @@ CELERY_BEAT_SCHEDULE = {
     "rollups-merge": {"task": "usage.tasks.rollups_merge_task", "schedule": 10.0},
     # A safety net: a tracked event whose task was lost is persisted from its pending row.
     "tracked-events-sweep": {"task": "usage.tasks.pending_tracks_sweep_task", "schedule": 60.0},
+    # Budgets are also evaluated after rollup merges; this catches months turning, edits,
+    # manual costs and whatever a throttled evaluation left for later.
+    "budgets-evaluate": {"task": "billing.tasks.budgets_evaluate_all_task", "schedule": 300.0},
     # The open datasets publish whole UTC days: rebuild them shortly after midnight.
     "opendata-refresh": {
         "task": "opendata.tasks.opendata_refresh_task",

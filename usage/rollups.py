@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import (
@@ -42,6 +43,7 @@ from .models import (
     RollupFields,
     SetAsideDelta,
 )
+from .signals import rollups_merged
 from .writers import rollup_deltas_insert
 
 COUNTERS = (
@@ -252,15 +254,31 @@ def rollups_merge() -> int:
     that still fails is set aside (`SetAsideDelta`) and logged. So one organization's bad
     delta never holds back another's aggregates, and the task is not retried forever on
     data that cannot fit. Connection errors still raise, set nothing aside, and retry.
+
+    Once committed, `rollups_merged` is sent with the organizations whose rollups changed
+    (billing evaluates their budgets).
     """
     try:
-        merged = _merge(_Scope({}))
+        merged, organization_ids = _merge(_Scope({}))
     except _DATA_ERRORS:
         logger.warning("rollup merge failed on its data; merging organization by organization")
-        merged = _merge_isolated()
+        merged, organization_ids = _merge_isolated()
     # Tracking health reports when the pending buffer was last emptied (any organization's).
     cache_set(LAST_MERGE_CACHE_KEY, timezone.now(), None)
+    if organization_ids:
+        transaction.on_commit(partial(_announce, frozenset(organization_ids)))
     return merged
+
+
+def _announce(organization_ids: frozenset[int]) -> None:
+    # A receiver's failure must not fail the merge, which is committed and done.
+    for receiver, result in rollups_merged.send_robust(
+        sender=RollupDelta, organization_ids=organization_ids
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "rollups_merged receiver %r failed", receiver, exc_info=result.__traceback__
+            )
 
 
 def rollups_flush() -> bool:
@@ -278,26 +296,32 @@ def rollups_flush() -> bool:
     return True
 
 
-def _merge(scope: _Scope) -> int:
+def _merge(scope: _Scope) -> tuple[int, set[int]]:
+    """Merge the scope's deltas; returns how many, and the organizations they were of."""
     return _merge_postgresql(scope) if connection.vendor == "postgresql" else _merge_sqlite(scope)
 
 
-def _merge_isolated() -> int:
+def _merge_isolated() -> tuple[int, set[int]]:
     merged = 0
+    changed: set[int] = set()
     organizations = set(RollupDelta.objects.values_list("organization_id", flat=True))
     for organization_id in sorted(organizations):
         try:
-            merged += _merge(_Scope({"organization_id": organization_id}))
+            count, _ = _merge(_Scope({"organization_id": organization_id}))
+            merged += count
+            changed.update([organization_id] if count else [])
             continue
         except _DATA_ERRORS:
             pass
         pending = RollupDelta.objects.filter(organization_id=organization_id)
         for delta_id in sorted(pending.values_list("id", flat=True)):
             try:
-                merged += _merge(_Scope({"id": delta_id}))
+                count, _ = _merge(_Scope({"id": delta_id}))
+                merged += count
+                changed.update([organization_id] if count else [])
             except _DATA_ERRORS as exc:
                 _set_aside(delta_id, exc)
-    return merged
+    return merged, changed
 
 
 def _set_aside(delta_id: int, error: Exception) -> None:
@@ -337,7 +361,7 @@ def set_aside_requeue(*, ids: Iterable[int]) -> int:
     return requeued
 
 
-def _merge_sqlite(scope: _Scope) -> int:
+def _merge_sqlite(scope: _Scope) -> tuple[int, set[int]]:
     try:
         return _merge_sqlite_scope(scope)
     except OperationalError as exc:
@@ -347,11 +371,11 @@ def _merge_sqlite(scope: _Scope) -> int:
         raise
 
 
-def _merge_sqlite_scope(scope: _Scope) -> int:
+def _merge_sqlite_scope(scope: _Scope) -> tuple[int, set[int]]:
     with transaction.atomic():
         last = RollupDelta.objects.filter(**scope.filters).aggregate(last=Max("id"))["last"]
         if last is None:
-            return 0
+            return 0, set()
         pending = RollupDelta.objects.filter(**scope.filters, id__lte=last)
         grouped = (
             pending.values(*_KEYS)
@@ -367,10 +391,10 @@ def _merge_sqlite_scope(scope: _Scope) -> int:
             }
         rollups_add(folded)
         pending.delete()
-    return merged
+    return merged, {key[0] for key in folded}
 
 
-def _merge_postgresql(scope: _Scope) -> int:
+def _merge_postgresql(scope: _Scope) -> tuple[int, set[int]]:
     quote = connection.ops.quote_name
     delta = quote(RollupDelta._meta.db_table)
     hourly = quote(HourlyRollup._meta.db_table)
@@ -398,9 +422,10 @@ def _merge_postgresql(scope: _Scope) -> int:
         f'GROUP BY "organization_id", {day}, {dimensions} '
         f'ORDER BY "organization_id", {day}, {dimensions} '
         f"ON CONFLICT ({keys}) DO UPDATE SET {updates(daily)} "
-        f"RETURNING (SELECT n FROM counted)"
+        f'RETURNING (SELECT n FROM counted), "organization_id"'
     )
+    # One returned row per daily rollup row touched: a merge's few dozen days and dimensions.
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
+        rows = cursor.fetchall()
+    return (int(rows[0][0]), {row[1] for row in rows}) if rows else (0, set())

@@ -3,12 +3,17 @@ from typing import Any
 from django.apps import AppConfig
 from django.db import transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from tokentracker.money import exchange_rates_changed, reporting_currency_changed
 
 from .models import ModelAlias, ModelPrice
 from .price_book import price_book_invalidate
+
+# Sent after a rollup merge commits, with `organization_ids` (a frozenset): the
+# organizations whose rollups changed. Billing evaluates their budgets; usage knows
+# nothing of budgets (its layer is below billing's).
+rollups_merged = Signal()
 
 
 @receiver(post_migrate)

@@ -1,0 +1,429 @@
+"""Reads of budgets: the spend of a budget's scope in a month, per UTC day and projected to
+the month's end, and each budget's status (what pages and endpoints render).
+
+A scope's spend has two parts. Usage is spend per UTC day (the daily rollups, or raw events
+for an API key or a developer, which are no rollup dimension: `usage.selectors.spend`).
+Everything else `spend_by` knows (manual costs today; expenses and provider bills later) is
+booked per month, so it is the projection's `fixed` part, counted as it is and not
+extrapolated. Manual costs belong to a service, never to a project, key or developer, so
+those three scopes are usage only.
+
+Every figure is in the organization's reporting currency. A budget's `amount` was set in
+the reporting currency of its day (`Budget.currency`); when that has changed since, the
+amount is converted at the rate of the day evaluated. With no rate for that day the amount
+is unknown: the status says so (`amount` None, `problem`) and no threshold is judged on a
+guessed amount.
+"""
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+from django.db.models import QuerySet
+
+from billing.models import Budget, BudgetAlert, BudgetScope
+from billing.projections import Projection, project_month
+from billing.selectors.spend import PROVIDER_SERVICES, SOURCES, spend_by
+from tokentracker.money import money_convert, reporting_currency_of
+from usage.selectors.spend import (
+    DailyCost,
+    daily_costs,
+    daily_costs_by_provider_and_project,
+    daily_costs_of_events,
+)
+
+# Days of history read before the month for a projection (project_month's own advice).
+HISTORY_DAYS = 56
+PERCENT_QUANTUM = Decimal("0.01")
+
+
+def month_first(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_last(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def providers_of_service(service: str) -> tuple[str, ...]:
+    """The usage providers billed by `service`: its own name and those that bill through it
+    (bedrock through aws, vertex through gcp, ...), as `spend_by` groups them."""
+    others = sorted(provider for provider, of in PROVIDER_SERVICES.items() if of == service)
+    return (service, *others)
+
+
+@dataclass(frozen=True)
+class SpendScope:
+    """Whose spend: the organization's, or one service's, project's, API key's or
+    developer's within it."""
+
+    organization_id: int
+    service: str | None = None
+    project: str | None = None
+    api_key_id: int | None = None
+    developer_id: str | None = None
+
+    @classmethod
+    def of_budget(cls, budget: Budget) -> "SpendScope":
+        narrowing = {
+            BudgetScope.ORGANIZATION: {},
+            BudgetScope.SERVICE: {"service": budget.service},
+            BudgetScope.PROJECT: {"project": budget.project},
+            BudgetScope.API_KEY: {"api_key_id": budget.api_key_id},
+            BudgetScope.DEVELOPER: {"developer_id": budget.developer_id},
+        }[BudgetScope(budget.scope)]
+        return cls(budget.organization_id, **narrowing)
+
+    @property
+    def has_monthly_costs(self) -> bool:
+        """Monthly costs (manual costs, ...) are booked per service, so only the
+        organization and service scopes hold them."""
+        return self.project is None and self.api_key_id is None and self.developer_id is None
+
+    def usage_daily(self, start: date, end: date) -> dict[date, DailyCost]:
+        if self.api_key_id is not None or self.developer_id is not None:
+            return daily_costs_of_events(
+                organization_id=self.organization_id,
+                start=start,
+                end=end,
+                api_key_id=self.api_key_id,
+                developer_id=self.developer_id,
+            )
+        return daily_costs(
+            organization_id=self.organization_id,
+            start=start,
+            end=end,
+            providers=providers_of_service(self.service) if self.service else (),
+            project=self.project,
+        )
+
+    def monthly(self, month: date) -> "MonthlyCosts":
+        """The month's spend of every source but usage (see the module's docstring)."""
+        if not self.has_monthly_costs:
+            return MonthlyCosts()
+        groups = spend_by(
+            organization_id=self.organization_id,
+            start=month_first(month),
+            end=month_last(month),
+            group_by=(),
+            service=self.service,
+            sources=[name for name in SOURCES if name != "usage"],
+        )
+        costs = MonthlyCosts()
+        for group in groups:
+            costs.amount += group.amount
+            for currency, amount in group.unconverted.items():
+                costs.unconverted[currency] = costs.unconverted.get(currency, Decimal(0)) + amount
+        return costs
+
+
+@dataclass
+class MonthlyCosts:
+    amount: Decimal = Decimal(0)
+    unconverted: dict[str, Decimal] = field(default_factory=dict)  # per original currency
+
+
+@dataclass(frozen=True)
+class ScopeMonth:
+    """One scope's spend read for `now`'s month: usage per day (with history), the
+    month's other costs, and the projection made of them."""
+
+    daily: dict[date, Decimal]
+    monthly: MonthlyCosts
+    unpriced_events: int  # this month's usage events without a cost
+    projection: Projection
+
+
+def _utc(now: datetime) -> datetime:
+    return now.astimezone(UTC)
+
+
+def _window(now: datetime) -> tuple[date, date]:
+    """The days a projection of `now`'s month reads: its history, through today."""
+    today = _utc(now).date()
+    return month_first(today) - timedelta(days=HISTORY_DAYS), today
+
+
+class SpendReader(Protocol):
+    def usage_daily(self, scope: SpendScope, start: date, end: date) -> dict[date, DailyCost]: ...
+
+    def monthly(self, scope: SpendScope, month: date) -> MonthlyCosts: ...
+
+
+class _EachScope:
+    """Reads each scope's spend with its own queries."""
+
+    def usage_daily(self, scope: SpendScope, start: date, end: date) -> dict[date, DailyCost]:
+        return scope.usage_daily(start, end)
+
+    def monthly(self, scope: SpendScope, month: date) -> MonthlyCosts:
+        return scope.monthly(month)
+
+
+class _OrganizationRead:
+    """One organization's spend of one projection window, read once (rollups per day,
+    provider and project; monthly costs per service) and cut per scope in memory, so a
+    list of budgets costs the same few queries whatever its length. API key and developer
+    scopes still read their own raw events."""
+
+    def __init__(self, organization_id: int, *, now: datetime) -> None:
+        self.start, self.end = _window(now)
+        self.month = month_first(self.end)
+        self.rows = daily_costs_by_provider_and_project(
+            organization_id=organization_id, start=self.start, end=self.end
+        )
+        self.by_service: dict[str | None, MonthlyCosts] = {}
+        for group in spend_by(
+            organization_id=organization_id,
+            start=self.month,
+            end=month_last(self.month),
+            group_by=("service",),
+            sources=[name for name in SOURCES if name != "usage"],
+        ):
+            self.by_service[group.service] = MonthlyCosts(group.amount, dict(group.unconverted))
+
+    def usage_daily(self, scope: SpendScope, start: date, end: date) -> dict[date, DailyCost]:
+        assert (start, end) == (self.start, self.end), "read for another window"
+        if scope.api_key_id is not None or scope.developer_id is not None:
+            return scope.usage_daily(start, end)
+        providers = set(providers_of_service(scope.service)) if scope.service else None
+        sums: dict[date, tuple[Decimal, int]] = {}
+        for row in self.rows:
+            if providers is not None and row.provider not in providers:
+                continue
+            if scope.project is not None and row.project != scope.project:
+                continue
+            cost, unpriced = sums.get(row.day, (Decimal(0), 0))
+            sums[row.day] = (cost + row.cost.cost, unpriced + row.cost.unpriced_events)
+        return {day: DailyCost(cost, unpriced) for day, (cost, unpriced) in sums.items()}
+
+    def monthly(self, scope: SpendScope, month: date) -> MonthlyCosts:
+        assert month == self.month, "read for another month"
+        costs = MonthlyCosts()
+        if not scope.has_monthly_costs:
+            return costs
+        for service, group in self.by_service.items():
+            if scope.service is not None and service != scope.service:
+                continue
+            costs.amount += group.amount
+            for currency, amount in group.unconverted.items():
+                costs.unconverted[currency] = costs.unconverted.get(currency, Decimal(0)) + amount
+        return costs
+
+
+def scope_month(
+    scope: SpendScope, *, now: datetime, reader: SpendReader | None = None
+) -> ScopeMonth:
+    reader = reader or _EachScope()
+    now = _utc(now)
+    start, today = _window(now)
+    first = month_first(today)
+    usage = reader.usage_daily(scope, start, today)
+    daily = {day: cost.cost for day, cost in usage.items()}
+    monthly = reader.monthly(scope, first)
+    return ScopeMonth(
+        daily=daily,
+        monthly=monthly,
+        unpriced_events=sum(cost.unpriced_events for day, cost in usage.items() if day >= first),
+        projection=project_month(daily, now=now, fixed=monthly.amount),
+    )
+
+
+# -- Per budget ---------------------------------------------------------------------------
+
+
+def budget_daily_spend(budget: Budget, *, start: date, end: date) -> dict[date, Decimal]:
+    """The usage part of the budget's spend per UTC day of [start, end] (both included);
+    days without usage are left out. Add `budget_monthly_spend` for the whole spend."""
+    daily = SpendScope.of_budget(budget).usage_daily(start, end)
+    return {day: cost.cost for day, cost in daily.items()}
+
+
+def budget_monthly_spend(budget: Budget, *, month: date) -> Decimal:
+    """The fixed part of the budget's spend in `month` (any day of it): manual costs and
+    other monthly sources, converted ones only. Zero for project, API key and developer
+    budgets."""
+    return SpendScope.of_budget(budget).monthly(month).amount
+
+
+def budget_month_spend(budget: Budget, *, month: date) -> Decimal:
+    """Spend of the budget's scope in the calendar month holding `month`, in the
+    organization's reporting currency (unpriced events and unconverted costs left out).
+
+    The organization and service scopes are `spend_by` (every source); projects, API keys
+    and developers are usage only. API keys and developers read raw events (no rollup
+    dimension): one aggregate per budget and month, acceptable for budgets.
+    """
+    scope = SpendScope.of_budget(budget)
+    first, last = month_first(month), month_last(month)
+    if scope.has_monthly_costs:
+        groups = spend_by(
+            organization_id=scope.organization_id,
+            start=first,
+            end=last,
+            group_by=(),
+            service=scope.service,
+        )
+        return sum((group.amount for group in groups), Decimal(0))
+    return sum((cost.cost for cost in scope.usage_daily(first, last).values()), Decimal(0))
+
+
+def budget_projection(budget: Budget, *, now: datetime) -> Projection:
+    """The budget scope's spend projected to the end of `now`'s month (UTC)."""
+    return scope_month(SpendScope.of_budget(budget), now=now).projection
+
+
+def organization_projection(
+    organization_id: int, *, now: datetime, service: str | None = None
+) -> Projection:
+    """The organization's spend (or one service's) projected to the end of `now`'s month."""
+    return scope_month(SpendScope(organization_id, service=service), now=now).projection
+
+
+@dataclass(frozen=True)
+class BudgetAmount:
+    """A budget's amount in the reporting currency, or why it is not known."""
+
+    amount: Decimal | None
+    currency: str
+    problem: str | None = None
+
+
+def budget_amount(budget: Budget, *, on: date) -> BudgetAmount:
+    """The budget's amount in the organization's current reporting currency: converted at
+    the rate of `on` when it was set in another one; None (with the reason) without a rate,
+    so nothing is judged against a guess."""
+    reporting = reporting_currency_of(budget.organization_id)
+    if budget.currency == reporting:
+        return BudgetAmount(budget.amount, reporting)
+    converted = money_convert(amount=budget.amount, currency=budget.currency, to=reporting, on=on)
+    if converted is None:
+        return BudgetAmount(
+            None,
+            reporting,
+            f"No exchange rate from {budget.currency} to {reporting} for {on.isoformat()}: "
+            "the amount cannot be compared with spend until rates are loaded.",
+        )
+    return BudgetAmount(converted, reporting)
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    """A budget against this month's spend; every figure in `currency` (the organization's
+    reporting currency)."""
+
+    budget: Budget
+    month: date  # its first day
+    currency: str
+    amount: Decimal | None  # None: set in another currency with no rate today (`problem`)
+    spent: Decimal  # this month so far, converted spend only
+    projection: Projection
+    unconverted: dict[str, Decimal]  # costs waiting for an exchange rate, as sent
+    unpriced_events: int  # this month's events without a price, not in `spent`
+    problem: str | None = None
+
+    @property
+    def remaining(self) -> Decimal | None:
+        """What is left this month; negative once over budget."""
+        return None if self.amount is None else self.amount - self.spent
+
+    @property
+    def percent(self) -> Decimal | None:
+        """Spent as a percentage of the amount, to two places."""
+        if not self.amount:
+            return None
+        return (self.spent * 100 / self.amount).quantize(PERCENT_QUANTUM)
+
+    def reached(self, threshold: int) -> bool:
+        """Whether `threshold` percent of the amount is spent (exactly, not rounded)."""
+        return self.amount is not None and self.spent * 100 >= self.amount * threshold
+
+    @property
+    def will_exceed(self) -> bool | None:
+        """Whether the projected month exceeds the amount; None when it is unknown."""
+        return None if self.amount is None else self.projection.estimate > self.amount
+
+
+def budget_status(
+    budget: Budget, *, now: datetime, reader: SpendReader | None = None
+) -> BudgetStatus:
+    now = _utc(now)
+    month = scope_month(SpendScope.of_budget(budget), now=now, reader=reader)
+    amount = budget_amount(budget, on=now.date())
+    return BudgetStatus(
+        budget=budget,
+        month=month.projection.month,
+        currency=amount.currency,
+        amount=amount.amount,
+        spent=month.projection.spent,
+        projection=month.projection,
+        unconverted=month.monthly.unconverted,
+        unpriced_events=month.unpriced_events,
+        problem=amount.problem,
+    )
+
+
+def budgets_of_organization(organization_id: int) -> QuerySet[Budget]:
+    return Budget.objects.filter(organization_id=organization_id).select_related("api_key")
+
+
+def budgets_status(
+    organization_id: int, *, now: datetime, budgets: Iterable[Budget] | None = None
+) -> list[BudgetStatus]:
+    """Every budget of the organization (or those given, which must be its own) with this
+    month's spend against it, by name."""
+    chosen = list(budgets_of_organization(organization_id) if budgets is None else budgets)
+    if not chosen:
+        return []
+    reader = _OrganizationRead(organization_id, now=now)
+    statuses = []
+    for budget in chosen:
+        assert budget.organization_id == organization_id, "another organization's budget"
+        statuses.append(budget_status(budget, now=now, reader=reader))
+    return statuses
+
+
+def organizations_with_budgets(organization_ids: Iterable[int] | None = None) -> list[int]:
+    """The organizations (of those given, or all) that have a budget."""
+    budgets = Budget.objects.all()
+    if organization_ids is not None:
+        budgets = budgets.filter(organization_id__in=list(organization_ids))
+    return sorted(set(budgets.values_list("organization_id", flat=True)))
+
+
+def alerts_claimed(
+    organization_id: int, *, periods: Iterable[date]
+) -> set[tuple[int, date, str, int]]:
+    """(budget id, period, kind, threshold) of the organization's alerts in `periods`."""
+    return set(
+        BudgetAlert.objects.filter(
+            organization_id=organization_id, period__in=list(periods)
+        ).values_list("budget_id", "period", "kind", "threshold")
+    )
+
+
+def alerts_of_organization(organization_id: int) -> QuerySet[BudgetAlert]:
+    """The organization's alerts, newest first, with their budget."""
+    return BudgetAlert.objects.filter(organization_id=organization_id).select_related("budget")
+
+
+__all__ = [
+    "BudgetAmount",
+    "BudgetStatus",
+    "SpendScope",
+    "alerts_claimed",
+    "alerts_of_organization",
+    "budget_amount",
+    "budget_daily_spend",
+    "budget_month_spend",
+    "budget_monthly_spend",
+    "budget_projection",
+    "budget_status",
+    "budgets_of_organization",
+    "budgets_status",
+    "organization_projection",
+    "organizations_with_budgets",
+]

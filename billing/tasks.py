@@ -1,0 +1,70 @@
+"""Budget evaluation: after rollup merges (throttled per organization) and every five
+minutes by beat. Evaluating twice fires nothing twice (billing.services.alerts)."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from tokentracker.broker import task_publish
+from tokentracker.cache import cache_add
+
+from .selectors.budgets import organizations_with_budgets
+from .services.alerts import budgets_evaluate
+
+logger = logging.getLogger(__name__)
+
+# After a merge, an organization's budgets are evaluated at most once per this many
+# seconds: the evaluation is queued this long ahead, so the spend merged meanwhile is in it.
+EVALUATE_DELAY_SECONDS = 60
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=50,
+    time_limit=60,
+)
+def budgets_evaluate_task(organization_id: int) -> int:
+    return len(budgets_evaluate(organization_id, now=timezone.now()))
+
+
+@shared_task(acks_late=True, soft_time_limit=100, time_limit=120)
+def budgets_evaluate_all_task() -> int:
+    """Queue one evaluation per organization with budgets (one failing or slow
+    organization holds back no other); in-process when no broker is reachable."""
+    organization_ids = organizations_with_budgets()
+    for organization_id in organization_ids:
+        if settings.CELERY_TASK_ALWAYS_EAGER or not task_publish(
+            budgets_evaluate_task, organization_id
+        ):
+            _evaluate_here(organization_id)
+    return len(organization_ids)
+
+
+def _evaluate_here(organization_id: int) -> None:
+    try:
+        budgets_evaluate(organization_id, now=timezone.now())
+    except Exception:
+        # Beat's next round tries again; the other organizations go on.
+        logger.exception("budgets of organization %s not evaluated", organization_id)
+
+
+def budgets_evaluate_soon(organization_id: int, *, throttled: bool = False) -> None:
+    """Evaluate the organization's budgets shortly: now, or when `throttled` (after rollup
+    merges, which come every second under load) at most once per EVALUATE_DELAY_SECONDS.
+
+    With no broker (the embedded default) it runs here; with the broker down it is left to
+    beat's round, which runs every five minutes once the broker is back.
+    """
+    key = f"budgets-evaluate-queued:{organization_id}"
+    if throttled and cache_add(key, 1, EVALUATE_DELAY_SECONDS) is False:
+        return
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        _evaluate_here(organization_id)
+        return
+    countdown = EVALUATE_DELAY_SECONDS if throttled else None
+    task_publish(budgets_evaluate_task, organization_id, countdown=countdown)
