@@ -1,4 +1,5 @@
-"""Query parameters of the CodingVibez reads: date windows, hours, groupBy, service.
+"""Query parameters of the CodingVibez reads: date windows, hours, groupBy, service,
+provider.
 
 Dates are `YYYY-MM-DD` or ISO 8601 datetimes, in UTC when no offset is given. A date-only
 end date counts that whole day; a datetime end is the instant the window stops. Rollups
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 from rest_framework.request import Request
 
+from billing.models import Service
 from tokentracker.api.errors import ApiError, Kind
 from usage.dates import Bound, DateInvalid, bound_parse
 from usage.selectors.dashboard import month_start, months_later
@@ -112,3 +114,14 @@ def service(request: Request) -> str | None:
     if len(value) > 64:
         raise invalid("service", "must be at most 64 characters")
     return value or None
+
+
+def known_service(request: Request, name: str = "provider") -> str | None:
+    """One of the 13 services of seed 004 (any case), or None when absent. Another value is
+    a VALIDATION_ERROR, not an empty answer: a typo must not read as "no spend"."""
+    value = request.query_params.get(name, "").strip().lower()
+    if not value:
+        return None
+    if value not in Service.values:
+        raise invalid(name, f"must be one of {', '.join(Service.values)}")
+    return value
