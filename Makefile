@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install browser run test fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down clean
+.PHONY: install browser run test fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down bench-projections clean
 
 install: $(VENV)/.installed
 
@@ -71,6 +71,10 @@ bench-opendata: install
 # Ingest p50/p95 with Redis up, then with its own redis-server stopped, in one run (~50 s).
 bench-redis-down: install
 	$(BIN)/python bench/redis_down.py
+
+# The end-of-month projection backtested on generated spend series, two seeds (~2 min).
+bench-projections: install
+	$(BIN)/python bench/projections.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var

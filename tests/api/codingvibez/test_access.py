@@ -72,7 +72,9 @@ def test_every_path_is_documented_in_the_schema(client):
         post = schema["paths"][url]["post"]
         assert set(post["responses"]) >= {"200", "400", "401", "403"}
         assert list(post["requestBody"]["content"]) == ["application/json"]
-    assert "/api/tokens/stats" not in schema["paths"]
+    for url in ("/api/tokens/stats", "/api/projections", "/api/dashboard"):
+        assert set(schema["paths"][url]["get"]["responses"]) >= {"200", "401", "403", "429"}
+    assert "400" in schema["paths"]["/api/tokens/stats"]["get"]["responses"]
 
 
 @pytest.mark.parametrize("url", READS)

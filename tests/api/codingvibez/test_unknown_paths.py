@@ -10,11 +10,11 @@ pytestmark = pytest.mark.django_db
 UNKNOWN = [
     "/api/tokens/nope",
     "/api/tokens/",
-    "/api/tokens/stats",  # in the seed, not served yet
     "/api/costs/openai/models",
     "/api/costs/",
-    "/api/dashboard",
-    "/api/projections",
+    "/api/tokens/stats/more",
+    "/api/dashboard/nope",
+    "/api/projections/next-month",
     "/api/status",
     "/api/team/nope",
     "/api/subscription-status",
@@ -45,7 +45,7 @@ def test_a_keyed_post_to_an_unknown_path_is_not_found_and_writes_nothing(api, ra
     assert not UsageEvent.objects.exists()
 
 
-@pytest.mark.parametrize("path", ["/api/tokens/nope", "/api/dashboard", "/api/sync"])
+@pytest.mark.parametrize("path", ["/api/tokens/nope", "/api/dashboard/nope", "/api/sync"])
 def test_without_a_key_an_unknown_path_answers_as_a_real_one_does(api, path):
     # Authentication first: a probe without a key cannot tell which paths exist.
     unknown_get = api.get(path)

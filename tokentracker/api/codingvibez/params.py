@@ -1,5 +1,5 @@
-"""Query parameters of the CodingVibez reads: date windows, hours, groupBy, service, and
-the calendar month of the cost reads.
+"""Query parameters of the CodingVibez reads: date windows, hours, groupBy, service,
+provider, and the calendar month of the cost reads.
 
 Dates are `YYYY-MM-DD` or ISO 8601 datetimes, in UTC when no offset is given. A date-only
 end date counts that whole day; a datetime end is the instant the window stops. Rollups
@@ -141,3 +141,15 @@ def cost_service(value: str) -> str:
         return service_parse(value)
     except ManualCostInvalid as error:
         raise invalid("provider", error.message) from None
+
+
+def known_service(request: Request, name: str = "provider") -> str | None:
+    """One of the 13 services of seed 004 (any case), or None when absent. Another value is
+    a VALIDATION_ERROR, not an empty answer: a typo must not read as "no spend"."""
+    value = request.query_params.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return service_parse(value)
+    except ManualCostInvalid as error:
+        raise invalid(name, error.message) from None

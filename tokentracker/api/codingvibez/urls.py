@@ -1,14 +1,15 @@
 """CodingVibez (seed 004) paths, mounted at /api/ without trailing slashes as the seed has.
 
-/api/tokens/stats, /api/dashboard and /api/projections need budgets (a later issue) and are
-deliberately absent rather than answering with invented numbers. The order matters where
-a path parameter could capture a fixed path: /api/costs/{provider} comes last of /api/costs.
+The order matters where a path parameter could capture a fixed path: /api/costs/{provider}
+comes last of /api/costs.
 """
 
 from django.urls import path
 
 from .costs import AllCostsView, ManualCostView, ProviderCostsView
+from .dashboard import DashboardView
 from .ingest import IngestView, TrackView
+from .projections import ProjectionsView, TokenStatsView
 from .reads import AnalyticsView, BurnRateView, TimeseriesView, TokensView, TrackingHealthView
 from .team import OrganizationsView, TeamInvitationsView, TeamMembersView
 
@@ -17,7 +18,10 @@ urlpatterns = [
     path("tokens", TokensView.as_view(), name="codingvibez-tokens"),
     path("tokens/timeseries", TimeseriesView.as_view(), name="codingvibez-tokens-timeseries"),
     path("tokens/burn-rate", BurnRateView.as_view(), name="codingvibez-tokens-burn-rate"),
+    path("tokens/stats", TokenStatsView.as_view(), name="codingvibez-tokens-stats"),
     path("analytics", AnalyticsView.as_view(), name="codingvibez-analytics"),
+    path("dashboard", DashboardView.as_view(), name="codingvibez-dashboard"),
+    path("projections", ProjectionsView.as_view(), name="codingvibez-projections"),
     path("tracking-health", TrackingHealthView.as_view(), name="codingvibez-tracking-health"),
     path("ingest", IngestView.as_view(), name="codingvibez-ingest"),
     path("organizations", OrganizationsView.as_view(), name="codingvibez-organizations"),

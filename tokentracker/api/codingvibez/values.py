@@ -1,6 +1,6 @@
 """How times and money render on the CodingVibez surface."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from tokentracker.api.render import number
@@ -34,3 +34,19 @@ def period_of(scope: UsageScope) -> CodingVibezPeriod:
         start=iso(scope.start),
         end=iso(scope.end),
     )
+
+
+def unconverted_money(amounts: dict[str, Decimal]) -> dict[str, float]:
+    """Costs waiting for an exchange rate, per currency as entered."""
+    return {currency: money(amount) for currency, amount in sorted(amounts.items())}
+
+
+def money_unless_unvalued(amount: Decimal, *, unvalued: bool) -> float | None:
+    """`amount`, or null when none of the spend it sums could be valued (every event
+    unpriced, every cost unconverted): unknown, not 0."""
+    return None if unvalued else money(amount)
+
+
+def month_label(moment: datetime) -> str:
+    """The UTC calendar month of `moment`, YYYY-MM."""
+    return f"{moment.astimezone(UTC):%Y-%m}"
