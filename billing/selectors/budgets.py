@@ -26,7 +26,7 @@ from django.db.models import QuerySet
 
 from billing.models import Budget, BudgetAlert, BudgetScope
 from billing.projections import Projection, project_month
-from billing.selectors.spend import PROVIDER_SERVICES, SOURCES, spend_by
+from billing.selectors.spend import SOURCES, providers_of_service, spend_by
 from tokentracker.money import money_convert, reporting_currency_of
 from usage.selectors.spend import (
     DailyCost,
@@ -46,13 +46,6 @@ def month_first(day: date) -> date:
 
 def month_last(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def providers_of_service(service: str) -> tuple[str, ...]:
-    """The usage providers billed by `service`: its own name and those that bill through it
-    (bedrock through aws, vertex through gcp, ...), as `spend_by` groups them."""
-    others = sorted(provider for provider, of in PROVIDER_SERVICES.items() if of == service)
-    return (service, *others)
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,9 @@ from rest_framework.response import Response
 
 from billing.models import BudgetScope, Service
 from billing.projections import Projection
-from billing.selectors.budgets import (
-    ScopeMonth,
-    SpendScope,
-    providers_of_service,
-    scope_month,
-)
+from billing.selectors.budgets import ScopeMonth, SpendScope, scope_month
 from billing.selectors.overview import budget_applying
+from billing.selectors.spend import providers_of_service
 from tokentracker.api.base import CodingVibezView
 from tokentracker.money import reporting_currency_of
 from usage.selectors.dashboard import month_start, months_later
