@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include(page_urls.urlpatterns)),
     path("o/<slug:org_slug>/", include(page_urls.organization_urlpatterns)),
     path("o/<slug:org_slug>/", include("usage.page_urls")),
+    path("o/<slug:org_slug>/", include("billing.page_urls")),
 ]
 
 handler404 = "tokentracker.api.handlers.page_not_found"

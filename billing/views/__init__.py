@@ -1,0 +1,1 @@
+"""Dashboard pages of billing, one module per page."""
