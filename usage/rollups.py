@@ -276,9 +276,7 @@ def _announce(organization_ids: frozenset[int]) -> None:
         sender=RollupDelta, organization_ids=organization_ids
     ):
         if isinstance(result, Exception):
-            logger.error(
-                "rollups_merged receiver %r failed", receiver, exc_info=result.__traceback__
-            )
+            logger.error("rollups_merged receiver %r failed", receiver, exc_info=result)
 
 
 def rollups_flush() -> bool:
