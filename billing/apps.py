@@ -10,3 +10,4 @@ class BillingConfig(AppConfig):
 
         # Registers the overview's chart against the budget with usage's extension point.
         from .selectors import month_chart  # noqa: F401
+        from .services import deliveries  # noqa: F401  (receives alert_fired)

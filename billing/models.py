@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from tokentracker.crypto import field_decrypt
 from tokentracker.currencies import currency_code_validate
 
 # Money columns keep twelve decimal places, as usage's costs do.
@@ -202,3 +203,178 @@ class BudgetAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.budget.name}: {self.kind} {self.threshold}% in {self.period:%Y-%m}"
+
+
+class WebhookKind(models.TextChoices):
+    SLACK = "slack", "Slack incoming webhook"
+    WEBHOOK = "webhook", "JSON webhook (Standard Webhooks)"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL an organization's budget alerts are posted to, besides the email to its
+    admins and owners: a Slack-compatible incoming webhook, or a generic JSON webhook signed
+    as the Standard Webhooks spec says with the endpoint's own secret.
+
+    The URL (a Slack incoming-webhook URL is itself a credential) and the signing secret
+    are stored as Fernet tokens (`tokentracker.crypto`); `url_shown` keeps only the scheme
+    and host, the one form lists, logs, errors and the admin show. Created and changed
+    through `billing.services.webhooks`, which validates the URL and makes the secret.
+    """
+
+    organization = models.ForeignKey(
+        "tokentracker.Organization", on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=WebhookKind.choices)
+    url_ciphertext = models.TextField()
+    url_shown = models.CharField(max_length=300, help_text="Scheme and host only.")
+    secret_ciphertext = models.TextField(
+        blank=True, help_text="The whsec_ signing secret, encrypted; empty for Slack."
+    )
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["organization", "active"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind}, {self.url_shown})"
+
+    @property
+    def url(self) -> str:
+        return field_decrypt(self.url_ciphertext)
+
+    @property
+    def signing_secret(self) -> str:
+        return field_decrypt(self.secret_ciphertext) if self.secret_ciphertext else ""
+
+
+class DeliveryChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SLACK = "slack", "Slack"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class AlertEventType(models.TextChoices):
+    """The `type` of a webhook's body."""
+
+    THRESHOLD_CROSSED = "budget.threshold_crossed", "Budget threshold crossed"
+    FORECAST_EXCEEDED = "budget.forecast_exceeded", "Budget forecast to be exceeded"
+    TEST = "webhook.test", "Test event"
+
+
+class AlertDelivery(models.Model):
+    """One alert sent to one target (an admin's address, or an endpoint) until it is
+    delivered or given up; each try is a `DeliveryAttempt`.
+
+    What is sent (`payload`) is fixed when the delivery is made, and `message_id` is the
+    Standard Webhooks `webhook-id`, the same on every attempt so a receiver can drop a
+    repeat. A test event has no alert. The task claims an attempt with a conditional UPDATE
+    of `attempts` (healthchecks' `sendalerts`), so a repeated or late task sends nothing
+    twice; `locked_until` bounds how long a claim holds when the worker dies mid-send.
+    """
+
+    organization = models.ForeignKey(
+        "tokentracker.Organization", on_delete=models.CASCADE, related_name="alert_deliveries"
+    )
+    alert = models.ForeignKey(
+        BudgetAlert,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    event_type = models.CharField(max_length=40, choices=AlertEventType.choices)
+    channel = models.CharField(max_length=10, choices=DeliveryChannel.choices)
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    recipient = models.EmailField(blank=True, help_text="The address, for email.")
+    target = models.CharField(
+        max_length=300,
+        help_text="Where it goes as shown: the address, or the endpoint's scheme and host.",
+    )
+    message_id = models.CharField(max_length=40, unique=True)
+    payload = models.JSONField(help_text="The JSON body posted, or an email's subject and text.")
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "alert deliveries"
+        constraints = [
+            # An alert is delivered once per endpoint and per address, even when
+            # alert_fired reaches the receiver twice.
+            models.UniqueConstraint(
+                fields=["alert", "endpoint"],
+                condition=models.Q(alert__isnull=False, endpoint__isnull=False),
+                name="alert_delivery_once_per_endpoint",
+            ),
+            models.UniqueConstraint(
+                fields=["alert", "recipient"],
+                condition=models.Q(alert__isnull=False, channel="email"),
+                name="alert_delivery_once_per_address",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} to {self.target}: {self.status}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try of a delivery: when, how long, and what came back (errors never hold the
+    URL past its host). An attempt with no `finished_at` was cut off (the worker died)."""
+
+    delivery = models.ForeignKey(
+        AlertDelivery, on_delete=models.CASCADE, related_name="attempt_log"
+    )
+    number = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    succeeded = models.BooleanField(default=False)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next attempt was due, if one was left."
+    )
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="delivery_attempt_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of delivery {self.delivery_id}"

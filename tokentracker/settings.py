@@ -188,6 +188,12 @@ CELERY_BEAT_SCHEDULE = {
     # Budgets are also evaluated after rollup merges; this catches months turning, edits,
     # manual costs and whatever a throttled evaluation left for later.
     "budgets-evaluate": {"task": "billing.tasks.budgets_evaluate_all_task", "schedule": 300.0},
+    # A safety net: an alert delivery whose task was lost (broker down, worker killed
+    # mid-send) is queued again.
+    "alert-deliveries-sweep": {
+        "task": "billing.tasks.alert_deliveries_sweep_task",
+        "schedule": 60.0,
+    },
     # The open datasets publish whole UTC days: rebuild them shortly after midnight.
     "opendata-refresh": {
         "task": "opendata.tasks.opendata_refresh_task",
@@ -239,6 +245,13 @@ INVITATIONS_PER_HOUR_PER_ORGANIZATION = envint(
     "INVITATIONS_PER_HOUR_PER_ORGANIZATION", 50, minimum=1
 )
 INVITATIONS_PER_HOUR_PER_USER = envint("INVITATIONS_PER_HOUR_PER_USER", 20, minimum=1)
+
+# Budget alerts (billing.services.deliveries): each email, Slack or webhook delivery is tried
+# up to this many times; the wait after failed attempt n is BACKOFF * 4**(n-1) seconds
+# (1, 4, 16 and 64 minutes by default). HTTP waits at most TIMEOUT seconds for an answer.
+ALERT_DELIVERY_MAX_ATTEMPTS = envint("ALERT_DELIVERY_MAX_ATTEMPTS", 5, minimum=1)
+ALERT_DELIVERY_BACKOFF_SECONDS = envseconds("ALERT_DELIVERY_BACKOFF_SECONDS", 60)
+ALERT_DELIVERY_TIMEOUT_SECONDS = envseconds("ALERT_DELIVERY_TIMEOUT_SECONDS", 10)
 
 # Behind an https reverse proxy, and the throttles of the account pages.
 # The origins (scheme://host[:port]) whose forms may POST here: the public https address
@@ -449,4 +462,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    # httpx2 logs each request's full URL at INFO (httpcore2 more at DEBUG): budget alerts
+    # post to Slack URLs whose path is their credential (billing.services.deliveries).
+    "loggers": {
+        "httpx2": {"level": "WARNING"},
+        "httpcore2": {"level": "WARNING"},
+    },
 }

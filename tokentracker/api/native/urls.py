@@ -6,11 +6,14 @@ from rest_framework.routers import SimpleRouter
 from .budgets import BudgetAlertViewSet, BudgetViewSet
 from .evals import EvalViewSet
 from .manual_costs import ManualCostViewSet
+from .webhooks import AlertDeliveryViewSet, WebhookViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("evals", EvalViewSet, basename="eval")
 router.register("manual-costs", ManualCostViewSet, basename="manual-cost")
 router.register("budgets", BudgetViewSet, basename="budget")
 router.register("alerts", BudgetAlertViewSet, basename="budget-alert")
+router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("alert-deliveries", AlertDeliveryViewSet, basename="alert-delivery")
 
 urlpatterns = router.urls

@@ -1,0 +1,267 @@
+"""`/api/v1/webhooks` (list, add, one, change, delete, deliveries, test event) and
+`/api/v1/alert-deliveries`; scoped to the key's organization, writes need a write key."""
+
+import json
+
+import pytest
+from django.core import mail
+
+from billing.models import AlertDelivery, WebhookEndpoint
+from billing.services.deliveries import alert_deliveries_create
+from billing.services.webhooks import webhook_endpoint_create
+from tests.billing.receivers import Receiver, budget_alert
+from tests.factories import MembershipFactory
+from tokentracker.models import ApiKeyScope, Role
+from tokentracker.services import api_key_create
+
+pytestmark = pytest.mark.django_db
+
+SLACK = "https://hooks.slack.com/services/T0001/B0002/s3cr3tT0k3n"
+# A key lookup, its last_used_at, the deliveries and their attempts: not one per delivery.
+QUERIES = 4
+BODY = {"name": "Ops", "kind": "webhook", "url": "https://ops.example/in?token=abc123"}
+
+
+def auth(key):
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def patch(client, path, body, key):
+    return client.patch(path, json.dumps(body), content_type="application/json", **auth(key))
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def endpoint(org):
+    return webhook_endpoint_create(organization_id=org.id, name="Slack", kind="slack", url=SLACK)
+
+
+def test_a_webhook_is_added_with_its_secret_once_and_read_back_without_it(api, client, raw_key):
+    response = api.post("/api/v1/webhooks", BODY, raw_key)
+    assert response.status_code == 201, response.content
+    created = response.json()
+    secret = created.pop("secret")
+    assert secret.startswith("whsec_")
+    assert WebhookEndpoint.objects.get().signing_secret == secret
+    assert {k: v for k, v in created.items() if k not in {"id", "created_at", "updated_at"}} == {
+        "name": "Ops",
+        "kind": "webhook",
+        "url_shown": "https://ops.example/…",
+        "active": True,
+    }
+    one = client.get(f"/api/v1/webhooks/{created['id']}", **auth(raw_key))
+    assert one.json() == created
+    listed = client.get("/api/v1/webhooks", **auth(raw_key))
+    assert listed.json()["results"] == [created]
+    for answer in (one, listed):
+        assert b"abc123" not in answer.content and secret.encode() not in answer.content
+
+
+def test_a_slack_webhook_has_no_secret(api, raw_key):
+    response = api.post("/api/v1/webhooks", {**BODY, "kind": "slack", "url": SLACK}, raw_key)
+    assert response.status_code == 201, response.content
+    assert response.json()["secret"] == ""
+    assert response.json()["url_shown"] == "https://hooks.slack.com/…"
+    assert b"s3cr3tT0k3n" not in response.content
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"url": "ftp://files.example/hook"}, "url"),
+        ({"url": "https://"}, "url"),
+        ({"url": "https://user:pass@ops.example/in"}, "url"),
+        ({"url": None}, "url"),
+        ({"kind": "teams"}, "kind"),
+        ({"name": ""}, "name"),
+        ({"active": "no"}, "active"),
+    ],
+)
+def test_bad_input_is_a_422_naming_the_field_and_stores_nothing(api, raw_key, change, field):
+    response = api.post("/api/v1/webhooks", {**BODY, **change}, raw_key)
+    assert response.status_code == 422, response.content
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_FAILED"
+    assert list(error["details"]) == [field]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_body_that_is_not_an_object_is_a_422(api, raw_key):
+    response = api.post("/api/v1/webhooks", "[1, 2]", raw_key)
+    assert response.status_code == 422
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_webhook_is_changed_and_deleted(client, raw_key, endpoint):
+    path = f"/api/v1/webhooks/{endpoint.endpoint.pk}"
+    response = patch(client, path, {"name": "Alerts", "active": False}, raw_key)
+    assert response.status_code == 200, response.content
+    assert (response.json()["name"], response.json()["active"]) == ("Alerts", False)
+    response = patch(client, path, {"url": "https://hooks.example.com/new/secret"}, raw_key)
+    assert response.json()["url_shown"] == "https://hooks.example.com/…"
+    assert WebhookEndpoint.objects.get().url == "https://hooks.example.com/new/secret"
+    assert client.delete(path, **auth(raw_key)).status_code == 204
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"url": "ftp://x/"}, "url"), ({"kind": "webhook"}, "kind"), ({"name": " "}, "name")],
+)
+def test_a_bad_change_is_a_422_and_changes_nothing(client, raw_key, endpoint, body, field):
+    path = f"/api/v1/webhooks/{endpoint.endpoint.pk}"
+    response = patch(client, path, {"active": False, **body}, raw_key)
+    assert response.status_code == 422, response.content
+    assert list(response.json()["error"]["details"]) == [field]
+    stored = WebhookEndpoint.objects.get()
+    assert (stored.name, stored.kind, stored.url, stored.active) == ("Slack", "slack", SLACK, True)
+
+
+def test_put_is_not_offered(client, raw_key, endpoint):
+    path = f"/api/v1/webhooks/{endpoint.endpoint.pk}"
+    body = json.dumps({**BODY, "kind": "slack"})
+    response = client.put(path, body, content_type="application/json", **auth(raw_key))
+    assert response.status_code == 405
+
+
+def test_no_key_is_a_401(api, client, endpoint):
+    pk = endpoint.endpoint.pk
+    assert api.post("/api/v1/webhooks", BODY).status_code == 401
+    assert client.get("/api/v1/webhooks").status_code == 401
+    assert client.get(f"/api/v1/webhooks/{pk}/deliveries").status_code == 401
+    assert api.post(f"/api/v1/webhooks/{pk}/test", {}).status_code == 401
+    assert client.get("/api/v1/alert-deliveries").status_code == 401
+    assert WebhookEndpoint.objects.count() == 1
+
+
+def test_a_read_only_key_reads_but_cannot_add_change_delete_or_test(api, client, org, endpoint):
+    read_only = api_key_create(organization=org, name="ro", scope=ApiKeyScope.READ).raw_key
+    pk = endpoint.endpoint.pk
+    assert api.post("/api/v1/webhooks", BODY, read_only).status_code == 403
+    assert patch(client, f"/api/v1/webhooks/{pk}", {"name": "x"}, read_only).status_code == 403
+    assert client.delete(f"/api/v1/webhooks/{pk}", **auth(read_only)).status_code == 403
+    assert api.post(f"/api/v1/webhooks/{pk}/test", {}, read_only).status_code == 403
+    assert WebhookEndpoint.objects.get().name == "Slack"
+    assert not AlertDelivery.objects.exists()
+    listed = client.get("/api/v1/webhooks", **auth(read_only)).json()["results"]
+    assert [row["id"] for row in listed] == [pk]
+
+
+def test_a_signed_in_member_without_a_key_is_refused(api, client, org, sign_in):
+    # The native API takes API keys only, as every /api/v1 resource does.
+    sign_in(org, Role.OWNER)
+    assert api.post("/api/v1/webhooks", BODY).status_code == 401
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_an_outsider_sees_changes_and_tests_nothing(api, client, org, outsider_key, endpoint):
+    pk = endpoint.endpoint.pk
+    alert_deliveries_create(alert_id=budget_alert(org).pk)
+    assert client.get("/api/v1/webhooks", **auth(outsider_key)).json()["results"] == []
+    assert client.get(f"/api/v1/webhooks/{pk}", **auth(outsider_key)).status_code == 404
+    assert patch(client, f"/api/v1/webhooks/{pk}", {"name": "x"}, outsider_key).status_code == 404
+    assert client.delete(f"/api/v1/webhooks/{pk}", **auth(outsider_key)).status_code == 404
+    assert api.post(f"/api/v1/webhooks/{pk}/test", {}, outsider_key).status_code == 404
+    deliveries = client.get(f"/api/v1/webhooks/{pk}/deliveries", **auth(outsider_key))
+    assert deliveries.status_code == 404
+    assert client.get("/api/v1/alert-deliveries", **auth(outsider_key)).json()["results"] == []
+    delivery = AlertDelivery.objects.get()
+    one = client.get(f"/api/v1/alert-deliveries/{delivery.pk}", **auth(outsider_key))
+    assert one.status_code == 404
+    assert WebhookEndpoint.objects.get().name == "Slack"
+    assert AlertDelivery.objects.count() == 1
+
+
+def test_a_test_event_is_signed_delivered_and_shown_with_its_attempts(
+    api, client, org, raw_key, receiver, django_capture_on_commit_callbacks
+):
+    response = api.post("/api/v1/webhooks", {**BODY, "url": receiver.base + "/in?t=1"}, raw_key)
+    receiver.secret = response.json()["secret"]
+    pk = response.json()["id"]
+    receiver.statuses = [503]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tested = api.post(f"/api/v1/webhooks/{pk}/test", {}, raw_key)
+
+    # The answer is the delivery as queued; it is tried once the request commits.
+    assert tested.status_code == 202, tested.content
+    queued = tested.json()
+    assert {k: queued[k] for k in ("alert", "event_type", "channel", "endpoint", "status")} == {
+        "alert": None,
+        "event_type": "webhook.test",
+        "channel": "webhook",
+        "endpoint": pk,
+        "status": "pending",
+    }
+    assert (queued["attempts"], queued["attempt_log"]) == (0, [])
+    listed = client.get(f"/api/v1/webhooks/{pk}/deliveries", **auth(raw_key)).json()
+    (delivery,) = listed["results"]
+    assert [got.verify_error for got in receiver.received] == ["", ""]
+    assert receiver.received[1].verified == delivery["payload"] == queued["payload"]
+    assert delivery["payload"]["type"] == "webhook.test"
+    assert delivery["payload"]["data"]["endpoint"] == {"id": pk, "name": "Ops"}
+    assert (delivery["id"], delivery["status"], delivery["attempts"]) == (
+        queued["id"],
+        "delivered",
+        2,
+    )
+    assert delivery["last_response_status"] == 200
+    assert delivery["target"] == f"{receiver.base}/…"
+    assert [
+        (a["number"], a["succeeded"], a["response_status"], a["error"])
+        for a in delivery["attempt_log"]
+    ] == [(1, False, 503, "HTTP 503"), (2, True, 200, "")]
+    assert client.get(f"/api/v1/alert-deliveries/{delivery['id']}", **auth(raw_key)).json() == (
+        delivery
+    )
+
+
+def test_an_alerts_deliveries_are_read_by_alert_with_their_attempts(
+    client,
+    org,
+    raw_key,
+    receiver,
+    django_capture_on_commit_callbacks,
+    django_assert_num_queries,
+):
+    MembershipFactory(organization=org, role=Role.ADMIN, user__email="adam@example.com")
+    webhook_endpoint_create(
+        organization_id=org.id, name="Slack", kind="slack", url=receiver.base + "/s/T1/xyz"
+    )
+    receiver.statuses = [404]
+    first = budget_alert(org)
+    with django_capture_on_commit_callbacks(execute=True):
+        alert_deliveries_create(alert_id=first.pk)
+    assert len(mail.outbox) == 1 and len(receiver.received) == 1
+    alert_deliveries_create(alert_id=budget_alert(org, threshold=100).pk)  # not sent yet
+
+    with django_assert_num_queries(QUERIES):
+        response = client.get("/api/v1/alert-deliveries", {"alert": first.pk}, **auth(raw_key))
+    rows = response.json()["results"]
+    assert sorted((r["channel"], r["target"], r["status"], r["attempts"]) for r in rows) == [
+        ("email", "adam@example.com", "delivered", 1),
+        ("slack", f"{receiver.base}/…", "failed", 1),
+    ]
+    assert {r["alert"] for r in rows} == {first.pk}
+    slack = next(r for r in rows if r["channel"] == "slack")
+    assert [(a["number"], a["response_status"], a["error"]) for a in slack["attempt_log"]] == [
+        (1, 404, "HTTP 404")
+    ]
+    email = next(r for r in rows if r["channel"] == "email")
+    assert email["payload"]["subject"] == '[TokenTracker] Acme: budget "Team & tools" at 80%'
+    every = client.get("/api/v1/alert-deliveries", **auth(raw_key)).json()["results"]
+    assert [(r["status"], r["attempts"], r["attempt_log"]) for r in every[:2]] == [
+        ("pending", 0, []),
+        ("pending", 0, []),
+    ]
+    assert len(every) == 4
+    failed = client.get("/api/v1/alert-deliveries", {"status": "failed"}, **auth(raw_key))
+    assert [r["channel"] for r in failed.json()["results"]] == ["slack"]
+    bad = client.get("/api/v1/alert-deliveries", {"status": "lost"}, **auth(raw_key))
+    assert bad.status_code == 422
