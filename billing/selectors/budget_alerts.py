@@ -1,9 +1,12 @@
-"""The alert history the Budgets page shows under each budget."""
+"""The alert history the Budgets page shows under each budget, with each alert's deliveries
+(the delivery log of `billing.services.deliveries`)."""
 
 from collections import defaultdict
 from datetime import date
 
-from billing.models import Budget, BudgetAlert
+from django.db.models import Prefetch
+
+from billing.models import AlertDelivery, Budget, BudgetAlert
 from billing.selectors.budgets import alerts_of_organization
 
 # Months of alerts shown (this one included): a budget is monthly, a year is its history.
@@ -18,8 +21,14 @@ def history_start(month: date) -> date:
 
 def budget_alert_history(organization_id: int, *, month: date) -> dict[int, list[BudgetAlert]]:
     """The organization's alerts of the last HISTORY_MONTHS months up to `month`'s, by
-    budget id, newest first. One query, whatever the number of budgets."""
-    alerts = alerts_of_organization(organization_id).filter(period__gte=history_start(month))
+    budget id, newest first, each with its deliveries (`alert.deliveries.all()`, in the
+    order they were made). Two queries, whatever the number of budgets and alerts."""
+    deliveries = AlertDelivery.objects.order_by("created_at", "id")
+    alerts = (
+        alerts_of_organization(organization_id)
+        .filter(period__gte=history_start(month))
+        .prefetch_related(Prefetch("deliveries", queryset=deliveries))
+    )
     history: dict[int, list[BudgetAlert]] = defaultdict(list)
     for alert in alerts:
         history[alert.budget_id].append(alert)

@@ -1,1 +1,1 @@
-"""Dashboard pages of billing, one module per page."""
+"""Billing's dashboard pages (routed in billing/page_urls.py)."""

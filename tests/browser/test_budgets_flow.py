@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from billing.models import Budget
@@ -90,6 +91,14 @@ def test_an_admin_creates_a_budget_sees_its_bar_and_edits_its_amount(
     expect(card.locator(".badge.danger")).to_have_text("Over budget")
     assert bar.evaluate("bar => bar.value") == 100
     assert Budget.objects.get().amount == Decimal("20")
+    # Saving evaluated the budget: its three thresholds fired, each emailed to the admin.
+    history = card.locator("details.alert-history")
+    expect(history.locator("summary")).to_have_text("Alerts of the last 12 months (3)")
+    expect(history.locator("tbody tr")).to_have_count(3)
+    expect(history.locator("li.delivery")).to_have_count(3)
+    for delivery in history.locator("li.delivery").all():
+        expect(delivery).to_contain_text("Email ada@example.com delivered 1 attempt")
+    assert [message.to for message in mail.outbox] == [["ada@example.com"]] * 3
     screenshot(page, "budgets-over")
 
     # The overview draws the month against the budget (Chart.js on the canvas).

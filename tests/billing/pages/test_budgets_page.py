@@ -10,7 +10,10 @@ import pytest
 from billing.models import AlertKind, BudgetAlert, BudgetScope
 from billing.selectors.budgets import budget_projection
 from billing.services.alerts import budgets_evaluate
+from billing.services.webhooks import webhook_endpoint_create
 from tests.billing.pages.conftest import NOW, budget_of
+from tests.billing.receivers import Receiver
+from tests.factories import MembershipFactory, UserFactory
 from tests.tokentracker.pages.test_content_security_policy import _blocked
 from tokentracker.models import Role
 from usage.templatetags.usage_format import money, percent
@@ -147,14 +150,13 @@ def test_each_budget_lists_its_alerts_of_the_last_twelve_months_newest_first(
 
     team = _card(content, budgets["team"])
     assert "Alerts of the last 12 months (2)" in team
-    rows = [re.sub(r"<[^>]+>|\s+", " ", row).split() for row in _rows(team)]
-    assert [" ".join(row) for row in rows] == [
+    assert [_alert_columns(row) for row in _rows(team)] == [
         "21 Mar 2026, 12:30 50% reached (March 2026) $50.00 $100.00",
         "28 Apr 2025, 09:15 80% reached (April 2025) $81.50 $100.00",
     ]
     alpha = _card(content, budgets["alpha"])
     assert "Alerts of the last 12 months (3)" in alpha
-    assert [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in _rows(alpha)] == [
+    assert [_alert_columns(row) for row in _rows(alpha)] == [
         f"21 Mar 2026, 12:30 {threshold}% reached (March 2026) $20.00 $15.00"
         for threshold in (100, 80, 50)
     ]
@@ -166,6 +168,60 @@ def test_each_budget_lists_its_alerts_of_the_last_twelve_months_newest_first(
 def _rows(card: str) -> list[str]:
     body = card[card.index("<tbody>") : card.index("</tbody>")]
     return re.findall(r"<tr>(.*?)</tr>", body, re.S)
+
+
+def _alert_columns(row: str) -> str:
+    """An alert row's text without its delivery column."""
+    return " ".join(re.sub(r"<[^>]+>", " ", row.rsplit("<td>", 1)[0]).split())
+
+
+def test_each_alert_shows_where_it_went_and_how_each_delivery_ended(
+    client, sign_in, org, budgets, django_capture_on_commit_callbacks
+):
+    MembershipFactory(organization=org, role=Role.ADMIN, user=UserFactory(email="ada@example.com"))
+    ops, slack = Receiver(statuses=[500] * 10).start(), Receiver(statuses=[404] * 2).start()
+    try:
+        webhook_endpoint_create(
+            organization_id=org.id, name="Ops", kind="webhook", url=ops.base + "/hook?token=abc"
+        )
+        webhook_endpoint_create(
+            organization_id=org.id,
+            name="Slack",
+            kind="slack",
+            url=slack.base + "/services/T0001/B0002/s3cr3tT0k3n",
+        )
+        budgets["alpha"].thresholds = [100]
+        budgets["alpha"].save()
+        with django_capture_on_commit_callbacks(execute=True):
+            fired = budgets_evaluate(org.id, now=NOW_DATETIME)
+    finally:
+        ops.stop()
+        slack.stop()
+    assert sorted((a.budget.name, a.threshold) for a in fired) == [("Alpha", 100), ("Team", 50)]
+    # For each alert: five tries at the webhook answering 500, one at the Slack URL
+    # refusing with a 404.
+    assert (len(ops.received), len(slack.received)) == (10, 2)
+    sign_in(org, Role.VIEWER)
+    content = client.get("/o/acme/budgets/").content.decode()
+
+    alpha = _card(content, budgets["alpha"])
+    [row] = _rows(alpha)
+    deliveries = [
+        " ".join(re.sub(r"<[^>]+>", " ", item).split())
+        for item in re.findall(r'<li class="delivery[^"]*">(.*?)</li>', row, re.S)
+    ]
+    host = ops.base.removeprefix("http://")
+    slack_host = slack.base.removeprefix("http://")
+    assert deliveries == [
+        "Email ada@example.com delivered 1 attempt, delivered 21 Mar, 12:30",
+        f"Webhook http://{host}/… failed 5 attempts HTTP 500",
+        f"Slack http://{slack_host}/… failed 1 attempt HTTP 404",
+    ]
+    assert '<li class="delivery delivery-failed">' in row
+    # The URLs' credentials never reach the page.
+    assert "token=abc" not in content
+    assert "s3cr3tT0k3n" not in content
+    assert "T0001" not in content
 
 
 def test_a_forecast_alert_says_what_was_projected(client, sign_in, org, budgets):
@@ -182,7 +238,7 @@ def test_a_forecast_alert_says_what_was_projected(client, sign_in, org, budgets)
     )
     sign_in(org, Role.VIEWER)
     team = _card(client.get("/o/acme/budgets/").content.decode(), budgets["team"])
-    assert [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in _rows(team)] == [
+    assert [_alert_columns(row) for row in _rows(team)] == [
         "21 Mar 2026, 12:30 On course to exceed: projected $120.25 (March 2026) $50.00 $100.00"
     ]
 
@@ -278,7 +334,7 @@ def test_the_page_costs_the_same_queries_for_more_budgets_and_alerts(
     client.get("/o/acme/budgets/")
     # session, user, membership; the budgets (with their keys); the organization's daily
     # rollups and monthly costs of the projection window (budgets_status reads them once
-    # for every budget); the alerts; the switcher's memberships
+    # for every budget); the alerts and their deliveries; the switcher's memberships
     with django_assert_num_queries(QUERIES):
         assert client.get("/o/acme/budgets/").status_code == 200
     for n in range(3):
@@ -288,4 +344,4 @@ def test_the_page_costs_the_same_queries_for_more_budgets_and_alerts(
         assert client.get("/o/acme/budgets/").status_code == 200
 
 
-QUERIES = 8
+QUERIES = 9
