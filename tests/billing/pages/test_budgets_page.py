@@ -345,3 +345,27 @@ def test_the_page_costs_the_same_queries_for_more_budgets_and_alerts(
 
 
 QUERIES = 9
+
+
+def test_every_link_on_the_budgets_pages_answers(client, sign_in, org, budgets):
+    from tests.usage.pages.test_page_links import _followed, _links
+
+    budgets_evaluate(org.id, now=NOW_DATETIME)
+    sign_in(org, Role.OWNER)
+    pages = [
+        "/o/acme/budgets/",
+        "/o/acme/budgets/new",
+        f"/o/acme/budgets/{budgets['team'].pk}/edit",
+    ]
+    links: set[str] = set()
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        links |= _links(page, response.content.decode())
+    assert {f"/o/acme/budgets/{budget.pk}/edit" for budget in budgets.values()} <= links
+    broken = {
+        link: status
+        for link in sorted(links)
+        if _followed(link) and (status := client.get(link).status_code) != 200
+    }
+    assert broken == {}
