@@ -7,4 +7,7 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+
+        # Registers the overview's chart against the budget with usage's extension point.
+        from .selectors import month_chart  # noqa: F401
         from .services import deliveries  # noqa: F401  (receives alert_fired)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import costs
+from .views import budgets, costs
 
 urlpatterns = [
     path("costs/", costs.costs_page, name="costs"),
@@ -17,4 +17,8 @@ urlpatterns = [
         costs.manual_cost_delete_page,
         name="manual-cost-delete",
     ),
+    path("budgets/", budgets.budgets_page, name="budgets"),
+    path("budgets/new", budgets.budget_create_page, name="budget-create"),
+    path("budgets/<int:budget_id>/edit", budgets.budget_edit_page, name="budget-edit"),
+    path("budgets/<int:budget_id>/delete", budgets.budget_delete_page, name="budget-delete"),
 ]

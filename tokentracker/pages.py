@@ -49,6 +49,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("Overview", "overview"),
     ("Explorer", "explorer"),
     ("Carbon", "carbon"),
+    ("Budgets", "budgets"),
     ("Costs", "costs"),
     ("API keys", "api-keys"),
     ("Members", "members"),

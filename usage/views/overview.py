@@ -10,15 +10,22 @@ from tokentracker.models import Membership
 from tokentracker.pages import organization_page
 from usage.selectors.conversions import unconverted_amounts
 from usage.selectors.dashboard import overview_read, series_points
+from usage.selectors.month_charts import month_charts
 
 
 @organization_page()
 def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
-    summary = overview_read(membership.organization_id, now=timezone.now())
+    now = timezone.now()
+    summary = overview_read(membership.organization_id, now=now)
     context = {
         "summary": summary,
         "equivalent": equivalent(float(summary.month.co2e_grams)),
         "daily_points": series_points(summary.daily, "day"),
+        # Drawn by the apps above usage (billing: spend against the budget, projected to
+        # the month's end); see usage.selectors.month_charts.
+        "month_charts": month_charts(membership.organization_id, now=now)
+        if summary.has_events
+        else [],
         # Costs with no exchange rate for their day: beside the spend, never in it. The
         # rollups count them with the unpriced events, so most months need no query.
         "unconverted_this_month": unconverted_amounts(
