@@ -83,6 +83,21 @@ def _plain_http_without_the_https_redirect():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    # Production's PBKDF2 (a million iterations) costs a third of a second or more for each
+    # password set or checked: every UserFactory, sign-up and log-in, ten of them for a
+    # lockout. Who may log in, lockouts and resets do not depend on the algorithm. The
+    # default hashers stay after it, so a hash made with them still checks.
+    with override_settings(
+        PASSWORD_HASHERS=[
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            *settings.PASSWORD_HASHERS,
+        ]
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     # Cached key lookups and the price-book version must not leak between tests (each test
