@@ -30,8 +30,14 @@ run: install
 	$(BIN)/python manage.py bootstrap_demo
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite in TEST_WORKERS processes (pytest-xdist; fewer on a machine with fewer cores),
+# each on its own test database and, with REDIS_URL, its own Redis database: worker gwN
+# takes the one N below REDIS_URL's (tests/conftest.py). Then the fault tests alone: they
+# start real processes, break them and time what they see (they skip on SQLite).
+TEST_WORKERS ?= 2
 test: install browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses=$(TEST_WORKERS) -m 'not fuzz and not fault'
+	$(BIN)/pytest -m fault tests/faults
 
 # schemathesis over /api/schema/ (tests/api/test_fuzz_api.py): PostgreSQL only, so it needs
 # DATABASE_URL; `make test` leaves it out (pyproject's addopts).

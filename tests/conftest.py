@@ -1,5 +1,7 @@
+import os
 from datetime import datetime
 from unittest import mock
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -15,6 +17,47 @@ from tokentracker import services
 from tokentracker.broker import broker_breaker
 from tokentracker.cache import cache_breaker
 from usage.price_book import price_book_invalidate
+
+
+def redis_url_of_worker(redis_url: str, worker: str) -> str:
+    """`make test` runs the suite in pytest-xdist workers gw0, gw1, ...; each clears the cache
+    (a Redis FLUSHDB) around every test, so each needs a Redis database of its own: gwN uses
+    the one N below REDIS_URL's (gw0 REDIS_URL's own; .ci/run's /15 gives 15 and 14)."""
+    parts = urlsplit(redis_url)
+    named = int(parts.path.strip("/") or 0)
+    number = named - int(worker.removeprefix("gw"))
+    if number < 0:
+        raise pytest.UsageError(
+            f"REDIS_URL names Redis database {named}, too low for xdist worker {worker}: "
+            f"worker gwN uses database {named} - N; name a higher one (.ci/run uses 15)"
+        )
+    return parts._replace(path=f"/{number}").geturl()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not settings.REDIS_URL:
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        # The controller (or a run without -n): refuse a REDIS_URL too low for the last
+        # worker now, rather than in every worker xdist would start again after it fails.
+        workers = len(getattr(config.option, "tx", None) or [])
+        if workers > 1:
+            redis_url_of_worker(settings.REDIS_URL, f"gw{workers - 1}")
+        return
+    # Settings were read before any conftest (pytest-django sets Django up first), so the
+    # cache (and with it the rate limits) and the broker are moved here, before first use;
+    # subprocesses a test starts inherit the same database through the environment.
+    redis_url = redis_url_of_worker(settings.REDIS_URL, worker)
+    os.environ["REDIS_URL"] = redis_url
+    override_settings(
+        REDIS_URL=redis_url,
+        CACHES={
+            **settings.CACHES,
+            "default": {**settings.CACHES["default"], "LOCATION": redis_url},
+        },
+        CELERY_BROKER_URL=redis_url,
+    ).enable()
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -37,6 +80,21 @@ def _plain_http_without_the_https_redirect():
     # and live_server speak plain http, like `make run`. tests/tokentracker/pages/
     # test_https.py turns the redirect back on.
     with override_settings(SECURE_SSL_REDIRECT=False):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    # Production's PBKDF2 (a million iterations) costs a third of a second or more for each
+    # password set or checked: every UserFactory, sign-up and log-in, ten of them for a
+    # lockout. Who may log in, lockouts and resets do not depend on the algorithm. The
+    # default hashers stay after it, so a hash made with them still checks.
+    with override_settings(
+        PASSWORD_HASHERS=[
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            *settings.PASSWORD_HASHERS,
+        ]
+    ):
         yield
 
 

@@ -8,22 +8,36 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 
 STATIC = settings.BASE_DIR / "static"
 
 
-@pytest.fixture
-def collected(settings, tmp_path):
-    """Production's settings (DEBUG off, manifest storage) with static files collected
-    into a fresh STATIC_ROOT; a new Client, so WhiteNoise scans that root."""
-    settings.DEBUG = False
-    settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = {
+def production_storages() -> dict:
+    return {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": settings.PRODUCTION_STATICFILES_STORAGE},
     }
-    call_command("collectstatic", "--noinput", verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory):
+    """A fresh STATIC_ROOT filled by `collectstatic` with production's manifest storage,
+    once for the module: hashing and compressing every file takes seconds, and the tests
+    only read what it wrote."""
+    root = tmp_path_factory.mktemp("static_root")
+    with override_settings(DEBUG=False, STATIC_ROOT=root, STORAGES=production_storages()):
+        call_command("collectstatic", "--noinput", verbosity=0)
+    return root
+
+
+@pytest.fixture
+def collected(settings, static_root):
+    """Production's settings (DEBUG off, manifest storage) serving the collected
+    STATIC_ROOT; a new Client, so WhiteNoise scans that root."""
+    settings.DEBUG = False
+    settings.STATIC_ROOT = static_root
+    settings.STORAGES = production_storages()
     return Client()
 
 
