@@ -50,7 +50,8 @@ from billing.signals import alert_fired
 from tokentracker.broker import task_publish
 from tokentracker.crypto import DecryptionFailed
 
-from .webhooks import WebhookEndpointNotFound, url_shown
+from .actors import Actor
+from .webhooks import WebhookEndpointNotFound, url_shown, webhook_check_may_edit
 
 logger = logging.getLogger(__name__)
 
@@ -152,9 +153,12 @@ def alert_deliveries_create(*, alert_id: int) -> list[int]:
     return ids
 
 
-def webhook_test_send(*, organization_id: int, endpoint_id: int) -> AlertDelivery:
+def webhook_test_send(*, organization_id: int, endpoint_id: int, actor: Actor) -> AlertDelivery:
     """Send a `webhook.test` event to one endpoint (active or not), delivered and logged
-    like an alert. Raises `WebhookEndpointNotFound`."""
+    like an alert. Raises `WebhookPermissionDenied` unless `actor` is one of the
+    organization's admins or owners (a test posts to a URL and logs how it answered), or
+    `WebhookEndpointNotFound`."""
+    webhook_check_may_edit(actor, organization_id)
     endpoint = WebhookEndpoint.objects.filter(
         organization_id=organization_id, pk=endpoint_id
     ).first()

@@ -3,6 +3,7 @@
 `Receiver` is http.server on 127.0.0.1 and an ephemeral port, in a thread: it answers each
 POST with the next status of its script (then 200), keeps what came, and checks each
 Standard Webhooks signature with the `standardwebhooks` library, as a customer would.
+`endpoint_admin` is who adds the endpoints (only admins and owners may).
 """
 
 import json
@@ -15,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from billing.models import AlertKind, Budget, BudgetAlert
+from tests.factories import MembershipFactory
+from tokentracker.models import Membership, Role
 
 FIRED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
@@ -110,3 +113,17 @@ def budget_alert(
     BudgetAlert.objects.filter(pk=alert.pk).update(fired_at=FIRED_AT)
     alert.refresh_from_db()
     return alert
+
+
+def endpoint_admin(organization) -> Membership:
+    """An admin of `organization`, to add, change and test its endpoints as. The account has
+    no email address, so the alert emails a test counts go only to the people it set up."""
+    existing = Membership.objects.filter(
+        organization=organization, role=Role.ADMIN, user__email=""
+    ).first()
+    return existing or MembershipFactory(
+        organization=organization,
+        role=Role.ADMIN,
+        user__email="",
+        user__username=f"endpoint-admin-of-{organization.slug}",
+    )
