@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from billing.models import WebhookEndpoint, WebhookKind
+from billing.webhook_targets import REFUSED_WHAT, host_refused
 from tokentracker.crypto import field_encrypt
 from tokentracker.errors import DomainError, Kind
 
@@ -64,7 +65,9 @@ def url_shown(url: str) -> str:
 
 
 def webhook_url_validate(value: object) -> str:
-    """An absolute http or https URL with a host and no user or password in it."""
+    """An absolute http or https URL with a host and no user or password in it, whose host,
+    when it is an address, is a public one (unless ALERT_WEBHOOK_ALLOW_PRIVATE; a name is
+    checked when it is resolved, at send time: `billing.webhook_targets`)."""
     if not isinstance(value, str) or not value.strip():
         raise WebhookEndpointInvalid("url", "is required")
     url = value.strip()
@@ -87,6 +90,11 @@ def webhook_url_validate(value: object) -> str:
         raise WebhookEndpointInvalid("url", "must not contain a user name or password")
     if port == 0:
         raise WebhookEndpointInvalid("url", "has an invalid port")
+    if host_refused(parts.hostname):
+        raise WebhookEndpointInvalid(
+            "url",
+            f"must not point at {REFUSED_WHAT} (ALERT_WEBHOOK_ALLOW_PRIVATE is off on this server)",
+        )
     return url
 
 

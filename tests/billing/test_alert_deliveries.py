@@ -38,7 +38,7 @@ SLACK_PATH = "/services/T0001/B0002/s3cr3tT0k3n"
 
 
 @pytest.fixture
-def receiver():
+def receiver(private_webhooks_allowed):
     server = Receiver().start()
     yield server
     server.stop()

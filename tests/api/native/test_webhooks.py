@@ -32,7 +32,7 @@ def patch(client, path, body, key):
 
 
 @pytest.fixture
-def receiver():
+def receiver(private_webhooks_allowed):
     server = Receiver().start()
     yield server
     server.stop()
@@ -137,6 +137,51 @@ def test_a_bad_change_is_a_422_and_changes_nothing(client, admin_key, endpoint, 
     assert list(response.json()["error"]["details"]) == [field]
     stored = WebhookEndpoint.objects.get()
     assert (stored.name, stored.kind, stored.url, stored.active) == ("Slack", "slack", SLACK, True)
+
+
+def test_an_address_inside_our_network_is_a_422_naming_the_url(
+    api, client, admin_key, endpoint, settings
+):
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = False
+    message = (
+        "must not point at a private, loopback, link-local, reserved or multicast address "
+        "(ALERT_WEBHOOK_ALLOW_PRIVATE is off on this server)"
+    )
+    metadata = {**BODY, "url": "http://169.254.169.254/latest/meta-data/"}
+    added = api.post("/api/v1/webhooks", metadata, admin_key)
+    path = f"/api/v1/webhooks/{endpoint.endpoint.pk}"
+    changed = patch(client, path, {"url": "http://[::1]:8065/hooks/x"}, admin_key)
+    for response in (added, changed):
+        assert response.status_code == 422, response.content
+        assert response.json()["error"]["details"] == {"url": [message]}
+    assert list(WebhookEndpoint.objects.values_list("url_shown", flat=True)) == [
+        "https://hooks.slack.com/…"
+    ]
+
+
+def test_a_test_event_to_a_name_inside_our_network_is_refused_and_logged(
+    api, client, admin_key, settings, django_capture_on_commit_callbacks
+):
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = False
+    body = {**BODY, "url": "http://localhost:8065/hooks/x"}  # a name: checked when sent
+    pk = api.post("/api/v1/webhooks", body, admin_key).json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(f"/api/v1/webhooks/{pk}/test", {}, admin_key).status_code == 202
+    (delivery,) = client.get(f"/api/v1/webhooks/{pk}/deliveries", **auth(admin_key)).json()[
+        "results"
+    ]
+    refused = (
+        "Refused: the host resolves to a private, loopback, link-local, reserved or "
+        "multicast address; nothing was sent (ALERT_WEBHOOK_ALLOW_PRIVATE is off)."
+    )
+    assert (delivery["status"], delivery["attempts"], delivery["last_error"]) == (
+        "failed",
+        1,
+        refused,
+    )
+    assert [(a["number"], a["response_status"], a["error"]) for a in delivery["attempt_log"]] == [
+        (1, None, refused)
+    ]
 
 
 def test_put_is_not_offered(client, admin_key, endpoint):

@@ -86,7 +86,12 @@ class WebhookInputSerializer(serializers.Serializer):
         help_text='`slack`: posts `{"text"}`; `webhook`: a signed JSON body. Fixed once made.',
     )
     url = serializers.CharField(
-        write_only=True, help_text="http or https, with a host and no user:password."
+        write_only=True,
+        help_text=(
+            "http or https, with a host and no user:password; not an address inside our "
+            "network (loopback, private, link-local, ...) unless the server allows it "
+            "(ALERT_WEBHOOK_ALLOW_PRIVATE)."
+        ),
     )
     active = serializers.BooleanField(default=True)
 
