@@ -245,6 +245,14 @@ def live_key(org):
 
 
 @pytest.fixture
+def private_webhooks_allowed(settings):
+    """Webhooks may post to loopback and private addresses, as a self-hoster's internal
+    Mattermost needs: the tests' receivers (tests/billing/receivers.py) listen on 127.0.0.1,
+    which ALERT_WEBHOOK_ALLOW_PRIVATE's default refuses."""
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
 def eager(settings):
     """Tasks run in-process, as on the embedded default (the suite also runs with Redis)."""
     settings.CELERY_TASK_ALWAYS_EAGER = True

@@ -252,6 +252,9 @@ INVITATIONS_PER_HOUR_PER_USER = envint("INVITATIONS_PER_HOUR_PER_USER", 20, mini
 ALERT_DELIVERY_MAX_ATTEMPTS = envint("ALERT_DELIVERY_MAX_ATTEMPTS", 5, minimum=1)
 ALERT_DELIVERY_BACKOFF_SECONDS = envseconds("ALERT_DELIVERY_BACKOFF_SECONDS", 60)
 ALERT_DELIVERY_TIMEOUT_SECONDS = envseconds("ALERT_DELIVERY_TIMEOUT_SECONDS", 10)
+# Webhooks may post to private, loopback and link-local addresses (an internal Mattermost);
+# off, a tenant's URL cannot reach into the network we run in (billing.webhook_targets).
+ALERT_WEBHOOK_ALLOW_PRIVATE = envbool("ALERT_WEBHOOK_ALLOW_PRIVATE", False)
 
 # Behind an https reverse proxy, and the throttles of the account pages.
 # The origins (scheme://host[:port]) whose forms may POST here: the public https address

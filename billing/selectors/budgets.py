@@ -25,7 +25,7 @@ from typing import Protocol
 from django.db.models import QuerySet
 
 from billing.models import Budget, BudgetAlert, BudgetScope
-from billing.projections import Projection, project_month
+from billing.projections import LOOKBACK_DAYS, Projection, project_month
 from billing.selectors.spend import SOURCES, providers_of_service, spend_by
 from tokentracker.money import money_convert, reporting_currency_of
 from usage.selectors.spend import (
@@ -35,8 +35,6 @@ from usage.selectors.spend import (
     daily_costs_of_events,
 )
 
-# Days of history read before the month for a projection (project_month's own advice).
-HISTORY_DAYS = 56
 PERCENT_QUANTUM = Decimal("0.01")
 
 
@@ -135,9 +133,12 @@ def _utc(now: datetime) -> datetime:
 
 
 def _window(now: datetime) -> tuple[date, date]:
-    """The days a projection of `now`'s month reads: its history, through today."""
+    """The days a projection of `now`'s month reads, through today: the engine's
+    `LOOKBACK_DAYS` before today, all it looks at (its fits and its range's rolling
+    origins) and the window its backtest measured (bench/RESULTS.md). That always holds the
+    month's first day too, which the month's spend needs."""
     today = _utc(now).date()
-    return month_first(today) - timedelta(days=HISTORY_DAYS), today
+    return min(month_first(today), today - timedelta(days=LOOKBACK_DAYS)), today
 
 
 class SpendReader(Protocol):

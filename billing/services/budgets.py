@@ -8,14 +8,16 @@ threshold fires once per budget and month (`billing.services.alerts`).
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Any
 
 from django.db import transaction
 
 from billing.models import Budget, BudgetScope, Service
 from tokentracker.errors import DomainError, Kind
-from tokentracker.models import ApiKey, Role, role_at_least
+from tokentracker.models import ApiKey
 from tokentracker.money import reporting_currency_of
+
+from .actors import Actor, actor_is_admin_of
 
 MAX_AMOUNT = Decimal("1e15")
 MAX_THRESHOLDS = 10
@@ -43,15 +45,8 @@ class BudgetPermissionDenied(DomainError):
     kind = Kind.FORBIDDEN
 
 
-class Actor(Protocol):
-    """Who acts: a membership (the model, or the session's `ActiveMembership`)."""
-
-    organization_id: int
-    role: str
-
-
 def _check_may_edit(actor: Actor, organization_id: int) -> None:
-    if actor.organization_id != organization_id or not role_at_least(actor.role, Role.ADMIN):
+    if not actor_is_admin_of(actor, organization_id):
         raise BudgetPermissionDenied("Only admins and owners create, edit and delete budgets.")
 
 

@@ -6,6 +6,8 @@ Retries: a non-2xx answer, a network error or a mail server error is a failed at
 tried again after BACKOFF * 4**(n-1) seconds (settings.ALERT_DELIVERY_*), up to
 ALERT_DELIVERY_MAX_ATTEMPTS. A 4xx other than 408 (timeout) and 429 (rate limited) says the
 receiver refuses this request as it is, so it is not retried: the delivery fails at once.
+So does a host that resolves to an address webhooks may not post to
+(`billing.webhook_targets`): nothing is sent to it, and retrying would change nothing.
 """
 
 import json
@@ -47,10 +49,12 @@ from billing.models import (
 )
 from billing.selectors.deliveries import alert_recipient_addresses
 from billing.signals import alert_fired
+from billing.webhook_targets import TargetRefused, TargetUnresolved, target_addresses
 from tokentracker.broker import task_publish
 from tokentracker.crypto import DecryptionFailed
 
-from .webhooks import WebhookEndpointNotFound, url_shown
+from .actors import Actor
+from .webhooks import WebhookEndpointNotFound, url_shown, webhook_check_may_edit
 
 logger = logging.getLogger(__name__)
 
@@ -152,9 +156,12 @@ def alert_deliveries_create(*, alert_id: int) -> list[int]:
     return ids
 
 
-def webhook_test_send(*, organization_id: int, endpoint_id: int) -> AlertDelivery:
+def webhook_test_send(*, organization_id: int, endpoint_id: int, actor: Actor) -> AlertDelivery:
     """Send a `webhook.test` event to one endpoint (active or not), delivered and logged
-    like an alert. Raises `WebhookEndpointNotFound`."""
+    like an alert. Raises `WebhookPermissionDenied` unless `actor` is one of the
+    organization's admins or owners (a test posts to a URL and logs how it answered), or
+    `WebhookEndpointNotFound`."""
+    webhook_check_may_edit(actor, organization_id)
     endpoint = WebhookEndpoint.objects.filter(
         organization_id=organization_id, pk=endpoint_id
     ).first()
@@ -339,6 +346,12 @@ def _send_email(delivery: AlertDelivery) -> _Answer:
 
 
 def _post(delivery: AlertDelivery, url: str, secret: str) -> _Answer:
+    try:
+        addresses = target_addresses(url)
+    except TargetRefused as refused:
+        return _Answer(error=str(refused), permanent=True)
+    except TargetUnresolved as unresolved:
+        return _Answer(error=_describe(unresolved, url=url))
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
     if delivery.channel == DeliveryChannel.WEBHOOK:
@@ -350,19 +363,40 @@ def _post(delivery: AlertDelivery, url: str, secret: str) -> _Answer:
                 "webhook-signature": Webhook(secret).sign(delivery.message_id, sent_at, body),
             }
         )
+    named = httpx2.URL(url)
+    # Connect to the addresses just checked, never to a second lookup of the name (see
+    # billing.webhook_targets); the name stays in Host, and in SNI for the certificate check.
+    headers["Host"] = named.netloc.decode("ascii")
+    extensions = {"sni_hostname": named.raw_host.decode("ascii")} if named.scheme == "https" else {}
     timeout = settings.ALERT_DELIVERY_TIMEOUT_SECONDS
-    try:
-        # No redirects: a 3xx is a failed attempt, never a post to a URL nobody configured.
-        with (
-            httpx2.Client(timeout=httpx2.Timeout(timeout), follow_redirects=False) as client,
-            client.stream("POST", url, content=body.encode(), headers=headers) as response,
-        ):
-            # The answer's body is not read: its status is all a delivery needs.
-            code = response.status_code
-    except SoftTimeLimitExceeded:
-        return _Answer(error="Timed out (the task's time limit).")
-    except (httpx2.HTTPError, OSError, ValueError) as error:
-        return _Answer(error=_describe(error, url=url))
+    for index, address in enumerate(addresses):
+        try:
+            # No redirects: a 3xx is a failed attempt, never a post to a URL nobody set.
+            with (
+                httpx2.Client(timeout=httpx2.Timeout(timeout), follow_redirects=False) as client,
+                client.stream(
+                    "POST",
+                    named.copy_with(host=address),
+                    content=body.encode(),
+                    headers=headers,
+                    extensions=extensions,
+                ) as response,
+            ):
+                # The answer's body is not read: its status is all a delivery needs.
+                return _answer_of(response.status_code)
+        except SoftTimeLimitExceeded:
+            return _Answer(error="Timed out (the task's time limit).")
+        except (httpx2.ConnectError, httpx2.ConnectTimeout) as error:
+            # Nothing was sent: the name's next address may answer, as a client resolving
+            # the name itself would try it (an IPv6 and an IPv4 address, one of them down).
+            if index + 1 == len(addresses):
+                return _Answer(error=_describe(error, url=url))
+        except (httpx2.HTTPError, OSError, ValueError) as error:
+            return _Answer(error=_describe(error, url=url))
+    raise AssertionError("target_addresses returns at least one address")
+
+
+def _answer_of(code: int) -> _Answer:
     if 200 <= code < 300:
         return _Answer(response_status=code)
     permanent = 400 <= code < 500 and code not in (408, 429)

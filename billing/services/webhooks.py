@@ -1,5 +1,9 @@
 """Webhook endpoints: where budget alerts are posted (Slack incoming webhooks, and JSON
-webhooks signed as the Standard Webhooks spec says). URL and secret are stored encrypted."""
+webhooks signed as the Standard Webhooks spec says). URL and secret are stored encrypted.
+
+An endpoint decides where the organization's alert data goes, so only its admins and
+owners add, change, delete and test one, as for budgets (`actor`).
+"""
 
 import base64
 import secrets
@@ -8,8 +12,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from billing.models import WebhookEndpoint, WebhookKind
+from billing.webhook_targets import REFUSED_WHAT, host_refused
 from tokentracker.crypto import field_encrypt
 from tokentracker.errors import DomainError, Kind
+
+from .actors import Actor, actor_is_admin_of
 
 MAX_URL_LENGTH = 2048
 # Standard Webhooks: a secret is 24 to 64 random bytes, base64, prefixed `whsec_`.
@@ -29,6 +36,18 @@ class WebhookEndpointNotFound(DomainError):
     kind = Kind.NOT_FOUND
 
 
+class WebhookPermissionDenied(DomainError):
+    kind = Kind.FORBIDDEN
+
+
+def webhook_check_may_edit(actor: Actor, organization_id: int) -> None:
+    """Raises `WebhookPermissionDenied` unless `actor` is an admin or owner there."""
+    if not actor_is_admin_of(actor, organization_id):
+        raise WebhookPermissionDenied(
+            "Only admins and owners add, change, delete and test webhooks."
+        )
+
+
 @dataclass(frozen=True)
 class CreatedEndpoint:
     endpoint: WebhookEndpoint
@@ -46,7 +65,9 @@ def url_shown(url: str) -> str:
 
 
 def webhook_url_validate(value: object) -> str:
-    """An absolute http or https URL with a host and no user or password in it."""
+    """An absolute http or https URL with a host and no user or password in it, whose host,
+    when it is an address, is a public one (unless ALERT_WEBHOOK_ALLOW_PRIVATE; a name is
+    checked when it is resolved, at send time: `billing.webhook_targets`)."""
     if not isinstance(value, str) or not value.strip():
         raise WebhookEndpointInvalid("url", "is required")
     url = value.strip()
@@ -69,6 +90,11 @@ def webhook_url_validate(value: object) -> str:
         raise WebhookEndpointInvalid("url", "must not contain a user name or password")
     if port == 0:
         raise WebhookEndpointInvalid("url", "has an invalid port")
+    if host_refused(parts.hostname):
+        raise WebhookEndpointInvalid(
+            "url",
+            f"must not point at {REFUSED_WHAT} (ALERT_WEBHOOK_ALLOW_PRIVATE is off on this server)",
+        )
     return url
 
 
@@ -100,6 +126,7 @@ def _active(value: object) -> bool:
 def webhook_endpoint_create(
     *,
     organization_id: int,
+    actor: Actor,
     name: object,
     kind: object,
     url: object,
@@ -107,7 +134,9 @@ def webhook_endpoint_create(
     created_by_id: int | None = None,
 ) -> CreatedEndpoint:
     """Validate and store an endpoint; a `webhook` endpoint gets a new signing secret,
-    returned here in clear once. Raises `WebhookEndpointInvalid` and stores nothing."""
+    returned here in clear once. Raises `WebhookPermissionDenied` unless `actor` is one of
+    the organization's admins or owners, or `WebhookEndpointInvalid`; stores nothing then."""
+    webhook_check_may_edit(actor, organization_id)
     name_ = _name(name)
     kind_ = _kind(kind)
     url_ = webhook_url_validate(url)
@@ -133,17 +162,24 @@ def webhook_endpoint_update(
     *,
     organization_id: int,
     endpoint_id: int,
+    actor: Actor,
     name: object = _UNSET,
+    kind: object = _UNSET,
     url: object = _UNSET,
     active: object = _UNSET,
 ) -> WebhookEndpoint:
-    """Change an endpoint's name, URL or active flag (the kind and secret stay). Raises
-    `WebhookEndpointNotFound`, or `WebhookEndpointInvalid` and changes nothing."""
+    """Change an endpoint's name, URL or active flag; the kind and secret stay (a `kind`
+    other than the endpoint's is refused). Raises `WebhookPermissionDenied` as
+    `webhook_endpoint_create` does, `WebhookEndpointNotFound`, or `WebhookEndpointInvalid`;
+    changes nothing then."""
+    webhook_check_may_edit(actor, organization_id)
     endpoint = WebhookEndpoint.objects.filter(
         organization_id=organization_id, pk=endpoint_id
     ).first()
     if endpoint is None:
         raise WebhookEndpointNotFound("No such webhook.")
+    if kind is not _UNSET and kind != endpoint.kind:
+        raise WebhookEndpointInvalid("kind", "cannot be changed; add a new webhook")
     changed = []
     if name is not _UNSET:
         endpoint.name = _name(name)
@@ -161,9 +197,11 @@ def webhook_endpoint_update(
     return endpoint
 
 
-def webhook_endpoint_delete(*, organization_id: int, endpoint_id: int) -> bool:
+def webhook_endpoint_delete(*, organization_id: int, endpoint_id: int, actor: Actor) -> bool:
     """Delete one of the organization's endpoints; its deliveries stay in the log (their
-    `target` still says where they went). False when it has none by that id."""
+    `target` still says where they went). False when it has none by that id. Raises
+    `WebhookPermissionDenied` as `webhook_endpoint_create` does."""
+    webhook_check_may_edit(actor, organization_id)
     deleted, _ = WebhookEndpoint.objects.filter(
         organization_id=organization_id, pk=endpoint_id
     ).delete()

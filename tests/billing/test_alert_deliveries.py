@@ -30,7 +30,7 @@ from billing.tasks import alert_delivery_task
 from tests.factories import MembershipFactory, OrganizationFactory
 from tokentracker.models import Role
 
-from .receivers import Receiver, budget_alert
+from .receivers import Receiver, budget_alert, endpoint_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ SLACK_PATH = "/services/T0001/B0002/s3cr3tT0k3n"
 
 
 @pytest.fixture
-def receiver():
+def receiver(private_webhooks_allowed):
     server = Receiver().start()
     yield server
     server.stop()
@@ -59,6 +59,7 @@ def fire(django_capture_on_commit_callbacks):
 def webhook(org, receiver, path="/hooks/budget?token=abc123", active=True):
     created = webhook_endpoint_create(
         organization_id=org.id,
+        actor=endpoint_admin(org),
         name="Ops",
         kind="webhook",
         url=receiver.base + path,
@@ -193,7 +194,11 @@ def test_a_refused_connection_is_retried_and_logged_without_the_urls_secret(
     org, receiver, fire, caplog
 ):
     endpoint = webhook_endpoint_create(
-        organization_id=org.id, name="Slack", kind="slack", url=receiver.base + SLACK_PATH
+        organization_id=org.id,
+        actor=endpoint_admin(org),
+        name="Slack",
+        kind="slack",
+        url=receiver.base + SLACK_PATH,
     ).endpoint
     receiver.stop()  # nothing listens on that port any more
 
@@ -213,7 +218,11 @@ def test_a_refused_connection_is_retried_and_logged_without_the_urls_secret(
 
 def test_slack_gets_its_incoming_webhook_text(org, receiver, fire, caplog):
     endpoint = webhook_endpoint_create(
-        organization_id=org.id, name="Slack", kind="slack", url=receiver.base + SLACK_PATH
+        organization_id=org.id,
+        actor=endpoint_admin(org),
+        name="Slack",
+        kind="slack",
+        url=receiver.base + SLACK_PATH,
     ).endpoint
     with caplog.at_level(logging.DEBUG):
         fire(budget_alert(org, kind=AlertKind.FORECAST, threshold=100, projected="1234.567"))
@@ -315,7 +324,11 @@ def test_inactive_endpoints_and_other_organizations_get_nothing(org, receiver, f
     webhook(org, receiver, active=False)
     other = OrganizationFactory(slug="other")
     webhook_endpoint_create(
-        organization_id=other.id, name="Theirs", kind="slack", url=receiver.base + "/theirs"
+        organization_id=other.id,
+        actor=endpoint_admin(other),
+        name="Theirs",
+        kind="slack",
+        url=receiver.base + "/theirs",
     )
     fire(budget_alert(org))
     assert receiver.received == []

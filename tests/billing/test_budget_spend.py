@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from billing.models import Budget, BudgetScope
-from billing.projections import project_month
+from billing.projections import LOOKBACK_DAYS, project_month
 from billing.selectors.budgets import (
     budget_daily_spend,
     budget_month_spend,
@@ -200,6 +200,30 @@ def test_projection_is_the_engine_over_the_scopes_days_and_monthly_costs(org, ma
         {date(2026, 2, 28): Decimal("7"), date(2026, 3, 2): Decimal("2"), date(2026, 3, 11): 0},
         now=NOW,
     )
+
+
+def test_projection_reads_the_engines_lookback_before_today(org):
+    # NOW is 2026-03-20: LOOKBACK_DAYS (91) before it is 2025-12-19, well before the 56
+    # days before March the selectors used to read (from 2026-01-04).
+    assert LOOKBACK_DAYS == 91
+    _events(
+        org,
+        None,
+        {"occurred_at": "2025-12-19T10:00:00Z", "total_cost": Decimal("4")},
+        {"occurred_at": "2026-01-02T10:00:00Z", "total_cost": Decimal("4")},
+        {"occurred_at": "2026-03-02T10:00:00Z", "total_cost": Decimal("2")},
+    )
+    rollups_merge()
+    read = {
+        date(2025, 12, 19): Decimal("4"),
+        date(2026, 1, 2): Decimal("4"),
+        date(2026, 3, 2): Decimal("2"),
+    }
+    projection = organization_projection(org.id, now=NOW)
+    assert projection == project_month(read, now=NOW)
+    # History from 2025-12-19: the fit's full 56 days; from 2026-01-04 it would be fewer.
+    assert projection.history_days == 56
+    assert projection != project_month({date(2026, 3, 2): Decimal("2")}, now=NOW)
 
 
 def test_status_has_spent_remaining_percent_and_what_was_left_out(org, march):

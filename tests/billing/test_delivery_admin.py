@@ -6,7 +6,7 @@ from billing.models import AlertDelivery, DeliveryAttempt, WebhookEndpoint
 from billing.services.deliveries import alert_deliveries_create
 from billing.services.webhooks import webhook_endpoint_create
 
-from .receivers import budget_alert
+from .receivers import budget_alert, endpoint_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,9 @@ def staff_client(client, django_user_model):
 
 
 def test_a_webhook_shows_its_host_only_and_cannot_be_added_here(staff_client, org):
-    created = webhook_endpoint_create(organization_id=org.id, name="Ops", kind="webhook", url=URL)
+    created = webhook_endpoint_create(
+        organization_id=org.id, actor=endpoint_admin(org), name="Ops", kind="webhook", url=URL
+    )
     pk = created.endpoint.pk
     for path in ("/admin/billing/webhookendpoint/", f"/admin/billing/webhookendpoint/{pk}/change/"):
         response = staff_client.get(path)
@@ -34,7 +36,7 @@ def test_a_webhook_shows_its_host_only_and_cannot_be_added_here(staff_client, or
 
 def test_a_webhook_is_switched_off_here_and_keeps_its_url(staff_client, org):
     endpoint = webhook_endpoint_create(
-        organization_id=org.id, name="Ops", kind="slack", url=URL
+        organization_id=org.id, actor=endpoint_admin(org), name="Ops", kind="slack", url=URL
     ).endpoint
     response = staff_client.post(
         f"/admin/billing/webhookendpoint/{endpoint.pk}/change/", {"name": "Ops 2"}
@@ -45,7 +47,9 @@ def test_a_webhook_is_switched_off_here_and_keeps_its_url(staff_client, org):
 
 
 def test_the_delivery_log_is_shown_with_its_attempts_and_cannot_be_changed(staff_client, org):
-    webhook_endpoint_create(organization_id=org.id, name="Ops", kind="slack", url=URL)
+    webhook_endpoint_create(
+        organization_id=org.id, actor=endpoint_admin(org), name="Ops", kind="slack", url=URL
+    )
     (delivery_id,) = alert_deliveries_create(alert_id=budget_alert(org).pk)
     AlertDelivery.objects.filter(pk=delivery_id).update(attempts=1)
     DeliveryAttempt.objects.create(

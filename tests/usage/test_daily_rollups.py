@@ -15,6 +15,7 @@ from usage.selectors.usage import (
     UsageTotals,
     _sums,
     usage_by,
+    usage_by_day,
     usage_series,
     usage_totals,
 )
@@ -97,6 +98,24 @@ def test_groups_and_day_series_match_the_hourly_rollups(org, events):
     ]
     assert {bucket: t.events for bucket, t in series if t.events} == dict(by_day)
     assert sum(t.events for _, t in usage_series(scope, "hour")) == sum(by_day.values())
+
+
+def test_groups_split_by_day_add_up_to_the_groups_from_hourly_and_daily_rows(org, events):
+    scope = UsageScope(
+        org.id, datetime(2026, 3, 19, 13, tzinfo=UTC), datetime(2026, 3, 24, 2, tzinfo=UTC)
+    )
+    assert len(scope.rollups()) == 3  # partial days at both ends read from hourly rows
+    expected = defaultdict(lambda: defaultdict(int))
+    for event in UsageEvent.objects.filter(occurred_at__gte=scope.start, occurred_at__lt=scope.end):
+        expected[event.model][event.occurred_at.astimezone(UTC).date()] += 1
+    split = usage_by_day(scope, "model")
+    assert {d["model"]: {day: t.events for day, t in days.items()} for d, days in split} == {
+        model: dict(days) for model, days in expected.items()
+    }
+    # The same groups in the same order as usage_by, each the sum of its days.
+    assert [(dims, UsageTotals.combined(days.values())) for dims, days in split] == usage_by(
+        scope, "model"
+    )
 
 
 def test_a_narrowed_scope_narrows_the_daily_rows_too(org, events):

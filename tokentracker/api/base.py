@@ -5,6 +5,7 @@ organization itself (PostHog's `TeamAndOrgViewSetMixin` is the model).
 """
 
 import uuid
+from dataclasses import dataclass
 from functools import cached_property
 from types import SimpleNamespace
 from typing import Any
@@ -21,11 +22,13 @@ from tokentracker.api import errors
 from tokentracker.api.parsers import NUL
 from tokentracker.api.ratelimit import MinuteRateLimited
 from tokentracker.authentication import AuthenticatedKey
+from tokentracker.models import Membership
 from tokentracker.permissions import HasApiKeyOrMember
 from tokentracker.selectors import (
     ACTIVE_ORGANIZATION_SESSION_KEY,
     ActiveMembership,
     membership_active,
+    membership_of_key_creator,
 )
 from usage.dates import iso_z
 
@@ -109,10 +112,43 @@ class OrganizationScoped:
         return queryset
 
 
+@dataclass(frozen=True)
+class Writer:
+    """Who writes through the API: a membership, with its role as it is now (the domain
+    service judges the role), and the user to record as the author."""
+
+    membership: ActiveMembership | Membership
+    user_id: int
+
+
 class NativeViewSet(RefusesNulInQuery, OrganizationScoped, viewsets.GenericViewSet):
     """Our documented /api/v1 API (MyTokenTracker's events contract speaks the same dialect)."""
 
     error_dialect = errors.NATIVE
+    # What the viewset's writes change ("budgets"), for the refusal of a key that acts for
+    # nobody (see `writer`).
+    writes: str = "these writes"
+
+    def writer(self) -> Writer:
+        """Who is writing: signed in, the member; with an API key, the person who created
+        the key, as CodingVibez's invitations do (a key acts for a person). A key made from
+        the command line, or whose creator left, acts for nobody and writes nothing that
+        needs a role."""
+        key = self.api_key
+        if key is None:
+            membership = self.membership
+            assert membership is not None, "the permission class resolved this membership"
+            return Writer(membership, self.request.user.pk)
+        # Checked on every call: a key made by someone since removed or demoted does what
+        # they may do now, whatever they could the day it was made.
+        creator = membership_of_key_creator(key.id)
+        if creator is None:
+            raise errors.ApiError(
+                errors.Kind.FORBIDDEN,
+                "This API key acts for no current member (it was created from the command "
+                f"line or its creator left): {self.writes} need a key of an admin or owner.",
+            )
+        return Writer(creator, creator.user_id)
 
 
 class TokenOptimizerView(RefusesNulInQuery, OrganizationScoped, APIView):

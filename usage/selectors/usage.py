@@ -8,7 +8,7 @@ client sees exactly which hours were counted.
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -239,6 +239,29 @@ def usage_by(scope: UsageScope, *dimensions: str) -> list[tuple[dict[str, str], 
     merged = [(key, UsageTotals.combined(parts)) for key, parts in groups.items()]
     merged.sort(key=lambda item: (-item[1].cost, -item[1].events, item[0]))
     return [(dict(zip(dimensions, key, strict=True)), totals) for key, totals in merged]
+
+
+def usage_by_day(
+    scope: UsageScope, *dimensions: str
+) -> list[tuple[dict[str, str], dict[date, UsageTotals]]]:
+    """`usage_by`, each group split by UTC day: what converts money at the rate of its day
+    needs the days apart (the group's totals are `UsageTotals.combined` of its days)."""
+    groups: dict[tuple, dict[date, list[UsageTotals]]] = {}
+    # Daily rows start at midnight and hourly rows on the hour: each falls in one UTC day.
+    utc_day = Trunc("hour", "day", tzinfo=UTC)
+    for part in scope.rollups():
+        rows = part.annotate(utc_day=utc_day).values(*dimensions, "utc_day").annotate(**_sums())
+        for row in rows.order_by():
+            key = tuple(row[name] for name in dimensions)
+            day = row["utc_day"].astimezone(UTC).date()
+            groups.setdefault(key, {}).setdefault(day, []).append(UsageTotals.from_row(row))
+    merged = [
+        (key, {day: UsageTotals.combined(parts) for day, parts in sorted(days.items())})
+        for key, days in groups.items()
+    ]
+    totals = {key: UsageTotals.combined(days.values()) for key, days in merged}
+    merged.sort(key=lambda item: (-totals[item[0]].cost, -totals[item[0]].events, item[0]))
+    return [(dict(zip(dimensions, key, strict=True)), days) for key, days in merged]
 
 
 def bucket_floor(moment: datetime, granularity: str) -> datetime:

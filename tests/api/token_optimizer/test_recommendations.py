@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from tokentracker.models import ExchangeRate
 from usage.models import ModelPrice, TierClass
 
 from .conftest import WINDOW
@@ -74,10 +75,86 @@ def test_the_cheapest_fitting_model_is_recommended_with_the_savings_on_our_mix(
             "alternative_provider": PROVIDER,
             "current_cost": 1.12,
             "alternative_cost": 0.448,
+            "currency": "USD",
             "request_count": 10,
         }
     ]
     assert response.json()["filters"]["start_date"] == "2026-03-20T00:00:00Z"
+
+
+@pytest.fixture
+def euros(org):
+    """A EUR organization; USD at 1.25 per euro on the 19th (1 USD = 0.80 EUR) and 1.60 on
+    the 20th (0.625 EUR)."""
+    org.reporting_currency = "EUR"
+    org.save()
+    ExchangeRate.objects.create(day="2026-03-19", currency="USD", rate=Decimal("1.25"))
+    ExchangeRate.objects.create(day="2026-03-20", currency="USD", rate=Decimal("1.6"))
+
+
+def two_days(model):
+    """Five calls on the 19th and five on the 20th, each of 8,000 uncached input, 2,000
+    cache-read and 1,000 output tokens."""
+    return [
+        {**call, "occurred_at": f"2026-03-{day}T{hour:02d}:00:00Z"}
+        for day in (19, 20)
+        for hour, call in enumerate(calls(model, 5))
+    ]
+
+
+def test_a_euro_organization_compares_euros_with_euros_each_day_at_its_rate(
+    api, raw_key, catalog, record, euros
+):
+    record(*two_days("big"))
+    response = api.get(
+        "/api/recommendations", raw_key, start_date="2026-03-19", end_date="2026-03-20"
+    )
+    # A call of big is $0.112, of big-lite $0.0448. What the organization paid, converted
+    # when recorded: 5 x 0.112 x 0.80 + 5 x 0.112 x 0.625 = 0.448 + 0.35 = 0.798 EUR; big-lite
+    # at the same days' rates: 5 x 0.0448 x 0.80 + 5 x 0.0448 x 0.625 = 0.1792 + 0.14 =
+    # 0.3192 EUR (not 0.448 x either day's rate: 0.3584 or 0.28).
+    [found] = response.json()["recommendations"]
+    assert {
+        key: found[key]
+        for key in ("current_cost", "alternative_cost", "potential_savings", "currency")
+    } == {
+        "current_cost": 0.798,
+        "alternative_cost": 0.3192,
+        "potential_savings": 0.4788,
+        "currency": "EUR",
+    }
+    assert found["reasoning"] == (
+        "big-lite would have cost 0.3192 EUR instead of 0.7980 EUR (60% less) for the "
+        "100,000 prompt and 10,000 output tokens sent to big in 10 requests; both are "
+        "frontier-class text models and big-lite takes 200,000 tokens of context."
+    )
+    assert "$" not in found["reasoning"]
+
+
+def test_a_model_used_on_a_day_without_a_usd_rate_gets_no_recommendation(
+    api, raw_key, catalog, record, euros
+):
+    # Costs reported in euros need no rate, so what was paid is known; what big-lite would
+    # have cost on the 10th (no USD rate in the week before it) is not, and is not guessed.
+    reported = {"total_cost": 0.1, "currency": "EUR"}
+    record(
+        *[
+            {**call, **reported, "occurred_at": f"2026-03-10T0{n}:00:00Z"}
+            for n, call in enumerate(calls("big", 3))
+        ],
+        *[{**call, **reported} for call in calls("big", 3)],
+    )
+    both = api.get("/api/recommendations", raw_key, start_date="2026-03-10", end_date="2026-03-20")
+    assert both.json()["recommendations"] == []
+    # The 20th alone: 0.30 EUR paid, big-lite 3 x 0.0448 x 0.625 = 0.084 EUR.
+    [found] = api.get(
+        "/api/recommendations", raw_key, start_date="2026-03-20", end_date="2026-03-20"
+    ).json()["recommendations"]
+    assert (found["current_cost"], found["alternative_cost"], found["potential_savings"]) == (
+        0.3,
+        0.084,
+        0.216,
+    )
 
 
 def test_an_alternative_that_did_worse_for_us_is_never_suggested(api, raw_key, catalog, record):

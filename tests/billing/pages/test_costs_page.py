@@ -210,6 +210,32 @@ def test_cheaper_models_say_what_they_would_have_cost(client, sign_in, org, reco
     ) in content
 
 
+def test_a_euro_organizations_cheaper_models_are_in_euros(
+    client, sign_in, org, record, now, catalog
+):
+    org.reporting_currency = "EUR"
+    org.save()
+    ExchangeRate.objects.create(day="2026-03-20", currency="USD", rate=Decimal("1.25"))
+    record(*calls("big"))
+    sign_in(org, Role.VIEWER)
+    response = client.get(PAGE)
+    [found] = response.context["recommendations"]
+    # $1.30 and $0.52 (as above) at 1 USD = 0.80 EUR that day: 1.04 and 0.416 EUR.
+    assert (found.currency, found.current_cost, found.alternative_cost) == (
+        "EUR",
+        Decimal("1.04"),
+        Decimal("0.416"),
+    )
+    content = " ".join(_text(response).split())
+    assert (
+        "<strong>big-lite</strong> would have cost 0.416 EUR instead of 1.04 EUR for the 10 "
+        "requests sent to <strong>big</strong> (acme-ai): 0.624 EUR less."
+    ) in content
+    assert "big-lite would have cost 0.4160 EUR instead of 1.04 EUR (60% less)" in content
+    recommendations = content.split('id="recommendations-heading"')[1].split("</section>")[0]
+    assert "$" not in recommendations
+
+
 def test_with_usage_but_nothing_cheaper_the_recommendations_say_so(
     client, sign_in, org, record, now, catalog
 ):

@@ -1,10 +1,12 @@
 """Response shapes of the CodingVibez surface, as the seed names them.
 
 Views build their `data` through these models, so the OpenAPI schema drf-spectacular
-renders from them is the shape actually served. Money is a JSON number in USD; a cost is
-null (never 0) when every event it would sum is unpriced (no cost in the reporting currency:
-a model the catalog cannot price, or an amount with no exchange rate), and a cost of priced
-and unpriced events is the priced part with `unpricedRequests` beside it.
+renders from them is the shape actually served. Money is a JSON number in the
+organization's reporting currency (`Organization.reporting_currency`, USD unless it was
+changed); a cost is null (never 0) when every event it would sum is unpriced (no cost in the
+reporting currency: a model the catalog cannot price, or an amount with no exchange rate),
+and a cost of priced and unpriced events is the priced part with `unpricedRequests` beside
+it.
 
 Token fields hold our normalised parts whatever the provider's convention:
 `inputTokens` is the whole prompt (uncached + cache read + cache write), `cachedTokens` the
@@ -26,7 +28,8 @@ _INPUT = (
 _OUTPUT = "Output tokens, reasoning included."
 _CACHED = "Cache-read tokens: a part of inputTokens, not in addition to it."
 _NULL_COST = "null when every request is unpriced."
-_COST = "USD of the priced requests; " + _NULL_COST
+_IN_CURRENCY = "In the organization's reporting currency"
+_COST = _IN_CURRENCY + ": the cost of the priced requests; " + _NULL_COST
 _UNPRICED = (
     "Requests with no cost in the reporting currency (a model with no known price, or an "
     "amount with no exchange rate): counted in requests and tokens, not in cost."
@@ -80,7 +83,10 @@ class CodingVibezTracked(BaseModel):
     inputTokens: int
     outputTokens: int
     cachedTokens: int
-    cost: float | None = Field(description="USD; null when the model is not in the catalog.")
+    cost: float | None = Field(
+        description=_IN_CURRENCY + "; null when the event has no cost in it (a model the "
+        "catalog cannot price, or a cost with no exchange rate for its day)."
+    )
     costSource: Literal["reported", "catalog", "unpriced"]
     timestamp: str
     flushed: bool = Field(description="Aggregates already include this event.")
@@ -97,8 +103,13 @@ class CodingVibezIngested(BaseModel):
     service: str = Field(description="As stored: the canonical provider slug.")
     recorded: int = Field(description="Events written by this request.")
     duplicates: int = Field(description="Records skipped: their id was recorded before.")
-    unpriced: int = Field(description="Token records of models the catalog cannot price.")
-    totalCost: float = Field(description="USD of the events written (priced ones).")
+    unpriced: int = Field(
+        description="Records written with no cost in the reporting currency (a model the "
+        "catalog cannot price, or a cost with no exchange rate for its day)."
+    )
+    totalCost: float = Field(
+        description=_IN_CURRENCY + ": the cost of the events written (the priced ones)."
+    )
     ids: list[str] = Field(description="The written events' ids, in input order.")
     rejected: int = Field(description="Invalid records of the list, not written.")
     errors: list[CodingVibezRecordError] = Field(

@@ -27,16 +27,13 @@ from billing.services.budgets import (
     MAX_THRESHOLDS,
     THRESHOLD_MAX,
     THRESHOLD_MIN,
-    Actor,
     budget_create,
     budget_delete,
     budget_update,
 )
 from tokentracker.api.base import NativeViewSet
-from tokentracker.api.errors import ApiError, Kind
 from tokentracker.api.pagination import CursorPagination
 from tokentracker.permissions import HasApiKeyOrMember
-from tokentracker.selectors import membership_of_key_creator
 
 BUDGET_TAGS = ["budgets"]
 ALERT_TAGS = ["alerts"]
@@ -246,6 +243,7 @@ class BudgetViewSet(
     pagination_class = BudgetPagination
     permission_classes = [HasApiKeyOrMember]
     viewer_write_refusal = "Only admins and owners create, edit and delete budgets."
+    writes = "budgets"
 
     def _serialized(self, budgets: list[Budget]) -> list[dict[str, Any]]:
         statuses = budgets_status(self.organization_id, now=timezone.now(), budgets=budgets)
@@ -263,24 +261,6 @@ class BudgetViewSet(
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         return Response(self._serialized([self.get_object()])[0])
 
-    def _actor(self) -> tuple[Actor, int | None]:
-        """Who writes, and the user to record as the creator."""
-        key = self.api_key
-        if key is None:
-            membership = self.membership
-            assert membership is not None, "HasApiKeyOrMember resolved this membership"
-            return membership, self.request.user.pk
-        # Checked on every call: a key made by someone since removed or demoted edits no
-        # budget, whatever it could do the day it was made.
-        creator = membership_of_key_creator(key.id)
-        if creator is None:
-            raise ApiError(
-                Kind.FORBIDDEN,
-                "This API key acts for no current member (it was created from the command "
-                "line or its creator left): budgets need a key of an admin or owner.",
-            )
-        return creator, creator.user_id
-
     @staticmethod
     def _body(request: Request) -> dict[str, Any]:
         body = request.data if isinstance(request.data, dict) else {}
@@ -297,11 +277,11 @@ class BudgetViewSet(
         tags=BUDGET_TAGS,
     )
     def create(self, request: Request) -> Response:
-        actor, user_id = self._actor()
+        writer = self.writer()
         budget = budget_create(
             organization_id=self.organization_id,
-            actor=actor,
-            created_by_id=user_id,
+            actor=writer.membership,
+            created_by_id=writer.user_id,
             **{"name": None, "scope": None, "amount": None} | self._body(request),
         )
         return Response(self._serialized([budget])[0], status=status.HTTP_201_CREATED)
@@ -314,11 +294,11 @@ class BudgetViewSet(
     )
     def update(self, request: Request, pk: str | None = None, partial: bool = False) -> Response:
         budget = self.get_object()
-        actor, _ = self._actor()
+        writer = self.writer()
         given = self._body(request)
         if not partial:
             given = {"name": None, "scope": None, "amount": None} | PUT_DEFAULTS | given
-        budget_update(budget=budget, actor=actor, **given)
+        budget_update(budget=budget, actor=writer.membership, **given)
         return Response(self._serialized([budget])[0])
 
     @extend_schema(
@@ -334,8 +314,7 @@ class BudgetViewSet(
         return self.update(request, pk=pk, partial=True)
 
     def perform_destroy(self, instance: Budget) -> None:
-        actor, _ = self._actor()
-        budget_delete(budget=instance, actor=actor)
+        budget_delete(budget=instance, actor=self.writer().membership)
 
 
 class BudgetAlertSerializer(serializers.ModelSerializer):

@@ -2,9 +2,12 @@
 webhooks signed as Standard Webhooks says), their delivery log and a test event; and
 `/api/v1/alert-deliveries`: every alert's deliveries with their attempts.
 
-Writes go through `billing.services.webhooks` and `billing.services.deliveries`. A URL is
-shown only as its scheme and host (`url_shown`): a Slack URL is itself a credential. The
-signing secret is answered once, when the webhook is created.
+Writes go through `billing.services.webhooks` and `billing.services.deliveries`: admins
+and owners only, as for budgets, since an endpoint decides where alert data goes. With a
+write key, that is the role of the person who created the key, as it is now
+(`NativeViewSet.writer`). A URL is shown only as its scheme and host (`url_shown`): a Slack
+URL is itself a credential. The signing secret is answered once, when the webhook is
+created.
 """
 
 import django_filters
@@ -40,7 +43,9 @@ DELIVERY_TAGS = ["alert-deliveries"]
 
 ERRORS = {
     401: OpenApiResponse(description="Invalid or missing API token"),
-    403: OpenApiResponse(description="The API key is read-only"),
+    403: OpenApiResponse(
+        description="The API key is read-only, or acts for no admin or owner of the organization"
+    ),
     404: OpenApiResponse(description="No such webhook in the key's organization"),
     422: OpenApiResponse(description="Validation failed; details names the field"),
 }
@@ -81,7 +86,12 @@ class WebhookInputSerializer(serializers.Serializer):
         help_text='`slack`: posts `{"text"}`; `webhook`: a signed JSON body. Fixed once made.',
     )
     url = serializers.CharField(
-        write_only=True, help_text="http or https, with a host and no user:password."
+        write_only=True,
+        help_text=(
+            "http or https, with a host and no user:password; not an address inside our "
+            "network (loopback, private, link-local, ...) unless the server allows it "
+            "(ALERT_WEBHOOK_ALLOW_PRIVATE)."
+        ),
     )
     active = serializers.BooleanField(default=True)
 
@@ -167,6 +177,7 @@ class WebhookViewSet(
     pagination_class = DeliveryPagination
     # PATCH changes what is sent; a whole-object PUT would have to resend the URL.
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    writes = "webhooks"
 
     @extend_schema(
         summary="Add a webhook",
@@ -174,7 +185,7 @@ class WebhookViewSet(
             "A Slack-compatible incoming webhook (`kind` slack) or a JSON webhook (`kind` "
             "webhook) that every budget alert of the organization is posted to. A JSON "
             "webhook gets a `whsec_` secret, answered once, to verify the Standard Webhooks "
-            "signature with."
+            "signature with. Admins and owners only (with a key: its creator's role)."
         ),
         request=WebhookInputSerializer,
         responses={201: WebhookCreatedSerializer, **ERRORS},
@@ -182,15 +193,16 @@ class WebhookViewSet(
     )
     def create(self, request: Request) -> Response:
         body = request.data if isinstance(request.data, dict) else {}
-        user = request.user if self.api_key is None else None
+        writer = self.writer()
         try:
             created = webhook_endpoint_create(
                 organization_id=self.organization_id,
+                actor=writer.membership,
                 name=body.get("name"),
                 kind=body.get("kind"),
                 url=body.get("url"),
                 active=body.get("active", True),
-                created_by_id=user.pk if user is not None and user.is_authenticated else None,
+                created_by_id=writer.user_id,
             )
         except WebhookEndpointInvalid as error:
             raise _invalid(error) from None
@@ -207,20 +219,27 @@ class WebhookViewSet(
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         endpoint = self.get_object()
+        writer = self.writer()
         body = request.data if isinstance(request.data, dict) else {}
-        if "kind" in body and body["kind"] != endpoint.kind:
-            raise serializers.ValidationError({"kind": ["cannot be changed; add a new webhook"]})
-        changes = {field: body[field] for field in ("name", "url", "active") if field in body}
+        fields = ("name", "kind", "url", "active")
+        changes = {field: body[field] for field in fields if field in body}
         try:
             endpoint = webhook_endpoint_update(
-                organization_id=self.organization_id, endpoint_id=endpoint.pk, **changes
+                organization_id=self.organization_id,
+                endpoint_id=endpoint.pk,
+                actor=writer.membership,
+                **changes,
             )
         except WebhookEndpointInvalid as error:
             raise _invalid(error) from None
         return Response(self.get_serializer(endpoint).data)
 
     def perform_destroy(self, instance: WebhookEndpoint) -> None:
-        webhook_endpoint_delete(organization_id=self.organization_id, endpoint_id=instance.pk)
+        webhook_endpoint_delete(
+            organization_id=self.organization_id,
+            endpoint_id=instance.pk,
+            actor=self.writer().membership,
+        )
 
     @extend_schema(
         summary="A webhook's deliveries",
@@ -251,7 +270,11 @@ class WebhookViewSet(
     @action(detail=True, methods=["post"])
     def test(self, request: Request, pk: str) -> Response:
         endpoint = self.get_object()
-        delivery = webhook_test_send(organization_id=self.organization_id, endpoint_id=endpoint.pk)
+        delivery = webhook_test_send(
+            organization_id=self.organization_id,
+            endpoint_id=endpoint.pk,
+            actor=self.writer().membership,
+        )
         delivery = alert_deliveries_of(organization_id=self.organization_id).get(pk=delivery.pk)
         return Response(AlertDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 

@@ -228,7 +228,12 @@ class RecommendationsView(OptimizerView):
             "For each model used, the cheapest catalog model of the same price class and "
             "modality, from a provider already in use, with at least the same context window, "
             "priced on the organization's own token mix. Alternatives the organization has "
-            "used with a worse success rate or quality are never suggested."
+            "used with a worse success rate or quality are never suggested. Every amount "
+            "(`potential_savings`, `current_cost`, `alternative_cost`, and those in "
+            "`reasoning`) is in the organization's reporting currency, named in `currency`: "
+            "the alternative's catalog price (USD) is converted at the rate of each day the "
+            "tokens were sent, as the organization's own costs were. A model used on a day "
+            "with no exchange rate gets no recommendation."
         ),
         tags=["token-optimizer"],
         parameters=COMMON_PARAMETERS,
@@ -247,6 +252,7 @@ class RecommendationsView(OptimizerView):
                 "alternative_provider": provider_display(found.alternative_provider),
                 "current_cost": money(found.current_cost),
                 "alternative_cost": money(found.alternative_cost),
+                "currency": found.currency,
                 "request_count": found.requests,
             }
             for found in recommendations_for(query.scope)

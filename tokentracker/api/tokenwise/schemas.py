@@ -114,9 +114,9 @@ class TokenwiseRequest(BaseModel):
     )
     totalTokens: int | None = Field(description="inputTokens + outputTokens; null as inputTokens.")
     cost: float | None = Field(
-        description="USD; null when the request has no cost in the reporting currency (a "
-        "model with no known price, or an amount with no exchange rate), or when no token "
-        "count was sent (nothing to price)."
+        description="In the organization's reporting currency; null when the request has no "
+        "cost in it (a model with no known price, or an amount with no exchange rate), or "
+        "when no token count was sent (nothing to price)."
     )
     latencyMs: int | None
     status: Literal["success", "error"]
@@ -145,18 +145,22 @@ _UNPRICED = (
     "Requests with no cost in the reporting currency (a model with no known price, or an "
     "amount with no exchange rate): counted in requests, not in cost."
 )
+_PRICED_COST = (
+    "In the organization's reporting currency: the cost of the priced requests (see "
+    "unpricedRequests)."
+)
 
 
 class TokenwiseModelMetrics(BaseModel):
     model: str
     requests: int
-    cost: float = Field(description="USD of the priced requests (see unpricedRequests).")
+    cost: float = Field(description=_PRICED_COST)
     unpricedRequests: int = Field(description=_UNPRICED)
 
 
 class TokenwiseMetrics(BaseModel):
     totalRequests: int
-    totalCost: float = Field(description="USD of the priced requests (see unpricedRequests).")
+    totalCost: float = Field(description=_PRICED_COST)
     unpricedRequests: int = Field(description=_UNPRICED)
     avgLatencyMs: int
     errorRate: float = Field(description="0-1")
