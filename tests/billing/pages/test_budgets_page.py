@@ -176,16 +176,23 @@ def _alert_columns(row: str) -> str:
 
 
 def test_each_alert_shows_where_it_went_and_how_each_delivery_ended(
-    client, sign_in, org, budgets, django_capture_on_commit_callbacks
+    client, sign_in, org, budgets, django_capture_on_commit_callbacks, private_webhooks_allowed
 ):
-    MembershipFactory(organization=org, role=Role.ADMIN, user=UserFactory(email="ada@example.com"))
+    ada = MembershipFactory(
+        organization=org, role=Role.ADMIN, user=UserFactory(email="ada@example.com")
+    )
     ops, slack = Receiver(statuses=[500] * 10).start(), Receiver(statuses=[404] * 2).start()
     try:
         webhook_endpoint_create(
-            organization_id=org.id, name="Ops", kind="webhook", url=ops.base + "/hook?token=abc"
+            organization_id=org.id,
+            actor=ada,
+            name="Ops",
+            kind="webhook",
+            url=ops.base + "/hook?token=abc",
         )
         webhook_endpoint_create(
             organization_id=org.id,
+            actor=ada,
             name="Slack",
             kind="slack",
             url=slack.base + "/services/T0001/B0002/s3cr3tT0k3n",
