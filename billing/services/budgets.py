@@ -6,7 +6,6 @@ Alerts already fired this month stay fired when thresholds or the amount change:
 threshold fires once per budget and month (`billing.services.alerts`).
 """
 
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -17,6 +16,7 @@ from tokentracker.errors import DomainError, Kind
 from tokentracker.models import ApiKey
 from tokentracker.money import reporting_currency_of
 
+from . import UNCHANGED
 from .actors import Actor, actor_is_admin_of
 
 MAX_AMOUNT = Decimal("1e15")
@@ -113,14 +113,6 @@ def _scope_value(field: str, value: object, organization_id: int) -> Any:
     return _text(field, value)
 
 
-@dataclass(frozen=True)
-class _Unset:
-    """A keyword left out of an update: keep what is stored."""
-
-
-UNSET: Any = _Unset()
-
-
 def _cleaned(organization_id: int, fields: dict[str, Any]) -> dict[str, Any]:
     """Every field of a budget, validated together (a scope and its field agree)."""
     scope = fields["scope"]
@@ -207,15 +199,15 @@ def budget_update(
     *,
     budget: Budget,
     actor: Actor,
-    name: object = UNSET,
-    scope: object = UNSET,
-    amount: object = UNSET,
-    thresholds: object = UNSET,
-    forecast_alert: object = UNSET,
-    service: object = UNSET,
-    project: object = UNSET,
-    api_key_id: object = UNSET,
-    developer_id: object = UNSET,
+    name: object = UNCHANGED,
+    scope: object = UNCHANGED,
+    amount: object = UNCHANGED,
+    thresholds: object = UNCHANGED,
+    forecast_alert: object = UNCHANGED,
+    service: object = UNCHANGED,
+    project: object = UNCHANGED,
+    api_key_id: object = UNCHANGED,
+    developer_id: object = UNCHANGED,
 ) -> Budget:
     """Change the fields given (the others keep their values); the result is validated
     whole, so changing the scope needs its field, and clearing the old one.
@@ -236,7 +228,7 @@ def budget_update(
         "developer_id": developer_id,
     }
     current = {field: getattr(budget, field) for field in given}
-    changes = {field: value for field, value in given.items() if value is not UNSET}
+    changes = {field: value for field, value in given.items() if value is not UNCHANGED}
     if "scope" in changes and changes["scope"] != budget.scope:
         # A new scope clears the old scope's field unless the caller set it (to complain).
         current.update(_EMPTY)

@@ -12,16 +12,9 @@ from billing.models import ManualCost, Service
 from tokentracker.currencies import currency_code
 from tokentracker.money import money_book_uncached, money_convert, reporting_currency_of
 
+from . import UNCHANGED
+
 MAX_AMOUNT = Decimal("1e15")
-
-
-class _Unchanged:
-    def __repr__(self) -> str:
-        return "UNCHANGED"
-
-
-# A field left out of an update (None is a value: "the reporting currency" for `currency`).
-UNCHANGED = _Unchanged()
 
 
 @dataclass(frozen=True)

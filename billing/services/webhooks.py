@@ -8,7 +8,6 @@ owners add, change, delete and test one, as for budgets (`actor`).
 import base64
 import secrets
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from billing.models import WebhookEndpoint, WebhookKind
@@ -16,6 +15,7 @@ from billing.webhook_targets import REFUSED_WHAT, host_refused
 from tokentracker.crypto import field_encrypt
 from tokentracker.errors import DomainError, Kind
 
+from . import UNCHANGED
 from .actors import Actor, actor_is_admin_of
 
 MAX_URL_LENGTH = 2048
@@ -155,18 +155,15 @@ def webhook_endpoint_create(
     return CreatedEndpoint(endpoint=endpoint, secret=secret)
 
 
-_UNSET: Any = object()
-
-
 def webhook_endpoint_update(
     *,
     organization_id: int,
     endpoint_id: int,
     actor: Actor,
-    name: object = _UNSET,
-    kind: object = _UNSET,
-    url: object = _UNSET,
-    active: object = _UNSET,
+    name: object = UNCHANGED,
+    kind: object = UNCHANGED,
+    url: object = UNCHANGED,
+    active: object = UNCHANGED,
 ) -> WebhookEndpoint:
     """Change an endpoint's name, URL or active flag; the kind and secret stay (a `kind`
     other than the endpoint's is refused). Raises `WebhookPermissionDenied` as
@@ -178,18 +175,18 @@ def webhook_endpoint_update(
     ).first()
     if endpoint is None:
         raise WebhookEndpointNotFound("No such webhook.")
-    if kind is not _UNSET and kind != endpoint.kind:
+    if kind is not UNCHANGED and kind != endpoint.kind:
         raise WebhookEndpointInvalid("kind", "cannot be changed; add a new webhook")
     changed = []
-    if name is not _UNSET:
+    if name is not UNCHANGED:
         endpoint.name = _name(name)
         changed.append("name")
-    if url is not _UNSET:
+    if url is not UNCHANGED:
         url_ = webhook_url_validate(url)
         endpoint.url_ciphertext = field_encrypt(url_)
         endpoint.url_shown = url_shown(url_)
         changed += ["url_ciphertext", "url_shown"]
-    if active is not _UNSET:
+    if active is not UNCHANGED:
         endpoint.active = _active(active)
         changed.append("active")
     if changed:
