@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install browser run test fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down bench-projections clean
+.PHONY: install browser ocr run test fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down bench-projections clean
 
 install: $(VENV)/.installed
 
@@ -25,7 +25,14 @@ browser:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 		else echo "chromium is missing, so the browser tests will skip: sudo apt-get install chromium"; fi; }
 
-run: install
+# Receipts are read by Debian's tesseract 5 (billing.ocr), in the worker or, on the embedded
+# defaults, in-process: both `make run` and `make test` need it.
+ocr:
+	@command -v tesseract >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq tesseract-ocr; \
+		else echo "tesseract is missing: sudo apt-get install tesseract-ocr"; exit 1; fi; }
+
+run: install ocr
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap_demo
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -35,7 +42,7 @@ run: install
 # takes the one N below REDIS_URL's (tests/conftest.py). Then the fault tests alone: they
 # start real processes, break them and time what they see (they skip on SQLite).
 TEST_WORKERS ?= 2
-test: install browser
+test: install browser ocr
 	$(BIN)/pytest -n auto --maxprocesses=$(TEST_WORKERS) -m 'not fuzz and not fault'
 	$(BIN)/pytest -m fault tests/faults
 

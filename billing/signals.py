@@ -1,5 +1,7 @@
 from typing import Any
 
+from django.db import transaction
+from django.db.models.signals import post_delete
 from django.dispatch import Signal, receiver
 
 from tokentracker.money import exchange_rates_changed, reporting_currency_changed
@@ -8,17 +10,21 @@ from usage.signals import rollups_merged
 
 @receiver(reporting_currency_changed)
 def convert_after_currency_change(*, organization_id: int, **kwargs: Any) -> None:
+    from .services.expenses import expenses_convert
     from .services.manual_costs import manual_costs_convert
 
     manual_costs_convert(organization_id=organization_id, waiting_only=False)
+    expenses_convert(organization_id=organization_id, waiting_only=False)
 
 
 @receiver(exchange_rates_changed)
 def convert_waiting_costs(**kwargs: Any) -> None:
     # Sent once the rates are committed.
+    from .services.expenses import expenses_convert
     from .services.manual_costs import manual_costs_convert
 
     manual_costs_convert()
+    expenses_convert()
 
 
 @receiver(rollups_merged)
@@ -29,6 +35,15 @@ def evaluate_after_merge(*, organization_ids: frozenset[int], **kwargs: Any) -> 
 
     for organization_id in organizations_with_budgets(organization_ids):
         budgets_evaluate_soon(organization_id, throttled=True)
+
+
+@receiver(post_delete, sender="billing.Receipt")
+def delete_receipt_file(*, instance: Any, **kwargs: Any) -> None:
+    # However a receipt goes (its expense deleted, its organization, the admin), its file
+    # goes once the deletion is committed: a rolled-back delete keeps the file.
+    name, storage = instance.file.name, instance.file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 # Sent once a BudgetAlert is committed (`alert_id`): the channels deliver it.

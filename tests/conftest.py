@@ -122,6 +122,17 @@ def _no_celery_worker(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
+@pytest.fixture(autouse=True)
+def _receipts_in_a_temporary_folder(settings, tmp_path):
+    # Receipt files of a test go to its own folder, never to var/receipts of the checkout.
+    root = tmp_path / "receipts"
+    settings.RECEIPTS_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "receipts": {**settings.STORAGES["receipts"], "OPTIONS": {"location": root}},
+    }
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory(slug="acme")

@@ -385,8 +385,15 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "static"
 PRODUCTION_STATICFILES_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+# Receipts (billing.models.Receipt) are private: kept under RECEIPTS_ROOT, never under a URL
+# the web server serves, and read back only through a view that checks membership.
+RECEIPTS_ROOT = Path(envstr("RECEIPTS_ROOT", str(BASE_DIR / "var" / "receipts")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "receipts": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": RECEIPTS_ROOT},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
