@@ -1,5 +1,5 @@
-"""One spend reader over every source: API usage, manual costs, and the sources later
-issues add (expenses, what providers bill through sync).
+"""One spend reader over every source: API usage, manual costs, expenses, and the sources
+later issues add (what providers bill through sync).
 
 A source is a function `(organization_id, start, end) -> Iterable[SpendRow]` registered in
 `SOURCES`; `spend_by` groups whatever the sources return, so a new source plugs in by
@@ -7,7 +7,7 @@ registering itself and no reader changes.
 
 Periods are whole UTC days, `start` and `end` both included. A monthly cost (a manual
 cost) belongs to the period holding the first day of its month, so consecutive periods
-never count one month twice.
+never count one month twice. An expense belongs to the period holding its day.
 """
 
 from collections.abc import Callable, Iterable
@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
-from billing.models import ManualCost, Service
+from billing.models import Expense, ExpenseStatus, ManualCost, Service
 from usage.models import DailyRollup
 
 
@@ -124,6 +124,31 @@ def manual_spend(organization_id: int, start: date, end: date) -> Iterable[Spend
         )
 
 
+# The service of an expense whose vendor is none of the 13 services.
+OTHER_SERVICE = "other"
+
+
+@spend_source("expense")
+def expense_spend(organization_id: int, start: date, end: date) -> Iterable[SpendRow]:
+    """Confirmed expenses of the days in [start, end]; drafts are not spend yet."""
+    expenses = Expense.objects.filter(
+        organization_id=organization_id,
+        status=ExpenseStatus.CONFIRMED,
+        date__gte=start,
+        date__lte=end,
+    )
+    for expense in expenses.only("service", "amount", "currency", "converted_amount"):
+        converted = expense.converted_amount is not None
+        yield SpendRow(
+            source="expense",
+            service=expense.service or OTHER_SERVICE,
+            model=None,
+            amount=expense.converted_amount,
+            unconverted_amount=None if converted else expense.amount,
+            unconverted_currency=None if converted else expense.currency,
+        )
+
+
 @dataclass
 class Spend:
     """Spend of one group: `amount` in the reporting currency; what could not be
@@ -204,6 +229,7 @@ def spend_by(
 
 
 __all__ = [
+    "OTHER_SERVICE",
     "SOURCES",
     "Service",
     "Spend",

@@ -279,9 +279,9 @@ def test_a_read_only_key_and_a_viewer_can_read(api, org, march, viewer_client):
     assert data(viewer_client.get("/api/costs/openai", MARCH))["currentMonth"] == 50.375
 
 
-# Usage and manual costs of the month and of the month before (4), the service's tokens
-# and the latest event for its freshness.
-@pytest.mark.parametrize(("path", "queries"), [("/api/costs/openai", 6), ("/api/costs/all", 4)])
+# Usage, manual costs and expenses of the month and of the month before (6), the service's
+# tokens and the latest event for its freshness.
+@pytest.mark.parametrize(("path", "queries"), [("/api/costs/openai", 8), ("/api/costs/all", 6)])
 def test_a_read_costs_a_fixed_number_of_queries(
     api, org, raw_key, record, path, queries, django_assert_num_queries
 ):
