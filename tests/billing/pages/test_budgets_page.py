@@ -340,9 +340,9 @@ def test_the_page_costs_the_same_queries_for_more_budgets_and_alerts(
     budgets_evaluate(org.id, now=NOW_DATETIME)
     client.get("/o/acme/budgets/")
     # session, user, membership; the budgets (with their keys); the organization's daily
-    # rollups and monthly costs and expenses of the
-    # projection window (budgets_status reads them once
-    # for every budget); the alerts and their deliveries; the switcher's memberships
+    # rollups, monthly costs and expenses of the projection window (budgets_status reads
+    # them once for every budget); the alerts and their deliveries; the switcher's
+    # memberships
     with django_assert_num_queries(QUERIES):
         assert client.get("/o/acme/budgets/").status_code == 200
     for n in range(3):
