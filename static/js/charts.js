@@ -7,14 +7,25 @@
   "use strict";
   if (typeof window.Chart === "undefined") return;
 
-  var money = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 6 });
+  var moneyFormats = {};
+  // Money is in the organization's reporting currency (the canvas's data-currency).
+  function moneyFormat(currency) {
+    if (!moneyFormats[currency]) {
+      try {
+        moneyFormats[currency] = new Intl.NumberFormat("en-US", { style: "currency", currency: currency, maximumFractionDigits: 6 });
+      } catch (error) {
+        moneyFormats[currency] = { format: function (value) { return value.toFixed(2) + " " + currency; } };
+      }
+    }
+    return moneyFormats[currency];
+  }
   var plain = new Intl.NumberFormat("en-US", { maximumFractionDigits: 3 });
   var styles = getComputedStyle(document.documentElement);
   var accent = styles.getPropertyValue("--accent").trim() || "#2456d3";
   var border = styles.getPropertyValue("--border").trim() || "#d9dde3";
 
-  function format(measure, value) {
-    if (measure === "cost") return money.format(value);
+  function format(measure, value, currency) {
+    if (measure === "cost") return moneyFormat(currency || "USD").format(value);
     if (measure === "co2e_grams") return plain.format(value) + " g";
     if (measure === "energy_wh") return plain.format(value) + " Wh";
     return plain.format(value);
@@ -25,6 +36,7 @@
     if (!source) return;
     var points = JSON.parse(source.textContent);
     var measure = canvas.dataset.measure;
+    var currency = canvas.dataset.currency;
     new window.Chart(canvas, {
       type: canvas.dataset.kind || "bar",
       data: {
@@ -47,7 +59,7 @@
           tooltip: {
             callbacks: {
               label: function (item) {
-                var text = format(measure, item.parsed.y);
+                var text = format(measure, item.parsed.y, currency);
                 var unpriced = points[item.dataIndex].unpriced;
                 return measure === "cost" && unpriced ? text + " (+" + unpriced + " unpriced)" : text;
               },
@@ -56,7 +68,7 @@
         },
         scales: {
           x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true } },
-          y: { beginAtZero: true, grid: { color: border }, ticks: { callback: function (v) { return format(measure, v); } } },
+          y: { beginAtZero: true, grid: { color: border }, ticks: { callback: function (v) { return format(measure, v, currency); } } },
         },
       },
     });
