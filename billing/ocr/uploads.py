@@ -26,7 +26,8 @@ MAX_PAGES = 20
 # A 48-megapixel phone photo fits; tesseract and the preview decode one page at a time, so
 # this bounds their memory (about 200 MB as RGBA) whatever the file declares.
 MAX_PIXELS = 50_000_000
-# The resolution a scanned PDF page is rasterised at for OCR; its pixels count at it.
+# A PDF page's pixels are counted at this resolution: above the one a scanned page is
+# rasterised at for OCR (billing.ocr.reading.SCAN_DPI, 200), so a page that passes fits.
 PDF_RENDER_DPI = 300
 
 # Pillow's format names (what it identified), as the content types stored and served.

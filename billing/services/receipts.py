@@ -233,7 +233,9 @@ def _draft_fill(expense_id: int, fields: dict[str, "FieldReading"]) -> None:
     if expense is None:  # confirmed (or deleted) before the reading finished
         return
     found = {
-        "vendor": _found(fields.get("vendor"), lambda v: text_parse("vendor", str(v)[:200], 200)),
+        "vendor": _found(
+            fields.get("vendor"), lambda v: text_parse("vendor", _no_nul(str(v))[:200], 200)
+        ),
         "date": _found(fields.get("date"), date_parse),
         "amount": _found(fields.get("total"), amount_parse),
         "currency": _found(fields.get("currency"), lambda v: currency_parse(v, "")),
