@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import budgets, costs
+from .views import budgets, costs, receipts
 
 urlpatterns = [
     path("costs/", costs.costs_page, name="costs"),
@@ -16,6 +16,16 @@ urlpatterns = [
         "costs/manual/<int:manual_cost_id>/delete",
         costs.manual_cost_delete_page,
         name="manual-cost-delete",
+    ),
+    path(
+        "receipts/<int:receipt_id>/file",
+        receipts.receipt_file_page,
+        name="receipt-file",
+    ),
+    path(
+        "receipts/<int:receipt_id>/preview.png",
+        receipts.receipt_preview_page,
+        name="receipt-preview",
     ),
     path("budgets/", budgets.budgets_page, name="budgets"),
     path("budgets/new", budgets.budget_create_page, name="budget-create"),
