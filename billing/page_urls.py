@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import budgets, costs
+from .views import budgets, costs, expenses
 
 urlpatterns = [
     path("costs/", costs.costs_page, name="costs"),
@@ -17,6 +17,11 @@ urlpatterns = [
         costs.manual_cost_delete_page,
         name="manual-cost-delete",
     ),
+    path("expenses/", expenses.expenses_page, name="expenses"),
+    path("expenses/export.csv", expenses.expenses_csv, name="expenses-csv"),
+    path("expenses/new", expenses.expense_create_page, name="expense-create"),
+    path("expenses/<int:expense_id>/edit", expenses.expense_edit_page, name="expense-edit"),
+    path("expenses/<int:expense_id>/delete", expenses.expense_delete_page, name="expense-delete"),
     path("budgets/", budgets.budgets_page, name="budgets"),
     path("budgets/new", budgets.budget_create_page, name="budget-create"),
     path("budgets/<int:budget_id>/edit", budgets.budget_edit_page, name="budget-edit"),
