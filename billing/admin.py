@@ -156,3 +156,61 @@ class AlertDeliveryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+# --- Receipts (issue 15) ------------------------------------------------------------------
+
+from .models import Receipt  # noqa: E402  (kept with its admin: one block to merge)
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(admin.ModelAdmin):
+    """What was uploaded and what OCR read, read-only: an upload goes through
+    `receipt_upload` (its checks, its draft expense). Deleting one here deletes its file;
+    its draft expense stays, to be completed by hand. The file itself is served to the
+    organization's members only (the `receipt-file` page), not linked from here."""
+
+    list_display = [
+        "id",
+        "organization",
+        "status",
+        "content_type",
+        "pages",
+        "size",
+        "reading_seconds",
+        "uploaded_at",
+        "read_at",
+    ]
+    list_filter = ["status", "content_type"]
+    list_select_related = ["organization"]
+    search_fields = ["organization__slug", "original_name", "sha256", "text"]
+    date_hierarchy = "uploaded_at"
+    fields = [
+        "organization",
+        "expense",
+        "status",
+        "error",
+        "stored_as",
+        "original_name",
+        "content_type",
+        "size",
+        "pages",
+        "sha256",
+        "fields",
+        "text",
+        "reading_seconds",
+        "uploaded_by",
+        "uploaded_at",
+        "read_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Stored as (in RECEIPTS_ROOT)")
+    def stored_as(self, receipt: Receipt) -> str:
+        return receipt.file.name
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import budgets, costs, expenses
+from .views import budgets, costs, expenses, receipts
 
 urlpatterns = [
     path("costs/", costs.costs_page, name="costs"),
@@ -22,6 +22,16 @@ urlpatterns = [
     path("expenses/new", expenses.expense_create_page, name="expense-create"),
     path("expenses/<int:expense_id>/edit", expenses.expense_edit_page, name="expense-edit"),
     path("expenses/<int:expense_id>/delete", expenses.expense_delete_page, name="expense-delete"),
+    path(
+        "receipts/<int:receipt_id>/file",
+        receipts.receipt_file_page,
+        name="receipt-file",
+    ),
+    path(
+        "receipts/<int:receipt_id>/preview.png",
+        receipts.receipt_preview_page,
+        name="receipt-preview",
+    ),
     path("budgets/", budgets.budgets_page, name="budgets"),
     path("budgets/new", budgets.budget_create_page, name="budget-create"),
     path("budgets/<int:budget_id>/edit", budgets.budget_edit_page, name="budget-edit"),

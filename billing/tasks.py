@@ -1,11 +1,13 @@
 """Budget evaluation: after rollup merges (throttled per organization) and every five
 minutes by beat. Evaluating twice fires nothing twice (billing.services.alerts).
-Alert delivery: one task per delivery attempt, and a sweep for lost ones."""
+Alert delivery: one task per delivery attempt, and a sweep for lost ones.
+Receipt reading: one task per uploaded receipt, and a sweep for lost ones."""
 
 import logging
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from tokentracker.broker import task_publish
@@ -14,6 +16,7 @@ from tokentracker.cache import cache_add
 from .selectors.budgets import organizations_with_budgets
 from .services.alerts import budgets_evaluate
 from .services.deliveries import alert_deliveries_sweep, alert_delivery_attempt
+from .services.receipts import receipt_read, receipts_read_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -93,3 +96,24 @@ def alert_delivery_task(self: Task, delivery_id: int, attempts_done: int = 0) ->
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def alert_deliveries_sweep_task() -> int:
     return alert_deliveries_sweep()
+
+
+# Only the database's own outages are retried: what the reading itself raises fails the
+# receipt (billing.services.receipts), and reading it again would fail the same way. A
+# single-page receipt reads in a few seconds; 20 scanned pages at 300 DPI take about a minute.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=150,
+    time_limit=180,
+)
+def receipt_read_task(receipt_id: int) -> str | None:
+    receipt = receipt_read(receipt_id)
+    return receipt.status if receipt is not None else None
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def receipts_read_sweep_task() -> int:
+    return receipts_read_sweep()

@@ -194,6 +194,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.alert_deliveries_sweep_task",
         "schedule": 60.0,
     },
+    # A safety net: a receipt whose reading task was lost is queued again.
+    "receipts-read-sweep": {
+        "task": "billing.tasks.receipts_read_sweep_task",
+        "schedule": 300.0,
+    },
     # The open datasets publish whole UTC days: rebuild them shortly after midnight.
     "opendata-refresh": {
         "task": "opendata.tasks.opendata_refresh_task",
