@@ -17,6 +17,7 @@ from billing.models import (
     ManualCost,
     Service,
 )
+from billing.ocr.uploads import ACCEPTED, CONTENT_TYPES, MAX_BYTES, MAX_PAGES
 from billing.services.budgets import SCOPE_FIELDS
 from billing.services.fields import FieldInvalid
 from billing.services.manual_costs import ManualCostInvalid
@@ -304,8 +305,6 @@ class ReceiptUploadForm(DashboardForm):
     file = forms.FileField(
         label="Receipt",
         allow_empty_file=True,  # an empty file is refused by the receipt rules, in their words
-        widget=forms.FileInput(
-            attrs={"accept": "image/png,image/jpeg,image/webp,image/tiff,application/pdf"}
-        ),
-        help_text="PNG, JPEG, WebP, TIFF or PDF, up to 10 MB.",
+        widget=forms.FileInput(attrs={"accept": ",".join(sorted(CONTENT_TYPES))}),
+        help_text=(f"{ACCEPTED}, up to {MAX_BYTES // (1024 * 1024)} MB and {MAX_PAGES} pages."),
     )

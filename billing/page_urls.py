@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import budgets, costs, expenses, receipts
+from .views import budgets, costs, expense_receipts, expenses, receipts
 
 urlpatterns = [
     path("costs/", costs.costs_page, name="costs"),
@@ -22,6 +22,16 @@ urlpatterns = [
     path("expenses/new", expenses.expense_create_page, name="expense-create"),
     path("expenses/<int:expense_id>/edit", expenses.expense_edit_page, name="expense-edit"),
     path("expenses/<int:expense_id>/delete", expenses.expense_delete_page, name="expense-delete"),
+    path(
+        "expenses/receipts",
+        expense_receipts.expense_receipt_upload_page,
+        name="expense-receipt-upload",
+    ),
+    path(
+        "expenses/<int:expense_id>/review",
+        expense_receipts.expense_review_page,
+        name="expense-review",
+    ),
     path(
         "receipts/<int:receipt_id>/file",
         receipts.receipt_file_page,

@@ -48,32 +48,32 @@ from usage.selectors.logs import CSV_CHUNK_ROWS, formula_guarded
 EXPENSES_PER_PAGE = 50
 
 
-def _today() -> date:
+def utc_today() -> date:
     return timezone.now().astimezone(UTC).date()
 
 
-def _described(expense: Expense) -> str:
+def expense_described(expense: Expense) -> str:
     return f"{expense.vendor or 'no vendor yet'}, {expense.date or 'no date yet'}"
 
 
-def _list_url_showing(membership: Membership, expense: Expense) -> str:
+def list_url_showing(membership: Membership, expense: Expense) -> str:
     """The list, reaching back far enough to show `expense` (the default shows 90 days)."""
     url = reverse("expenses", kwargs={"org_slug": membership.organization.slug})
     if expense.date is None:
         return f"{url}?start=&status={ExpenseStatus.DRAFT}"
-    if expense.date < ExpenseFilterForm.default_start(_today()):
+    if expense.date < ExpenseFilterForm.default_start(utc_today()):
         return f"{url}?start={expense.date.isoformat()}"
     return url
 
 
-def _expense_or_404(membership: Membership, expense_id: int) -> Expense:
+def expense_or_404(membership: Membership, expense_id: int) -> Expense:
     expense = expense_of_organization(membership.organization_id, expense_id)
     if expense is None:
         raise Http404("No such expense.")
     return expense
 
 
-def _receipt_of(expense: Expense) -> Receipt | None:
+def receipt_of(expense: Expense) -> Receipt | None:
     try:
         return expense.receipt
     except Receipt.DoesNotExist:
@@ -84,11 +84,11 @@ def _filters(request: HttpRequest, membership: Membership) -> ExpenseFilterForm:
     return ExpenseFilterForm(
         request.GET,
         categories=expense_categories_of_organization(membership.organization_id),
-        today=_today(),
+        today=utc_today(),
     )
 
 
-def _list_page(
+def expenses_list_page(
     request: HttpRequest,
     membership: Membership,
     upload_form: ReceiptUploadForm,
@@ -96,7 +96,7 @@ def _list_page(
 ) -> HttpResponse:
     organization_id = membership.organization_id
     filter_form = _filters(request, membership)
-    filters = filter_form.filters(_today())
+    filters = filter_form.filters(utc_today())
     expenses = Paginator(
         expenses_of_organization(organization_id, **filters), EXPENSES_PER_PAGE
     ).get_page(request.GET.get("page"))
@@ -123,7 +123,7 @@ def _list_page(
 
 @organization_page()
 def expenses_page(request: HttpRequest, membership: Membership) -> HttpResponse:
-    return _list_page(request, membership, ReceiptUploadForm())
+    return expenses_list_page(request, membership, ReceiptUploadForm())
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def _csv_lines(expenses: QuerySet[Expense]) -> Iterator[str]:
 def expenses_csv(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The filtered list as CSV, in the order the page lists it, streamed."""
     filter_form = _filters(request, membership)
-    filters = filter_form.filters(_today())
+    filters = filter_form.filters(utc_today())
     if filter_form.errors:
         # The page falls back to defaults on a bad value; a download must not, or it would
         # not hold what the link asked for.
@@ -212,7 +212,7 @@ def expenses_csv(request: HttpRequest, membership: Membership) -> HttpResponse:
         return HttpResponseBadRequest("\n".join(problems), content_type="text/plain")
     expenses = expenses_of_organization(membership.organization_id, **filters)
     response = StreamingHttpResponse(_csv_lines(expenses), content_type="text/csv")
-    start, end = filters["start"] or "all", filters["end"] or _today()
+    start, end = filters["start"] or "all", filters["end"] or utc_today()
     filename = f"{membership.organization.slug}_expenses_{start}_{end}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -227,7 +227,7 @@ def _form_page(
     return render(
         request,
         "billing/expense_form.html",
-        {"form": form, "expense": expense, "receipt": expense and _receipt_of(expense)},
+        {"form": form, "expense": expense, "receipt": expense and receipt_of(expense)},
         status=400 if form.errors else 200,
     )
 
@@ -237,7 +237,7 @@ def _form_page(
 def expense_create_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     if request.method == "GET":
         form = ExpenseForm(
-            initial={"currency": membership.organization.reporting_currency, "date": _today()}
+            initial={"currency": membership.organization.reporting_currency, "date": utc_today()}
         )
         return _form_page(request, form)
     form = ExpenseForm(request.POST)
@@ -251,8 +251,8 @@ def expense_create_page(request: HttpRequest, membership: Membership) -> HttpRes
         except ExpenseInvalid as error:
             form.refusal_show(error)
         else:
-            messages.success(request, f"Expense added: {_described(expense)}.")
-            return redirect(_list_url_showing(membership, expense))
+            messages.success(request, f"Expense added: {expense_described(expense)}.")
+            return redirect(list_url_showing(membership, expense))
     return _form_page(request, form)
 
 
@@ -266,8 +266,7 @@ def _changes(form: ExpenseForm) -> dict[str, Any]:
     }
 
 
-def _save(
-    request: HttpRequest,
+def expense_form_save(
     membership: Membership,
     expense: Expense,
     form: ExpenseForm,
@@ -298,17 +297,17 @@ def _save(
 def expense_edit_page(
     request: HttpRequest, membership: Membership, expense_id: int
 ) -> HttpResponse:
-    expense = _expense_or_404(membership, expense_id)
+    expense = expense_or_404(membership, expense_id)
     draft = expense.status == ExpenseStatus.DRAFT
     if request.method == "GET":
         initial = ExpenseForm.initial_of(expense, membership.organization.reporting_currency)
         return _form_page(request, ExpenseForm(initial=initial, draft=draft), expense)
     form = ExpenseForm(request.POST, draft=draft)
-    saved = _save(request, membership, expense, form)
+    saved = expense_form_save(membership, expense, form)
     if saved is None:
         return _form_page(request, form, expense)
-    messages.success(request, f"Expense saved: {_described(saved)}.")
-    return redirect(_list_url_showing(membership, saved))
+    messages.success(request, f"Expense saved: {expense_described(saved)}.")
+    return redirect(list_url_showing(membership, saved))
 
 
 @require_POST
@@ -316,11 +315,13 @@ def expense_edit_page(
 def expense_delete_page(
     request: HttpRequest, membership: Membership, expense_id: int
 ) -> HttpResponse:
-    expense = _expense_or_404(membership, expense_id)
+    expense = expense_or_404(membership, expense_id)
     if request.POST.get("confirm") != "yes":
         # Confirmed in the page's <details> (no JavaScript): one stray click deletes nothing.
-        messages.error(request, f"Confirm to delete {_described(expense)}: nothing was changed.")
+        messages.error(
+            request, f"Confirm to delete {expense_described(expense)}: nothing was changed."
+        )
     elif expense_delete(organization_id=membership.organization_id, expense_id=expense.pk):
-        receipt = " and its receipt" if _receipt_of(expense) else ""
-        messages.success(request, f"Expense{receipt} deleted: {_described(expense)}.")
+        receipt = " and its receipt" if receipt_of(expense) else ""
+        messages.success(request, f"Expense{receipt} deleted: {expense_described(expense)}.")
     return redirect("expenses", org_slug=membership.organization.slug)
