@@ -100,7 +100,8 @@ def alert_deliveries_sweep_task() -> int:
 
 # Only the database's own outages are retried: what the reading itself raises fails the
 # receipt (billing.services.receipts), and reading it again would fail the same way. A
-# single-page receipt reads in a few seconds; 20 scanned pages at 300 DPI take about a minute.
+# 20-page scanned PDF (the most an upload may have) read in 11.5 s on the dev machine; the
+# limit leaves room for a slower, busier one.
 @shared_task(
     acks_late=True,
     autoretry_for=(OperationalError, InterfaceError),

@@ -74,15 +74,16 @@ def test_reads_and_writes_have_separate_budgets(api, small_plan, raw_key):
 
 
 def test_sync_and_upload_paths_have_their_own_budgets(api, small_plan, raw_key):
-    # No sync or upload endpoint exists yet: their unknown-path answers are counted in the
-    # category the endpoints will have, so those plug in already limited.
+    # No sync endpoint exists yet: its unknown-path answers are counted in the category the
+    # endpoints will have, so those plug in already limited.
     sync = api.post("/api/sync", {"providers": ["openai"]}, raw_key)
     error(sync, 404, "NOT_FOUND")
     assert quota(sync) == ("1", "0")
     error(api.post("/api/sync-organization-usage", {}, raw_key), 429, "RATE_LIMIT_EXCEEDED")
 
+    # An upload without a file is refused, and still counted as an upload.
     upload = api.client.post("/api/receipts/ocr", {}, HTTP_AUTHORIZATION=f"Bearer {raw_key}")
-    error(upload, 404, "NOT_FOUND")
+    error(upload, 400, "VALIDATION_ERROR")
     assert quota(upload) == ("1", "0")
     error(api.post("/api/receipts/ocr", {}, raw_key), 429, "RATE_LIMIT_EXCEEDED")
 

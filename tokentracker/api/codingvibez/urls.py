@@ -11,6 +11,7 @@ from .dashboard import DashboardView
 from .ingest import IngestView, TrackView
 from .projections import ProjectionsView, TokenStatsView
 from .reads import AnalyticsView, BurnRateView, TimeseriesView, TokensView, TrackingHealthView
+from .receipts import ReceiptOcrView, ReceiptView
 from .team import OrganizationsView, TeamInvitationsView, TeamMembersView
 
 urlpatterns = [
@@ -30,5 +31,7 @@ urlpatterns = [
     path("costs/all", AllCostsView.as_view(), name="codingvibez-costs-all"),
     # After costs/manual and costs/all, which it would otherwise capture as services.
     path("costs/<str:provider>", ProviderCostsView.as_view(), name="codingvibez-costs-provider"),
+    path("receipts/ocr", ReceiptOcrView.as_view(), name="codingvibez-receipts-ocr"),
+    path("receipts/<int:receipt_id>", ReceiptView.as_view(), name="codingvibez-receipt"),
     path("team/invitations", TeamInvitationsView.as_view(), name="codingvibez-team-invitations"),
 ]

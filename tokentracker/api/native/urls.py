@@ -6,11 +6,14 @@ from rest_framework.routers import SimpleRouter
 from .budgets import BudgetAlertViewSet, BudgetViewSet
 from .evals import EvalViewSet
 from .manual_costs import ManualCostViewSet
+from .receipts import ReceiptViewSet
 from .webhooks import AlertDeliveryViewSet, WebhookViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("evals", EvalViewSet, basename="eval")
 router.register("manual-costs", ManualCostViewSet, basename="manual-cost")
+# Not "receipt": the dashboard's receipt-file page has that name.
+router.register("receipts", ReceiptViewSet, basename="api-receipt")
 router.register("budgets", BudgetViewSet, basename="budget")
 router.register("alerts", BudgetAlertViewSet, basename="budget-alert")
 router.register("webhooks", WebhookViewSet, basename="webhook")
