@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import budgets, costs, receipts
+from .views import budgets, costs, expense_receipts, expenses, receipts
 
 urlpatterns = [
     path("costs/", costs.costs_page, name="costs"),
@@ -16,6 +16,21 @@ urlpatterns = [
         "costs/manual/<int:manual_cost_id>/delete",
         costs.manual_cost_delete_page,
         name="manual-cost-delete",
+    ),
+    path("expenses/", expenses.expenses_page, name="expenses"),
+    path("expenses/export.csv", expenses.expenses_csv, name="expenses-csv"),
+    path("expenses/new", expenses.expense_create_page, name="expense-create"),
+    path("expenses/<int:expense_id>/edit", expenses.expense_edit_page, name="expense-edit"),
+    path("expenses/<int:expense_id>/delete", expenses.expense_delete_page, name="expense-delete"),
+    path(
+        "expenses/receipts",
+        expense_receipts.expense_receipt_upload_page,
+        name="expense-receipt-upload",
+    ),
+    path(
+        "expenses/<int:expense_id>/review",
+        expense_receipts.expense_review_page,
+        name="expense-review",
     ),
     path(
         "receipts/<int:receipt_id>/file",

@@ -51,6 +51,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("Carbon", "carbon"),
     ("Budgets", "budgets"),
     ("Costs", "costs"),
+    ("Expenses", "expenses"),
     ("API keys", "api-keys"),
     ("Members", "members"),
     ("Settings", "settings"),

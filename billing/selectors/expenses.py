@@ -1,10 +1,14 @@
 """Reads of the organization's expenses and receipts."""
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 
-from billing.models import Expense, Receipt
+from billing.models import Expense, ExpenseStatus, Receipt
+from tokentracker.money import reporting_currency_of
 
 
 def expenses_of_organization(
@@ -40,8 +44,9 @@ def expenses_of_organization(
             | Q(category__icontains=search)
             | Q(description__icontains=search)
         )
+    # NULLS FIRST on every database (PostgreSQL's default for DESC, not SQLite's).
     return expenses.select_related("created_by", "receipt").order_by(
-        "status", "-date", "-created_at", "-id"
+        "status", F("date").desc(nulls_first=True), "-created_at", "-id"
     )
 
 
@@ -71,3 +76,76 @@ def expense_categories_of_organization(organization_id: int) -> list[str]:
         ),
         key=str.lower,
     )
+
+
+@dataclass(frozen=True)
+class ExpenseTotals:
+    """The confirmed expenses of a filter, summed in the reporting currency."""
+
+    currency: str
+    confirmed: int
+    amount: Decimal  # the converted ones, in `currency`
+    # The ones with no rate for their day (or converted into a former reporting currency,
+    # until they are converted again), as entered, per currency: never counted as 0.
+    unconverted: dict[str, Decimal]
+
+
+def expense_totals(
+    organization_id: int,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    source: str | None = None,
+    service: str | None = None,
+    category: str | None = None,
+    search: str | None = None,
+) -> ExpenseTotals:
+    """The count and sum of the confirmed expenses `expenses_of_organization` lists for
+    these filters (drafts are not spend yet): one query, grouped by currency."""
+    currency = reporting_currency_of(organization_id)
+    rows = (
+        expenses_of_organization(
+            organization_id,
+            start=start,
+            end=end,
+            status=ExpenseStatus.CONFIRMED,
+            source=source,
+            service=service,
+            category=category,
+            search=search,
+        )
+        .values("currency", "converted_currency")
+        .annotate(
+            expenses=Count("id"),
+            entered=Sum("amount"),
+            converted=Sum("converted_amount"),
+            waiting=Sum("amount", filter=Q(converted_amount__isnull=True)),
+        )
+        .order_by()
+    )
+    confirmed, amount, unconverted = 0, Decimal(0), defaultdict(Decimal)
+    for row in rows:
+        confirmed += row["expenses"]
+        if row["converted_currency"] == currency:
+            amount += row["converted"] or 0
+            if row["waiting"] is not None:
+                unconverted[row["currency"]] += row["waiting"]
+        else:
+            unconverted[row["currency"]] += row["entered"]
+    return ExpenseTotals(
+        currency=currency,
+        confirmed=confirmed,
+        amount=amount,
+        unconverted=dict(sorted(unconverted.items())),
+    )
+
+
+def expense_drafts_count(organization_id: int) -> int:
+    """How many of the organization's expenses, of any day, wait to be confirmed."""
+    return Expense.objects.filter(
+        organization_id=organization_id, status=ExpenseStatus.DRAFT
+    ).count()
+
+
+def expenses_exist(organization_id: int) -> bool:
+    return Expense.objects.filter(organization_id=organization_id).exists()

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from billing.forms import ManualCostForm
 from billing.models import ManualCost
 from billing.selectors.costs import Month, costs_by_month
+from billing.selectors.expenses import expense_drafts_count, expense_totals
 from billing.selectors.manual_costs import manual_cost_of_organization, manual_costs_of_organization
 from billing.services.manual_costs import (
     ManualCostInvalid,
@@ -43,10 +44,15 @@ def _page(
     now = timezone.now()
     recent = UsageScope.covering(organization_id, now - RECOMMENDATION_WINDOW, now)
     manual_costs = Paginator(manual_costs_of_organization(organization_id), MANUAL_COSTS_PER_PAGE)
+    month = Month.current()
     context = {
-        "costs": costs_by_month(
-            organization_id=organization_id, last=Month.current(), count=MONTHS_SHOWN
+        "costs": costs_by_month(organization_id=organization_id, last=month, count=MONTHS_SHOWN),
+        # The month's expenses, which the table counts, and the drafts it does not yet.
+        "month_expenses": expense_totals(
+            organization_id, start=month.first_day, end=month.last_day
         ),
+        "expense_drafts": expense_drafts_count(organization_id),
+        "expense_month": month,
         "manual_costs": manual_costs.get_page(request.GET.get("page")),
         "may_write": membership.is_at_least(Role.MEMBER),
         "form": form,

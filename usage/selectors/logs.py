@@ -131,12 +131,13 @@ def log_json(row: tuple) -> dict[str, Any]:
     return values
 
 
-def _guarded(text: str) -> str:
+def formula_guarded(text: str) -> str:
+    """`text` made safe as a CSV cell: a spreadsheet would run one starting like a formula."""
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _quoted(text: str) -> str:
-    return '"' + _guarded(text).replace('"', '""') + '"'
+    return '"' + formula_guarded(text).replace('"', '""') + '"'
 
 
 def _plain(value: Any) -> str:
@@ -215,7 +216,7 @@ def _copy_lines(events: QuerySet, providers: Sequence[str]) -> Iterator[bytes]:
     # and the names are guarded here.
     provider_names = Case(
         *(
-            When(provider=provider, then=Value(_guarded(provider_display(provider))))
+            When(provider=provider, then=Value(formula_guarded(provider_display(provider))))
             for provider in providers
         ),
         default=_CsvText("provider"),

@@ -405,6 +405,46 @@ def test_the_page_costs_a_fixed_number_of_queries(
         manual(org, "cursor", month, month, year=2025, currency="EUR")
     client.get(PAGE)
     # Session and membership, six months of usage, manual costs and expenses, the manual cost
-    # page (count, rows with their authors), the recommendations' usage and catalog.
-    with django_assert_max_num_queries(28):
+    # page (count, rows with their authors), the month's expenses and the drafts' count, the
+    # recommendations' usage and catalog.
+    with django_assert_max_num_queries(30):
         assert client.get(PAGE).status_code == 200
+
+
+def test_the_months_expenses_are_counted_with_a_link_to_the_expenses_page(
+    client, sign_in, org, outsider_org, now
+):
+    from billing.models import Expense, ExpenseSource, ExpenseStatus
+    from billing.services.expenses import expense_create
+
+    for vendor, amount, day, currency in (
+        ("Catering Co", "20", "2026-03-10", "USD"),
+        ("Hotel", "100", "2026-03-11", "GBP"),  # no rate: apart
+        ("Conference Ltd", "40", "2026-02-10", "USD"),  # last month
+    ):
+        expense_create(
+            organization_id=org.id, vendor=vendor, amount=amount, date=day, currency=currency
+        )
+    Expense.objects.create(
+        organization=org, status=ExpenseStatus.DRAFT, source=ExpenseSource.RECEIPT
+    )
+    expense_create(organization_id=outsider_org.id, vendor="X", amount="666", date="2026-03-10")
+    sign_in(org, Role.VIEWER)
+    response = client.get(PAGE)
+    content = " ".join(_text(response).split())
+    assert (
+        '<a href="/o/acme/expenses/">Expenses</a> in Mar 2026: 2 confirmed, $20.00 + 100.00 GBP '
+        "unconverted, counted in spend above; "
+        '<a href="/o/acme/expenses/?start=&amp;status=draft">1 draft to confirm</a>, not counted '
+        "until confirmed."
+    ) in content
+    other = [row for row in response.context["costs"].services if row.service == "other"]
+    assert [(row.months[-2].amount, row.months[-1].amount) for row in other] == [
+        (Decimal(40), Decimal(20))
+    ]
+
+
+def test_a_month_without_expenses_says_so(client, sign_in, org, now):
+    sign_in(org, Role.VIEWER)
+    content = " ".join(_text(client.get(PAGE)).split())
+    assert '<a href="/o/acme/expenses/">Expenses</a> in Mar 2026: 0 confirmed.' in content
