@@ -123,14 +123,21 @@ def _no_celery_worker(settings):
 
 
 @pytest.fixture(autouse=True)
-def _receipts_in_a_temporary_folder(settings, tmp_path):
+def _receipts_in_a_temporary_folder(settings, tmp_path, monkeypatch):
     # Receipt files of a test go to its own folder, never to var/receipts of the checkout.
+    from django.core.files.storage import storages
+
+    from billing.models import Receipt
+
     root = tmp_path / "receipts"
     settings.RECEIPTS_ROOT = root
     settings.STORAGES = {
         **settings.STORAGES,
         "receipts": {**settings.STORAGES["receipts"], "OPTIONS": {"location": root}},
     }
+    # A FileField calls its storage callable once, when the model class is built: the
+    # field still holds the storage of the settings at import, so it is given the new one.
+    monkeypatch.setattr(Receipt._meta.get_field("file"), "storage", storages["receipts"])
 
 
 @pytest.fixture
