@@ -1,10 +1,14 @@
 """Reads of the organization's expenses and receipts."""
 
+from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
-from billing.models import Expense, Receipt
+from billing.models import Expense, ExpenseStatus, Receipt
+from tokentracker.money import reporting_currency_of
+
+from .spend import Spend, spend_by, spend_combined
 
 
 def expenses_of_organization(
@@ -40,8 +44,9 @@ def expenses_of_organization(
             | Q(category__icontains=search)
             | Q(description__icontains=search)
         )
+    # NULLs placed explicitly: PostgreSQL sorts them first in a descending order, SQLite last.
     return expenses.select_related("created_by", "receipt").order_by(
-        "status", "-date", "-created_at", "-id"
+        F("date").desc(nulls_first=True), "-created_at", "-id"
     )
 
 
@@ -70,4 +75,42 @@ def expense_categories_of_organization(organization_id: int) -> list[str]:
             .values_list("category", flat=True)
         ),
         key=str.lower,
+    )
+
+
+@dataclass(frozen=True)
+class ExpenseTotals:
+    """The expenses of the days in [start, end]: what the confirmed ones add up to, in the
+    reporting currency (`spend`, exactly the expense part of every spend reader), and how
+    many there are; drafts are counted apart, never in the amount."""
+
+    currency: str
+    spend: Spend
+    confirmed: int
+    drafts: int
+
+    @property
+    def count(self) -> int:
+        return self.confirmed + self.drafts
+
+
+def expense_totals(organization_id: int, *, start: date, end: date) -> ExpenseTotals:
+    counts = Expense.objects.filter(
+        organization_id=organization_id, date__gte=start, date__lte=end
+    ).aggregate(
+        confirmed=Count("id", filter=Q(status=ExpenseStatus.CONFIRMED)),
+        drafts=Count("id", filter=Q(status=ExpenseStatus.DRAFT)),
+    )
+    spend = spend_by(
+        organization_id=organization_id,
+        start=start,
+        end=end,
+        group_by=(),
+        sources=["expense"],
+    )
+    return ExpenseTotals(
+        currency=reporting_currency_of(organization_id),
+        spend=spend_combined(spend),
+        confirmed=counts["confirmed"],
+        drafts=counts["drafts"],
     )
