@@ -8,7 +8,7 @@ hold whole UTC hours, so the window actually counted is widened to the hours it 
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.utils import timezone
 from rest_framework.request import Request
@@ -22,6 +22,9 @@ from usage.selectors.usage import GRANULARITIES, series_too_long
 
 DEFAULT_RECENT_DAYS = 30
 MAX_HOURS = 720
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+MAX_OFFSET = 1_000_000_000
 
 
 def invalid(field: str, message: str) -> ApiError:
@@ -86,6 +89,27 @@ def recent_window(request: Request, days: int = DEFAULT_RECENT_DAYS) -> Window:
     if start is None:
         start = Bound(_end_exclusive(end) - timedelta(days=days), True)
     return _window("startDate", "endDate", start, end)
+
+
+def days_of(window: Window) -> tuple[date, date]:
+    """The UTC days a window touches, first and last (both included), for what is booked
+    by day rather than by instant (expenses): a datetime bound counts its whole day."""
+    return window.start.date(), (window.end - timedelta(microseconds=1)).date()
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+
+
+def page(request: Request) -> Page:
+    """`limit` (1-500, default 100) and `offset` (default 0) of a list. CodingVibez's other
+    lists are aggregates with no pages; a list of records needs a bound."""
+    return Page(
+        limit=_whole(request, "limit", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
+        offset=_whole(request, "offset", 0, MAX_OFFSET, 0),
+    )
 
 
 def granularity(request: Request, default: str = "day") -> str:

@@ -8,6 +8,7 @@ from django.urls import path
 
 from .costs import AllCostsView, ManualCostView, ProviderCostsView
 from .dashboard import DashboardView
+from .expenses import ExpensesView
 from .ingest import IngestView, TrackView
 from .projections import ProjectionsView, TokenStatsView
 from .reads import AnalyticsView, BurnRateView, TimeseriesView, TokensView, TrackingHealthView
@@ -30,5 +31,6 @@ urlpatterns = [
     path("costs/all", AllCostsView.as_view(), name="codingvibez-costs-all"),
     # After costs/manual and costs/all, which it would otherwise capture as services.
     path("costs/<str:provider>", ProviderCostsView.as_view(), name="codingvibez-costs-provider"),
+    path("expenses", ExpensesView.as_view(), name="codingvibez-expenses"),
     path("team/invitations", TeamInvitationsView.as_view(), name="codingvibez-team-invitations"),
 ]
