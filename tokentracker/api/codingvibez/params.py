@@ -13,7 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 from django.utils import timezone
 from rest_framework.request import Request
 
+from billing.models import Service
 from billing.selectors.costs import Month
+from billing.selectors.spend import OTHER_SERVICE
 from billing.services.manual_costs import ManualCostInvalid, service_parse
 from tokentracker.api.errors import ApiError, Kind
 from usage.dates import Bound, DateInvalid, bound_parse
@@ -158,13 +160,21 @@ def calendar_month(request: Request) -> Month:
     return Month(year, month)
 
 
+COST_SERVICES = (*Service.values, OTHER_SERVICE)
+
+
 def cost_service(value: str) -> str:
-    """A path's service: one of the 13, in any case ("OpenAI"). Another is a validation
-    error, not a 404, as the seed says."""
+    """A path's service: one of the 13, in any case ("OpenAI"), or `other`, where expenses
+    with another vendor count (as `/api/costs/all`'s `byProvider` shows them). Another is
+    a validation error, not a 404, as the seed says."""
+    if value.strip().lower() == OTHER_SERVICE:
+        return OTHER_SERVICE
     try:
         return service_parse(value)
-    except ManualCostInvalid as error:
-        raise invalid("provider", error.message) from None
+    except ManualCostInvalid:
+        raise invalid(
+            "provider", f"must be one of {', '.join(Service.values)}, or {OTHER_SERVICE}"
+        ) from None
 
 
 def known_service(request: Request, name: str = "provider") -> str | None:
