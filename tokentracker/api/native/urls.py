@@ -5,12 +5,14 @@ from rest_framework.routers import SimpleRouter
 
 from .budgets import BudgetAlertViewSet, BudgetViewSet
 from .evals import EvalViewSet
+from .expenses import ExpenseViewSet
 from .manual_costs import ManualCostViewSet
 from .webhooks import AlertDeliveryViewSet, WebhookViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("evals", EvalViewSet, basename="eval")
 router.register("manual-costs", ManualCostViewSet, basename="manual-cost")
+router.register("expenses", ExpenseViewSet, basename="expense")
 router.register("budgets", BudgetViewSet, basename="budget")
 router.register("alerts", BudgetAlertViewSet, basename="budget-alert")
 router.register("webhooks", WebhookViewSet, basename="webhook")
