@@ -11,7 +11,6 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -101,7 +100,7 @@ class ExpenseSerializer(serializers.ModelSerializer):
     def get_service(self, expense: Expense) -> str:
         return expense.service or OTHER_SERVICE
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_receipt_id(self, expense: Expense) -> int | None:
         receipt = getattr(expense, "receipt", None)  # a reverse one-to-one: absent is an error
         return receipt.pk if receipt is not None else None
