@@ -6,6 +6,7 @@ from .models import (
     Budget,
     BudgetAlert,
     DeliveryAttempt,
+    Expense,
     ManualCost,
     WebhookEndpoint,
 )
@@ -29,6 +30,38 @@ class ManualCostAdmin(admin.ModelAdmin):
     ]
     list_filter = ["service", "year"]
     search_fields = ["organization__name", "category", "description"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Expense)
+class ExpenseAdmin(admin.ModelAdmin):
+    """Viewed and deleted here (deleting one deletes its receipt and the file); created,
+    edited and confirmed through `billing.services.expenses` (the API, the Expenses page),
+    which validate the fields, map the vendor to its service and convert the amount at the
+    rate of its day: a form here would store an expense without its conversion."""
+
+    list_display = [
+        "vendor",
+        "organization",
+        "date",
+        "amount",
+        "currency",
+        "converted_amount",
+        "converted_currency",
+        "service",
+        "status",
+        "source",
+    ]
+    list_filter = ["status", "source", "service"]
+    search_fields = ["vendor"]
+    list_select_related = ["organization"]
+    date_hierarchy = "date"
+    readonly_fields = ["converted_amount", "converted_currency", "created_at", "updated_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

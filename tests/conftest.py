@@ -135,8 +135,8 @@ def _receipts_in_a_temporary_folder(settings, tmp_path, monkeypatch):
         **settings.STORAGES,
         "receipts": {**settings.STORAGES["receipts"], "OPTIONS": {"location": root}},
     }
-    # Receipt.file called its storage callable once, when the model loaded: it holds the
-    # storage of the real RECEIPTS_ROOT, whatever the settings say now.
+    # A FileField calls its storage callable once, when the model class is built: the
+    # field still holds the storage of the settings at import, so it is given the new one.
     monkeypatch.setattr(Receipt._meta.get_field("file"), "storage", storages["receipts"])
 
 

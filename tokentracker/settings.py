@@ -447,11 +447,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Two choice sets share the field name `kind`: each enum gets its own name rather than
-    # a hashed one (drf_spectacular.W001, which `check --deploy` fails on).
+    # Choice sets that share a field name (`kind`, `service`): each enum gets its own name
+    # rather than a hashed one (drf_spectacular.W001, which `check --deploy` fails on).
     "ENUM_NAME_OVERRIDES": {
         "BudgetAlertKindEnum": "billing.models.AlertKind",
         "WebhookKindEnum": "billing.models.WebhookKind",
+        # The 13 services, and an expense's service: one of them, or `other`.
+        "ServiceEnum": "billing.models.Service",
+        "ExpenseServiceEnum": "tokentracker.api.native.expenses.SERVICES",
     },
 }
 

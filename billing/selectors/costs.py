@@ -1,7 +1,8 @@
 """Costs per service and calendar month, for the Costs page and CodingVibez's `/api/costs/*`.
 
-Money comes from `spend_by` (every spend source: API usage, manual costs, and the sources
-later issues add); tokens from the rollups. Months are UTC calendar months.
+Money comes from `spend_by` (every spend source: API usage, manual costs, confirmed
+expenses, and the sources later issues add); tokens from the rollups. Months are UTC
+calendar months.
 """
 
 import calendar
@@ -16,7 +17,9 @@ from tokentracker.money import reporting_currency_of
 from usage.genai_catalog import provider_display
 from usage.selectors.usage import UsageScope, UsageTotals, usage_totals
 
-from .spend import Spend, providers_of_service, spend_by, spend_combined
+from .spend import OTHER_SERVICE, Spend, providers_of_service, spend_by, spend_combined
+
+OTHER_LABEL = "Other"
 
 
 @dataclass(frozen=True, order=True)
@@ -145,9 +148,12 @@ class ServiceRow:
 
     @property
     def label(self) -> str:
-        """Its name: one of the 13 services, or a provider outside them."""
+        """Its name: one of the 13 services, Other (expenses with another vendor), or a
+        provider outside them."""
         if self.service in Service.values:
             return Service(self.service).label
+        if self.service == OTHER_SERVICE:
+            return OTHER_LABEL
         return provider_display(self.service)
 
     @property

@@ -44,9 +44,9 @@ def expenses_of_organization(
             | Q(category__icontains=search)
             | Q(description__icontains=search)
         )
-    # NULLS FIRST on every database (PostgreSQL's default for DESC, not SQLite's).
+    # NULLs placed explicitly: PostgreSQL sorts them first in a descending order, SQLite last.
     return expenses.select_related("created_by", "receipt").order_by(
-        "status", F("date").desc(nulls_first=True), "-created_at", "-id"
+        F("date").desc(nulls_first=True), "-created_at", "-id"
     )
 
 
@@ -88,6 +88,17 @@ class ExpenseTotals:
     # The ones with no rate for their day (or converted into a former reporting currency,
     # until they are converted again), as entered, per currency: never counted as 0.
     unconverted: dict[str, Decimal]
+    drafts: int = 0  # matching the same filters, counted apart: never in the amount
+    valued: bool = False  # whether any confirmed one is converted (the amount is not 0 by default)
+
+    @property
+    def count(self) -> int:
+        return self.confirmed + self.drafts
+
+    @property
+    def priced_amount(self) -> Decimal | None:
+        """The amount; None when every confirmed expense waits for a rate (0 would be a lie)."""
+        return None if self.unconverted and not self.valued else self.amount
 
 
 def expense_totals(
@@ -101,20 +112,20 @@ def expense_totals(
     search: str | None = None,
 ) -> ExpenseTotals:
     """The count and sum of the confirmed expenses `expenses_of_organization` lists for
-    these filters (drafts are not spend yet): one query, grouped by currency."""
+    these filters, and the count of its drafts (not spend yet): one query, grouped by status
+    and currency. The amount is the expense part of every spend reader."""
     currency = reporting_currency_of(organization_id)
     rows = (
         expenses_of_organization(
             organization_id,
             start=start,
             end=end,
-            status=ExpenseStatus.CONFIRMED,
             source=source,
             service=service,
             category=category,
             search=search,
         )
-        .values("currency", "converted_currency")
+        .values("status", "currency", "converted_currency")
         .annotate(
             expenses=Count("id"),
             entered=Sum("amount"),
@@ -123,11 +134,16 @@ def expense_totals(
         )
         .order_by()
     )
-    confirmed, amount, unconverted = 0, Decimal(0), defaultdict(Decimal)
+    confirmed, drafts, amount, unconverted = 0, 0, Decimal(0), defaultdict(Decimal)
+    valued = False
     for row in rows:
+        if row["status"] == ExpenseStatus.DRAFT:
+            drafts += row["expenses"]
+            continue
         confirmed += row["expenses"]
         if row["converted_currency"] == currency:
             amount += row["converted"] or 0
+            valued = valued or row["converted"] is not None
             if row["waiting"] is not None:
                 unconverted[row["currency"]] += row["waiting"]
         else:
@@ -137,6 +153,8 @@ def expense_totals(
         confirmed=confirmed,
         amount=amount,
         unconverted=dict(sorted(unconverted.items())),
+        drafts=drafts,
+        valued=valued,
     )
 
 

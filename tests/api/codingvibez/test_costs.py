@@ -221,10 +221,11 @@ def test_each_of_the_thirteen_services_is_served(api, raw_key, service):
 
 @pytest.mark.parametrize("path", ["/api/costs/netlify", "/api/costs/mistral", "/api/costs/total"])
 def test_a_service_outside_the_thirteen_is_a_validation_error_not_a_404(api, raw_key, path):
+    # `other` (expenses with another vendor) is served too: tests/billing/test_expense_spend.py
     message = error(api.get(path, raw_key), 400, "VALIDATION_ERROR")
     assert message == (
         "provider: must be one of openai, anthropic, google, aws, gcp, azure, vercel, "
-        "supabase, cursor, github, lovable, kiro, replit"
+        "supabase, cursor, github, lovable, kiro, replit, or other"
     )
 
 

@@ -20,9 +20,9 @@ UNKNOWN = [
     "/api/subscription-status",
     "/api/checkout",
     "/api/billing-history",
-    "/api/expenses",
     "/api/receipts/ocr/nope",
     "/api/receipts/",
+    "/api/expenses/1",
     "/api/sync",
     "/api/sync-organization-usage",
     "/api/organizations/nope/deeper",
@@ -37,7 +37,7 @@ def test_a_keyed_get_of_an_unknown_path_is_not_found_in_the_envelope(api, raw_ke
     assert response.headers["X-RateLimit-Limit"]
 
 
-@pytest.mark.parametrize("path", ["/api/tokens/nope", "/api/sync", "/api/expenses"])
+@pytest.mark.parametrize("path", ["/api/tokens/nope", "/api/sync", "/api/expenses/1"])
 def test_a_keyed_post_to_an_unknown_path_is_not_found_and_writes_nothing(api, raw_key, path):
     from usage.models import UsageEvent
 

@@ -114,11 +114,11 @@ def test_the_last_90_days_are_listed_with_the_confirmed_total(client, sign_in, o
     assert response.status_code == 200
     # Confirmed first, latest day first; the undated draft and the old one are not in the window.
     assert _listed(response) == [
+        ("Vercel", "2026-03-15"),
         ("OpenAI Inc", "2026-03-10"),
         ("Cursor", "2026-03-02"),
         ("Hotel Berlin", "2026-02-14"),
         ("Amazon Web Services", "2026-01-05"),
-        ("Vercel", "2026-03-15"),
     ]
     totals = response.context["totals"]
     # $20 + 40 EUR as $44 + $12.50; 100 GBP has no rate.
@@ -156,7 +156,7 @@ def test_the_last_90_days_are_listed_with_the_confirmed_total(client, sign_in, o
             "76.5",
             4,
         ),
-        ({"start": "2026-03-01", "end": "2026-03-31"}, ["OpenAI Inc", "Cursor", "Vercel"], "64", 2),
+        ({"start": "2026-03-01", "end": "2026-03-31"}, ["Vercel", "OpenAI Inc", "Cursor"], "64", 2),
         (
             {"start": "2026-01-01", "end": "2026-02-28"},
             ["Hotel Berlin", "Amazon Web Services"],
@@ -166,13 +166,13 @@ def test_the_last_90_days_are_listed_with_the_confirmed_total(client, sign_in, o
         (
             {"start": ""},
             [
+                "",
+                "Vercel",
                 "OpenAI Inc",
                 "Cursor",
                 "Hotel Berlin",
                 "Amazon Web Services",
                 "Anthropic",
-                "",
-                "Vercel",
             ],
             "83.5",
             5,
@@ -529,13 +529,13 @@ def test_the_csv_holds_the_filtered_list_exactly(client, sign_in, org, expenses)
         "reporting_currency,source,status,created_by,created_at\n"
         f'{formula.pk},2026-03-20,"\'=HYPERLINK(""http://x"")",,,"a, ""b""",1,USD,,1,USD,'
         "manual,confirmed,,2026-03-21T12:30:00Z\n"
+        f"{ids['vercel']},2026-03-15,Vercel,vercel,,,9,USD,,,,receipt,draft,,2026-03-21T12:30:00Z\n"
         f"{ids['openai']},2026-03-10,OpenAI Inc,openai,Seats,ChatGPT Team,20,USD,3.2,20,USD,"
         "manual,confirmed,vic@example.com,2026-03-21T12:30:00Z\n"
         f"{ids['cursor']},2026-03-02,Cursor,cursor,seats,,40,EUR,,44,USD,"
         "manual,confirmed,,2026-03-21T12:30:00Z\n"
         f"{ids['hotel']},2026-02-14,Hotel Berlin,,Travel,,100,GBP,,,USD,"
         "manual,confirmed,,2026-03-21T12:30:00Z\n"
-        f"{ids['vercel']},2026-03-15,Vercel,vercel,,,9,USD,,,,receipt,draft,,2026-03-21T12:30:00Z\n"
     )
 
 

@@ -2,15 +2,17 @@
 `POST /api/costs/manual` (a cost entered by hand for a service and month).
 
 The reads translate `billing.selectors.costs` (spend of every source through `spend_by`:
-API usage and manual costs); the write goes through `billing.services.manual_costs`, the
-one write every door uses. A service is one of the 13 services, matched case-insensitively
-("OpenAI"); another is a VALIDATION_ERROR (400), not a 404. `currency` is optional and
-defaults to the organization's reporting currency.
+API usage, manual costs and confirmed expenses); the write goes through
+`billing.services.manual_costs`, the one write every door uses. A service is one of the 13
+services, matched case-insensitively ("OpenAI"); another is a VALIDATION_ERROR (400), not a
+404, except `other` on the reads: the expenses whose vendor is none of the 13, which
+`/api/costs/all` lists under that name. `currency` is optional and defaults to the
+organization's reporting currency.
 
 Money follows the unpriced rule of every surface: a cost is the priced part, null when the
 spend it sums has no amount at all (only unpriced events, or only costs with no exchange
 rate); `unpricedRequests` and `unconverted` say what it leaves out. Spend with no model
-(manual costs) is under `(no model)` in `breakdown`, so the breakdown adds up to
+(manual costs, expenses) is under `(no model)` in `breakdown`, so the breakdown adds up to
 `currentMonth`.
 """
 
@@ -131,8 +133,9 @@ _NULL_COST = (
     "(never 0 for spend that could not be valued)."
 )
 _UNCONVERTED = (
-    "Manual costs with no exchange rate to `currency` for their month, per original "
-    "currency: not in any cost. (API events with no rate are counted in unpricedRequests.)"
+    "Manual costs with no exchange rate to `currency` for their month, and expenses with "
+    "none for their day, per original currency: not in any cost. (API events with no rate "
+    "are counted in unpricedRequests.)"
 )
 _UNPRICED = (
     "API requests with no cost in `currency` (a model with no known price, or an amount "
@@ -153,7 +156,7 @@ class CodingVibezServiceTokens(BaseModel):
 
 
 class CodingVibezProviderCosts(BaseModel):
-    service: str = Field(description="One of the 13 services, lower case.")
+    service: str = Field(description="One of the 13 services, lower case, or other.")
     month: int
     year: int
     currency: str = Field(description="The organization's reporting currency (ISO 4217).")
@@ -161,7 +164,8 @@ class CodingVibezProviderCosts(BaseModel):
     previousMonth: float | None = Field(description="The month before; " + _NULL_COST)
     breakdown: dict[str, float | None] = Field(
         description=(
-            "Cost per model, costliest first; spend with no model (manual costs) under "
+            "Cost per model, costliest first; spend with no model (manual costs, expenses) "
+            "under "
             f"`{NO_MODEL}`. The non-null values add up to currentMonth."
         )
     )
@@ -193,8 +197,8 @@ class CodingVibezAllCosts(BaseModel):
     byProvider: dict[str, float | None] = Field(
         description=(
             "Cost per service with spend in the month, costliest first: the 13 services, "
-            "and a provider outside them under its own name. The non-null values add up "
-            "to total."
+            "a provider outside them under its own name, and `other`: expenses whose vendor "
+            "is none of the 13. The non-null values add up to total."
         )
     )
     unpricedRequests: int = Field(description=_UNPRICED)
@@ -215,17 +219,19 @@ class ProviderCostsView(FreshnessMixin, CodingVibezView):
         operation_id="codingvibez_costs_provider",
         summary="One service's costs in a month (CodingVibez)",
         description=(
-            "API usage and manual costs of one of the 13 services in a UTC calendar month "
-            "and the month before, by model, with the month's tokens. A manual cost counts "
-            "in its own month. A service outside the 13 is a VALIDATION_ERROR (400)."
+            "API usage, manual costs and confirmed expenses of one of the 13 services in a "
+            "UTC calendar month and the month before, by model, with the month's tokens. A "
+            "manual cost counts in its own month, an expense on its day. `other` is the "
+            "expenses whose vendor is none of the 13; any other service is a "
+            "VALIDATION_ERROR (400)."
         ),
         parameters=[
             OpenApiParameter(
                 "provider",
                 str,
                 OpenApiParameter.PATH,
-                enum=list(Service.values),
-                description="One of the 13 services, in any case.",
+                enum=list(params.COST_SERVICES),
+                description="One of the 13 services in any case, or other.",
             ),
             *MONTH_PARAMETERS,
         ],
@@ -266,8 +272,8 @@ class AllCostsView(CodingVibezView):
         operation_id="codingvibez_costs_all",
         summary="Every service's costs in a month (CodingVibez)",
         description=(
-            "API usage and manual costs of every service in a UTC calendar month, their "
-            "total, and the total of the month before."
+            "API usage, manual costs and confirmed expenses of every service in a UTC "
+            "calendar month, their total, and the total of the month before."
         ),
         parameters=MONTH_PARAMETERS,
         responses={200: enveloped(CodingVibezAllCosts), **errors(400, 401, 403)},

@@ -8,12 +8,14 @@ hold whole UTC hours, so the window actually counted is widened to the hours it 
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.utils import timezone
 from rest_framework.request import Request
 
+from billing.models import Service
 from billing.selectors.costs import Month
+from billing.selectors.spend import OTHER_SERVICE
 from billing.services.manual_costs import ManualCostInvalid, service_parse
 from tokentracker.api.errors import ApiError, Kind
 from usage.dates import Bound, DateInvalid, bound_parse
@@ -22,6 +24,9 @@ from usage.selectors.usage import GRANULARITIES, series_too_long
 
 DEFAULT_RECENT_DAYS = 30
 MAX_HOURS = 720
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+MAX_OFFSET = 1_000_000_000
 
 
 def invalid(field: str, message: str) -> ApiError:
@@ -88,6 +93,27 @@ def recent_window(request: Request, days: int = DEFAULT_RECENT_DAYS) -> Window:
     return _window("startDate", "endDate", start, end)
 
 
+def days_of(window: Window) -> tuple[date, date]:
+    """The UTC days a window touches, first and last (both included), for what is booked
+    by day rather than by instant (expenses): a datetime bound counts its whole day."""
+    return window.start.date(), (window.end - timedelta(microseconds=1)).date()
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+
+
+def page(request: Request) -> Page:
+    """`limit` (1-500, default 100) and `offset` (default 0) of a list. CodingVibez's other
+    lists are aggregates with no pages; a list of records needs a bound."""
+    return Page(
+        limit=_whole(request, "limit", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE),
+        offset=_whole(request, "offset", 0, MAX_OFFSET, 0),
+    )
+
+
 def granularity(request: Request, default: str = "day") -> str:
     value = request.query_params.get("groupBy", "").strip().lower() or default
     if value not in GRANULARITIES:
@@ -134,13 +160,21 @@ def calendar_month(request: Request) -> Month:
     return Month(year, month)
 
 
+COST_SERVICES = (*Service.values, OTHER_SERVICE)
+
+
 def cost_service(value: str) -> str:
-    """A path's service: one of the 13, in any case ("OpenAI"). Another is a validation
-    error, not a 404, as the seed says."""
+    """A path's service: one of the 13, in any case ("OpenAI"), or `other`, where expenses
+    with another vendor count (as `/api/costs/all`'s `byProvider` shows them). Another is
+    a validation error, not a 404, as the seed says."""
+    if value.strip().lower() == OTHER_SERVICE:
+        return OTHER_SERVICE
     try:
         return service_parse(value)
-    except ManualCostInvalid as error:
-        raise invalid("provider", error.message) from None
+    except ManualCostInvalid:
+        raise invalid(
+            "provider", f"must be one of {', '.join(Service.values)}, or {OTHER_SERVICE}"
+        ) from None
 
 
 def known_service(request: Request, name: str = "provider") -> str | None:

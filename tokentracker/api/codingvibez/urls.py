@@ -8,6 +8,7 @@ from django.urls import path
 
 from .costs import AllCostsView, ManualCostView, ProviderCostsView
 from .dashboard import DashboardView
+from .expenses import ExpensesView
 from .ingest import IngestView, TrackView
 from .projections import ProjectionsView, TokenStatsView
 from .reads import AnalyticsView, BurnRateView, TimeseriesView, TokensView, TrackingHealthView
@@ -33,5 +34,6 @@ urlpatterns = [
     path("costs/<str:provider>", ProviderCostsView.as_view(), name="codingvibez-costs-provider"),
     path("receipts/ocr", ReceiptOcrView.as_view(), name="codingvibez-receipts-ocr"),
     path("receipts/<int:receipt_id>", ReceiptView.as_view(), name="codingvibez-receipt"),
+    path("expenses", ExpensesView.as_view(), name="codingvibez-expenses"),
     path("team/invitations", TeamInvitationsView.as_view(), name="codingvibez-team-invitations"),
 ]

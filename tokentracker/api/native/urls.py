@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from .budgets import BudgetAlertViewSet, BudgetViewSet
 from .evals import EvalViewSet
+from .expenses import ExpenseViewSet
 from .manual_costs import ManualCostViewSet
 from .receipts import ReceiptViewSet
 from .webhooks import AlertDeliveryViewSet, WebhookViewSet
@@ -14,6 +15,7 @@ router.register("evals", EvalViewSet, basename="eval")
 router.register("manual-costs", ManualCostViewSet, basename="manual-cost")
 # Not "receipt": the dashboard's receipt-file page has that name.
 router.register("receipts", ReceiptViewSet, basename="api-receipt")
+router.register("expenses", ExpenseViewSet, basename="expense")
 router.register("budgets", BudgetViewSet, basename="budget")
 router.register("alerts", BudgetAlertViewSet, basename="budget-alert")
 router.register("webhooks", WebhookViewSet, basename="webhook")
