@@ -177,3 +177,21 @@ def plan_minute_limits(organization_id: int) -> MinuteLimits:
         limits = MinuteLimits(**dict(zip(MINUTE_LIMIT_FIELDS, row, strict=True)))
     cache_set(cache_key, asdict(limits), PLAN_LIMIT_CACHE_SECONDS)
     return limits
+
+
+# The per-minute counters of CodingVibez's API (tokentracker.api.base's CodingVibez views
+# count "<scope>-<category>"): the pages that do the same work count on them too.
+MINUTE_LIMITED_SCOPE = "codingvibez"
+
+
+def minute_rate_limit_hit(organization_id: int, category: str) -> RateLimitUsage:
+    """Count one request of `category` ("upload", ...) against the organization's per-minute
+    plan limit, on the counter CodingVibez's API counts, so a page doing the same work (a
+    receipt upload) shares the same budget."""
+    limits = plan_minute_limits(organization_id)
+    return rate_limit_hit(
+        scope=f"{MINUTE_LIMITED_SCOPE}-{category}",
+        subject=str(organization_id),
+        limit=getattr(limits, category),
+        period=MINUTE_SECONDS,
+    )

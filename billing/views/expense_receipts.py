@@ -4,6 +4,7 @@ Members and up (viewers get 403); the expense services hold the rules."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from billing.ocr.uploads import MAX_BYTES, ReceiptRejected
 from billing.services.receipts import receipt_upload
 from tokentracker.models import Membership, Role
 from tokentracker.pages import organization_page
+from tokentracker.ratelimit import minute_rate_limit_hit
 
 from .expenses import (
     expense_described,
@@ -44,6 +46,18 @@ REFRESH_SECONDS = 3
 @organization_page(role=Role.MEMBER)
 def expense_receipt_upload_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     form = ReceiptUploadForm(request.POST, request.FILES)
+    counted = settings.RATE_LIMIT_ENABLED and form.is_valid()
+    usage = minute_rate_limit_hit(membership.organization_id, "upload") if counted else None
+    if usage is not None and usage.exceeded:
+        # The same budget as the API's uploads: reading receipts is the costly part.
+        form.add_error(
+            "file",
+            f"Your organization may upload {usage.limit} receipts a minute; "
+            f"try again in {usage.retry_after} seconds.",
+        )
+        response = expenses_list_page(request, membership, form, status=429)
+        response["Retry-After"] = str(usage.retry_after)
+        return response
     if form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > MAX_BYTES:

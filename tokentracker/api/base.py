@@ -24,6 +24,7 @@ from tokentracker.api.ratelimit import MinuteRateLimited
 from tokentracker.authentication import AuthenticatedKey
 from tokentracker.models import Membership
 from tokentracker.permissions import HasApiKeyOrMember
+from tokentracker.ratelimit import MINUTE_LIMITED_SCOPE
 from tokentracker.selectors import (
     ACTIVE_ORGANIZATION_SESSION_KEY,
     ActiveMembership,
@@ -188,7 +189,7 @@ class CodingVibezView(MinuteRateLimited, RefusesNulInQuery, OrganizationScoped, 
 
     error_dialect = errors.CODINGVIBEZ
     permission_classes = [HasApiKeyOrMember]
-    rate_limit_scope = "codingvibez"
+    rate_limit_scope = MINUTE_LIMITED_SCOPE
     # The seed's sync endpoints (/api/sync, /api/sync-organization-usage) and its one upload.
     sync_path_prefix = "/api/sync"
     upload_paths = frozenset({"/api/receipts/ocr"})

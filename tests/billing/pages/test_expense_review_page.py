@@ -284,6 +284,32 @@ def test_a_refused_file_is_a_400_on_the_page_and_stores_nothing(
     assert stored_files() == []
 
 
+def test_page_and_api_uploads_share_the_organizations_budget_of_five_a_minute(
+    client, org, raw_key, sign_in, now
+):
+    # Four refused files through the API and one on the page use the minute's five uploads.
+    for _ in range(4):
+        answer = client.post(
+            "/api/receipts/ocr",
+            {"file": _file(b"not a receipt")},
+            HTTP_AUTHORIZATION=f"Bearer {raw_key}",
+        )
+        assert answer.status_code == 400
+    sign_in(org, Role.MEMBER)
+    assert client.post(UPLOAD, {"file": _file(b"not a receipt")}).status_code == 400
+    response = client.post(UPLOAD, {"file": _file(receipt_image())})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert "Your organization may upload 5 receipts a minute; try again in" in _text(response)
+    assert not Receipt.objects.exists()
+    assert stored_files() == []
+    # The API sees the page's uploads too.
+    answer = client.post(
+        "/api/receipts/ocr", {"file": _file(b"x")}, HTTP_AUTHORIZATION=f"Bearer {raw_key}"
+    )
+    assert answer.status_code == 429
+
+
 def test_an_upload_without_a_file_is_a_400(client, org, sign_in, now):
     sign_in(org, Role.MEMBER)
     response = client.post(UPLOAD, {})
