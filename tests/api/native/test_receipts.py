@@ -76,15 +76,24 @@ def test_an_upload_is_read_at_once_when_tasks_run_in_process(client, org, raw_ke
         "currency": "USD",
         "tax": 1.6,
     }
+    expense = receipt.expense
     assert got["expense"] == {
         "id": receipt.expense_id,
         "status": "draft",
+        "source": "receipt",
         "vendor": "Anthropic",
         "service": "anthropic",
         "date": "2026-01-15",
         "amount": 21.6,
         "currency": "USD",
         "tax": 1.6,
+        "converted_amount": None,
+        "converted_currency": None,
+        "category": "",
+        "description": "",
+        "receipt_id": receipt.pk,
+        "created_at": expense.created_at.isoformat().replace("+00:00", "Z"),
+        "updated_at": expense.updated_at.isoformat().replace("+00:00", "Z"),
     }
     assert client.get(f"{RECEIPTS}/{receipt.pk}", **auth(raw_key)).json() == got
 

@@ -24,9 +24,10 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from billing.models import Expense, Receipt, ReceiptStatus
+from billing.models import Receipt, ReceiptStatus
 from billing.views.receipts import receipt_file_response
 from tokentracker.api.base import NativeViewSet
+from tokentracker.api.native.expenses import ExpenseSerializer
 from tokentracker.api.pagination import CursorPagination
 from tokentracker.api.receipts import UPLOAD_LIMITS, receipt_fields_found, receipt_upload_from
 from tokentracker.permissions import HasApiKeyOrMember
@@ -37,16 +38,6 @@ MONEY = {"max_digits": 28, "decimal_places": 12}
 
 class ReceiptUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text=UPLOAD_LIMITS)
-
-
-class ReceiptDraftSerializer(serializers.ModelSerializer):
-    amount = serializers.DecimalField(**MONEY, allow_null=True)
-    tax = serializers.DecimalField(**MONEY, allow_null=True)
-
-    class Meta:
-        model = Expense
-        fields = ["id", "status", "vendor", "service", "date", "amount", "currency", "tax"]
-        read_only_fields = fields
 
 
 class FieldReadSerializer(serializers.Serializer):
@@ -65,7 +56,7 @@ class FieldsReadSerializer(serializers.Serializer):
 
 
 class ReceiptSerializer(serializers.ModelSerializer):
-    expense = ReceiptDraftSerializer(
+    expense = ExpenseSerializer(
         read_only=True,
         help_text="The draft expense the reading fills (its empty fields only), until a "
         "person confirms it.",
