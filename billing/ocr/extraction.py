@@ -15,7 +15,7 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pycountry
@@ -74,6 +74,8 @@ _TO_LETTER = str.maketrans({"0": "o", "1": "l", "5": "s"})
 
 
 def _digits_repaired(text: str) -> str:
+    text = re.sub(r"(\d) ([.,]\d{2})(?!\d)", r"\1\2", text)  # "40 .02": a space read into a price
+
     def repair(match: re.Match) -> str:
         token = match.group(0)
         digits = sum(c.isdigit() for c in token)
@@ -99,13 +101,21 @@ def _label_repaired(text: str) -> str:
 # Where an amount may be on a line (a number with its currency sign or code beside it);
 # price-parser then reads it. Digits grouped by 3 after a separator, up to 2 decimals; a
 # number followed by % is a rate, not an amount.
-_SIGN = r"(?:[A-Z]{1,3}\s?[$€£¥₹]|[$€£¥₹]|[A-Z]{3}\b|Fr\.|CHF|kr)"
+# ISO 4217 codes from pycountry, but for those that are also English words a receipt may
+# print before a price ("CUP 2.50", "PEN 1.20", "ALL ITEMS").
+_CODES = "|".join(
+    sorted(
+        {currency.alpha_3 for currency in pycountry.currencies}
+        - {"ALL", "TOP", "CUP", "PEN", "MOP", "BOB", "SOS", "GEL", "CHE", "XXX", "XTS"}
+    )
+)
+_SIGN = rf"(?:[A-Z]{{1,3}}[$€£¥₹]|[$€£¥₹]|(?:{_CODES})\b|Fr\.|kr)"
 _NUMBER = (
     r"\d{1,3}(?:(?:[,.'\u202f\u00a0]| (?=\d{3}[.,]\d))\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 )
 _AMOUNT = re.compile(
-    rf"(?<![\w.,/:-])(?:{_SIGN}\s?)?[-\u2212]?\s?(?:{_NUMBER})(?:\s?(?:[$€£¥₹]|[A-Z]{{3}}\b|円))?"
-    r"(?![\w%/:]|[.,]\d)"
+    rf"(?<![\w.,/:-])(?:{_SIGN}\s?)?[-\u2212]?\s?(?:{_NUMBER})(?:\s?(?:[$€£¥₹]|(?:{_CODES})\b|円))?"
+    r"(?![\w%/:]|[.,-]\d)"
 )
 
 
@@ -116,6 +126,10 @@ class Amount:
     start: int
     end: int
     has_decimals: bool
+
+    @property
+    def is_money(self) -> bool:
+        return self.has_decimals or self.sign is not None
 
 
 def _amounts(text: str, decimal_separator: str | None) -> list[Amount]:
@@ -155,9 +169,9 @@ _TOTAL_STRONG = re.compile(
     r"|charged|to\s?pay)|balance\s?(?:due|paid)?|invoice\s?total|total\s?(?:\(|incl|inc\b)"
     r"|gesamt|summe|total\s?ttc|net\s?[àa]\s?payer|montant|importe|totale|te\s?betalen"
 )
-_TOTAL = re.compile(r"\btotal\b|\btotaal\b|\bsum\b|\bbetrag\b|\bpay\b")
+_TOTAL = re.compile(r"\btotal\b|\btotaal\b|\bsum\b|\bbetrag\b")
 _NOT_TOTAL = re.compile(
-    r"sub\s?-?\s?total|zwischen|sous|subtotaal|net\b|netto|excl|ex\.?\s?(?:vat|tax)|before|"
+    r"sub\s?-?\s?total|zwischen|sous|subtotaal|\bnet\b(?!\s?[àa]\s?payer)|netto|excl|ex\.?\s?(?:vat|tax)|before|"
     r"pre-?tax|items?\b|qty|quantity|savings|saved|discount|tip\b|tips\b|change\b|"
     r"(?:total|gesamt)\s?(?:tax|vat|gst|hst|mwst|tva|iva|ust)|(?:tax|vat)\s?total|"
     r"tendered|cash\b|points|previous|credit"
@@ -172,12 +186,11 @@ _NOT_TAX = re.compile(
     r"exempt|tax\s?rate|taxable|siret|abn\b"
 )
 _TAX_TOTAL = re.compile(r"(?:total|gesamt)\s?(?:tax|vat|gst|hst|mwst|tva|iva|ust)|tax\s?total")
-_DATE_LABEL = re.compile(
-    r"date|dated|issued|datum|fecha|data\b|paid\s?on|le\s|invoice\s?date|receipt\s?date"
-)
+_DATE_LABEL = re.compile(r"\b(?:date|dated|issued|\w*datum|fecha|data|paid\s?on|le|am|du)\b")
+# Dates that are not the receipt's: when it is due, a billing period, a card's expiry.
 _NOT_DATE = re.compile(
-    r"due|period|from|until|through|to\b|expir|exp\b|valid|since|birth|start|end|next|"
-    r"renew|f[äa]llig|[ée]ch[ée]ance|vencimiento"
+    r"\b(?:due|period|from|until|through|to|expir\w*|exp|valid|since|birth|start|end|next|"
+    r"renew\w*|by|before|f[äa]llig|[ée]ch[ée]ance|vencimiento|bis)\b"
 )
 
 
@@ -206,7 +219,9 @@ _SIGN_CURRENCY = {
 # Dollars with no country beside them: which dollar the rest of the receipt hints at.
 _DOLLAR_HINTS = (
     (re.compile(r"\b(?:hst|qst|pst|canada|ontario|quebec|québec|british columbia)\b"), "CAD"),
-    (re.compile(r"\b(?:abn|australia|nsw|victoria)\b"), "AUD"),
+    (re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[A-Z] ?\d[A-Z]\d\b"), "CAD"),  # postcode, case kept
+    (re.compile(r"\b(?:abn|australia)\b"), "AUD"),
+    (re.compile(r"\b(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT) \d{4}\b"), "AUD"),  # state, postcode
     (re.compile(r"\b(?:new zealand|nzbn)\b"), "NZD"),
     (re.compile(r"\bsingapore\b"), "SGD"),
 )
@@ -246,7 +261,7 @@ _SERVICE_PATTERN = re.compile(
 )
 _LABEL_OF_SERVICE = dict((value, label) for value, label in Service.choices)
 # Lines that name a payment method or product integration, not who issued the receipt.
-_NOT_VENDOR_CONTEXT = re.compile(r"\bpay\b|paid\s?(?:with|via|by)|via\b|powered|bill(?:ed)?\s?to")
+_NOT_VENDOR_CONTEXT = re.compile(r"\bpay\b|paid\s?(?:with|via|by)|via\b|powered")
 _HEADER_WORDS = re.compile(
     r"\b(?:tax\s?invoice|sales\s?receipt|invoice|receipt|rechnung|quittung|facture|factura|"
     r"reçu|bon|kassenbon|ticket|copy|customer\s?copy|duplicate|original|welcome\s?to|"
@@ -263,7 +278,7 @@ def _service_vendor(lines: list[Line]) -> Found | None:
     """One of the 13 services named near the top, or on a line of its own further down
     (the seller block of an invoice), never as a payment method ("Google Pay")."""
     for index, line in enumerate(lines):
-        text = _label_repaired(line.text)
+        text = _label_repaired(_BESIDE.sub("", line.text))
         if _NOT_VENDOR_CONTEXT.search(text):
             continue
         for match in _SERVICE_PATTERN.finditer(text):
@@ -281,40 +296,49 @@ def _service_vendor(lines: list[Line]) -> Found | None:
     return None
 
 
-def _looks_like_vendor(text: str) -> bool:
+# Lines that are a field of the receipt, an address or a contact, not a name.
+_NOT_NAME = re.compile(
+    r"\b(?:number|no|nr|date|dated|due|order|account|customer|reference|ref|period|table|"
+    r"server|cashier|till|terminal|tel|phone|fax|vat|tax|iban|swift|bic|abn|page|invoice)\b|"
+    r"[#:@]|www\.|https?:|\.(?:com|org|net|io|example)\b|^\d+[a-z]?\s|\d{3,}",
+    re.IGNORECASE,
+)
+# What a line beside the vendor's says (the customer's block of an invoice, set on the
+# same line by the layout).
+_BESIDE = re.compile(r"\b(?:bill(?:ed)?\s?to|sold\s?to|ship\s?to|customer)\b.*", re.IGNORECASE)
+
+
+def _name_of(line: Line) -> str | None:
+    """The line as a vendor's name, or None when it is a label, an address, a number..."""
+    text = _BESIDE.sub(" ", _HEADER_WORDS.sub(" ", line.text))
+    text = re.sub(r"\s{2,}", " ", text).strip(" -_:#*.,|=~'\"")
     letters = sum(c.isalpha() for c in text)
-    digits = sum(c.isdigit() for c in text)
-    if letters < 3 or digits > letters:
-        return False
-    lowered = text.lower()
-    return not re.search(r"@|www\.|https?:|\.com\b|\btel\b|\bphone\b|\bfax\b|\bvat\b", lowered)
+    if letters < 3 or sum(c.isdigit() for c in text) > letters or _NOT_NAME.search(text):
+        return None
+    return text
 
 
 def _vendor(lines: list[Line]) -> Found | None:
     found = _service_vendor(lines)
     if found:
         return found
-    first_page = [line for line in lines if line.page == 0][:10]
-    candidates = []
-    for index, line in enumerate(first_page):
-        text = _HEADER_WORDS.sub(" ", line.text)
-        text = re.sub(r"\s{2,}", " ", text).strip(" -_:#*.,|=~")
-        if _looks_like_vendor(text):
-            candidates.append((index, line, text))
-    if not candidates:
+    top = [line for line in lines if line.page == 0][:12]
+    names = [(index, line, _name_of(line)) for index, line in enumerate(top)]
+    names = [(index, line, name) for index, line, name in names if name]
+    if not names:
         return None
-    heights = [line.height for line in first_page if line.height]
-    typical = statistics.median(heights) if heights else 0.0
-    index, line, text = candidates[0]
-    weight = 0.7
-    tallest = max(candidates[:6], key=lambda candidate: candidate[1].height)
-    if typical and tallest[1].height >= typical * 1.2:
-        index, line, text = tallest
+    heights = sorted(line.height for line in top if line.height)
+    typical = heights[len(heights) // 2] if heights else 0.0
+    # The name is printed larger than the rest (a till slip's header, an invoice's
+    # letterhead); failing that, the first line that can be a name.
+    index, line, name = names[0]
+    weight = 0.8 if index == 0 else 0.65
+    tallest = max((n for n in names if n[0] < 8), key=lambda n: n[1].height, default=None)
+    if tallest and typical and tallest[1].height >= typical * 1.25:
+        index, line, name = tallest
         weight = 0.9
-    elif index == 0:
-        weight = 0.8
     confidence = min(word.confidence for word in line.words)
-    return Found(text, round(weight * confidence, 3))
+    return Found(name, round(weight * confidence, 3))
 
 
 # --- the fields -------------------------------------------------------------------------
@@ -349,7 +373,9 @@ def _labelled(lines: list[Line], separator: str | None) -> list[_Labelled]:
 
 def _is_date_part(text: str, amount: Amount) -> bool:
     around = text[max(0, amount.start - 1) : amount.end + 1]
-    return bool(re.search(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d:\d", around))
+    return bool(
+        re.search(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d|\d:\d", around)
+    )
 
 
 def _confidence_of(row: _Labelled) -> float:
@@ -369,7 +395,8 @@ def _total(rows: list[_Labelled]) -> tuple[Found, _Labelled] | None:
             tiers[2].append(row)
     for tier, weight in ((3, 0.97), (2, 0.9)):
         if tiers[tier]:
-            row = max(tiers[tier], key=lambda r: r.amount.value)
+            # An amount written as money (a sign, cents) before a bare number, then the largest.
+            row = max(tiers[tier], key=lambda r: (r.amount.is_money, r.amount.value))
             return Found(row.amount.value, round(weight * _confidence_of(row), 3)), row
     # No line says total: the largest amount with cents, a guess.
     amounts = [r for r in rows if r.amount and r.amount.value > 0 and r.amount.has_decimals]
@@ -395,7 +422,7 @@ def _tax(rows: list[_Labelled], total: Decimal | None) -> Found | None:
         row = totals[-1]
         return Found(row.amount.value, round(0.95 * _confidence_of(row), 3))
     if not lines:
-        return None
+        return _tax_by_difference(rows, total)
     # Several rates (7% and 19%) are summed; the same line read twice is one.
     distinct = {(r.label, r.amount.value): r for r in lines}
     value = sum((r.amount.value for r in distinct.values()), Decimal(0))
@@ -403,6 +430,24 @@ def _tax(rows: list[_Labelled], total: Decimal | None) -> Found | None:
         return None
     confidence = min(_confidence_of(r) for r in distinct.values())
     return Found(value, round((0.9 if len(distinct) == 1 else 0.75) * confidence, 3))
+
+
+_SUBTOTAL = re.compile(r"sub\s?-?\s?total|zwischensumme|\bnet\b|netto|excl|\bht\b|before\s?tax")
+
+
+def _tax_by_difference(rows: list[_Labelled], total: Decimal | None) -> Found | None:
+    """A tax line whose label was misread: the amount that is the total less the subtotal."""
+    subtotals = [r for r in rows if r.amount and _SUBTOTAL.search(r.label)]
+    if total is None or not subtotals:
+        return None
+    difference = total - subtotals[-1].amount.value
+    if difference <= 0:
+        return None
+    for row in rows:
+        if row.amount and row.amount.value == difference and row is not subtotals[-1]:
+            confidence = min(_confidence_of(row), _confidence_of(subtotals[-1]))
+            return Found(difference, round(0.6 * confidence, 3))
+    return None
 
 
 def _currency(rows: list[_Labelled], total_row: _Labelled | None, text: str) -> Found | None:
@@ -425,11 +470,19 @@ def _currency(rows: list[_Labelled], total_row: _Labelled | None, text: str) -> 
             codes = {_iso_code(s) for s in signs} & _DOLLAR_CODES
             if len(codes) == 1:
                 return Found(codes.pop(), round(0.85 * confidence, 3))
+            # The letterhead's address (the lines before the customer's): a Canadian postcode
+            # (A1A 1A1) or an Australian state and postcode (VIC 3000) there.
+            letterhead = "\n".join(
+                re.split(r"(?i)bill(?:ed)? to|customer", text)[0].splitlines()[:8]
+            )
             for pattern, code in _DOLLAR_HINTS:
-                if pattern.search(lowered):
+                if pattern.search(lowered) or pattern.search(letterhead):
                     return Found(code, round(0.75 * confidence, 3))
             return Found("USD", round(0.8 * confidence, 3))
     return None
+
+
+_EARLIEST = date(2000, 1, 1)  # a receipt's date is after this and within a year of today
 
 
 def _date(rows: list[_Labelled], currency: str | None) -> Found | None:
@@ -443,16 +496,19 @@ def _date(rows: list[_Labelled], currency: str | None) -> Found | None:
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
     best: tuple[int, int, date, float] | None = None
+    latest = date.today() + timedelta(days=366)
     for index, row in enumerate(rows):
         if not re.search(r"\d", row.text):
             continue
         found = search_dates(row.text, languages=["en", "de", "fr", "es"], settings=settings)
         for matched, moment in found or ():
             day = moment.date()
-            if not 2000 <= day.year <= 2100:
+            if not _EARLIEST <= day <= latest:
                 continue
             start = row.text.find(matched)
-            label = _label_repaired(row.text[:start]) if start >= 0 else row.label
+            # The words just before the date say what it is ("Due date:", "Paid on").
+            before = row.text[:start] if start >= 0 else row.label
+            label = _label_repaired(" ".join(before.split()[-3:]))
             if _NOT_DATE.search(label):
                 tier = 1
             elif _DATE_LABEL.search(label):
