@@ -30,7 +30,9 @@ from billing.services.expenses import service_of_vendor
 class Word:
     text: str
     confidence: float  # 0..1, tesseract's word confidence; 1 for a PDF's text layer
-    height: float = 0.0  # pixels (points for a text layer): how prominent it is
+    height: float = 0.0  # type size, pixels (points for a text layer): how prominent it is
+    left: float = 0.0  # where it starts and ends across the page, in the same unit
+    right: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,18 @@ class Line:
     def height(self) -> float:
         heights = [word.height for word in self.words if any(c.isalpha() for c in word.text)]
         return statistics.median(heights) if heights else 0.0
+
+    def parts(self) -> list["Line"]:
+        """The line cut where words are far apart: two columns that the layout analysis
+        set on one line (a letterhead's name and the word INVOICE across the page)."""
+        parts, words = [], [self.words[0]]
+        for word in self.words[1:]:
+            gap = word.left - words[-1].right
+            if words[-1].right and gap > 2 * min(word.height, words[-1].height):
+                parts.append(Line(tuple(words), self.page))
+                words = []
+            words.append(word)
+        return [*parts, Line(tuple(words), self.page)]
 
     def confidence_of(self, start: int, end: int) -> float:
         """The least word confidence over the characters start..end of `text`."""
@@ -256,16 +270,20 @@ _SERVICE_NAMES = sorted(
     key=len,
     reverse=True,
 )
-_SERVICE_PATTERN = re.compile(
-    r"\b(" + "|".join(re.escape(name.lower()) for name in _SERVICE_NAMES) + r")\b"
-)
+# Compared with the letters OCR confuses folded together (OpenAl, G1tHub, C0pilot): one
+# character for one, so positions in the folded text are positions in the line.
+_CONFUSABLE = str.maketrans({"l": "i", "1": "i", "|": "i", "!": "i", "0": "o"})
+_SERVICE_OF_NAME = {
+    name.lower().translate(_CONFUSABLE): service_of_vendor(name) for name in _SERVICE_NAMES
+}
+_SERVICE_PATTERN = re.compile(r"\b(" + "|".join(map(re.escape, _SERVICE_OF_NAME)) + r")\b")
 _LABEL_OF_SERVICE = dict((value, label) for value, label in Service.choices)
 # Lines that name a payment method or product integration, not who issued the receipt.
 _NOT_VENDOR_CONTEXT = re.compile(r"\bpay\b|paid\s?(?:with|via|by)|via\b|powered")
 _HEADER_WORDS = re.compile(
     r"\b(?:tax\s?invoice|sales\s?receipt|invoice|receipt|rechnung|quittung|facture|factura|"
-    r"reçu|bon|kassenbon|ticket|copy|customer\s?copy|duplicate|original|welcome\s?to|"
-    r"welcome|thank\s?you|paid|page\s?\d+(?:\s?of\s?\d+)?)\b",
+    r"reçu|kassenbon|customer\s?copy|duplicate|welcome\s?to|thank\s?you|"
+    r"page\s?\d+(?:\s?of\s?\d+)?)\b",
     re.IGNORECASE,
 )
 _LEGAL_SUFFIX = re.compile(
@@ -278,11 +296,11 @@ def _service_vendor(lines: list[Line]) -> Found | None:
     """One of the 13 services named near the top, or on a line of its own further down
     (the seller block of an invoice), never as a payment method ("Google Pay")."""
     for index, line in enumerate(lines):
-        text = _label_repaired(_BESIDE.sub("", line.text))
+        text = _BESIDE.sub("", line.text).lower()
         if _NOT_VENDOR_CONTEXT.search(text):
             continue
-        for match in _SERVICE_PATTERN.finditer(text):
-            service = service_of_vendor(match.group(1))
+        for match in _SERVICE_PATTERN.finditer(text.translate(_CONFUSABLE)):
+            service = _SERVICE_OF_NAME[match.group(1)]
             if not service:
                 continue
             rest = [w for w in re.split(r"[\s,]+", text[match.end() :]) if w]
@@ -299,8 +317,9 @@ def _service_vendor(lines: list[Line]) -> Found | None:
 # Lines that are a field of the receipt, an address or a contact, not a name.
 _NOT_NAME = re.compile(
     r"\b(?:number|no|nr|date|dated|due|order|account|customer|reference|ref|period|table|"
-    r"server|cashier|till|terminal|tel|phone|fax|vat|tax|iban|swift|bic|abn|page|invoice)\b|"
-    r"[#:@]|www\.|https?:|\.(?:com|org|net|io|example)\b|^\d+[a-z]?\s|\d{3,}",
+    r"server|cashier|till|terminal|tel|phone|fax|vat|tax|iban|swift|bic|abn|page|invoice|"
+    r"description|qty|quantity|price|amount|total|subtotal|sub-total|balance|summary)\b|"
+    r"[#:@]|www\.|https?:|^\d+[a-z]?\s|\d{3,}|\d[.,]\d{2}\b",
     re.IGNORECASE,
 )
 # What a line beside the vendor's says (the customer's block of an invoice, set on the
@@ -312,8 +331,12 @@ def _name_of(line: Line) -> str | None:
     """The line as a vendor's name, or None when it is a label, an address, a number..."""
     text = _BESIDE.sub(" ", _HEADER_WORDS.sub(" ", line.text))
     text = re.sub(r"\s{2,}", " ", text).strip(" -_:#*.,|=~'\"")
+    text = re.sub(r"^(?:from|by|von|de)\s+", "", text, flags=re.IGNORECASE)  # "Receipt from X"
     letters = sum(c.isalpha() for c in text)
     if letters < 3 or sum(c.isdigit() for c in text) > letters or _NOT_NAME.search(text):
+        return None
+    squeezed = re.sub(r"\W+", "", line.text)
+    if _HEADER_WORDS.fullmatch(squeezed) or squeezed.lower() == "welcome":  # "REC HNU NG"
         return None
     return text
 
@@ -323,7 +346,9 @@ def _vendor(lines: list[Line]) -> Found | None:
     if found:
         return found
     top = [line for line in lines if line.page == 0][:12]
-    names = [(index, line, _name_of(line)) for index, line in enumerate(top)]
+    names = [
+        (index, part, _name_of(part)) for index, line in enumerate(top) for part in line.parts()
+    ]
     names = [(index, line, name) for index, line, name in names if name]
     if not names:
         return None
@@ -333,7 +358,7 @@ def _vendor(lines: list[Line]) -> Found | None:
     # letterhead); failing that, the first line that can be a name.
     index, line, name = names[0]
     weight = 0.8 if index == 0 else 0.65
-    tallest = max((n for n in names if n[0] < 8), key=lambda n: n[1].height, default=None)
+    tallest = max((n for n in names if n[0] < 5), key=lambda n: n[1].height, default=None)
     if tallest and typical and tallest[1].height >= typical * 1.25:
         index, line, name = tallest
         weight = 0.9
@@ -494,6 +519,8 @@ def _date(rows: list[_Labelled], currency: str | None) -> Found | None:
         "PREFER_DAY_OF_MONTH": "first",
         "STRICT_PARSING": True,
         "RETURN_AS_TIMEZONE_AWARE": False,
+        # Dates as written only: "today" (in "You saved 2.00 today") is not the receipt's.
+        "PARSERS": ["custom-formats", "absolute-time"],
     }
     best: tuple[int, int, date, float] | None = None
     latest = date.today() + timedelta(days=366)

@@ -131,27 +131,31 @@ def _pdf_lines(data: bytes) -> tuple[list[list[Line]], int]:
 
 
 def _text_layer_lines(page: pdfium.PdfPage, number: int) -> list[Line]:
-    """The page's text layer as lines, each word with its type size in points."""
+    """The page's text layer as lines of words, each with its type size and where it
+    starts and ends across the page, in points."""
     textpage = page.get_textpage()
     try:
         count = textpage.count_chars()
         text = textpage.get_text_range()
-        lines, words, word, height = [], [], [], 0.0
         # get_text_range gives one character per text-page character (line breaks are
-        # generated characters too), so sizes can be looked up by position.
+        # generated characters too), so sizes and boxes can be looked up by position.
         aligned = len(text) == count
+        lines, words, word = [], [], []
+        size, left, right = 0.0, 0.0, 0.0
         for index, character in enumerate(text + "\n"):
             if character.isspace():
                 if word:
-                    words.append(Word("".join(word), 1.0, height))
-                    word, height = [], 0.0
+                    words.append(Word("".join(word), 1.0, size, left, right))
+                    word, size = [], 0.0
                 if character in "\r\n" and words:
                     lines.append(Line(tuple(words), number))
                     words = []
                 continue
-            word.append(character)
             if aligned and index < count:
-                height = max(height, pdfium.raw.FPDFText_GetFontSize(textpage.raw, index))
+                size = max(size, pdfium.raw.FPDFText_GetFontSize(textpage.raw, index))
+                box_left, _bottom, right, _top = textpage.get_charbox(index)
+                left = box_left if not word else left
+            word.append(character)
         return lines
     finally:
         textpage.close()
@@ -269,7 +273,10 @@ def _ocr_lines(image: Image.Image, number: int) -> list[Line]:
         key = (data["block_num"][index], data["par_num"][index], data["line_num"][index])
         word = text.strip()
         size = _font_size(word, data["height"][index])
-        lines.setdefault(key, []).append(Word(word, confidence / 100, size))
+        left = float(data["left"][index])
+        lines.setdefault(key, []).append(
+            Word(word, confidence / 100, size, left, left + data["width"][index])
+        )
     return [Line(tuple(words), number) for words in lines.values()]
 
 
