@@ -330,7 +330,10 @@ _BESIDE = re.compile(r"\b(?:bill(?:ed)?\s?to|sold\s?to|ship\s?to|customer)\b.*",
 def _name_of(line: Line) -> str | None:
     """The line as a vendor's name, or None when it is a label, an address, a number..."""
     text = _BESIDE.sub(" ", _HEADER_WORDS.sub(" ", line.text))
-    text = re.sub(r"\s{2,}", " ", text).strip(" -_:#*.,|=~'\"")
+    text = re.sub(r"\s{2,}", " ", text).strip(" -_:#*,|=~'\"")
+    last = text.split()[-1] if text.split() else ""
+    if last.endswith(".") and not (_LEGAL_SUFFIX.match(last) or "." in last[:-1]):
+        text = text[:-1]  # a full stop, not the one of "Inc." or "S.A.R.L."
     text = re.sub(r"^(?:from|by|von|de)\s+", "", text, flags=re.IGNORECASE)  # "Receipt from X"
     letters = sum(c.isalpha() for c in text)
     if letters < 3 or sum(c.isdigit() for c in text) > letters or _NOT_NAME.search(text):
