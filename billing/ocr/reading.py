@@ -9,6 +9,7 @@ import io
 import os
 import re
 import statistics
+import time
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -40,7 +41,17 @@ SCAN_DPI = 200
 # number or a stamp does not make a text layer).
 MIN_TEXT_LAYER_CHARACTERS = 20
 # tesseract gets this long per page; a page it cannot read in this time is not a receipt.
+# The whole file gets READING_SECONDS (within the Celery task's limit of 3 minutes).
 TESSERACT_SECONDS = 30
+READING_SECONDS = 150
+# A scanned page is rendered with at most this many pixels (a poster-sized page would
+# otherwise be rendered at 200 dpi too).
+MAX_RENDER_PIXELS = 12_000_000
+# A page read with fewer than this many words tesseract is sure of (or sure of on average)
+# may be sideways or upside down: tesseract's orientation detection (OSD) is asked, and
+# the page read again turned upright; the better of the two readings is kept.
+MIN_SURE_WORDS = 10
+SURE_CONFIDENCE = 0.8
 # Images are resized to at least this on their short side (a till slip printed at 203 dpi
 # is 576 pixels wide, its letters too small for tesseract) and at most this on their long
 # side (an A4 page at 200 dpi: more pixels cost time, not words).
@@ -85,10 +96,11 @@ class ReceiptUnreadable(Exception):
 def receipt_read(data: bytes, content_type: str) -> ReceiptReading:
     """Read the receipt in `data` (image/png, image/jpeg, image/webp, image/tiff or
     application/pdf). Raises ReceiptUnreadable when it cannot be read."""
+    deadline = time.monotonic() + READING_SECONDS
     if content_type == PDF_TYPE:
-        pages, pages_ocr = _pdf_lines(data)
+        pages, pages_ocr = _pdf_lines(data, deadline)
     elif content_type in IMAGE_TYPES:
-        pages = _image_lines(data)
+        pages = _image_lines(data, deadline)
         pages_ocr = len(pages)
     else:
         raise ReceiptUnreadable("Receipts can be PNG, JPEG, WebP, TIFF or PDF files.")
@@ -109,7 +121,7 @@ def receipt_read(data: bytes, content_type: str) -> ReceiptReading:
 
 
 # --- PDF --------------------------------------------------------------------------------
-def _pdf_lines(data: bytes) -> tuple[list[list[Line]], int]:
+def _pdf_lines(data: bytes, deadline: float) -> tuple[list[list[Line]], int]:
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError:
@@ -120,8 +132,10 @@ def _pdf_lines(data: bytes) -> tuple[list[list[Line]], int]:
             page = document[number]
             lines = _text_layer_lines(page, number)
             if sum(c.isalnum() for line in lines for c in line.text) < MIN_TEXT_LAYER_CHARACTERS:
-                image = page.render(scale=SCAN_DPI / 72, grayscale=True).to_pil()
-                lines = _ocr_lines(_prepared(image), number)
+                width, height = page.get_size()
+                scale = min(SCAN_DPI / 72, (MAX_RENDER_PIXELS / (width * height)) ** 0.5)
+                image = page.render(scale=scale, grayscale=True).to_pil()
+                lines = _ocr_lines(_prepared(image), number, deadline)
                 pages_ocr += 1
             pages.append(lines)
             page.close()
@@ -162,7 +176,7 @@ def _text_layer_lines(page: pdfium.PdfPage, number: int) -> list[Line]:
 
 
 # --- images -----------------------------------------------------------------------------
-def _image_lines(data: bytes) -> list[list[Line]]:
+def _image_lines(data: bytes, deadline: float) -> list[list[Line]]:
     try:
         image = Image.open(io.BytesIO(data))
         image.load()
@@ -172,7 +186,7 @@ def _image_lines(data: bytes) -> list[list[Line]]:
         raise ReceiptUnreadable("This image cannot be opened.") from None
     pages = []
     for number, frame in enumerate(ImageSequence.Iterator(image)):
-        pages.append(_ocr_lines(_prepared(frame), number))
+        pages.append(_ocr_lines(_prepared(frame), number, deadline))
     return pages
 
 
@@ -252,14 +266,48 @@ def _skew(image: Image.Image) -> float:
 
 
 # --- tesseract --------------------------------------------------------------------------
-def _ocr_lines(image: Image.Image, number: int) -> list[Line]:
+def _ocr_lines(image: Image.Image, number: int, deadline: float) -> list[Line]:
+    lines = _tesseract_lines(image, number, deadline)
+    if _sure_words(lines) >= MIN_SURE_WORDS:
+        return lines
+    try:
+        orientation = pytesseract.image_to_osd(
+            image,
+            config="--psm 0",
+            output_type=pytesseract.Output.DICT,
+            timeout=_seconds_left(deadline),
+        )
+    except pytesseract.TesseractError:  # too few letters to tell
+        return lines
+    except RuntimeError as error:  # pytesseract's timeout
+        raise ReceiptUnreadable("Reading this receipt took too long.") from error
+    if orientation["rotate"] == 0:
+        return lines
+    # OSD says how far to turn the page clockwise; Pillow turns counter-clockwise.
+    upright = image.rotate(-orientation["rotate"], expand=True, fillcolor=255)
+    turned = _tesseract_lines(upright, number, deadline)
+    return turned if _sure_words(turned) > _sure_words(lines) else lines
+
+
+def _sure_words(lines: list[Line]) -> int:
+    return sum(word.confidence >= SURE_CONFIDENCE for line in lines for word in line.words)
+
+
+def _seconds_left(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise ReceiptUnreadable("Reading this receipt took too long.")
+    return min(TESSERACT_SECONDS, left)
+
+
+def _tesseract_lines(image: Image.Image, number: int, deadline: float) -> list[Line]:
     try:
         data = pytesseract.image_to_data(
             image,
             lang="eng",
             config=TESSERACT_CONFIG,
             output_type=pytesseract.Output.DICT,
-            timeout=TESSERACT_SECONDS,
+            timeout=_seconds_left(deadline),
         )
     except RuntimeError as error:  # pytesseract's timeout
         raise ReceiptUnreadable("Reading this receipt took too long.") from error

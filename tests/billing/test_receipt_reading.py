@@ -175,6 +175,18 @@ def test_an_image_is_turned_upright_by_its_exif_orientation():
     assert values(result)["date"] == date(2025, 1, 27)
 
 
+@pytest.mark.parametrize("turned", [90, 180, 270])
+def test_a_receipt_photographed_sideways_or_upside_down_without_exif_is_turned_upright(turned):
+    sample = receipt_sample(4, layout="till", currency="USD", output="png", degradation="none")
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(sample.data)).rotate(turned, expand=True).save(buffer, "PNG")
+
+    result = receipt_read(buffer.getvalue(), "image/png")
+
+    assert values(result)["total"] == Decimal("100.32")
+    assert values(result)["date"] == date(2025, 1, 27)
+
+
 def test_every_frame_of_a_tiff_is_a_page():
     first = receipt_sample(4, layout="till", currency="USD", output="png", degradation="none")
     second = receipt_sample(3, layout="till", currency="JPY", output="png", degradation="none")
@@ -211,6 +223,17 @@ def test_a_blank_page_is_unreadable():
     with pytest.raises(ReceiptUnreadable) as raised:
         receipt_read(buffer.getvalue(), "image/png")
     assert str(raised.value) == "No text could be read from this receipt."
+
+
+def test_a_file_taking_too_long_altogether_is_unreadable():
+    sample = receipt_sample(2, layout="invoice", currency="CHF", output="pdf-mixed")
+
+    with (
+        mock.patch.object(reading, "READING_SECONDS", 0),
+        pytest.raises(ReceiptUnreadable) as raised,
+    ):
+        read(sample)
+    assert str(raised.value) == "Reading this receipt took too long."
 
 
 def test_tesseract_taking_too_long_makes_the_receipt_unreadable():
