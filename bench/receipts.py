@@ -171,6 +171,7 @@ def markdown(report: dict) -> str:
     for label, summary in (
         ("all", report["seconds"]),
         ("single-page", report["seconds_single_page"]),
+        ("single-page, CPU", report["cpu_seconds_single_page"]),
     ):
         lines.append(
             f"| {label} | {summary['receipts']} | {summary['mean']} | {summary['p50']} | "
@@ -203,6 +204,7 @@ def main() -> int:
     parser.add_argument("--failures", action="store_true", help="list every wrong field")
     args = parser.parse_args()
     started = time.perf_counter()
+    load_before = os.getloadavg()
     samples = receipt_samples(args.count, seed=args.seed)
     rendered = time.perf_counter()
     if args.workers > 1:
@@ -243,6 +245,9 @@ def main() -> int:
             "tesseract": tesseract_version(),
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
+            # Other work on the machine slows the wall-clock seconds, not the CPU seconds.
+            "load_average_1_5_15_before": [round(v, 2) for v in load_before],
+            "load_average_1_5_15_after": [round(v, 2) for v in os.getloadavg()],
         }
     )
     if args.failures:
