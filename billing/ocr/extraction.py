@@ -89,6 +89,8 @@ _TO_LETTER = str.maketrans({"0": "o", "1": "l", "5": "s"})
 
 def _digits_repaired(text: str) -> str:
     text = re.sub(r"(\d) ([.,]\d{2})(?!\d)", r"\1\2", text)  # "40 .02": a space read into a price
+    # "CAS1,072.76", "S12.50": a dollar sign read as an S, right before a price with cents.
+    text = re.sub(r"(?<![A-Za-z])(CA|C|A|US|NZ|HK)?S(?=\d[\d,]*\.\d{2}(?!\d))", r"\1$", text)
 
     def repair(match: re.Match) -> str:
         token = match.group(0)
@@ -149,17 +151,21 @@ class Amount:
 def _amounts(text: str, decimal_separator: str | None) -> list[Amount]:
     found = []
     for match in _AMOUNT.finditer(text):
-        price = Price.fromstring(match.group(0), decimal_separator=decimal_separator)
+        number = re.search(r"\d[\d.,'\s\u202f\u00a0]*", match.group(0)).group(0).rstrip()
+        # One or two digits after the last separator are cents whatever the receipt's
+        # habit ("106,26" misread on a receipt of points); the habit only settles "1,234".
+        cents = re.search(r"[.,]\d{1,2}$", number)
+        hint = None if cents else decimal_separator
+        price = Price.fromstring(match.group(0), decimal_separator=hint)
         if price.amount is None:
             continue
-        number = re.search(r"\d[\d.,'\s\u202f\u00a0]*", match.group(0)).group(0).rstrip()
         found.append(
             Amount(
                 value=price.amount,
                 sign=price.currency,
                 start=match.start(),
                 end=match.end(),
-                has_decimals=bool(re.search(r"[.,]\d{1,2}$", number)),
+                has_decimals=bool(cents),
             )
         )
     return found
@@ -338,6 +344,8 @@ def _name_of(line: Line) -> str | None:
     letters = sum(c.isalpha() for c in text)
     if letters < 3 or sum(c.isdigit() for c in text) > letters or _NOT_NAME.search(text):
         return None
+    if re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", text):  # a web address: "acme.example"
+        return None
     squeezed = re.sub(r"\W+", "", line.text)
     if _HEADER_WORDS.fullmatch(squeezed) or squeezed.lower() == "welcome":  # "REC HNU NG"
         return None
@@ -376,6 +384,7 @@ class _Labelled:
     text: str  # repaired
     label: str  # the words before the amount, repaired, lower case
     amount: Amount | None
+    values: tuple[Decimal, ...] = ()  # every amount on the line
 
 
 def _labelled(lines: list[Line], separator: str | None) -> list[_Labelled]:
@@ -383,9 +392,12 @@ def _labelled(lines: list[Line], separator: str | None) -> list[_Labelled]:
     for line in lines:
         text = _digits_repaired(line.text)
         amounts = [a for a in _amounts(text, separator) if not _is_date_part(text, a)]
-        amount = amounts[-1] if amounts else None
+        # The line's amount is its last one written as money ("$890.93 due Sep 16" is
+        # 890.93, not 16), or its last number.
+        money = [a for a in amounts if a.is_money]
+        amount = (money or amounts or [None])[-1]
         label = _label_repaired(text[: amount.start] if amount else text)
-        rows.append(_Labelled(line, text, label, amount))
+        rows.append(_Labelled(line, text, label, amount, tuple(a.value for a in amounts)))
     # A label whose amount was set on the next line ("Total" above "$12.00").
     for index, row in enumerate(rows[:-1]):
         following = rows[index + 1]
@@ -394,15 +406,32 @@ def _labelled(lines: list[Line], separator: str | None) -> list[_Labelled]:
             and following.amount is not None
             and not re.search(r"[a-z]{3}", following.label)
         ):
-            rows[index] = _Labelled(row.line, row.text, row.label, following.amount)
+            rows[index] = _Labelled(
+                row.line, row.text, row.label, following.amount, following.values
+            )
             rows[index + 1] = _Labelled(following.line, following.text, following.label, None)
     return rows
 
 
+_MONTH = (
+    r"(?:jan|feb|m[äa]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz]|janv|f[ée]v|avr|juil|"
+    r"ao[uû]|d[ée]c)[a-zéû]*\.?"
+)
+_AFTER_MONTH = re.compile(rf"\b{_MONTH}\s+(?:\d{{1,2}},?\s+)?$", re.IGNORECASE)
+_BEFORE_MONTH = re.compile(rf"\s+{_MONTH}(?!\w)", re.IGNORECASE)
+
+
 def _is_date_part(text: str, amount: Amount) -> bool:
     around = text[max(0, amount.start - 1) : amount.end + 1]
-    return bool(
-        re.search(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d|\d:\d", around)
+    if re.search(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d|\d:\d", around):
+        return True
+    if amount.is_money:
+        return False
+    # The day or the year of "Sep 16, 2026"; the day of "16 Sep 2026" (its year follows a
+    # month's name too).
+    number = text[amount.start : amount.end].strip()
+    return bool(_AFTER_MONTH.search(text[: amount.start])) or bool(
+        re.fullmatch(r"\d{1,2}", number) and _BEFORE_MONTH.match(text[amount.end :])
     )
 
 
@@ -412,6 +441,7 @@ def _confidence_of(row: _Labelled) -> float:
 
 def _total(rows: list[_Labelled]) -> tuple[Found, _Labelled] | None:
     tiers: dict[int, list[_Labelled]] = {3: [], 2: []}
+    repeats = Counter(value for row in rows for value in row.values)
     for row in rows:
         if row.amount is None or row.amount.value <= 0:
             continue
@@ -421,17 +451,30 @@ def _total(rows: list[_Labelled]) -> tuple[Found, _Labelled] | None:
             tiers[3].append(row)
         elif _TOTAL.search(row.label):
             tiers[2].append(row)
-    for tier, weight in ((3, 0.97), (2, 0.9)):
-        if tiers[tier]:
-            # An amount written as money (a sign, cents) before a bare number, then the largest.
-            row = max(tiers[tier], key=lambda r: (r.amount.is_money, r.amount.value))
-            return Found(row.amount.value, round(weight * _confidence_of(row), 3)), row
-    # No line says total: the largest amount with cents, a guess.
-    amounts = [r for r in rows if r.amount and r.amount.value > 0 and r.amount.has_decimals]
-    amounts = amounts or [r for r in rows if r.amount and r.amount.value > 0]
+    labelled = [(3, row) for row in tiers[3]] + [(2, row) for row in tiers[2]]
+    if labelled:
+        # An amount written as money (a sign, cents) before a bare number; then the one
+        # the receipt repeats most (a total is printed again: "Amount due", the card
+        # slip, a headline), which outvotes a digit misread on one line; then the line
+        # that says it best ("Amount due" over "Total"); then the largest.
+        tier, row = max(
+            labelled,
+            key=lambda t: (
+                t[1].amount.is_money,
+                repeats[t[1].amount.value],
+                t[0],
+                t[1].amount.value,
+            ),
+        )
+        weight = 0.97 if tier == 3 else 0.9
+        return Found(row.amount.value, round(weight * _confidence_of(row), 3)), row
+    # No line says total: the largest amount written as money, a guess.
+    amounts = [r for r in rows if r.amount and r.amount.value > 0]
     if not amounts:
         return None
-    row = max(amounts, key=lambda r: r.amount.value)
+    row = max(
+        amounts, key=lambda r: (r.amount.sign is not None, r.amount.has_decimals, r.amount.value)
+    )
     return Found(row.amount.value, round(0.4 * _confidence_of(row), 3)), row
 
 

@@ -378,6 +378,25 @@ def test_ocr_misreads_inside_numbers_and_labels_are_repaired():
     assert extracted("Shop\nTotal A$40 .02\n")["total"] == Decimal("40.02")
 
 
+def test_a_dollar_sign_read_as_an_s_and_a_decimal_comma_misread_are_repaired():
+    assert extracted("X\nSubtotal CAS1,021.68\nTotal CAS1,072.76\n")["total"] == Decimal("1072.76")
+    # Two digits after a comma are cents even on a receipt that writes cents after points.
+    fields = extracted("X\nSubtotal €95.00\nTotal €106.26\nAmount due €106,26\n")
+    assert fields["total"] == Decimal("106.26")
+
+
+def test_the_total_the_receipt_repeats_outvotes_a_digit_misread_on_one_line():
+    fields = extracted("X\nTotal $3,965.45\nAmount due $965.45\nVISA **** 4242 $3,965.45\n")
+    assert fields["total"] == Decimal("3965.45")
+
+
+def test_the_day_and_year_of_a_written_date_are_not_amounts():
+    # The total's line was lost; the headline's amount is the guess, not "2026" or a postcode.
+    fields = extracted("Linear\n$890.93 due Sep 16, 2026\nBrooklyn, NY 11201\n")
+    assert fields["total"] == Decimal("890.93")
+    assert fields["date"] == date(2026, 9, 16)
+
+
 @pytest.mark.parametrize(
     ("text", "vendor"),
     [
