@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install browser ocr run test fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down bench-projections clean
+.PHONY: install browser ocr run test fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down bench-projections bench-receipts clean
 
 install: $(VENV)/.installed
 
@@ -88,6 +88,11 @@ bench-redis-down: install
 # The end-of-month projection backtested on generated spend series, two seeds (~2 min).
 bench-projections: install
 	$(BIN)/python bench/projections.py
+
+# Receipt reading: 120 rendered receipts through the real tesseract, accuracy per field
+# and seconds per receipt (~2-3 min).
+bench-receipts: install ocr
+	$(BIN)/python bench/receipts.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var

@@ -15,7 +15,7 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pycountry
@@ -30,7 +30,9 @@ from billing.services.expenses import service_of_vendor
 class Word:
     text: str
     confidence: float  # 0..1, tesseract's word confidence; 1 for a PDF's text layer
-    height: float = 0.0  # pixels (points for a text layer): how prominent it is
+    height: float = 0.0  # type size, pixels (points for a text layer): how prominent it is
+    left: float = 0.0  # where it starts and ends across the page, in the same unit
+    right: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,18 @@ class Line:
     def height(self) -> float:
         heights = [word.height for word in self.words if any(c.isalpha() for c in word.text)]
         return statistics.median(heights) if heights else 0.0
+
+    def parts(self) -> list["Line"]:
+        """The line cut where words are far apart: two columns that the layout analysis
+        set on one line (a letterhead's name and the word INVOICE across the page)."""
+        parts, words = [], [self.words[0]]
+        for word in self.words[1:]:
+            gap = word.left - words[-1].right
+            if words[-1].right and gap > 2 * min(word.height, words[-1].height):
+                parts.append(Line(tuple(words), self.page))
+                words = []
+            words.append(word)
+        return [*parts, Line(tuple(words), self.page)]
 
     def confidence_of(self, start: int, end: int) -> float:
         """The least word confidence over the characters start..end of `text`."""
@@ -74,6 +88,10 @@ _TO_LETTER = str.maketrans({"0": "o", "1": "l", "5": "s"})
 
 
 def _digits_repaired(text: str) -> str:
+    text = re.sub(r"(\d) ([.,]\d{2})(?!\d)", r"\1\2", text)  # "40 .02": a space read into a price
+    # "CAS1,072.76", "S12.50": a dollar sign read as an S, right before a price with cents.
+    text = re.sub(r"(?<![A-Za-z])(CA|C|A|US|NZ|HK)?S(?=\d[\d,]*\.\d{2}(?!\d))", r"\1$", text)
+
     def repair(match: re.Match) -> str:
         token = match.group(0)
         digits = sum(c.isdigit() for c in token)
@@ -99,13 +117,21 @@ def _label_repaired(text: str) -> str:
 # Where an amount may be on a line (a number with its currency sign or code beside it);
 # price-parser then reads it. Digits grouped by 3 after a separator, up to 2 decimals; a
 # number followed by % is a rate, not an amount.
-_SIGN = r"(?:[A-Z]{1,3}\s?[$€£¥₹]|[$€£¥₹]|[A-Z]{3}\b|Fr\.|CHF|kr)"
+# ISO 4217 codes from pycountry, but for those that are also English words a receipt may
+# print before a price ("CUP 2.50", "PEN 1.20", "ALL ITEMS").
+_CODES = "|".join(
+    sorted(
+        {currency.alpha_3 for currency in pycountry.currencies}
+        - {"ALL", "TOP", "CUP", "PEN", "MOP", "BOB", "SOS", "GEL", "CHE", "XXX", "XTS"}
+    )
+)
+_SIGN = rf"(?:[A-Z]{{1,3}}[$€£¥₹]|[$€£¥₹]|(?:{_CODES})\b|Fr\.|kr)"
 _NUMBER = (
     r"\d{1,3}(?:(?:[,.'\u202f\u00a0]| (?=\d{3}[.,]\d))\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 )
 _AMOUNT = re.compile(
-    rf"(?<![\w.,/:-])(?:{_SIGN}\s?)?[-\u2212]?\s?(?:{_NUMBER})(?:\s?(?:[$€£¥₹]|[A-Z]{{3}}\b|円))?"
-    r"(?![\w%/:]|[.,]\d)"
+    rf"(?<![\w.,/:-])(?:{_SIGN}\s?)?[-\u2212]?\s?(?:{_NUMBER})(?:\s?(?:[$€£¥₹]|(?:{_CODES})\b|円))?"
+    r"(?![\w%/:]|[.,-]\d)"
 )
 
 
@@ -117,21 +143,29 @@ class Amount:
     end: int
     has_decimals: bool
 
+    @property
+    def is_money(self) -> bool:
+        return self.has_decimals or self.sign is not None
+
 
 def _amounts(text: str, decimal_separator: str | None) -> list[Amount]:
     found = []
     for match in _AMOUNT.finditer(text):
-        price = Price.fromstring(match.group(0), decimal_separator=decimal_separator)
+        number = re.search(r"\d[\d.,'\s\u202f\u00a0]*", match.group(0)).group(0).rstrip()
+        # One or two digits after the last separator are cents whatever the receipt's
+        # habit ("106,26" misread on a receipt of points); the habit only settles "1,234".
+        cents = re.search(r"[.,]\d{1,2}$", number)
+        hint = None if cents else decimal_separator
+        price = Price.fromstring(match.group(0), decimal_separator=hint)
         if price.amount is None:
             continue
-        number = re.search(r"\d[\d.,'\s\u202f\u00a0]*", match.group(0)).group(0).rstrip()
         found.append(
             Amount(
                 value=price.amount,
                 sign=price.currency,
                 start=match.start(),
                 end=match.end(),
-                has_decimals=bool(re.search(r"[.,]\d{1,2}$", number)),
+                has_decimals=bool(cents),
             )
         )
     return found
@@ -155,9 +189,9 @@ _TOTAL_STRONG = re.compile(
     r"|charged|to\s?pay)|balance\s?(?:due|paid)?|invoice\s?total|total\s?(?:\(|incl|inc\b)"
     r"|gesamt|summe|total\s?ttc|net\s?[àa]\s?payer|montant|importe|totale|te\s?betalen"
 )
-_TOTAL = re.compile(r"\btotal\b|\btotaal\b|\bsum\b|\bbetrag\b|\bpay\b")
+_TOTAL = re.compile(r"\btotal\b|\btotaal\b|\bsum\b|\bbetrag\b")
 _NOT_TOTAL = re.compile(
-    r"sub\s?-?\s?total|zwischen|sous|subtotaal|net\b|netto|excl|ex\.?\s?(?:vat|tax)|before|"
+    r"sub\s?-?\s?total|zwischen|sous|subtotaal|\bnet\b(?!\s?[àa]\s?payer)|netto|excl|ex\.?\s?(?:vat|tax)|before|"
     r"pre-?tax|items?\b|qty|quantity|savings|saved|discount|tip\b|tips\b|change\b|"
     r"(?:total|gesamt)\s?(?:tax|vat|gst|hst|mwst|tva|iva|ust)|(?:tax|vat)\s?total|"
     r"tendered|cash\b|points|previous|credit"
@@ -172,12 +206,11 @@ _NOT_TAX = re.compile(
     r"exempt|tax\s?rate|taxable|siret|abn\b"
 )
 _TAX_TOTAL = re.compile(r"(?:total|gesamt)\s?(?:tax|vat|gst|hst|mwst|tva|iva|ust)|tax\s?total")
-_DATE_LABEL = re.compile(
-    r"date|dated|issued|datum|fecha|data\b|paid\s?on|le\s|invoice\s?date|receipt\s?date"
-)
+_DATE_LABEL = re.compile(r"\b(?:date|dated|issued|\w*datum|fecha|data|paid\s?on|le|am|du)\b")
+# Dates that are not the receipt's: when it is due, a billing period, a card's expiry.
 _NOT_DATE = re.compile(
-    r"due|period|from|until|through|to\b|expir|exp\b|valid|since|birth|start|end|next|"
-    r"renew|f[äa]llig|[ée]ch[ée]ance|vencimiento"
+    r"\b(?:due|period|from|until|through|to|expir\w*|exp|valid|since|birth|start|end|next|"
+    r"renew\w*|by|before|f[äa]llig|[ée]ch[ée]ance|vencimiento|bis)\b"
 )
 
 
@@ -206,7 +239,9 @@ _SIGN_CURRENCY = {
 # Dollars with no country beside them: which dollar the rest of the receipt hints at.
 _DOLLAR_HINTS = (
     (re.compile(r"\b(?:hst|qst|pst|canada|ontario|quebec|québec|british columbia)\b"), "CAD"),
-    (re.compile(r"\b(?:abn|australia|nsw|victoria)\b"), "AUD"),
+    (re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[A-Z] ?\d[A-Z]\d\b"), "CAD"),  # postcode, case kept
+    (re.compile(r"\b(?:abn|australia)\b"), "AUD"),
+    (re.compile(r"\b(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT) \d{4}\b"), "AUD"),  # state, postcode
     (re.compile(r"\b(?:new zealand|nzbn)\b"), "NZD"),
     (re.compile(r"\bsingapore\b"), "SGD"),
 )
@@ -241,16 +276,20 @@ _SERVICE_NAMES = sorted(
     key=len,
     reverse=True,
 )
-_SERVICE_PATTERN = re.compile(
-    r"\b(" + "|".join(re.escape(name.lower()) for name in _SERVICE_NAMES) + r")\b"
-)
+# Compared with the letters OCR confuses folded together (OpenAl, G1tHub, C0pilot): one
+# character for one, so positions in the folded text are positions in the line.
+_CONFUSABLE = str.maketrans({"l": "i", "1": "i", "|": "i", "!": "i", "0": "o"})
+_SERVICE_OF_NAME = {
+    name.lower().translate(_CONFUSABLE): service_of_vendor(name) for name in _SERVICE_NAMES
+}
+_SERVICE_PATTERN = re.compile(r"\b(" + "|".join(map(re.escape, _SERVICE_OF_NAME)) + r")\b")
 _LABEL_OF_SERVICE = dict((value, label) for value, label in Service.choices)
 # Lines that name a payment method or product integration, not who issued the receipt.
-_NOT_VENDOR_CONTEXT = re.compile(r"\bpay\b|paid\s?(?:with|via|by)|via\b|powered|bill(?:ed)?\s?to")
+_NOT_VENDOR_CONTEXT = re.compile(r"\bpay\b|paid\s?(?:with|via|by)|via\b|powered")
 _HEADER_WORDS = re.compile(
     r"\b(?:tax\s?invoice|sales\s?receipt|invoice|receipt|rechnung|quittung|facture|factura|"
-    r"reçu|bon|kassenbon|ticket|copy|customer\s?copy|duplicate|original|welcome\s?to|"
-    r"welcome|thank\s?you|paid|page\s?\d+(?:\s?of\s?\d+)?)\b",
+    r"reçu|kassenbon|customer\s?copy|duplicate|welcome\s?to|thank\s?you|"
+    r"page\s?\d+(?:\s?of\s?\d+)?)\b",
     re.IGNORECASE,
 )
 _LEGAL_SUFFIX = re.compile(
@@ -263,11 +302,11 @@ def _service_vendor(lines: list[Line]) -> Found | None:
     """One of the 13 services named near the top, or on a line of its own further down
     (the seller block of an invoice), never as a payment method ("Google Pay")."""
     for index, line in enumerate(lines):
-        text = _label_repaired(line.text)
+        text = _BESIDE.sub("", line.text).lower()
         if _NOT_VENDOR_CONTEXT.search(text):
             continue
-        for match in _SERVICE_PATTERN.finditer(text):
-            service = service_of_vendor(match.group(1))
+        for match in _SERVICE_PATTERN.finditer(text.translate(_CONFUSABLE)):
+            service = _SERVICE_OF_NAME[match.group(1)]
             if not service:
                 continue
             rest = [w for w in re.split(r"[\s,]+", text[match.end() :]) if w]
@@ -281,40 +320,61 @@ def _service_vendor(lines: list[Line]) -> Found | None:
     return None
 
 
-def _looks_like_vendor(text: str) -> bool:
+# Lines that are a field of the receipt, an address or a contact, not a name.
+_NOT_NAME = re.compile(
+    r"\b(?:number|no|nr|date|dated|due|order|account|customer|reference|ref|period|table|"
+    r"server|cashier|till|terminal|tel|phone|fax|vat|tax|iban|swift|bic|abn|page|invoice|"
+    r"description|qty|quantity|price|amount|total|subtotal|sub-total|balance|summary)\b|"
+    r"[#:@]|www\.|https?:|^\d+[a-z]?\s|\d{3,}|\d[.,]\d{2}\b",
+    re.IGNORECASE,
+)
+# What a line beside the vendor's says (the customer's block of an invoice, set on the
+# same line by the layout).
+_BESIDE = re.compile(r"\b(?:bill(?:ed)?\s?to|sold\s?to|ship\s?to|customer)\b.*", re.IGNORECASE)
+
+
+def _name_of(line: Line) -> str | None:
+    """The line as a vendor's name, or None when it is a label, an address, a number..."""
+    text = _BESIDE.sub(" ", _HEADER_WORDS.sub(" ", line.text))
+    text = re.sub(r"\s{2,}", " ", text).strip(" -_:#*,|=~'\"")
+    last = text.split()[-1] if text.split() else ""
+    if last.endswith(".") and not (_LEGAL_SUFFIX.match(last) or "." in last[:-1]):
+        text = text[:-1]  # a full stop, not the one of "Inc." or "S.A.R.L."
+    text = re.sub(r"^(?:from|by|von|de)\s+", "", text, flags=re.IGNORECASE)  # "Receipt from X"
     letters = sum(c.isalpha() for c in text)
-    digits = sum(c.isdigit() for c in text)
-    if letters < 3 or digits > letters:
-        return False
-    lowered = text.lower()
-    return not re.search(r"@|www\.|https?:|\.com\b|\btel\b|\bphone\b|\bfax\b|\bvat\b", lowered)
+    if letters < 3 or sum(c.isdigit() for c in text) > letters or _NOT_NAME.search(text):
+        return None
+    if re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+", text):  # a web address: "acme.example"
+        return None
+    squeezed = re.sub(r"\W+", "", line.text)
+    if _HEADER_WORDS.fullmatch(squeezed) or squeezed.lower() == "welcome":  # "REC HNU NG"
+        return None
+    return text
 
 
 def _vendor(lines: list[Line]) -> Found | None:
     found = _service_vendor(lines)
     if found:
         return found
-    first_page = [line for line in lines if line.page == 0][:10]
-    candidates = []
-    for index, line in enumerate(first_page):
-        text = _HEADER_WORDS.sub(" ", line.text)
-        text = re.sub(r"\s{2,}", " ", text).strip(" -_:#*.,|=~")
-        if _looks_like_vendor(text):
-            candidates.append((index, line, text))
-    if not candidates:
+    top = [line for line in lines if line.page == 0][:12]
+    names = [
+        (index, part, _name_of(part)) for index, line in enumerate(top) for part in line.parts()
+    ]
+    names = [(index, line, name) for index, line, name in names if name]
+    if not names:
         return None
-    heights = [line.height for line in first_page if line.height]
-    typical = statistics.median(heights) if heights else 0.0
-    index, line, text = candidates[0]
-    weight = 0.7
-    tallest = max(candidates[:6], key=lambda candidate: candidate[1].height)
-    if typical and tallest[1].height >= typical * 1.2:
-        index, line, text = tallest
+    heights = sorted(line.height for line in top if line.height)
+    typical = heights[len(heights) // 2] if heights else 0.0
+    # The name is printed larger than the rest (a till slip's header, an invoice's
+    # letterhead); failing that, the first line that can be a name.
+    index, line, name = names[0]
+    weight = 0.8 if index == 0 else 0.65
+    tallest = max((n for n in names if n[0] < 5), key=lambda n: n[1].height, default=None)
+    if tallest and typical and tallest[1].height >= typical * 1.25:
+        index, line, name = tallest
         weight = 0.9
-    elif index == 0:
-        weight = 0.8
     confidence = min(word.confidence for word in line.words)
-    return Found(text, round(weight * confidence, 3))
+    return Found(name, round(weight * confidence, 3))
 
 
 # --- the fields -------------------------------------------------------------------------
@@ -324,6 +384,7 @@ class _Labelled:
     text: str  # repaired
     label: str  # the words before the amount, repaired, lower case
     amount: Amount | None
+    values: tuple[Decimal, ...] = ()  # every amount on the line
 
 
 def _labelled(lines: list[Line], separator: str | None) -> list[_Labelled]:
@@ -331,9 +392,12 @@ def _labelled(lines: list[Line], separator: str | None) -> list[_Labelled]:
     for line in lines:
         text = _digits_repaired(line.text)
         amounts = [a for a in _amounts(text, separator) if not _is_date_part(text, a)]
-        amount = amounts[-1] if amounts else None
+        # The line's amount is its last one written as money ("$890.93 due Sep 16" is
+        # 890.93, not 16), or its last number.
+        money = [a for a in amounts if a.is_money]
+        amount = (money or amounts or [None])[-1]
         label = _label_repaired(text[: amount.start] if amount else text)
-        rows.append(_Labelled(line, text, label, amount))
+        rows.append(_Labelled(line, text, label, amount, tuple(a.value for a in amounts)))
     # A label whose amount was set on the next line ("Total" above "$12.00").
     for index, row in enumerate(rows[:-1]):
         following = rows[index + 1]
@@ -342,14 +406,33 @@ def _labelled(lines: list[Line], separator: str | None) -> list[_Labelled]:
             and following.amount is not None
             and not re.search(r"[a-z]{3}", following.label)
         ):
-            rows[index] = _Labelled(row.line, row.text, row.label, following.amount)
+            rows[index] = _Labelled(
+                row.line, row.text, row.label, following.amount, following.values
+            )
             rows[index + 1] = _Labelled(following.line, following.text, following.label, None)
     return rows
 
 
+_MONTH = (
+    r"(?:jan|feb|m[äa]r|apr|ma[iy]|jun|jul|aug|sep|o[ck]t|nov|de[cz]|janv|f[ée]v|avr|juil|"
+    r"ao[uû]|d[ée]c)[a-zéû]*\.?"
+)
+_AFTER_MONTH = re.compile(rf"\b{_MONTH}\s+(?:\d{{1,2}},?\s+)?$", re.IGNORECASE)
+_BEFORE_MONTH = re.compile(rf"\s+{_MONTH}(?!\w)", re.IGNORECASE)
+
+
 def _is_date_part(text: str, amount: Amount) -> bool:
     around = text[max(0, amount.start - 1) : amount.end + 1]
-    return bool(re.search(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d:\d", around))
+    if re.search(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d|\d:\d", around):
+        return True
+    if amount.is_money:
+        return False
+    # The day or the year of "Sep 16, 2026"; the day of "16 Sep 2026" (its year follows a
+    # month's name too).
+    number = text[amount.start : amount.end].strip()
+    return bool(_AFTER_MONTH.search(text[: amount.start])) or bool(
+        re.fullmatch(r"\d{1,2}", number) and _BEFORE_MONTH.match(text[amount.end :])
+    )
 
 
 def _confidence_of(row: _Labelled) -> float:
@@ -358,6 +441,7 @@ def _confidence_of(row: _Labelled) -> float:
 
 def _total(rows: list[_Labelled]) -> tuple[Found, _Labelled] | None:
     tiers: dict[int, list[_Labelled]] = {3: [], 2: []}
+    repeats = Counter(value for row in rows for value in row.values)
     for row in rows:
         if row.amount is None or row.amount.value <= 0:
             continue
@@ -367,16 +451,30 @@ def _total(rows: list[_Labelled]) -> tuple[Found, _Labelled] | None:
             tiers[3].append(row)
         elif _TOTAL.search(row.label):
             tiers[2].append(row)
-    for tier, weight in ((3, 0.97), (2, 0.9)):
-        if tiers[tier]:
-            row = max(tiers[tier], key=lambda r: r.amount.value)
-            return Found(row.amount.value, round(weight * _confidence_of(row), 3)), row
-    # No line says total: the largest amount with cents, a guess.
-    amounts = [r for r in rows if r.amount and r.amount.value > 0 and r.amount.has_decimals]
-    amounts = amounts or [r for r in rows if r.amount and r.amount.value > 0]
+    labelled = [(3, row) for row in tiers[3]] + [(2, row) for row in tiers[2]]
+    if labelled:
+        # An amount written as money (a sign, cents) before a bare number; then the one
+        # the receipt repeats most (a total is printed again: "Amount due", the card
+        # slip, a headline), which outvotes a digit misread on one line; then the line
+        # that says it best ("Amount due" over "Total"); then the largest.
+        tier, row = max(
+            labelled,
+            key=lambda t: (
+                t[1].amount.is_money,
+                repeats[t[1].amount.value],
+                t[0],
+                t[1].amount.value,
+            ),
+        )
+        weight = 0.97 if tier == 3 else 0.9
+        return Found(row.amount.value, round(weight * _confidence_of(row), 3)), row
+    # No line says total: the largest amount written as money, a guess.
+    amounts = [r for r in rows if r.amount and r.amount.value > 0]
     if not amounts:
         return None
-    row = max(amounts, key=lambda r: r.amount.value)
+    row = max(
+        amounts, key=lambda r: (r.amount.sign is not None, r.amount.has_decimals, r.amount.value)
+    )
     return Found(row.amount.value, round(0.4 * _confidence_of(row), 3)), row
 
 
@@ -395,7 +493,7 @@ def _tax(rows: list[_Labelled], total: Decimal | None) -> Found | None:
         row = totals[-1]
         return Found(row.amount.value, round(0.95 * _confidence_of(row), 3))
     if not lines:
-        return None
+        return _tax_by_difference(rows, total)
     # Several rates (7% and 19%) are summed; the same line read twice is one.
     distinct = {(r.label, r.amount.value): r for r in lines}
     value = sum((r.amount.value for r in distinct.values()), Decimal(0))
@@ -403,6 +501,24 @@ def _tax(rows: list[_Labelled], total: Decimal | None) -> Found | None:
         return None
     confidence = min(_confidence_of(r) for r in distinct.values())
     return Found(value, round((0.9 if len(distinct) == 1 else 0.75) * confidence, 3))
+
+
+_SUBTOTAL = re.compile(r"sub\s?-?\s?total|zwischensumme|\bnet\b|netto|excl|\bht\b|before\s?tax")
+
+
+def _tax_by_difference(rows: list[_Labelled], total: Decimal | None) -> Found | None:
+    """A tax line whose label was misread: the amount that is the total less the subtotal."""
+    subtotals = [r for r in rows if r.amount and _SUBTOTAL.search(r.label)]
+    if total is None or not subtotals:
+        return None
+    difference = total - subtotals[-1].amount.value
+    if difference <= 0:
+        return None
+    for row in rows:
+        if row.amount and row.amount.value == difference and row is not subtotals[-1]:
+            confidence = min(_confidence_of(row), _confidence_of(subtotals[-1]))
+            return Found(difference, round(0.6 * confidence, 3))
+    return None
 
 
 def _currency(rows: list[_Labelled], total_row: _Labelled | None, text: str) -> Found | None:
@@ -425,11 +541,19 @@ def _currency(rows: list[_Labelled], total_row: _Labelled | None, text: str) -> 
             codes = {_iso_code(s) for s in signs} & _DOLLAR_CODES
             if len(codes) == 1:
                 return Found(codes.pop(), round(0.85 * confidence, 3))
+            # The letterhead's address (the lines before the customer's): a Canadian postcode
+            # (A1A 1A1) or an Australian state and postcode (VIC 3000) there.
+            letterhead = "\n".join(
+                re.split(r"(?i)bill(?:ed)? to|customer", text)[0].splitlines()[:8]
+            )
             for pattern, code in _DOLLAR_HINTS:
-                if pattern.search(lowered):
+                if pattern.search(lowered) or pattern.search(letterhead):
                     return Found(code, round(0.75 * confidence, 3))
             return Found("USD", round(0.8 * confidence, 3))
     return None
+
+
+_EARLIEST = date(2000, 1, 1)  # a receipt's date is after this and within a year of today
 
 
 def _date(rows: list[_Labelled], currency: str | None) -> Found | None:
@@ -441,18 +565,23 @@ def _date(rows: list[_Labelled], currency: str | None) -> Found | None:
         "PREFER_DAY_OF_MONTH": "first",
         "STRICT_PARSING": True,
         "RETURN_AS_TIMEZONE_AWARE": False,
+        # Dates as written only: "today" (in "You saved 2.00 today") is not the receipt's.
+        "PARSERS": ["custom-formats", "absolute-time"],
     }
     best: tuple[int, int, date, float] | None = None
+    latest = date.today() + timedelta(days=366)
     for index, row in enumerate(rows):
         if not re.search(r"\d", row.text):
             continue
         found = search_dates(row.text, languages=["en", "de", "fr", "es"], settings=settings)
         for matched, moment in found or ():
             day = moment.date()
-            if not 2000 <= day.year <= 2100:
+            if not _EARLIEST <= day <= latest:
                 continue
             start = row.text.find(matched)
-            label = _label_repaired(row.text[:start]) if start >= 0 else row.label
+            # The words just before the date say what it is ("Due date:", "Paid on").
+            before = row.text[:start] if start >= 0 else row.label
+            label = _label_repaired(" ".join(before.split()[-3:]))
             if _NOT_DATE.search(label):
                 tier = 1
             elif _DATE_LABEL.search(label):
