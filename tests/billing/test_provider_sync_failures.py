@@ -4,10 +4,12 @@ synced, the key in no log or message, two syncs never at once, and one organizat
 failure holding back no other's."""
 
 import logging
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from billing.models import (
     IntegrationStatus,
@@ -421,3 +423,30 @@ def test_the_hourly_schedule_names_the_task(settings):
     assert entry["task"] == "billing.tasks.integrations_sync_all"
     assert entry["task"] in app.tasks
     assert entry["schedule"].minute == {7} and len(entry["schedule"].hour) == 24
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_syncs_of_one_integration_at_once_run_once(provider_server, org):
+    # The first sync is held up by a slow provider while the second starts.
+    one_day_of_usage(provider_server)
+    provider_server.script(OPENAI_USAGE, Answer(delay=1.0))
+    integration = integration_make(org, "openai")
+    results = []
+
+    def sync() -> None:
+        try:
+            results.append(integration_sync(integration.pk, trigger="api"))
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=sync)
+    first.start()
+    time.sleep(0.3)
+    second = threading.Thread(target=sync)
+    second.start()
+    first.join(10)
+    second.join(10)
+
+    assert sorted(result.already_running for result in results) == [False, True]
+    assert SyncRun.objects.count() == 1
+    assert len(provider_server.to(OPENAI_USAGE)) == 2  # the first sync's two pages only
