@@ -321,8 +321,9 @@ class AdminKeyForm(DashboardForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
-    def __init__(self, *args: Any, provider: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, provider: str, rotating: bool = False, **kwargs: Any) -> None:
         # Two forms on one page (one per provider): ids apart, the field's name the same.
         kwargs.setdefault("auto_id", f"id_{provider}_%s")
         super().__init__(*args, **kwargs)
-        self.fields["admin_key"].label = f"{SyncedProvider(provider).label} admin key"
+        label = f"{SyncedProvider(provider).label} admin key"
+        self.fields["admin_key"].label = f"New {label}" if rotating else label

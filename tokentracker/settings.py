@@ -481,6 +481,8 @@ SPECTACULAR_SETTINGS = {
         # The 13 services, and an expense's service: one of them, or `other`.
         "ServiceEnum": "billing.models.Service",
         "ExpenseServiceEnum": "tokentracker.api.native.expenses.SERVICES",
+        "IntegrationStatusEnum": "billing.models.IntegrationStatus",
+        "SyncedProviderEnum": "billing.models.SyncedProvider",
     },
 }
 

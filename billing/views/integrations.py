@@ -9,6 +9,7 @@ The posted key is a sensitive parameter: Django's error reports star it out.
 """
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -93,6 +94,14 @@ class IntegrationCard:
         return self.overview.integration
 
     @property
+    def usage_complete_through(self) -> date | None:
+        return _last_day_before(self.integration.usage_synced_until if self.integration else None)
+
+    @property
+    def costs_complete_through(self) -> date | None:
+        return _last_day_before(self.integration.costs_synced_until if self.integration else None)
+
+    @property
     def state(self) -> str:
         """The badge's colour: ok, warning (partial, not yet synced), danger, or off."""
         if self.integration is None:
@@ -103,6 +112,11 @@ class IntegrationCard:
         if status in (IntegrationStatus.INVALID_KEY, IntegrationStatus.ERROR):
             return "danger"
         return "warning"
+
+
+def _last_day_before(synced_until: datetime | None) -> date | None:
+    """`*_synced_until` is the end of the last complete day stored: the day before it."""
+    return None if synced_until is None else (synced_until - timedelta(days=1)).date()
 
 
 def _provider_or_404(provider: str) -> SyncedProvider:
@@ -126,7 +140,8 @@ def _page(
     cards = [
         IntegrationCard(
             overview=overview,
-            form=forms.get(overview.provider) or AdminKeyForm(provider=overview.provider),
+            form=forms.get(overview.provider)
+            or AdminKeyForm(provider=overview.provider, rotating=overview.connected),
             guide=GUIDES[overview.provider],
         )
         for overview in integrations_overview(membership.organization_id)
@@ -151,9 +166,9 @@ def integration_connect_page(
     request: HttpRequest, membership: Membership, provider: str
 ) -> HttpResponse:
     slug = _provider_or_404(provider)
-    form = AdminKeyForm(request.POST, provider=slug)
+    connected = integration_of_organization(membership.organization_id, slug) is not None
+    form = AdminKeyForm(request.POST, provider=slug, rotating=connected)
     if form.is_valid():
-        connected = integration_of_organization(membership.organization_id, slug) is not None
         try:
             integration = integration_connect(
                 actor=membership,

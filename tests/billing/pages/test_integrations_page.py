@@ -54,8 +54,8 @@ def test_a_viewer_reads_each_providers_card_without_forms(client, sign_in, org):
         status_message="Costs were not synced: Anthropic answered 503 three times.",
         last_sync_at=datetime(2026, 3, 21, 12, 5, tzinfo=UTC),
         last_success_at=datetime(2026, 3, 21, 11, 5, tzinfo=UTC),
-        usage_synced_until=datetime(2026, 3, 21, 12, 0, tzinfo=UTC),
-        costs_synced_until=datetime(2026, 3, 21, 0, 0, tzinfo=UTC),
+        usage_synced_until=datetime(2026, 3, 21, 0, 0, tzinfo=UTC),
+        costs_synced_until=datetime(2026, 3, 20, 0, 0, tzinfo=UTC),
     )
     for minute, status, usage in ((5, "partial", 12), (4, "ok", 3)):
         SyncRun.objects.create(
@@ -81,7 +81,7 @@ def test_a_viewer_reads_each_providers_card_without_forms(client, sign_in, org):
     )
     assert _fact(openai, "last-sync") == "2026-03-21 12:05 UTC"
     assert _fact(openai, "last-success") == "2026-03-21 11:05 UTC"
-    assert _fact(openai, "synced-until") == "usage 2026-03-21 12:00, costs 2026-03-21"
+    assert _fact(openai, "complete-through").startswith("usage 2026-03-20, costs 2026-03-19 (")
     rows = re.findall(r"<tr>\s*<td class=\"when\">(.*?)</td>.*?</tr>", openai, re.S)
     assert rows == ["2026-03-21 12:05:00", "2026-03-21 12:04:00"]
     assert "platform.openai.com → Settings → Organization → Admin keys" in openai
@@ -153,6 +153,7 @@ def test_an_admin_connects_a_key_and_sees_only_its_last_four(client, sign_in, or
     )
     assert 'data-testid="openai-status">Not synced yet</span>' in content
     assert _fact(_card(content, "openai"), "key") == "ending in Ab3D"
+    assert _fact(_card(content, "openai"), "complete-through").startswith("usage —, costs — (")
     assert_no_key_in(content)
     assert_no_key_in(caplog.text)
 
@@ -290,4 +291,91 @@ def test_sync_now_of_a_provider_not_connected_says_so(client, sign_in, org):
     sign_in(org, Role.MEMBER)
     response = client.post("/o/acme/integrations/anthropic/sync", follow=True)
     assert "Anthropic is not connected: connect an admin key first." in response.content.decode()
+    assert not SyncRun.objects.exists()
+
+
+@pytest.fixture
+def provider(org, provider_server, freeze):
+    """OpenAI connected with our key; on 20 March two models' usage and one cost line."""
+    freeze("2026-03-21T12:30:00Z")
+    provider_server.openai.key = OPENAI_KEY
+    provider_server.openai.usage(day="2026-03-20", model="gpt-4o", input_tokens=1000)
+    provider_server.openai.usage(day="2026-03-20", model="gpt-4o-mini", input_tokens=10)
+    provider_server.openai.cost(day="2026-03-20", line_item="gpt-4o, input", value="2.50")
+    connected(org)
+    return provider_server
+
+
+def test_a_member_syncs_now_and_sees_the_run(client, sign_in, org, provider, caplog):
+    caplog.set_level(logging.DEBUG)
+    sign_in(org, Role.MEMBER)
+    response = client.post("/o/acme/integrations/openai/sync")
+    assert response.status_code == 302
+    assert response["Location"] == f"{PAGE}#integration-openai"
+    content = client.get(PAGE).content.decode()
+    assert "OpenAI synced: 2 usage and 1 cost records." in content
+    openai = _card(content, "openai")
+    assert 'data-testid="openai-status">Synced</span>' in openai
+    assert (
+        _fact(openai, "status") == "Synced: Usage and costs synced (complete through 2026-03-20)."
+    )
+    assert _fact(openai, "complete-through").startswith("usage 2026-03-20, costs 2026-03-20 (")
+    row = re.search(r'<table class="sync-runs".*?<tbody>\s*<tr>(.*?)</tr>', openai, re.S).group(1)
+    cells = [
+        re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)
+    ]
+    assert cells[1:] == [
+        "Integrations page",
+        "Synced",
+        "2",
+        "1",
+        "Usage and costs synced (complete through 2026-03-20).",
+    ]
+    assert cells[0].startswith("2026-03-21 12:30:0")
+    run = SyncRun.objects.get()
+    assert (run.trigger, run.usage_records, run.cost_records) == ("page", 2, 1)
+    assert_no_key_in(content)
+    assert_no_key_in(caplog.text)
+
+
+def test_sync_now_with_a_refused_key_says_so(client, sign_in, org, provider):
+    provider.openai.key = "sk-admin-another-organizations-key-0000000000"
+    sign_in(org, Role.ADMIN)
+    content = client.post("/o/acme/integrations/openai/sync", follow=True).content.decode()
+    assert re.search(r'<li class="message error">OpenAI: invalid key\. OpenAI refused', content)
+    openai = _card(content, "openai")
+    assert 'data-testid="openai-status">Invalid key</span>' in openai
+    assert _fact(openai, "status").startswith("Invalid key: OpenAI refused the admin key")
+    assert _fact(openai, "last-success") == "never"
+    assert_no_key_in(content)
+
+
+def test_sync_now_is_queued_for_a_worker_when_there_is_a_broker(
+    client, sign_in, org, settings, monkeypatch
+):
+    from billing.services import integrations
+    from billing.tasks import integration_sync_task
+
+    integration = connected(org)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    queued = []
+    monkeypatch.setattr(
+        integrations, "task_queued", lambda task, *args: queued.append((task, *args)) or True
+    )
+    sign_in(org, Role.MEMBER)
+    content = client.post("/o/acme/integrations/openai/sync", follow=True).content.decode()
+    assert queued == [(integration_sync_task, integration.pk, "page", False)]
+    assert "OpenAI sync queued: its status here changes when it finishes." in content
+    assert not SyncRun.objects.exists()
+
+
+def test_sync_now_counts_on_the_organizations_sync_limit(client, sign_in, org, api, raw_key):
+    connected(org)
+    for _ in range(10):
+        api.post("/api/sync", {"providers": ["anthropic"]}, raw_key)
+    sign_in(org, Role.MEMBER)
+    response = client.post("/o/acme/integrations/openai/sync")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert "Your organization may sync 10 times a minute; try again in" in response.content.decode()
     assert not SyncRun.objects.exists()
