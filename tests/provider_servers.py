@@ -87,12 +87,16 @@ def _number(value: Decimal) -> float | int:
 
 @dataclass
 class Answer:
-    """A scripted answer for the next request to a path: a status (with Retry-After),
-    after `delay` seconds; status None answers normally after the delay."""
+    """A scripted answer for the next request to a path: a status (with Retry-After and
+    the provider's error body saying `message`), after `delay` seconds; status None
+    answers normally after the delay. `body` (JSON) or `raw` (bytes) replace the body."""
 
     status: int | None = None
     retry_after: str | None = None
     delay: float = 0.0
+    message: str = "scripted failure"
+    body: dict[str, Any] | None = None
+    raw: bytes | None = None
 
 
 @dataclass
@@ -259,12 +263,8 @@ class ProviderServer:
         anthropic = parts.path.startswith("/v1/organizations/")
         if answer is not None and answer.status is not None:
             headers = {"Retry-After": answer.retry_after} if answer.retry_after else {}
-            self._send(
-                handler,
-                answer.status,
-                self._error(anthropic, answer.status, "scripted failure"),
-                headers,
-            )
+            body = answer.body or self._error(anthropic, answer.status, answer.message)
+            self._send(handler, answer.status, body, headers, raw=answer.raw)
             return
         try:
             body = self._route(parts.path, recorded)
@@ -279,8 +279,9 @@ class ProviderServer:
         status: int,
         body: dict[str, Any],
         headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
     ) -> None:
-        payload = json.dumps(body).encode()
+        payload = raw if raw is not None else json.dumps(body).encode()
         try:
             handler.send_response(status)
             handler.send_header("Content-Type", "application/json")

@@ -23,8 +23,8 @@ once: the second answers that the first is running.
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from types import ModuleType
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -35,18 +35,16 @@ from django.utils import timezone
 
 from billing.models import (
     IntegrationStatus,
-    ProviderCostBucket,
     ProviderIntegration,
-    ProviderUsageBucket,
     SyncedProvider,
     SyncRun,
     SyncTrigger,
 )
 from billing.sync import anthropic_admin, openai_admin
 from billing.sync.http import AdminApi, ProviderError, ProviderKeyInvalid
-from billing.sync.rows import CostRow, UsageRow
 from tokentracker.crypto import DecryptionFailed
-from tokentracker.money import money_convert, reporting_currency_of
+
+from .provider_buckets import USAGE_WIDTH, cost_buckets_store, usage_buckets_store
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +52,10 @@ PROVIDER_CLIENTS: dict[str, ModuleType] = {
     SyncedProvider.OPENAI: openai_admin,
     SyncedProvider.ANTHROPIC: anthropic_admin,
 }
-# The width stored for reconciliation (per day, like the cost reports).
-USAGE_WIDTH = "1d"
 # A sync unfinished after this long was cut off (its worker died): the next one may start.
 # Longer than the task's hard time limit (billing.tasks).
 CLAIM_SECONDS = 15 * 60
 MESSAGE_LENGTH = 500
-BATCH_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -133,141 +128,6 @@ def _claim(
     return integration, run
 
 
-# --- storing -------------------------------------------------------------------------------
-
-
-def _usage_merge(rows: list[UsageRow]) -> list[UsageRow]:
-    """One row per bucket and group: two reported names of one catalog model (two dated
-    snapshots) fall in one group, and are added up."""
-    merged: dict[tuple, UsageRow] = {}
-    for row in rows:
-        seen = merged.get(row.key)
-        merged[row.key] = (
-            row
-            if seen is None
-            else replace(
-                seen,
-                input_tokens=seen.input_tokens + row.input_tokens,
-                cache_read_tokens=seen.cache_read_tokens + row.cache_read_tokens,
-                cache_write_tokens=seen.cache_write_tokens + row.cache_write_tokens,
-                output_tokens=seen.output_tokens + row.output_tokens,
-                requests=seen.requests + row.requests,
-            )
-        )
-    return list(merged.values())
-
-
-def _costs_merge(rows: list[CostRow]) -> list[CostRow]:
-    merged: dict[tuple, CostRow] = {}
-    for row in rows:
-        seen = merged.get(row.key)
-        if seen is not None and seen.currency != row.currency:
-            raise ProviderError(
-                f"Two amounts of one cost line on {row.day} are in different currencies."
-            )
-        merged[row.key] = row if seen is None else replace(seen, amount=seen.amount + row.amount)
-    return list(merged.values())
-
-
-def _usage_store(
-    integration: ProviderIntegration, rows: list[UsageRow], *, start: datetime, end: datetime
-) -> int:
-    rows = _usage_merge(rows)
-    scope = {"organization_id": integration.organization_id, "provider": integration.provider}
-    buckets = [
-        ProviderUsageBucket(
-            **scope,
-            start=row.start,
-            width=row.width,
-            model=row.model,
-            project=row.project,
-            api_key=row.api_key,
-            input_tokens=row.input_tokens,
-            cache_read_tokens=row.cache_read_tokens,
-            cache_write_tokens=row.cache_write_tokens,
-            output_tokens=row.output_tokens,
-            requests=row.requests,
-        )
-        for row in rows
-    ]
-    reported = {(row.start, row.model, row.project, row.api_key) for row in rows}
-    with transaction.atomic():
-        stored = ProviderUsageBucket.objects.filter(
-            **scope, width=USAGE_WIDTH, start__gte=start, start__lt=end
-        ).values_list("pk", "start", "model", "project", "api_key")
-        gone = [pk for pk, *key in stored if tuple(key) not in reported]
-        ProviderUsageBucket.objects.filter(pk__in=gone).delete()
-        ProviderUsageBucket.objects.bulk_create(
-            buckets,
-            batch_size=BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=[
-                "organization",
-                "provider",
-                "width",
-                "start",
-                "model",
-                "project",
-                "api_key",
-            ],
-            update_fields=[
-                "input_tokens",
-                "cache_read_tokens",
-                "cache_write_tokens",
-                "output_tokens",
-                "requests",
-                "synced_at",
-            ],
-        )
-    return len(buckets)
-
-
-def _costs_store(
-    integration: ProviderIntegration, rows: list[CostRow], *, start: date, end: date
-) -> int:
-    rows = _costs_merge(rows)
-    scope = {"organization_id": integration.organization_id, "provider": integration.provider}
-    reporting = reporting_currency_of(integration.organization_id)
-    buckets = [
-        ProviderCostBucket(
-            **scope,
-            day=row.day,
-            line_item=row.line_item,
-            model=row.model,
-            project=row.project,
-            amount=row.amount,
-            currency=row.currency,
-            converted_amount=money_convert(
-                amount=row.amount, currency=row.currency, to=reporting, on=row.day
-            ),
-            converted_currency=reporting,
-        )
-        for row in rows
-    ]
-    reported = {(row.day, row.line_item, row.project) for row in rows}
-    with transaction.atomic():
-        stored = ProviderCostBucket.objects.filter(
-            **scope, day__gte=start, day__lt=end
-        ).values_list("pk", "day", "line_item", "project")
-        gone = [pk for pk, *key in stored if tuple(key) not in reported]
-        ProviderCostBucket.objects.filter(pk__in=gone).delete()
-        ProviderCostBucket.objects.bulk_create(
-            buckets,
-            batch_size=BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=["organization", "provider", "day", "line_item", "project"],
-            update_fields=[
-                "model",
-                "amount",
-                "currency",
-                "converted_amount",
-                "converted_currency",
-                "synced_at",
-            ],
-        )
-    return len(buckets)
-
-
 # --- one integration ------------------------------------------------------------------------
 
 
@@ -290,11 +150,13 @@ def _stream_run(
 ) -> None:
     if stream.name == "usage":
         rows = client.usage_fetch(api, start=stream.start, end=end, width=USAGE_WIDTH)
-        stream.stored = _usage_store(integration, rows, start=stream.start, end=end)
+        stream.stored = usage_buckets_store(
+            integration=integration, rows=rows, start=stream.start, end=end
+        )
     else:
         cost_rows = client.costs_fetch(api, start=stream.start, end=end)
-        stream.stored = _costs_store(
-            integration, cost_rows, start=stream.start.date(), end=end.date()
+        stream.stored = cost_buckets_store(
+            integration=integration, rows=cost_rows, start=stream.start.date(), end=end.date()
         )
 
 
@@ -340,26 +202,31 @@ def integration_sync(
     try:
         key = integration.admin_key
     except DecryptionFailed:
-        key = ""
-        for stream in streams:
-            stream.failure = (
-                "the stored admin key cannot be decrypted with FIELD_ENCRYPTION_KEY; "
-                "add the key again"
-            )
+        return _finish(
+            integration,
+            run,
+            status=IntegrationStatus.ERROR,
+            message=(
+                "The stored admin key cannot be decrypted with FIELD_ENCRYPTION_KEY (was the "
+                "key changed?): add the admin key again."
+            ),
+            streams=streams,
+            complete_until=complete_until,
+            clock=_clock(now, started),
+        )
     try:
-        if key:
-            with client.api_open(key) as api:
-                for stream in streams:
-                    try:
-                        _stream_run(stream, integration, client, api, end)
-                    except ProviderKeyInvalid as error:
-                        invalid = str(error)
-                        break
-                    except ProviderError as error:
-                        stream.failure = str(error)
-                    except SoftTimeLimitExceeded:
-                        stream.failure = "the sync took longer than it may; the next one goes on"
-                        break
+        with client.api_open(key) as api:
+            for stream in streams:
+                try:
+                    _stream_run(stream, integration, client, api, end)
+                except ProviderKeyInvalid as error:
+                    invalid = str(error)
+                    break
+                except ProviderError as error:
+                    stream.failure = str(error)
+                except SoftTimeLimitExceeded:
+                    stream.failure = "the sync took longer than it may; the next one goes on"
+                    break
     except Exception:
         # A bug or a database failure: the run is closed as failed, then it is raised.
         _finish(

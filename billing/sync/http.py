@@ -186,8 +186,7 @@ class AdminApi:
                 wait,
             )
             self.waited += wait
-            # Looked up at call time, so a test's replacement is the one used.
-            globals()["sleep"](wait)
+            sleep(wait)
         raise ProviderUnavailable(f"{failure}, {self._attempts} times. The next sync tries again.")
 
     def pages(self, path: str, query: Query) -> Iterator[dict[str, Any]]:
