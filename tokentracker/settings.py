@@ -481,6 +481,10 @@ SPECTACULAR_SETTINGS = {
         # The 13 services, and an expense's service: one of them, or `other`.
         "ServiceEnum": "billing.models.Service",
         "ExpenseServiceEnum": "tokentracker.api.native.expenses.SERVICES",
+        # Expenses, receipts and alert deliveries each have a `status` of their own.
+        "ExpenseStatusEnum": "billing.models.ExpenseStatus",
+        "ReceiptStatusEnum": "billing.models.ReceiptStatus",
+        "DeliveryStatusEnum": "billing.models.DeliveryStatus",
         "IntegrationStatusEnum": "billing.models.IntegrationStatus",
         "SyncedProviderEnum": "billing.models.SyncedProvider",
     },
