@@ -248,6 +248,8 @@ def integration_sync_page(
         messages.info(
             request, f"{slug.label} sync queued: its status here changes when it finishes."
         )
+    elif result.already_running:
+        messages.info(request, f"{slug.label}: {result.message}")
     elif result.status == IntegrationStatus.OK:
         messages.success(
             request,

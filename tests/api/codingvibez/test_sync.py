@@ -275,3 +275,23 @@ def test_status_is_read_by_read_only_keys_and_viewers(client, api, org, sign_in,
 
 def test_status_without_a_key_is_401(api, org):
     error(api.get("/api/status"), 401, "AUTHENTICATION_ERROR")
+
+
+def test_a_sync_already_running_is_running_and_does_nothing(
+    api, org, raw_key, openai, provider_server
+):
+    from datetime import UTC, datetime
+
+    SyncRun.objects.create(
+        integration=openai, trigger="schedule", started_at=datetime(2026, 3, 21, 12, 25, tzinfo=UTC)
+    )
+    result = data(api.post("/api/sync", {"providers": ["openai"]}, raw_key))["results"]["openai"]
+    assert result == {
+        "status": "running",
+        "records": 0,
+        "usageRecords": 0,
+        "costRecords": 0,
+        "message": "A sync of this integration is already running (started 2026-03-21 12:25 UTC).",
+    }
+    assert provider_server.requests == []
+    assert SyncRun.objects.count() == 1

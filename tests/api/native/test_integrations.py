@@ -300,3 +300,18 @@ def test_sync_counts_on_the_organizations_sync_limit(client, org, admin_key, api
     assert response.json()["error"]["code"] == "RATE_LIMITED"
     assert 1 <= int(response["Retry-After"]) <= 60
     assert not SyncRun.objects.exists()
+
+
+def test_the_list_costs_the_same_queries_for_one_provider_or_two(client, org, admin_key):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    connected(org)
+    client.get("/api/v1/integrations", **auth(admin_key))  # the key lookup is cached after
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get("/api/v1/integrations", **auth(admin_key)).json()) == 1
+    connected(org, "anthropic", ANTHROPIC_KEY)
+    with CaptureQueriesContext(connection) as two:
+        assert len(client.get("/api/v1/integrations", **auth(admin_key)).json()) == 2
+    assert len(two) == len(one)
+    assert not any("key_ciphertext" in query["sql"] for query in two.captured_queries)

@@ -379,3 +379,22 @@ def test_sync_now_counts_on_the_organizations_sync_limit(client, sign_in, org, a
     assert 1 <= int(response["Retry-After"]) <= 60
     assert "Your organization may sync 10 times a minute; try again in" in response.content.decode()
     assert not SyncRun.objects.exists()
+
+
+def test_sync_now_while_a_sync_runs_says_so_and_does_nothing(client, sign_in, org, provider):
+    integration = ProviderIntegration.objects.get()
+    SyncRun.objects.create(
+        integration=integration,
+        trigger="schedule",
+        started_at=datetime(2026, 3, 21, 12, 25, tzinfo=UTC),
+    )
+    sign_in(org, Role.MEMBER)
+    content = client.post("/o/acme/integrations/openai/sync", follow=True).content.decode()
+    assert (
+        "OpenAI: A sync of this integration is already running (started 2026-03-21 12:25 UTC)."
+        in content
+    )
+    assert "a sync is running" in _fact(_card(content, "openai"), "last-sync")
+    assert ">running</td>" in _card(content, "openai")
+    assert provider.requests == []
+    assert SyncRun.objects.count() == 1

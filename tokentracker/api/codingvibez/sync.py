@@ -40,8 +40,9 @@ from .values import iso
 
 TAGS = ["codingvibez"]
 NOT_CONNECTED = "not_connected"
+RUNNING = "running"
 PROVIDERS = ", ".join(SyncedProvider.values)
-SyncStatus = Literal["ok", "partial", "invalid_key", "error", "not_connected"]
+SyncStatus = Literal["ok", "partial", "invalid_key", "error", "not_connected", "running"]
 IntegrationState = Literal["never_synced", "ok", "partial", "invalid_key", "error", "not_connected"]
 
 
@@ -65,7 +66,8 @@ class CodingVibezProviderSync(BaseModel):
     status: SyncStatus = Field(
         description="ok; partial (some of it synced, `message` says what was not); "
         "invalid_key (the provider refused the admin key: rotate it); error (nothing "
-        "synced); not_connected (no admin key for this provider)."
+        "synced); not_connected (no admin key for this provider); running (another sync "
+        "of it was under way: nothing was done, `message` says since when)."
     )
     records: int = Field(description="Usage and cost buckets stored (new or corrected).")
     usageRecords: int
@@ -147,7 +149,7 @@ class _SyncView(CodingVibezView):
                 )
             else:
                 results[provider.value] = CodingVibezProviderSync(
-                    status=result.status,
+                    status=RUNNING if result.already_running else result.status,
                     records=result.records,
                     usageRecords=result.usage_records,
                     costRecords=result.cost_records,
