@@ -16,6 +16,7 @@ from billing.models import (
     ExpenseStatus,
     ManualCost,
     Service,
+    SyncedProvider,
 )
 from billing.ocr.uploads import ACCEPTED, CONTENT_TYPES, MAX_BYTES, MAX_PAGES
 from billing.services.budgets import SCOPE_FIELDS
@@ -308,3 +309,21 @@ class ReceiptUploadForm(DashboardForm):
         widget=forms.FileInput(attrs={"accept": ",".join(sorted(CONTENT_TYPES))}),
         help_text=(f"{ACCEPTED}, up to {MAX_BYTES // (1024 * 1024)} MB and {MAX_PAGES} pages."),
     )
+
+
+class AdminKeyForm(DashboardForm):
+    """A provider's admin key as the Integrations page posts it. Never rendered back (a
+    password input does not show its value again after an error), never autofilled."""
+
+    admin_key = forms.CharField(
+        label="Admin key",
+        strip=True,  # the service judges the rest, in words that never quote the key
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, provider: str, rotating: bool = False, **kwargs: Any) -> None:
+        # Two forms on one page (one per provider): ids apart, the field's name the same.
+        kwargs.setdefault("auto_id", f"id_{provider}_%s")
+        super().__init__(*args, **kwargs)
+        label = f"{SyncedProvider(provider).label} admin key"
+        self.fields["admin_key"].label = f"New {label}" if rotating else label

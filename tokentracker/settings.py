@@ -485,6 +485,8 @@ SPECTACULAR_SETTINGS = {
         "ExpenseStatusEnum": "billing.models.ExpenseStatus",
         "ReceiptStatusEnum": "billing.models.ReceiptStatus",
         "DeliveryStatusEnum": "billing.models.DeliveryStatus",
+        "IntegrationStatusEnum": "billing.models.IntegrationStatus",
+        "SyncedProviderEnum": "billing.models.SyncedProvider",
     },
 }
 

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from .budgets import BudgetAlertViewSet, BudgetViewSet
 from .evals import EvalViewSet
 from .expenses import ExpenseViewSet
+from .integrations import IntegrationViewSet
 from .manual_costs import ManualCostViewSet
 from .receipts import ReceiptViewSet
 from .webhooks import AlertDeliveryViewSet, WebhookViewSet
@@ -20,5 +21,7 @@ router.register("budgets", BudgetViewSet, basename="budget")
 router.register("alerts", BudgetAlertViewSet, basename="budget-alert")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("alert-deliveries", AlertDeliveryViewSet, basename="alert-delivery")
+# Not "integration": the dashboard's Integrations page has names of its own.
+router.register("integrations", IntegrationViewSet, basename="api-integration")
 
 urlpatterns = router.urls
