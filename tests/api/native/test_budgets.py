@@ -270,13 +270,14 @@ def test_listing_costs_the_same_queries_for_more_budgets(
     for name in ("a", "b"):
         api_post(client, admin_key, {**BODY, "name": name})
     client.get("/api/v1/budgets", **auth(admin_key))  # the key lookup is cached from here
-    # The page of budgets, the organization's rollups, its monthly costs, its expenses.
-    with django_assert_num_queries(4):
+    # The page of budgets, the organization's rollups, its synced providers' days (bill
+    # against events), its monthly costs, its expenses.
+    with django_assert_num_queries(5):
         client.get("/api/v1/budgets", **auth(admin_key))
     for name in ("c", "d", "e"):
         api_post(
             client, admin_key, {"name": name, "scope": "service", "service": "openai", "amount": 5}
         )
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         listed = client.get("/api/v1/budgets", **auth(admin_key)).json()["results"]
     assert len(listed) == 5
