@@ -96,6 +96,7 @@ def test_one_service_adds_catalog_priced_usage_and_manual_costs(api, raw_key, ma
         },
         "lastUpdated": "2026-03-20T17:50:00Z",
         "dataFreshness": "fresh",
+        "reconciliation": None,  # no provider synced: see test_costs_reconciled.py
     }
     assert list(costs["breakdown"]) == ["(no model)", "gpt-4o", "gpt-mystery"]
 
