@@ -455,6 +455,9 @@ SPECTACULAR_SETTINGS = {
         # The 13 services, and an expense's service: one of them, or `other`.
         "ServiceEnum": "billing.models.Service",
         "ExpenseServiceEnum": "tokentracker.api.native.expenses.SERVICES",
+        # `status` of a synced provider (reconciliation, integrations) and of an expense.
+        "IntegrationStatusEnum": "billing.models.IntegrationStatus",
+        "ExpenseStatusEnum": "billing.models.ExpenseStatus",
     },
 }
 
