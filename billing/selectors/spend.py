@@ -28,7 +28,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 
 from billing.models import (
@@ -246,8 +257,14 @@ def provider_days(
         .values_list(*columns)
         .order_by()
     )
+    integrations = ProviderIntegration.objects.filter(
+        organization_id=organization_id, provider__in=providers
+    )
     tracked = (
         DailyRollup.objects.filter(
+            # An organization with no integration (most) skips the rollups altogether: one
+            # uncorrelated EXISTS, evaluated once.
+            Exists(integrations),
             organization_id=organization_id,
             provider__in=tracked_providers,
             hour__gte=_midnight(start),
@@ -264,11 +281,7 @@ def provider_days(
         .order_by()
     )
     synced = (
-        ProviderIntegration.objects.filter(
-            organization_id=organization_id,
-            provider__in=providers,
-            costs_synced_until__isnull=False,
-        )
+        integrations.filter(costs_synced_until__isnull=False)
         .annotate(
             part=Value("synced", output_field=CharField()),
             name=F("provider"),
