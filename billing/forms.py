@@ -104,6 +104,17 @@ class BudgetForm(DashboardForm):
         label="Forecast alert",
         help_text="Also alert once the month is projected to exceed the amount.",
     )
+    untracked_alert_percent = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100,
+        label="Untracked-spend alert (%)",
+        help_text=(
+            "Alert once a month when what synced providers (OpenAI, Anthropic) billed beyond "
+            "your own events is over this percentage of their bill. Organization and "
+            "OpenAI or Anthropic budgets only; empty: off."
+        ),
+    )
 
     def __init__(self, *args: Any, organization_id: int, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -130,6 +141,7 @@ class BudgetForm(DashboardForm):
             "amount": Decimal(f"{budget.amount.normalize():f}"),
             "thresholds": ", ".join(str(threshold) for threshold in budget.thresholds),
             "forecast_alert": budget.forecast_alert,
+            "untracked_alert_percent": budget.untracked_alert_percent,
         }
 
     def clean_thresholds(self) -> list[int]:
@@ -155,6 +167,7 @@ class BudgetForm(DashboardForm):
             "amount": data["amount"],
             "thresholds": data["thresholds"],
             "forecast_alert": data["forecast_alert"],
+            "untracked_alert_percent": data["untracked_alert_percent"],
             **{field: value if field == own else None for field, value in scope_values.items()},
         }
 

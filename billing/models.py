@@ -186,7 +186,8 @@ class BudgetAlert(models.Model):
     The unique constraint is what makes a threshold fire once per budget and period even
     when several workers evaluate at the same time: the worker whose INSERT wins delivers,
     the others get an IntegrityError and stop. A forecast alert is stored with the
-    threshold it foresees being crossed (100).
+    threshold it foresees being crossed (100); an untracked-spend alert with the budget's
+    `untracked_alert_percent`, and the month's bill and untracked part when it fired.
     """
 
     organization = models.ForeignKey(
@@ -199,6 +200,18 @@ class BudgetAlert(models.Model):
     spent = models.DecimalField(**MONEY)
     projected = models.DecimalField(**MONEY, null=True, blank=True)
     budget_amount = models.DecimalField(**MONEY)
+    billed = models.DecimalField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="Untracked-spend alerts: what synced providers billed in the month so far.",
+    )
+    untracked = models.DecimalField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="Untracked-spend alerts: the part of the bill no event of ours accounts for.",
+    )
     currency = models.CharField(max_length=3)
     fired_at = models.DateTimeField(auto_now_add=True)
 
@@ -285,6 +298,7 @@ class AlertEventType(models.TextChoices):
 
     THRESHOLD_CROSSED = "budget.threshold_crossed", "Budget threshold crossed"
     FORECAST_EXCEEDED = "budget.forecast_exceeded", "Budget forecast to be exceeded"
+    UNTRACKED_SPEND = "budget.untracked_spend", "Untracked spend over a share of the bill"
     TEST = "webhook.test", "Test event"
 
 

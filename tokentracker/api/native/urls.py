@@ -9,6 +9,7 @@ from .expenses import ExpenseViewSet
 from .integrations import IntegrationViewSet
 from .manual_costs import ManualCostViewSet
 from .receipts import ReceiptViewSet
+from .reconciliation import ReconciliationViewSet
 from .webhooks import AlertDeliveryViewSet, WebhookViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -19,6 +20,7 @@ router.register("receipts", ReceiptViewSet, basename="api-receipt")
 router.register("expenses", ExpenseViewSet, basename="expense")
 router.register("budgets", BudgetViewSet, basename="budget")
 router.register("alerts", BudgetAlertViewSet, basename="budget-alert")
+router.register("reconciliation", ReconciliationViewSet, basename="reconciliation")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("alert-deliveries", AlertDeliveryViewSet, basename="alert-delivery")
 # Not "integration": the dashboard's Integrations page has names of its own.
