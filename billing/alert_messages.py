@@ -17,6 +17,8 @@ CENT = Decimal("0.01")
 def alert_event_type(alert: BudgetAlert) -> str:
     if alert.kind == AlertKind.FORECAST:
         return AlertEventType.FORECAST_EXCEEDED
+    if alert.kind == AlertKind.UNTRACKED:
+        return AlertEventType.UNTRACKED_SPEND
     return AlertEventType.THRESHOLD_CROSSED
 
 
@@ -33,6 +35,13 @@ def _percent_used(alert: BudgetAlert) -> Decimal | None:
     if not alert.budget_amount:
         return None
     return (alert.spent * 100 / alert.budget_amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _percent_untracked(alert: BudgetAlert) -> Decimal | None:
+    """Untracked spend as a percentage of the bill (untracked-spend alerts)."""
+    if not alert.billed or alert.untracked is None:
+        return None
+    return (alert.untracked * 100 / alert.billed).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def alert_webhook_body(alert: BudgetAlert) -> dict[str, Any]:
@@ -62,6 +71,11 @@ def alert_webhook_body(alert: BudgetAlert) -> dict[str, Any]:
             "spent": _number(alert.spent),
             "projected": _number(alert.projected),
             "percent_used": _number(percent),
+            # Untracked-spend alerts only (null otherwise): the month's bill of the synced
+            # providers, the part of it our events do not account for, and its share.
+            "billed": _number(alert.billed),
+            "untracked": _number(alert.untracked),
+            "percent_untracked": _number(_percent_untracked(alert)),
             "currency": alert.currency,
         },
     }
@@ -76,6 +90,15 @@ def _headline(alert: BudgetAlert) -> str:
         return (
             f'Budget "{budget.name}" is on course to exceed {amount} in {month}: '
             f"{projected} {alert.currency} projected by the end of the month."
+        )
+    if alert.kind == AlertKind.UNTRACKED:
+        billed = _money(alert.billed) if alert.billed is not None else "?"
+        untracked = _money(alert.untracked) if alert.untracked is not None else "?"
+        share = _percent_untracked(alert)
+        return (
+            f'Budget "{budget.name}": untracked spend is over {alert.threshold}% of the bill '
+            f"in {month}: {untracked} of {billed} {alert.currency} billed by synced providers "
+            f"({share}%) was not reported by your integrations."
         )
     return f'Budget "{budget.name}" has reached {alert.threshold}% of {amount} in {month}.'
 
@@ -108,6 +131,9 @@ def alert_email(alert: BudgetAlert) -> dict[str, str]:
         "budget_amount": _money(alert.budget_amount),
         "percent_used": _percent_used(alert),
         "is_forecast": alert.kind == AlertKind.FORECAST,
+        "is_untracked": alert.kind == AlertKind.UNTRACKED,
+        "billed": _money(alert.billed) if alert.billed is not None else None,
+        "untracked": _money(alert.untracked) if alert.untracked is not None else None,
     }
     subject = render_to_string("billing/email/alert_subject.txt", context)
     return {

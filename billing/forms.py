@@ -16,6 +16,7 @@ from billing.models import (
     ExpenseStatus,
     ManualCost,
     Service,
+    SyncedProvider,
 )
 from billing.ocr.uploads import ACCEPTED, CONTENT_TYPES, MAX_BYTES, MAX_PAGES
 from billing.services.budgets import SCOPE_FIELDS
@@ -103,6 +104,17 @@ class BudgetForm(DashboardForm):
         label="Forecast alert",
         help_text="Also alert once the month is projected to exceed the amount.",
     )
+    untracked_alert_percent = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100,
+        label="Untracked-spend alert (%)",
+        help_text=(
+            "Alert once a month when what synced providers (OpenAI, Anthropic) billed beyond "
+            "your own events is over this percentage of their bill. Organization and "
+            "OpenAI or Anthropic budgets only; empty: off."
+        ),
+    )
 
     def __init__(self, *args: Any, organization_id: int, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -129,6 +141,7 @@ class BudgetForm(DashboardForm):
             "amount": Decimal(f"{budget.amount.normalize():f}"),
             "thresholds": ", ".join(str(threshold) for threshold in budget.thresholds),
             "forecast_alert": budget.forecast_alert,
+            "untracked_alert_percent": budget.untracked_alert_percent,
         }
 
     def clean_thresholds(self) -> list[int]:
@@ -154,6 +167,7 @@ class BudgetForm(DashboardForm):
             "amount": data["amount"],
             "thresholds": data["thresholds"],
             "forecast_alert": data["forecast_alert"],
+            "untracked_alert_percent": data["untracked_alert_percent"],
             **{field: value if field == own else None for field, value in scope_values.items()},
         }
 
@@ -308,3 +322,21 @@ class ReceiptUploadForm(DashboardForm):
         widget=forms.FileInput(attrs={"accept": ",".join(sorted(CONTENT_TYPES))}),
         help_text=(f"{ACCEPTED}, up to {MAX_BYTES // (1024 * 1024)} MB and {MAX_PAGES} pages."),
     )
+
+
+class AdminKeyForm(DashboardForm):
+    """A provider's admin key as the Integrations page posts it. Never rendered back (a
+    password input does not show its value again after an error), never autofilled."""
+
+    admin_key = forms.CharField(
+        label="Admin key",
+        strip=True,  # the service judges the rest, in words that never quote the key
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, provider: str, rotating: bool = False, **kwargs: Any) -> None:
+        # Two forms on one page (one per provider): ids apart, the field's name the same.
+        kwargs.setdefault("auto_id", f"id_{provider}_%s")
+        super().__init__(*args, **kwargs)
+        label = f"{SyncedProvider(provider).label} admin key"
+        self.fields["admin_key"].label = f"New {label}" if rotating else label

@@ -134,6 +134,15 @@ class Budget(models.Model):
     )
     thresholds = models.JSONField(default=default_thresholds)
     forecast_alert = models.BooleanField(default=False)
+    untracked_alert_percent = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=(
+            "Alert when the month's untracked spend (billed by a synced provider, not "
+            "reported by our own integrations) is over this percentage of the bill."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -168,6 +177,7 @@ class Budget(models.Model):
 class AlertKind(models.TextChoices):
     THRESHOLD = "threshold", "Threshold crossed"
     FORECAST = "forecast", "On course to exceed"
+    UNTRACKED = "untracked", "Untracked spend over a share of the bill"
 
 
 class BudgetAlert(models.Model):
@@ -176,7 +186,8 @@ class BudgetAlert(models.Model):
     The unique constraint is what makes a threshold fire once per budget and period even
     when several workers evaluate at the same time: the worker whose INSERT wins delivers,
     the others get an IntegrityError and stop. A forecast alert is stored with the
-    threshold it foresees being crossed (100).
+    threshold it foresees being crossed (100); an untracked-spend alert with the budget's
+    `untracked_alert_percent`, and the month's bill and untracked part when it fired.
     """
 
     organization = models.ForeignKey(
@@ -189,6 +200,18 @@ class BudgetAlert(models.Model):
     spent = models.DecimalField(**MONEY)
     projected = models.DecimalField(**MONEY, null=True, blank=True)
     budget_amount = models.DecimalField(**MONEY)
+    billed = models.DecimalField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="Untracked-spend alerts: what synced providers billed in the month so far.",
+    )
+    untracked = models.DecimalField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="Untracked-spend alerts: the part of the bill no event of ours accounts for.",
+    )
     currency = models.CharField(max_length=3)
     fired_at = models.DateTimeField(auto_now_add=True)
 
@@ -275,6 +298,7 @@ class AlertEventType(models.TextChoices):
 
     THRESHOLD_CROSSED = "budget.threshold_crossed", "Budget threshold crossed"
     FORECAST_EXCEEDED = "budget.forecast_exceeded", "Budget forecast to be exceeded"
+    UNTRACKED_SPEND = "budget.untracked_spend", "Untracked spend over a share of the bill"
     TEST = "webhook.test", "Test event"
 
 
@@ -519,3 +543,173 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"receipt {self.pk} ({self.status})"
+
+
+class SyncedProvider(models.TextChoices):
+    """The providers whose admin APIs we sync (issue 16)."""
+
+    OPENAI = "openai", "OpenAI"
+    ANTHROPIC = "anthropic", "Anthropic"
+
+
+class IntegrationStatus(models.TextChoices):
+    NEVER_SYNCED = "never_synced", "Not synced yet"
+    OK = "ok", "Synced"
+    PARTIAL = "partial", "Partly synced"
+    INVALID_KEY = "invalid_key", "Invalid key"
+    ERROR = "error", "Sync failed"
+
+
+class ProviderIntegration(models.Model):
+    """An organization's admin API key for one provider, synced hourly.
+
+    The key is stored as a Fernet token (`tokentracker.crypto`) and never shown back: only
+    its last four characters are kept in clear. `usage_synced_until` and
+    `costs_synced_until` are the end of the last complete bucket stored: the next sync
+    starts there, less a look-back for the provider's late corrections.
+    """
+
+    organization = models.ForeignKey(
+        "tokentracker.Organization",
+        on_delete=models.CASCADE,
+        related_name="provider_integrations",
+    )
+    provider = models.CharField(max_length=16, choices=SyncedProvider.choices)
+    key_ciphertext = models.TextField()
+    key_last_four = models.CharField(max_length=4)
+    status = models.CharField(
+        max_length=16, choices=IntegrationStatus.choices, default=IntegrationStatus.NEVER_SYNCED
+    )
+    status_message = models.CharField(max_length=500, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    usage_synced_until = models.DateTimeField(null=True, blank=True)
+    costs_synced_until = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["provider"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "provider"], name="one_integration_per_provider"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} (…{self.key_last_four}, {self.status})"
+
+    @property
+    def admin_key(self) -> str:
+        return field_decrypt(self.key_ciphertext)
+
+
+class ProviderUsageBucket(models.Model):
+    """Tokens a provider reports for one time bucket and group (model, project, API key):
+    beside the events, never as events. Upserted on its unique key, so syncing the same
+    window again replaces rather than adds. Groups the provider leaves out are ""."""
+
+    organization = models.ForeignKey(
+        "tokentracker.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    provider = models.CharField(max_length=16, choices=SyncedProvider.choices)
+    start = models.DateTimeField()
+    width = models.CharField(max_length=2, choices=[("1h", "1 hour"), ("1d", "1 day")])
+    model = models.CharField(max_length=200, blank=True)
+    project = models.CharField(
+        max_length=200, blank=True, help_text="OpenAI project id or Anthropic workspace id."
+    )
+    api_key = models.CharField(max_length=200, blank=True, help_text="The provider's key id.")
+    input_tokens = models.BigIntegerField(default=0, help_text="Uncached input.")
+    cache_read_tokens = models.BigIntegerField(default=0)
+    cache_write_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    requests = models.BigIntegerField(default=0)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "organization",
+                    "provider",
+                    "width",
+                    "start",
+                    "model",
+                    "project",
+                    "api_key",
+                ],
+                name="provider_usage_bucket_once",
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "provider", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.start:%Y-%m-%d %H:%M} {self.model or '(all)'}"
+
+
+class ProviderCostBucket(models.Model):
+    """What a provider billed for one UTC day and line (OpenAI's `line_item`, Anthropic's
+    `description`) and project, as it reports it (`amount` in `currency`), and converted
+    to the organization's reporting currency at the rate of the day (NULL: no rate; shown
+    apart). Upserted on its unique key like the usage buckets."""
+
+    organization = models.ForeignKey(
+        "tokentracker.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    provider = models.CharField(max_length=16, choices=SyncedProvider.choices)
+    day = models.DateField()
+    line_item = models.CharField(max_length=300, blank=True)
+    model = models.CharField(max_length=200, blank=True, help_text="When the line names one.")
+    project = models.CharField(max_length=200, blank=True)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    converted_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    converted_currency = models.CharField(max_length=3, blank=True)
+    synced_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "provider", "day", "line_item", "project"],
+                name="provider_cost_bucket_once",
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "provider", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.day} {self.line_item or '(all)'}: {self.amount}"
+
+
+class SyncTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "Hourly schedule"
+    API = "api", "API request"
+    PAGE = "page", "Integrations page"
+
+
+class SyncRun(models.Model):
+    """One sync of one integration: when, why, how it ended and how many records."""
+
+    integration = models.ForeignKey(
+        ProviderIntegration, on_delete=models.CASCADE, related_name="runs"
+    )
+    trigger = models.CharField(max_length=10, choices=SyncTrigger.choices)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, blank=True, choices=IntegrationStatus.choices)
+    usage_records = models.PositiveIntegerField(default=0)
+    cost_records = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"sync of {self.integration} at {self.started_at:%Y-%m-%d %H:%M}"

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import budgets, costs, expense_receipts, expenses, receipts
+from .views import budgets, costs, expense_receipts, expenses, integrations, receipts
 
 urlpatterns = [
     path("costs/", costs.costs_page, name="costs"),
@@ -46,4 +46,20 @@ urlpatterns = [
     path("budgets/new", budgets.budget_create_page, name="budget-create"),
     path("budgets/<int:budget_id>/edit", budgets.budget_edit_page, name="budget-edit"),
     path("budgets/<int:budget_id>/delete", budgets.budget_delete_page, name="budget-delete"),
+    path("integrations/", integrations.integrations_page, name="integrations"),
+    path(
+        "integrations/<str:provider>/connect",
+        integrations.integration_connect_page,
+        name="integration-connect",
+    ),
+    path(
+        "integrations/<str:provider>/remove",
+        integrations.integration_remove_page,
+        name="integration-remove",
+    ),
+    path(
+        "integrations/<str:provider>/sync",
+        integrations.integration_sync_page,
+        name="integration-sync",
+    ),
 ]

@@ -12,9 +12,11 @@ from usage.signals import rollups_merged
 def convert_after_currency_change(*, organization_id: int, **kwargs: Any) -> None:
     from .services.expenses import expenses_convert
     from .services.manual_costs import manual_costs_convert
+    from .services.provider_buckets import provider_costs_convert
 
     manual_costs_convert(organization_id=organization_id, waiting_only=False)
     expenses_convert(organization_id=organization_id, waiting_only=False)
+    provider_costs_convert(organization_id=organization_id, waiting_only=False)
 
 
 @receiver(exchange_rates_changed)
@@ -22,9 +24,11 @@ def convert_waiting_costs(**kwargs: Any) -> None:
     # Sent once the rates are committed.
     from .services.expenses import expenses_convert
     from .services.manual_costs import manual_costs_convert
+    from .services.provider_buckets import provider_costs_convert
 
     manual_costs_convert()
     expenses_convert()
+    provider_costs_convert()
 
 
 @receiver(rollups_merged)

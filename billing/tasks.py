@@ -1,22 +1,27 @@
 """Budget evaluation: after rollup merges (throttled per organization) and every five
 minutes by beat. Evaluating twice fires nothing twice (billing.services.alerts).
 Alert delivery: one task per delivery attempt, and a sweep for lost ones.
-Receipt reading: one task per uploaded receipt, and a sweep for lost ones."""
+Receipt reading: one task per uploaded receipt, and a sweep for lost ones.
+Provider sync: one task per integration, queued hourly for every connected one."""
 
 import logging
+from functools import partial
 
 from celery import Task, shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from tokentracker.broker import task_publish
+from tokentracker.broker import task_publish, task_queued
 from tokentracker.cache import cache_add
 
+from .models import ProviderIntegration, SyncTrigger
 from .selectors.budgets import organizations_with_budgets
+from .selectors.sync import integrations_due_for_sync
 from .services.alerts import budgets_evaluate
 from .services.deliveries import alert_deliveries_sweep, alert_delivery_attempt
 from .services.receipts import receipt_read, receipts_read_sweep
+from .services.sync import integration_sync
 
 logger = logging.getLogger(__name__)
 
@@ -118,3 +123,60 @@ def receipt_read_task(receipt_id: int) -> str | None:
 @shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
 def receipts_read_sweep_task() -> int:
     return receipts_read_sweep()
+
+
+# A sync makes at most a few requests per stream, each waiting at most the read timeout,
+# with at most PROVIDER_SYNC_MAX_WAIT_SECONDS of waits between retries (billing.sync.http);
+# the soft limit ends a sync that still runs over, recorded as not synced
+# (billing.services.sync), the hard limit is under its claim (CLAIM_SECONDS). Provider
+# failures are never raised (a refused key least of all: it waits for a new key), so only
+# the database's own outages are retried.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=540,
+    time_limit=600,
+)
+def integration_sync_task(
+    integration_id: int, trigger: str = SyncTrigger.SCHEDULE, force: bool = False
+) -> str | None:
+    try:
+        return integration_sync(integration_id, trigger=trigger, force=force).status
+    except ProviderIntegration.DoesNotExist:
+        return None  # removed since it was queued
+
+
+def _sync_here(integration_id: int, trigger: str, force: bool) -> None:
+    try:
+        integration_sync(integration_id, trigger=trigger, force=force)
+    except ProviderIntegration.DoesNotExist:
+        pass
+    except Exception:
+        # One organization's failing sync holds back no other; the next hour tries again.
+        logger.exception("integration %s not synced", integration_id)
+
+
+@shared_task(acks_late=True, soft_time_limit=100, time_limit=120)
+def integrations_sync_all() -> int:
+    """Queue one sync per connected integration (those with a refused key wait for a new
+    one); in-process, one after the other, when no broker is configured or reachable."""
+    integration_ids = integrations_due_for_sync()
+    for integration_id in integration_ids:
+        if settings.CELERY_TASK_ALWAYS_EAGER or not task_publish(
+            integration_sync_task, integration_id, SyncTrigger.SCHEDULE.value, False
+        ):
+            _sync_here(integration_id, SyncTrigger.SCHEDULE.value, False)
+    return len(integration_ids)
+
+
+def integration_sync_queue(integration_id: int, *, trigger: str, force: bool = False) -> None:
+    """Sync the integration once the current transaction commits: in a worker, or here
+    when there is no broker (the embedded default) or it cannot be reached."""
+    transaction.on_commit(partial(_sync_queued, integration_id, str(trigger), force))
+
+
+def _sync_queued(integration_id: int, trigger: str, force: bool) -> None:
+    if not task_queued(integration_sync_task, integration_id, trigger, force):
+        _sync_here(integration_id, trigger, force)

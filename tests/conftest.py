@@ -295,3 +295,33 @@ def member_client(client, org, sign_in):
 def viewer_client(client, org, sign_in):
     sign_in(org, "viewer")
     return client
+
+
+# --- provider admin APIs (billing.sync) ------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _provider_apis_never_reached(settings, monkeypatch):
+    # Nothing in the suite leaves the machine: a sync that no test pointed at
+    # `provider_server` meets a closed local port (the discard port) at once, and waits
+    # for no retry.
+    from billing.sync import http
+
+    settings.OPENAI_ADMIN_API_BASE_URL = "http://127.0.0.1:9"
+    settings.ANTHROPIC_ADMIN_API_BASE_URL = "http://127.0.0.1:9"
+    monkeypatch.setattr(http, "sleep", lambda seconds: None)
+
+
+@pytest.fixture
+def provider_server(settings, monkeypatch):
+    """A local OpenAI and Anthropic admin API (tests/provider_servers.py) the sync talks to;
+    the waits between retries are recorded in `provider_server.sleeps`, not waited."""
+    from billing.sync import http
+    from tests.provider_servers import ProviderServer
+
+    server = ProviderServer().start()
+    settings.OPENAI_ADMIN_API_BASE_URL = server.url
+    settings.ANTHROPIC_ADMIN_API_BASE_URL = server.url
+    monkeypatch.setattr(http, "sleep", server.sleeps.append)
+    yield server
+    server.stop()

@@ -52,6 +52,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("Budgets", "budgets"),
     ("Costs", "costs"),
     ("Expenses", "expenses"),
+    ("Integrations", "integrations"),
     ("API keys", "api-keys"),
     ("Members", "members"),
     ("Settings", "settings"),

@@ -199,6 +199,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.receipts_read_sweep_task",
         "schedule": 300.0,
     },
+    # Provider admin APIs (billing.services.sync): every connected integration, hourly,
+    # each in its own task; integrations whose key was refused wait for a new key.
+    "integrations-sync": {
+        "task": "billing.tasks.integrations_sync_all",
+        "schedule": crontab(minute=7),
+    },
     # The open datasets publish whole UTC days: rebuild them shortly after midnight.
     "opendata-refresh": {
         "task": "opendata.tasks.opendata_refresh_task",
@@ -260,6 +266,26 @@ ALERT_DELIVERY_TIMEOUT_SECONDS = envseconds("ALERT_DELIVERY_TIMEOUT_SECONDS", 10
 # Webhooks may post to private, loopback and link-local addresses (an internal Mattermost);
 # off, a tenant's URL cannot reach into the network we run in (billing.webhook_targets).
 ALERT_WEBHOOK_ALLOW_PRIVATE = envbool("ALERT_WEBHOOK_ALLOW_PRIVATE", False)
+
+# Provider admin-API sync (billing.services.sync, billing.sync): where each provider's
+# admin API is (a test server, a proxy), how far back a first (or forced) sync reads, how
+# far back an incremental one reads again for the providers' late corrections, and how
+# long one request may take: a connection waits CONNECT seconds, an answer READ seconds; a
+# 429, 5xx or timeout is tried up to ATTEMPTS times in all, BACKOFF * 2**(n-1) seconds
+# apart (with jitter) or as the provider's Retry-After says, waiting MAX_WAIT seconds at
+# most over one sync.
+OPENAI_ADMIN_API_BASE_URL = envstr("OPENAI_ADMIN_API_BASE_URL", "https://api.openai.com")
+ANTHROPIC_ADMIN_API_BASE_URL = envstr("ANTHROPIC_ADMIN_API_BASE_URL", "https://api.anthropic.com")
+for _name in ("OPENAI_ADMIN_API_BASE_URL", "ANTHROPIC_ADMIN_API_BASE_URL"):
+    if not globals()[_name].startswith(("https://", "http://")):
+        raise ImproperlyConfigured(f"{_name} must be an http(s) URL, got {globals()[_name]!r}")
+PROVIDER_SYNC_FIRST_DAYS = envint("PROVIDER_SYNC_FIRST_DAYS", 31, minimum=1)
+PROVIDER_SYNC_LOOKBACK_DAYS = envint("PROVIDER_SYNC_LOOKBACK_DAYS", 3, minimum=0)
+PROVIDER_SYNC_CONNECT_TIMEOUT_SECONDS = envseconds("PROVIDER_SYNC_CONNECT_TIMEOUT_SECONDS", 5)
+PROVIDER_SYNC_READ_TIMEOUT_SECONDS = envseconds("PROVIDER_SYNC_READ_TIMEOUT_SECONDS", 30)
+PROVIDER_SYNC_ATTEMPTS = envint("PROVIDER_SYNC_ATTEMPTS", 4, minimum=1)
+PROVIDER_SYNC_BACKOFF_SECONDS = envseconds("PROVIDER_SYNC_BACKOFF_SECONDS", 2)
+PROVIDER_SYNC_MAX_WAIT_SECONDS = envseconds("PROVIDER_SYNC_MAX_WAIT_SECONDS", 120)
 
 # Behind an https reverse proxy, and the throttles of the account pages.
 # The origins (scheme://host[:port]) whose forms may POST here: the public https address
@@ -459,6 +485,8 @@ SPECTACULAR_SETTINGS = {
         "ExpenseStatusEnum": "billing.models.ExpenseStatus",
         "ReceiptStatusEnum": "billing.models.ReceiptStatus",
         "DeliveryStatusEnum": "billing.models.DeliveryStatus",
+        "IntegrationStatusEnum": "billing.models.IntegrationStatus",
+        "SyncedProviderEnum": "billing.models.SyncedProvider",
     },
 }
 

@@ -1,12 +1,17 @@
 """Reads of budgets: the spend of a budget's scope in a month, per UTC day and projected to
 the month's end, and each budget's status (what pages and endpoints render).
 
-A scope's spend has two parts. Usage is spend per UTC day (the daily rollups, or raw events
-for an API key or a developer, which are no rollup dimension: `usage.selectors.spend`).
-Everything else `spend_by` knows (manual costs today; expenses and provider bills later) is
-booked per month, so it is the projection's `fixed` part, counted as it is and not
-extrapolated. Manual costs belong to a service, never to a project, key or developer, so
-those three scopes are usage only.
+A scope's spend has two parts. The daily part is spend per UTC day: usage (the daily
+rollups, or raw events for an API key or a developer, which are no rollup dimension:
+`usage.selectors.spend`) and untracked spend (what a synced provider billed beyond the
+events of the day, `billing.selectors.spend`'s max rule). Untracked spend is usage our
+integrations did not report: it grows with activity day by day, so it is projected with
+the usage, not counted as fixed; a day the provider has not billed yet holds usage only,
+which the projection's trend sees as it sees a quiet day. Everything else `spend_by` knows
+(manual costs, expenses) is the month's fixed part, counted as it is and not extrapolated.
+Manual costs, expenses and provider bills belong to a service, never to a project, key or
+developer (a provider's project ids are not our projects), so those three scopes are usage
+only.
 
 Every figure is in the organization's reporting currency. A budget's `amount` was set in
 the reporting currency of its day (`Budget.currency`); when that has changed since, the
@@ -24,9 +29,17 @@ from typing import Protocol
 
 from django.db.models import QuerySet
 
-from billing.models import Budget, BudgetAlert, BudgetScope
+from billing.models import Budget, BudgetAlert, BudgetScope, SyncedProvider
 from billing.projections import LOOKBACK_DAYS, Projection, project_month
-from billing.selectors.spend import SOURCES, providers_of_service, spend_by
+from billing.selectors.spend import (
+    DAILY_SOURCES,
+    SOURCES,
+    ProviderDay,
+    provider_days,
+    providers_of_service,
+    spend_by,
+    synced_providers_of_service,
+)
 from tokentracker.money import money_convert, reporting_currency_of
 from usage.selectors.spend import (
     DailyCost,
@@ -70,9 +83,25 @@ class SpendScope:
 
     @property
     def has_monthly_costs(self) -> bool:
-        """Monthly costs (manual costs, ...) are booked per service, so only the
-        organization and service scopes hold them."""
+        """Monthly costs (manual costs, ...) and provider bills are booked per service, so
+        only the organization and service scopes hold them."""
         return self.project is None and self.api_key_id is None and self.developer_id is None
+
+    @property
+    def synced_providers(self) -> list[str]:
+        """The synced providers whose untracked spend is this scope's."""
+        if not self.has_monthly_costs:
+            return []
+        if self.service is None:
+            return list(SyncedProvider.values)
+        return synced_providers_of_service(self.service)
+
+    def provider_days(self, start: date, end: date) -> list[ProviderDay]:
+        """The scope's synced providers' days of [start, end]: billed against tracked."""
+        providers = self.synced_providers
+        if not providers:
+            return []
+        return list(provider_days(self.organization_id, start, end, providers=providers).values())
 
     def usage_daily(self, start: date, end: date) -> dict[date, DailyCost]:
         if self.api_key_id is not None or self.developer_id is not None:
@@ -101,7 +130,7 @@ class SpendScope:
             end=month_last(month),
             group_by=(),
             service=self.service,
-            sources=[name for name in SOURCES if name != "usage"],
+            sources=[name for name in SOURCES if name not in DAILY_SOURCES],
         )
         costs = MonthlyCosts()
         for group in groups:
@@ -109,6 +138,19 @@ class SpendScope:
             for currency, amount in group.unconverted.items():
                 costs.unconverted[currency] = costs.unconverted.get(currency, Decimal(0)) + amount
         return costs
+
+
+@dataclass(frozen=True)
+class BilledMonth:
+    """What the scope's synced providers billed in a month (judged days only: synced, every
+    line converted) and the part of it no event of ours accounts for."""
+
+    billed: Decimal = Decimal(0)
+    untracked: Decimal = Decimal(0)
+
+    def untracked_over(self, percent: int) -> bool:
+        """Whether untracked spend is over `percent` of the bill (strictly; exactly)."""
+        return self.billed > 0 and self.untracked * 100 > self.billed * percent
 
 
 @dataclass
@@ -119,13 +161,14 @@ class MonthlyCosts:
 
 @dataclass(frozen=True)
 class ScopeMonth:
-    """One scope's spend read for `now`'s month: usage per day (with history), the
-    month's other costs, and the projection made of them."""
+    """One scope's spend read for `now`'s month: usage and untracked spend per day (with
+    history), the month's other costs, and the projection made of them."""
 
     daily: dict[date, Decimal]
     monthly: MonthlyCosts
     unpriced_events: int  # this month's usage events without a cost
     projection: Projection
+    billed: BilledMonth = BilledMonth()
 
 
 def _utc(now: datetime) -> datetime:
@@ -144,6 +187,8 @@ def _window(now: datetime) -> tuple[date, date]:
 class SpendReader(Protocol):
     def usage_daily(self, scope: SpendScope, start: date, end: date) -> dict[date, DailyCost]: ...
 
+    def provider_days(self, scope: SpendScope, start: date, end: date) -> list[ProviderDay]: ...
+
     def monthly(self, scope: SpendScope, month: date) -> MonthlyCosts: ...
 
 
@@ -153,15 +198,19 @@ class _EachScope:
     def usage_daily(self, scope: SpendScope, start: date, end: date) -> dict[date, DailyCost]:
         return scope.usage_daily(start, end)
 
+    def provider_days(self, scope: SpendScope, start: date, end: date) -> list[ProviderDay]:
+        return scope.provider_days(start, end)
+
     def monthly(self, scope: SpendScope, month: date) -> MonthlyCosts:
         return scope.monthly(month)
 
 
 class _OrganizationRead:
     """One organization's spend of one projection window, read once (rollups per day,
-    provider and project; monthly costs per service) and cut per scope in memory, so a
-    list of budgets costs the same few queries whatever its length. API key and developer
-    scopes still read their own raw events."""
+    provider and project; synced providers' bills against the events per day; monthly costs
+    per service) and cut per scope in memory, so a list of budgets costs the same few
+    queries whatever its length. API key and developer scopes still read their own raw
+    events."""
 
     def __init__(self, organization_id: int, *, now: datetime) -> None:
         self.start, self.end = _window(now)
@@ -169,13 +218,14 @@ class _OrganizationRead:
         self.rows = daily_costs_by_provider_and_project(
             organization_id=organization_id, start=self.start, end=self.end
         )
+        self.days = list(provider_days(organization_id, self.start, self.end).values())
         self.by_service: dict[str | None, MonthlyCosts] = {}
         for group in spend_by(
             organization_id=organization_id,
             start=self.month,
             end=month_last(self.month),
             group_by=("service",),
-            sources=[name for name in SOURCES if name != "usage"],
+            sources=[name for name in SOURCES if name not in DAILY_SOURCES],
         ):
             self.by_service[group.service] = MonthlyCosts(group.amount, dict(group.unconverted))
 
@@ -193,6 +243,11 @@ class _OrganizationRead:
             cost, unpriced = sums.get(row.day, (Decimal(0), 0))
             sums[row.day] = (cost + row.cost.cost, unpriced + row.cost.unpriced_events)
         return {day: DailyCost(cost, unpriced) for day, (cost, unpriced) in sums.items()}
+
+    def provider_days(self, scope: SpendScope, start: date, end: date) -> list[ProviderDay]:
+        assert (start, end) == (self.start, self.end), "read for another window"
+        providers = scope.synced_providers
+        return [day for day in self.days if day.provider in providers]
 
     def monthly(self, scope: SpendScope, month: date) -> MonthlyCosts:
         assert month == self.month, "read for another month"
@@ -217,12 +272,20 @@ def scope_month(
     first = month_first(today)
     usage = reader.usage_daily(scope, start, today)
     daily = {day: cost.cost for day, cost in usage.items()}
+    billed = untracked = Decimal(0)
+    for day in reader.provider_days(scope, start, today):
+        if day.untracked:
+            daily[day.day] = daily.get(day.day, Decimal(0)) + day.untracked
+        if day.day >= first and day.judged:
+            billed += day.billed
+            untracked += day.untracked or Decimal(0)
     monthly = reader.monthly(scope, first)
     return ScopeMonth(
         daily=daily,
         monthly=monthly,
         unpriced_events=sum(cost.unpriced_events for day, cost in usage.items() if day >= first),
         projection=project_month(daily, now=now, fixed=monthly.amount),
+        billed=BilledMonth(billed, untracked),
     )
 
 
@@ -230,15 +293,20 @@ def scope_month(
 
 
 def budget_daily_spend(budget: Budget, *, start: date, end: date) -> dict[date, Decimal]:
-    """The usage part of the budget's spend per UTC day of [start, end] (both included);
-    days without usage are left out. Add `budget_monthly_spend` for the whole spend."""
-    daily = SpendScope.of_budget(budget).usage_daily(start, end)
-    return {day: cost.cost for day, cost in daily.items()}
+    """The daily part of the budget's spend (usage and untracked spend) per UTC day of
+    [start, end] (both included); days without either are left out. Add
+    `budget_monthly_spend` for the whole spend."""
+    scope = SpendScope.of_budget(budget)
+    daily = {day: cost.cost for day, cost in scope.usage_daily(start, end).items()}
+    for day in scope.provider_days(start, end):
+        if day.untracked:
+            daily[day.day] = daily.get(day.day, Decimal(0)) + day.untracked
+    return daily
 
 
 def budget_monthly_spend(budget: Budget, *, month: date) -> Decimal:
-    """The fixed part of the budget's spend in `month` (any day of it): manual costs and
-    other monthly sources, converted ones only. Zero for project, API key and developer
+    """The fixed part of the budget's spend in `month` (any day of it): manual costs,
+    expenses and other monthly sources, converted ones only. Zero for project, API key and developer
     budgets."""
     return SpendScope.of_budget(budget).monthly(month).amount
 
@@ -318,6 +386,7 @@ class BudgetStatus:
     unconverted: dict[str, Decimal]  # costs waiting for an exchange rate, as sent
     unpriced_events: int  # this month's events without a price, not in `spent`
     problem: str | None = None
+    billed: BilledMonth = BilledMonth()  # synced providers' bill of the month, and untracked
 
     @property
     def remaining(self) -> Decimal | None:
@@ -334,6 +403,13 @@ class BudgetStatus:
     def reached(self, threshold: int) -> bool:
         """Whether `threshold` percent of the amount is spent (exactly, not rounded)."""
         return self.amount is not None and self.spent * 100 >= self.amount * threshold
+
+    @property
+    def untracked_over(self) -> bool:
+        """Whether the month's untracked spend is over the budget's untracked alert
+        percentage of the bill (False when the alert is off)."""
+        percent = self.budget.untracked_alert_percent
+        return percent is not None and self.billed.untracked_over(percent)
 
     @property
     def will_exceed(self) -> bool | None:
@@ -357,6 +433,7 @@ def budget_status(
         unconverted=month.monthly.unconverted,
         unpriced_events=month.unpriced_events,
         problem=amount.problem,
+        billed=month.billed,
     )
 
 
@@ -405,6 +482,7 @@ def alerts_of_organization(organization_id: int) -> QuerySet[BudgetAlert]:
 
 
 __all__ = [
+    "BilledMonth",
     "BudgetAmount",
     "BudgetStatus",
     "SpendScope",

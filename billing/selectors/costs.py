@@ -1,8 +1,12 @@
 """Costs per service and calendar month, for the Costs page and CodingVibez's `/api/costs/*`.
 
 Money comes from `spend_by` (every spend source: API usage, manual costs, confirmed
-expenses, and the sources later issues add); tokens from the rollups. Months are UTC
-calendar months.
+expenses, and what synced providers billed beyond the events); tokens from the rollups.
+Months are UTC calendar months.
+
+A service whose provider is synced (OpenAI, Anthropic) splits its API spend by model as the
+max rule counts it (`reconciled_spend_by_model`): each day by the provider's own cost lines
+where its bill is that day's spend, by our events' models where they are.
 """
 
 import calendar
@@ -17,7 +21,21 @@ from tokentracker.money import reporting_currency_of
 from usage.genai_catalog import provider_display
 from usage.selectors.usage import UsageScope, UsageTotals, usage_totals
 
-from .spend import OTHER_SERVICE, Spend, providers_of_service, spend_by, spend_combined
+from .reconciliation import (
+    ProviderReconciliation,
+    reconciled_spend_by_model,
+    reconciliation,
+)
+from .spend import (
+    DAILY_SOURCES,
+    OTHER_SERVICE,
+    SOURCES,
+    Spend,
+    providers_of_service,
+    spend_by,
+    spend_combined,
+    synced_providers_of_service,
+)
 
 OTHER_LABEL = "Other"
 
@@ -57,7 +75,11 @@ class Month:
 
 
 def _spend(
-    organization_id: int, month: Month, group_by: tuple[str, ...], service: str | None = None
+    organization_id: int,
+    month: Month,
+    group_by: tuple[str, ...],
+    service: str | None = None,
+    sources: list[str] | None = None,
 ) -> list[Spend]:
     return spend_by(
         organization_id=organization_id,
@@ -65,6 +87,7 @@ def _spend(
         end=month.last_day,
         group_by=group_by,
         service=service,
+        sources=sources,
     )
 
 
@@ -98,11 +121,73 @@ class ServiceCosts:
     previous: Spend
     by_model: list[Spend]  # the month's spend per model; `model` None: spend with no model
     tokens: UsageTotals
+    # The service's synced providers over the month (no models); empty: none is synced, the
+    # spend is our events' (and manual costs', expenses') alone.
+    reconciled: list[ProviderReconciliation]
+
+    @property
+    def last_sync(self) -> datetime | None:
+        """The oldest of the synced providers' last successful syncs: how old the bill is."""
+        moments = [provider.last_success_at for provider in self.reconciled]
+        if not moments or None in moments:
+            return None
+        return min(moment for moment in moments if moment is not None)
+
+
+def _by_model_reconciled(
+    organization_id: int, service: str, month: Month, providers: list[str]
+) -> list[Spend]:
+    """`spend_by` per model, its API part (usage and untracked spend) split by the side
+    each day counts; unpriced events stay with their models."""
+    amounts = reconciled_spend_by_model(
+        organization_id=organization_id,
+        providers=providers,
+        start=month.first_day,
+        end=month.last_day,
+    )
+    groups = {
+        spend.model: spend
+        for spend in _spend(
+            organization_id,
+            month,
+            group_by=("model",),
+            service=service,
+            sources=[name for name in SOURCES if name not in DAILY_SOURCES],
+        )
+    }
+    for spend in _spend(
+        organization_id, month, group_by=("model",), service=service, sources=["usage"]
+    ):
+        group = groups.setdefault(spend.model, Spend(service=None, model=spend.model))
+        group.unpriced_events += spend.unpriced_events
+    for model, amount in amounts.items():
+        group = groups.setdefault(model, Spend(service=None, model=model))
+        group.amount += amount
+        group.valued = True
+    return sorted(groups.values(), key=lambda s: (-s.amount, s.service or "", s.model or ""))
 
 
 def service_costs(*, organization_id: int, service: str, month: Month) -> ServiceCosts:
     """One service's spend in `month` (by model) and the month before, and its tokens."""
-    by_model = _spend(organization_id, month, group_by=("model",), service=service)
+    providers = synced_providers_of_service(service)
+    reconciled = []
+    if providers:
+        reconciled = [
+            provider
+            for provider in reconciliation(
+                organization_id=organization_id,
+                start=month.first_day,
+                end=month.last_day,
+                providers=providers,
+                with_models=False,
+            )
+            if provider.costs_synced_until is not None
+        ]
+    if reconciled:
+        names = [provider.provider for provider in reconciled]
+        by_model = _by_model_reconciled(organization_id, service, month, names)
+    else:
+        by_model = _spend(organization_id, month, group_by=("model",), service=service)
     previous = _spend(organization_id, month.previous, group_by=(), service=service)
     return ServiceCosts(
         service=service,
@@ -112,6 +197,7 @@ def service_costs(*, organization_id: int, service: str, month: Month) -> Servic
         previous=spend_combined(previous),
         by_model=by_model,
         tokens=service_tokens(organization_id=organization_id, service=service, month=month),
+        reconciled=reconciled,
     )
 
 

@@ -1,5 +1,5 @@
-"""One spend reader over every source: API usage, manual costs, expenses, and the sources
-later issues add (what providers bill through sync).
+"""One spend reader over every source: API usage, manual costs, expenses, and what a synced
+provider billed beyond the events (untracked spend).
 
 A source is a function `(organization_id, start, end) -> Iterable[SpendRow]` registered in
 `SOURCES`; `spend_by` groups whatever the sources return, so a new source plugs in by
@@ -8,6 +8,19 @@ registering itself and no reader changes.
 Periods are whole UTC days, `start` and `end` both included. A monthly cost (a manual
 cost) belongs to the period holding the first day of its month, so consecutive periods
 never count one month twice. An expense belongs to the period holding its day.
+
+**The max rule (untracked spend).** A provider whose admin API is synced (OpenAI,
+Anthropic: `ProviderIntegration`) reports what it billed per UTC day (`ProviderCostBucket`).
+Our own events of that provider's service are already spend (source "usage"), so the bill is
+not added on top of them: the "untracked" source adds, per provider and synced day, only
+`billed - tracked` when the bill is higher, where `tracked` is the cost of the events booked
+to that provider's service (`service_of_provider`). Every reader (costs, budgets,
+projections) thus sees `max(billed, tracked)` per provider and day: the real bill where it
+is higher, our own events where they are (over-reporting, or a bill not final yet), and
+never tracked usage counted twice. A day counts only once synced (before the day of
+`costs_synced_until`); a day not synced yet adds nothing (it is "not synced", not "0
+billed"). A day with a cost line that has no exchange rate to the reporting currency
+cannot be compared and adds nothing either (the reconciliation shows it as unconverted).
 """
 
 from collections.abc import Callable, Iterable
@@ -15,9 +28,29 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncDate
 
-from billing.models import Expense, ExpenseStatus, ManualCost, Service
+from billing.models import (
+    Expense,
+    ExpenseStatus,
+    ManualCost,
+    ProviderCostBucket,
+    ProviderIntegration,
+    Service,
+    SyncedProvider,
+)
 from usage.models import DailyRollup
 
 
@@ -149,6 +182,158 @@ def expense_spend(organization_id: int, start: date, end: date) -> Iterable[Spen
         )
 
 
+# -- What synced providers billed against what the events account for --------------------
+
+
+@dataclass(frozen=True)
+class ProviderDay:
+    """One synced provider's UTC day: what it billed (converted to the reporting currency)
+    against the cost of the events booked to its service."""
+
+    provider: str
+    day: date
+    synced: bool  # the provider's cost report covers the whole day
+    billed: Decimal  # converted cost lines; 0 for a synced day with none
+    unconverted_lines: int  # cost lines with no exchange rate: the day is not judged
+    tracked: Decimal  # priced events of the provider's service
+    unpriced_events: int  # its events with no cost, not in `tracked`
+
+    @property
+    def judged(self) -> bool:
+        """Whether billed and tracked can be compared: synced, every line converted."""
+        return self.synced and not self.unconverted_lines
+
+    @property
+    def untracked(self) -> Decimal | None:
+        """Billed beyond what the events account for; None when not judged."""
+        return max(self.billed - self.tracked, Decimal(0)) if self.judged else None
+
+    @property
+    def over_reported(self) -> Decimal | None:
+        """What the events account for beyond the bill; None when not judged."""
+        return max(self.tracked - self.billed, Decimal(0)) if self.judged else None
+
+
+def _service_of_provider_sql() -> Case:
+    """`service_of_provider` of a rollup's provider, in SQL."""
+    return Case(
+        *(When(provider=p, then=Value(s)) for p, s in PROVIDER_SERVICES.items()),
+        default=F("provider"),
+        output_field=CharField(),
+    )
+
+
+def synced_providers_of_service(service: str) -> list[str]:
+    """The synced providers whose bills belong to `service` (none for most services)."""
+    return [p for p in SyncedProvider.values if service_of_provider(p) == service]
+
+
+def provider_days(
+    organization_id: int, start: date, end: date, *, providers: Iterable[str] | None = None
+) -> dict[tuple[str, date], ProviderDay]:
+    """Every (synced provider, UTC day) of [start, end] that has a cost line or tracked
+    events, of every synced provider or those named, in one query: the cost lines per day,
+    the rollups per day and service, and each integration's `costs_synced_until`, as one
+    UNION (three reads would be three queries on every spend read). A day with neither is
+    left out: nothing billed, nothing tracked."""
+    providers = list(SyncedProvider.values if providers is None else providers)
+    tracked_providers = [p for service in providers for p in providers_of_service(service)]
+    columns = ("part", "name", "on", "amount", "count")
+    billed = (
+        ProviderCostBucket.objects.filter(
+            organization_id=organization_id,
+            provider__in=providers,
+            day__gte=start,
+            day__lte=end,
+        )
+        .values("provider", "day")
+        .annotate(
+            part=Value("billed", output_field=CharField()),
+            name=F("provider"),
+            on=F("day"),
+            amount=Sum("converted_amount"),
+            count=Count("pk", filter=Q(converted_amount__isnull=True)),
+        )
+        .values_list(*columns)
+        .order_by()
+    )
+    integrations = ProviderIntegration.objects.filter(
+        organization_id=organization_id, provider__in=providers
+    )
+    tracked = (
+        DailyRollup.objects.filter(
+            # An organization with no integration (most) skips the rollups altogether: one
+            # uncorrelated EXISTS, evaluated once.
+            Exists(integrations),
+            organization_id=organization_id,
+            provider__in=tracked_providers,
+            hour__gte=_midnight(start),
+            hour__lt=_midnight(end + timedelta(days=1)),
+        )
+        .annotate(name=_service_of_provider_sql(), on=TruncDate("hour", tzinfo=UTC))
+        .values("name", "on")
+        .annotate(
+            part=Value("tracked", output_field=CharField()),
+            amount=Sum("cost"),
+            count=Sum("unpriced_events"),
+        )
+        .values_list(*columns)
+        .order_by()
+    )
+    synced = (
+        integrations.filter(costs_synced_until__isnull=False)
+        .annotate(
+            part=Value("synced", output_field=CharField()),
+            name=F("provider"),
+            on=TruncDate("costs_synced_until", tzinfo=UTC),
+            amount=Value(None, output_field=DecimalField()),
+            count=Value(0),
+        )
+        .values_list(*columns)
+        .order_by()
+    )
+    synced_before: dict[str, date] = {}
+    sums: dict[tuple[str, date], dict[str, tuple[Decimal, int]]] = {}
+    for part, name, on, amount, count in billed.union(tracked, synced, all=True):
+        if part == "synced":
+            synced_before[name] = on
+        else:
+            sums.setdefault((name, on), {})[part] = (Decimal(amount or 0), int(count or 0))
+    days = {}
+    for (name, on), parts in sums.items():
+        billed_amount, unconverted = parts.get("billed", (Decimal(0), 0))
+        tracked_amount, unpriced = parts.get("tracked", (Decimal(0), 0))
+        days[name, on] = ProviderDay(
+            provider=name,
+            day=on,
+            synced=name in synced_before and on < synced_before[name],
+            billed=billed_amount,
+            unconverted_lines=unconverted,
+            tracked=tracked_amount,
+            unpriced_events=unpriced,
+        )
+    return days
+
+
+# Sources whose spend is per UTC day like API usage (budgets project them); the others are
+# the month's fixed costs (billing.selectors.budgets).
+DAILY_SOURCES = ("usage", "untracked")
+
+
+@spend_source("untracked")
+def untracked_spend(organization_id: int, start: date, end: date) -> Iterable[SpendRow]:
+    """What synced providers billed beyond our events, per provider (the max rule, in the
+    module's docstring): one query."""
+    untracked: dict[str, Decimal] = {}
+    for (provider, _), day in provider_days(organization_id, start, end).items():
+        if day.untracked:
+            untracked[provider] = untracked.get(provider, Decimal(0)) + day.untracked
+    for provider, amount in sorted(untracked.items()):
+        yield SpendRow(
+            source="untracked", service=service_of_provider(provider), model=None, amount=amount
+        )
+
+
 @dataclass
 class Spend:
     """Spend of one group: `amount` in the reporting currency; what could not be
@@ -229,13 +414,17 @@ def spend_by(
 
 
 __all__ = [
+    "DAILY_SOURCES",
     "OTHER_SERVICE",
     "SOURCES",
+    "ProviderDay",
     "Service",
     "Spend",
     "SpendRow",
+    "provider_days",
     "providers_of_service",
     "spend_by",
     "spend_combined",
     "spend_source",
+    "synced_providers_of_service",
 ]

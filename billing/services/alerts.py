@@ -16,6 +16,14 @@ confidence is low with little history and early in the month (billing.projection
 budget is not warned on its first days of data. Stored with threshold 100, the one it
 foresees crossing.
 
+Untracked-spend alerts ("untracked spend over N% of the bill"): fired once a month when the
+budget has `untracked_alert_percent` N and the month's untracked spend of its scope (what
+synced providers billed beyond our events, `billing.selectors.spend`'s max rule; the
+organization's, or a service's for OpenAI and Anthropic) is over N% of what they billed, on
+the days synced so far. Stored with threshold N, so changing N can fire the new one in the
+same month; the bill and its untracked part are kept on the alert for its messages. The
+other scopes (project, API key, developer) hold no provider bill and never fire it.
+
 An amount that cannot be converted to the reporting currency (no exchange rate) is not
 judged at all: no alert fires on a guessed amount; the budget's status says why.
 """
@@ -43,6 +51,7 @@ def _announce(alert_id: int) -> None:
 def _claim(status: BudgetStatus, *, kind: str, threshold: int) -> BudgetAlert | None:
     """Insert the alert; None when another evaluation already fired it."""
     assert status.amount is not None
+    untracked = kind == AlertKind.UNTRACKED
     try:
         with transaction.atomic():
             alert = BudgetAlert.objects.create(
@@ -54,6 +63,8 @@ def _claim(status: BudgetStatus, *, kind: str, threshold: int) -> BudgetAlert | 
                 spent=status.spent,
                 projected=status.projection.estimate,
                 budget_amount=status.amount,
+                billed=status.billed.billed if untracked else None,
+                untracked=status.billed.untracked if untracked else None,
                 currency=status.currency,
             )
     except IntegrityError:
@@ -75,6 +86,9 @@ def _due(status: BudgetStatus) -> list[tuple[str, int]]:
         and status.projection.confidence >= FORECAST_MIN_CONFIDENCE
     ):
         due.append((AlertKind.FORECAST, FORECAST_THRESHOLD))
+    if status.untracked_over:
+        assert status.budget.untracked_alert_percent is not None
+        due.append((AlertKind.UNTRACKED, status.budget.untracked_alert_percent))
     return due
 
 

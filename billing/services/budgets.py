@@ -22,6 +22,7 @@ from .actors import Actor, actor_is_admin_of
 MAX_AMOUNT = Decimal("1e15")
 MAX_THRESHOLDS = 10
 THRESHOLD_MIN, THRESHOLD_MAX = 1, 1000
+UNTRACKED_PERCENT_MIN, UNTRACKED_PERCENT_MAX = 1, 100
 # The field each scope names; the others stay empty (a check constraint holds it too).
 SCOPE_FIELDS = {
     BudgetScope.ORGANIZATION: None,
@@ -91,6 +92,22 @@ def _thresholds(value: object) -> list[int]:
     return sorted(value)
 
 
+def _untracked_alert_percent(value: object) -> int | None:
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not UNTRACKED_PERCENT_MIN <= value <= UNTRACKED_PERCENT_MAX
+    ):
+        raise BudgetInvalid(
+            "untracked_alert_percent",
+            f"must be a whole percentage from {UNTRACKED_PERCENT_MIN} to "
+            f"{UNTRACKED_PERCENT_MAX}, or null for no untracked-spend alert",
+        )
+    return value
+
+
 def _text(field: str, value: object) -> str:
     if not isinstance(value, str) or "\x00" in value or not value.strip() or len(value) > 200:
         raise BudgetInvalid(field, "must be text of 1 to 200 characters")
@@ -129,6 +146,14 @@ def _cleaned(organization_id: int, fields: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(forecast_alert, bool):
         raise BudgetInvalid("forecast_alert", "must be true or false")
     cleaned["forecast_alert"] = forecast_alert
+    cleaned["untracked_alert_percent"] = _untracked_alert_percent(fields["untracked_alert_percent"])
+    if cleaned["untracked_alert_percent"] is not None and own not in (None, "service"):
+        # Provider bills belong to a service: this alert could never fire.
+        raise BudgetInvalid(
+            "untracked_alert_percent",
+            f"must be null for a budget of scope {scope}: provider bills are counted for "
+            "the organization and its services only",
+        )
     for field, empty in _EMPTY.items():
         value = fields.get(field)
         if field == own:
@@ -158,6 +183,7 @@ def budget_create(
     amount: object,
     thresholds: object = None,
     forecast_alert: object = False,
+    untracked_alert_percent: object = None,
     service: object = None,
     project: object = None,
     api_key_id: object = None,
@@ -165,7 +191,9 @@ def budget_create(
     created_by_id: int | None = None,
 ) -> Budget:
     """Validate and store a budget of `organization_id`, its amount in the reporting
-    currency; `thresholds` default to 50, 80 and 100 percent.
+    currency; `thresholds` default to 50, 80 and 100 percent. `untracked_alert_percent`
+    (1..100, None: off) alerts once a month when untracked spend is over that share of
+    what synced providers billed (`billing.services.alerts`).
 
     Raises `BudgetPermissionDenied` unless `actor` is one of its admins or owners, and
     `BudgetInvalid` (naming the field) on bad input; stores nothing then.
@@ -179,6 +207,7 @@ def budget_create(
             "amount": amount,
             "thresholds": [50, 80, 100] if thresholds is None else thresholds,
             "forecast_alert": forecast_alert,
+            "untracked_alert_percent": untracked_alert_percent,
             "service": service,
             "project": project,
             "api_key_id": api_key_id,
@@ -204,6 +233,7 @@ def budget_update(
     amount: object = UNCHANGED,
     thresholds: object = UNCHANGED,
     forecast_alert: object = UNCHANGED,
+    untracked_alert_percent: object = UNCHANGED,
     service: object = UNCHANGED,
     project: object = UNCHANGED,
     api_key_id: object = UNCHANGED,
@@ -222,6 +252,7 @@ def budget_update(
         "amount": amount,
         "thresholds": thresholds,
         "forecast_alert": forecast_alert,
+        "untracked_alert_percent": untracked_alert_percent,
         "service": service,
         "project": project,
         "api_key_id": api_key_id,

@@ -1,6 +1,7 @@
 """The Costs page: every service's spend by month (API usage and manual costs), the change
-against last month, the manual costs (members add, edit and delete them; viewers read), and
-the cheaper models `/api/recommendations` finds for the last 30 days' usage."""
+against last month, the month's reconciliation of each synced provider's bill against our
+events, the manual costs (members add, edit and delete them; viewers read), and the cheaper
+models `/api/recommendations` finds for the last 30 days' usage."""
 
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,6 +18,7 @@ from billing.models import ManualCost
 from billing.selectors.costs import Month, costs_by_month
 from billing.selectors.expenses import expense_drafts_count, expense_totals
 from billing.selectors.manual_costs import manual_cost_of_organization, manual_costs_of_organization
+from billing.selectors.reconciliation import reconciliation
 from billing.services.manual_costs import (
     ManualCostInvalid,
     manual_cost_create,
@@ -31,6 +34,15 @@ MONTHS_SHOWN = 6
 # /api/recommendations' default window (granularity day: the last 30 days).
 RECOMMENDATION_WINDOW = timedelta(days=30)
 MANUAL_COSTS_PER_PAGE = 50
+
+
+def _integrations_url(org_slug: str) -> str | None:
+    """The Integrations page, where admins connect a provider's admin key; None while no
+    such page is installed (it comes with the integrations feature)."""
+    try:
+        return reverse("integrations", kwargs={"org_slug": org_slug})
+    except NoReverseMatch:
+        return None
 
 
 def _described(cost: ManualCost) -> str:
@@ -53,6 +65,13 @@ def _page(
         ),
         "expense_drafts": expense_drafts_count(organization_id),
         "expense_month": month,
+        "reconciled": reconciliation(
+            organization_id=organization_id,
+            start=month.first_day,
+            end=month.last_day,
+            today=now.date(),
+        ),
+        "integrations_url": _integrations_url(membership.organization.slug),
         "manual_costs": manual_costs.get_page(request.GET.get("page")),
         "may_write": membership.is_at_least(Role.MEMBER),
         "form": form,

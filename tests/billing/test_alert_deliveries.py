@@ -129,6 +129,9 @@ def test_a_signed_webhook_answered_500_is_retried_and_delivered_with_the_same_id
             "spent": 812.5,
             "projected": None,
             "percent_used": 81.25,
+            "billed": None,  # untracked-spend alerts only
+            "untracked": None,
+            "percent_untracked": None,
             "currency": "USD",
         },
     }

@@ -290,8 +290,9 @@ def test_budgets_status_reads_once_for_every_scope_and_agrees_with_each_budget(
         budget(org, BudgetScope.PROJECT, project="alpha"),
         budget(org, BudgetScope.PROJECT, project="beta"),
     ]
-    # The budgets, the rollups, the manual costs, the expenses: whatever the number of budgets.
-    with django_assert_num_queries(4):
+    # The budgets, the rollups, the synced providers' days (bill against events), the manual
+    # costs, the expenses: whatever the number of budgets.
+    with django_assert_num_queries(5):
         together = budgets_status(org.id, now=NOW)
     assert together == [budget_status(status.budget, now=NOW) for status in together]
     assert {status.budget.pk: status.spent for status in together} == {
@@ -305,6 +306,6 @@ def test_budgets_status_reads_once_for_every_scope_and_agrees_with_each_budget(
     # API key and developer budgets read their own events: one query each.
     ci = budget(org, BudgetScope.API_KEY, api_key=key)
     dev = budget(org, BudgetScope.DEVELOPER, developer_id="dev-1")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         spent = {status.budget.pk: status.spent for status in budgets_status(org.id, now=NOW)}
     assert (spent[ci.pk], spent[dev.pk]) == (Decimal("3.5"), Decimal("2"))

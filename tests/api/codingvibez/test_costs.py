@@ -96,6 +96,7 @@ def test_one_service_adds_catalog_priced_usage_and_manual_costs(api, raw_key, ma
         },
         "lastUpdated": "2026-03-20T17:50:00Z",
         "dataFreshness": "fresh",
+        "reconciliation": None,  # no provider synced: see test_costs_reconciled.py
     }
     assert list(costs["breakdown"]) == ["(no model)", "gpt-4o", "gpt-mystery"]
 
@@ -280,9 +281,10 @@ def test_a_read_only_key_and_a_viewer_can_read(api, org, march, viewer_client):
     assert data(viewer_client.get("/api/costs/openai", MARCH))["currentMonth"] == 50.375
 
 
-# Usage, manual costs and expenses of the month and of the month before (6), the service's
-# tokens and the latest event for its freshness.
-@pytest.mark.parametrize(("path", "queries"), [("/api/costs/openai", 8), ("/api/costs/all", 6)])
+# Usage, manual costs, expenses and untracked spend (synced providers' bills beyond the
+# events) of the month and of the month before (8), the service's tokens and the latest event
+# for its freshness; for openai, whether its provider is synced (its integrations: none).
+@pytest.mark.parametrize(("path", "queries"), [("/api/costs/openai", 11), ("/api/costs/all", 8)])
 def test_a_read_costs_a_fixed_number_of_queries(
     api, org, raw_key, record, path, queries, django_assert_num_queries
 ):

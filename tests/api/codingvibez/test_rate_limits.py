@@ -74,12 +74,12 @@ def test_reads_and_writes_have_separate_budgets(api, small_plan, raw_key):
 
 
 def test_sync_and_upload_paths_have_their_own_budgets(api, small_plan, raw_key):
-    # No sync endpoint exists yet: its unknown-path answers are counted in the category the
-    # endpoints will have, so those plug in already limited.
+    # Both sync endpoints share the sync budget (every /api/sync* path, unknown ones too).
     sync = api.post("/api/sync", {"providers": ["openai"]}, raw_key)
-    error(sync, 404, "NOT_FOUND")
+    data(sync)
     assert quota(sync) == ("1", "0")
     error(api.post("/api/sync-organization-usage", {}, raw_key), 429, "RATE_LIMIT_EXCEEDED")
+    error(api.post("/api/sync/nope", {}, raw_key), 429, "RATE_LIMIT_EXCEEDED")
 
     # An upload without a file is refused, and still counted as an upload.
     upload = api.client.post("/api/receipts/ocr", {}, HTTP_AUTHORIZATION=f"Bearer {raw_key}")

@@ -15,7 +15,7 @@ UNKNOWN = [
     "/api/tokens/stats/more",
     "/api/dashboard/nope",
     "/api/projections/next-month",
-    "/api/status",
+    "/api/status/nope",
     "/api/team/nope",
     "/api/subscription-status",
     "/api/checkout",
@@ -23,8 +23,9 @@ UNKNOWN = [
     "/api/receipts/ocr/nope",
     "/api/receipts/",
     "/api/expenses/1",
-    "/api/sync",
-    "/api/sync-organization-usage",
+    "/api/sync/nope",
+    "/api/syncs",
+    "/api/sync-organization-usage/nope",
     "/api/organizations/nope/deeper",
 ]
 
@@ -37,7 +38,7 @@ def test_a_keyed_get_of_an_unknown_path_is_not_found_in_the_envelope(api, raw_ke
     assert response.headers["X-RateLimit-Limit"]
 
 
-@pytest.mark.parametrize("path", ["/api/tokens/nope", "/api/sync", "/api/expenses/1"])
+@pytest.mark.parametrize("path", ["/api/tokens/nope", "/api/sync/nope", "/api/expenses/1"])
 def test_a_keyed_post_to_an_unknown_path_is_not_found_and_writes_nothing(api, raw_key, path):
     from usage.models import UsageEvent
 
@@ -46,7 +47,7 @@ def test_a_keyed_post_to_an_unknown_path_is_not_found_and_writes_nothing(api, ra
     assert not UsageEvent.objects.exists()
 
 
-@pytest.mark.parametrize("path", ["/api/tokens/nope", "/api/dashboard/nope", "/api/sync"])
+@pytest.mark.parametrize("path", ["/api/tokens/nope", "/api/dashboard/nope", "/api/sync-all"])
 def test_without_a_key_an_unknown_path_answers_as_a_real_one_does(api, path):
     # Authentication first: a probe without a key cannot tell which paths exist.
     unknown_get = api.get(path)
@@ -99,4 +100,9 @@ def test_other_contracts_unknown_paths_keep_their_own_answer(api, raw_key, path)
 
 def test_unknown_paths_stay_out_of_the_openapi_document(api):
     schema = api.client.get("/api/schema/", {"format": "json"}).json()
-    assert not any("sync" in path or "(?:" in path for path in schema["paths"])
+    assert not any("(?:" in path or "nope" in path for path in schema["paths"])
+    assert {path for path in schema["paths"] if "sync" in path} == {
+        "/api/sync",
+        "/api/sync-organization-usage",
+        "/api/v1/integrations/{provider}/sync",
+    }

@@ -75,6 +75,8 @@ def test_alerts_are_listed_newest_first_with_their_figures(client, raw_key, aler
         "spent": 6.0,
         "projected": float(alert.projected),
         "budget_amount": 10.0,
+        "billed": None,  # untracked-spend alerts only
+        "untracked": None,
         "currency": "USD",
     }
 

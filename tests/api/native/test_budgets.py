@@ -92,6 +92,7 @@ def test_a_budget_is_created_with_its_spend_and_read_back(api, client, admin_key
         "currency": "USD",
         "thresholds": [50, 80],
         "forecast_alert": False,
+        "untracked_alert_percent": None,
         "status": {
             "month": "2026-03-01",
             "currency": "USD",
@@ -102,6 +103,8 @@ def test_a_budget_is_created_with_its_spend_and_read_back(api, client, admin_key
             "unpriced_events": 0,
             "unconverted": {},
             "problem": None,
+            "billed": 0.0,  # a project's budget holds no provider bill
+            "untracked": 0.0,
             "projection": projection_of(budget, Decimal(10)),
         },
     }
@@ -171,6 +174,16 @@ def test_every_scope_through_the_api(client, org, admin_key, spend):
         ({"forecast_alert": "yes"}, "forecast_alert"),
         ({"service": "openai"}, "service"),
         ({"scope": "api_key", "project": None, "api_key_id": 10**30}, "api_key_id"),
+        (
+            {"scope": "organization", "project": None, "untracked_alert_percent": 0},
+            "untracked_alert_percent",
+        ),
+        (
+            {"scope": "organization", "project": None, "untracked_alert_percent": 101},
+            "untracked_alert_percent",
+        ),
+        # A project holds no provider bill: the alert could never fire.
+        ({"untracked_alert_percent": 30}, "untracked_alert_percent"),
     ],
 )
 def test_bad_input_is_a_422_naming_the_field_and_stores_nothing(api, admin_key, change, field):
@@ -270,13 +283,28 @@ def test_listing_costs_the_same_queries_for_more_budgets(
     for name in ("a", "b"):
         api_post(client, admin_key, {**BODY, "name": name})
     client.get("/api/v1/budgets", **auth(admin_key))  # the key lookup is cached from here
-    # The page of budgets, the organization's rollups, its monthly costs, its expenses.
-    with django_assert_num_queries(4):
+    # The page of budgets, the organization's rollups, its synced providers' days (bill
+    # against events), its monthly costs, its expenses.
+    with django_assert_num_queries(5):
         client.get("/api/v1/budgets", **auth(admin_key))
     for name in ("c", "d", "e"):
         api_post(
             client, admin_key, {"name": name, "scope": "service", "service": "openai", "amount": 5}
         )
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         listed = client.get("/api/v1/budgets", **auth(admin_key)).json()["results"]
     assert len(listed) == 5
+
+
+def test_the_untracked_spend_alert_is_set_read_back_and_turned_off(client, admin_key, spend):
+    body = {"name": "OpenAI", "scope": "service", "service": "openai", "amount": 10}
+    created = api_post(client, admin_key, {**body, "untracked_alert_percent": 30})
+    assert created["untracked_alert_percent"] == 30
+    # No provider synced here: nothing billed, nothing untracked.
+    assert (created["status"]["billed"], created["status"]["untracked"]) == (0.0, 0.0)
+    path = f"/api/v1/budgets/{created['id']}"
+    assert client.get(path, **auth(admin_key)).json()["untracked_alert_percent"] == 30
+    patched = send(client, "patch", path, {"untracked_alert_percent": None}, admin_key)
+    assert patched.status_code == 200, patched.content
+    assert patched.json()["untracked_alert_percent"] is None
+    assert Budget.objects.get().untracked_alert_percent is None

@@ -340,9 +340,9 @@ def test_the_page_costs_the_same_queries_for_more_budgets_and_alerts(
     budgets_evaluate(org.id, now=NOW_DATETIME)
     client.get("/o/acme/budgets/")
     # session, user, membership; the budgets (with their keys); the organization's daily
-    # rollups, monthly costs and expenses of the projection window (budgets_status reads
-    # them once for every budget); the alerts and their deliveries; the switcher's
-    # memberships
+    # rollups, synced providers' days (bill against events), monthly costs and expenses of
+    # the projection window (budgets_status reads them once for every budget); the alerts
+    # and their deliveries; the switcher's memberships
     with django_assert_num_queries(QUERIES):
         assert client.get("/o/acme/budgets/").status_code == 200
     for n in range(3):
@@ -352,7 +352,7 @@ def test_the_page_costs_the_same_queries_for_more_budgets_and_alerts(
         assert client.get("/o/acme/budgets/").status_code == 200
 
 
-QUERIES = 10
+QUERIES = 11
 
 
 def test_every_link_on_the_budgets_pages_answers(client, sign_in, org, budgets):

@@ -206,6 +206,7 @@ def test_the_overview_costs_a_fixed_number_of_queries(
     # 24 hours (hourly rows); the switcher's memberships; and, since the month has an
     # event without a cost, its unconverted amounts (none: it is unpriced); billing's chart
     # of the month against the budget (usage.selectors.month_charts): the organization's
-    # daily rollups of the projection window, its manual costs, its expenses and its budgets
-    with django_assert_num_queries(15):
+    # daily rollups of the projection window, its synced providers' days (bill against
+    # events), its manual costs, its expenses and its budgets
+    with django_assert_num_queries(16):
         assert client.get("/o/acme/").status_code == 200

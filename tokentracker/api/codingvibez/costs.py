@@ -14,17 +14,27 @@ spend it sums has no amount at all (only unpriced events, or only costs with no 
 rate); `unpricedRequests` and `unconverted` say what it leaves out. Spend with no model
 (manual costs, expenses) is under `(no model)` in `breakdown`, so the breakdown adds up to
 `currentMonth`.
+
+A service whose provider's admin API is synced (OpenAI, Anthropic) answers with the
+provider's bill: `currentMonth` and `previousMonth` count the larger of the bill and our
+events per day (`billing.selectors.spend`'s max rule), `breakdown` splits each day by the
+provider's cost lines where its bill is that day's spend (lines naming no model under
+`(no model)`) and by our events' models where they are, `dataFreshness` and `lastUpdated`
+are the last successful sync's, and `reconciliation` says what was billed, tracked,
+untracked and over-reported on the month's synced days.
 """
 
 from decimal import Decimal
 
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from pydantic import BaseModel, Field
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing.models import ManualCost, Service
-from billing.selectors.costs import organization_costs, service_costs
+from billing.selectors.costs import ServiceCosts, organization_costs, service_costs
+from billing.selectors.reconciliation import reconciliation_totals
 from billing.selectors.spend import Spend
 from billing.services.manual_costs import ManualCostInvalid
 from tokentracker.api.base import CodingVibezView
@@ -33,7 +43,7 @@ from tokentracker.api.parsers import JSONParser
 from tokentracker.api.render import iso_or_none, number_or_none
 
 from . import params
-from .bodies import Freshness
+from .bodies import Freshness, freshness_label
 from .params import invalid
 from .reads import FreshnessMixin
 from .schemas import enveloped, errors
@@ -155,6 +165,30 @@ class CodingVibezServiceTokens(BaseModel):
     requests: int
 
 
+class CodingVibezReconciliation(BaseModel):
+    billed: float = Field(
+        description="What the provider billed on the month's synced days, in `currency`."
+    )
+    tracked: float = Field(description="What our events of the service cost on those days.")
+    untracked: float = Field(
+        description="billed - tracked per day where positive, added up: usage no integration "
+        "of yours reported. Counted in currentMonth."
+    )
+    overReported: float = Field(
+        description="tracked - billed per day where positive, added up (not counted twice: "
+        "currentMonth holds the larger side of each day)."
+    )
+    unconverted: dict[str, float] = Field(
+        description="Cost lines with no exchange rate to `currency`, per currency: their days "
+        "are not compared."
+    )
+    syncedDays: int = Field(description="Days of the month up to today the bill covers.")
+    notSyncedDays: int = Field(
+        description="Days of the month up to today not synced yet: never counted as 0 billed."
+    )
+    lastSync: str | None = Field(description="The last successful sync (ISO 8601).")
+
+
 class CodingVibezProviderCosts(BaseModel):
     service: str = Field(description="One of the 13 services, lower case, or other.")
     month: int
@@ -164,8 +198,8 @@ class CodingVibezProviderCosts(BaseModel):
     previousMonth: float | None = Field(description="The month before; " + _NULL_COST)
     breakdown: dict[str, float | None] = Field(
         description=(
-            "Cost per model, costliest first; spend with no model (manual costs, expenses) "
-            "under "
+            "Cost per model, costliest first; spend with no model (manual costs, expenses, "
+            "a synced provider's cost lines that name no model) under "
             f"`{NO_MODEL}`. The non-null values add up to currentMonth."
         )
     )
@@ -174,10 +208,16 @@ class CodingVibezProviderCosts(BaseModel):
     tokenUsage: CodingVibezServiceTokens = Field(
         description="The service's API usage in the month (its providers' rollups)."
     )
-    lastUpdated: str | None = Field(description="The organization's latest event.")
+    lastUpdated: str | None = Field(
+        description="The organization's latest event; for a synced provider, its last "
+        "successful sync."
+    )
     dataFreshness: Freshness = Field(
-        description="fresh < 15 min since the organization's latest event, stale 15-60, "
-        "very_stale beyond, no_data without events."
+        description="fresh < 15 min since lastUpdated, stale 15-60, very_stale beyond, "
+        "no_data without it."
+    )
+    reconciliation: CodingVibezReconciliation | None = Field(
+        description="The provider's bill against our events; null when it is not synced."
     )
 
 
@@ -214,6 +254,27 @@ def _unconverted(spend: Spend) -> dict[str, float]:
     return {currency: money(amount) for currency, amount in sorted(spend.unconverted.items())}
 
 
+def _reconciliation(costs: ServiceCosts) -> CodingVibezReconciliation | None:
+    if not costs.reconciled:
+        return None
+    totals = reconciliation_totals(costs.reconciled)
+    unconverted: dict[str, Decimal] = {}
+    for provider in costs.reconciled:
+        for currency, amount in provider.unconverted.items():
+            unconverted[currency] = unconverted.get(currency, Decimal(0)) + amount
+    return CodingVibezReconciliation(
+        billed=money(totals["billed"]),
+        tracked=money(totals["tracked"]),
+        untracked=money(totals["untracked"]),
+        overReported=money(totals["over_reported"]),
+        unconverted={code: money(amount) for code, amount in sorted(unconverted.items())},
+        # Several providers of one service share the month's days: the fewest synced.
+        syncedDays=min(provider.synced_days for provider in costs.reconciled),
+        notSyncedDays=max(provider.not_synced_days for provider in costs.reconciled),
+        lastSync=iso_or_none(costs.last_sync),
+    )
+
+
 class ProviderCostsView(FreshnessMixin, CodingVibezView):
     @extend_schema(
         operation_id="codingvibez_costs_provider",
@@ -223,7 +284,10 @@ class ProviderCostsView(FreshnessMixin, CodingVibezView):
             "UTC calendar month and the month before, by model, with the month's tokens. A "
             "manual cost counts in its own month, an expense on its day. `other` is the "
             "expenses whose vendor is none of the 13; any other service is a "
-            "VALIDATION_ERROR (400)."
+            "VALIDATION_ERROR (400). When the provider's admin API is synced (OpenAI, "
+            "Anthropic), each day counts the larger of its bill and our events, the "
+            "breakdown follows the provider's cost lines on the days its bill counts, "
+            "freshness is the last sync's, and `reconciliation` compares the two."
         ),
         parameters=[
             OpenApiParameter(
@@ -242,7 +306,12 @@ class ProviderCostsView(FreshnessMixin, CodingVibezView):
         service = params.cost_service(provider)
         month = params.calendar_month(request)
         costs = service_costs(organization_id=self.organization_id, service=service, month=month)
-        latest, label = self.freshness()
+        if costs.reconciled:
+            # The money is the provider's bill: as fresh as its last successful sync.
+            latest = costs.last_sync
+            label = freshness_label(latest, timezone.now())
+        else:
+            latest, label = self.freshness()
         tokens = costs.tokens
         body = CodingVibezProviderCosts(
             service=service,
@@ -263,6 +332,7 @@ class ProviderCostsView(FreshnessMixin, CodingVibezView):
             ),
             lastUpdated=iso_or_none(latest),
             dataFreshness=label,
+            reconciliation=_reconciliation(costs),
         )
         return self.envelope(body.model_dump())
 

@@ -13,6 +13,7 @@ from .ingest import IngestView, TrackView
 from .projections import ProjectionsView, TokenStatsView
 from .reads import AnalyticsView, BurnRateView, TimeseriesView, TokensView, TrackingHealthView
 from .receipts import ReceiptOcrView, ReceiptView
+from .sync import StatusView, SyncOrganizationUsageView, SyncView
 from .team import OrganizationsView, TeamInvitationsView, TeamMembersView
 
 urlpatterns = [
@@ -36,4 +37,11 @@ urlpatterns = [
     path("receipts/<int:receipt_id>", ReceiptView.as_view(), name="codingvibez-receipt"),
     path("expenses", ExpensesView.as_view(), name="codingvibez-expenses"),
     path("team/invitations", TeamInvitationsView.as_view(), name="codingvibez-team-invitations"),
+    path("sync", SyncView.as_view(), name="codingvibez-sync"),
+    path(
+        "sync-organization-usage",
+        SyncOrganizationUsageView.as_view(),
+        name="codingvibez-sync-organization-usage",
+    ),
+    path("status", StatusView.as_view(), name="codingvibez-status"),
 ]

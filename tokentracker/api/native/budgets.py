@@ -27,6 +27,8 @@ from billing.services.budgets import (
     MAX_THRESHOLDS,
     THRESHOLD_MAX,
     THRESHOLD_MIN,
+    UNTRACKED_PERCENT_MAX,
+    UNTRACKED_PERCENT_MIN,
     budget_create,
     budget_delete,
     budget_update,
@@ -44,6 +46,7 @@ WRITABLE = (
     "amount",
     "thresholds",
     "forecast_alert",
+    "untracked_alert_percent",
     "service",
     "project",
     "api_key_id",
@@ -54,6 +57,7 @@ WRITABLE = (
 PUT_DEFAULTS: dict[str, Any] = {
     "thresholds": [50, 80, 100],
     "forecast_alert": False,
+    "untracked_alert_percent": None,
     "service": None,
     "project": None,
     "api_key_id": None,
@@ -102,6 +106,20 @@ class BudgetStatusSerializer(serializers.Serializer):
     )
     problem = serializers.CharField(allow_null=True)
     projection = ProjectionSerializer()
+    billed = serializers.DecimalField(
+        **MONEY,
+        help_text=(
+            "What synced providers (OpenAI, Anthropic) billed this month on the days synced "
+            "so far, for this scope (0 for project, API key and developer budgets)."
+        ),
+    )
+    untracked = serializers.DecimalField(
+        **MONEY,
+        help_text=(
+            "The part of `billed` no event of ours accounts for (already in `spent`: spend "
+            "counts the larger of the bill and our events per provider and day)."
+        ),
+    )
 
 
 def _status_data(status_: BudgetStatus) -> dict[str, Any]:
@@ -116,6 +134,8 @@ def _status_data(status_: BudgetStatus) -> dict[str, Any]:
         "unpriced_events": status_.unpriced_events,
         "unconverted": status_.unconverted,
         "problem": status_.problem,
+        "billed": status_.billed.billed,
+        "untracked": status_.billed.untracked,
         "projection": {
             "estimate": projection.estimate,
             "low": projection.low,
@@ -161,6 +181,16 @@ class BudgetSerializer(serializers.ModelSerializer):
     api_key_id = serializers.IntegerField(
         allow_null=True, required=False, help_text="Scope `api_key` only: one of your keys."
     )
+    untracked_alert_percent = serializers.IntegerField(
+        min_value=UNTRACKED_PERCENT_MIN,
+        max_value=UNTRACKED_PERCENT_MAX,
+        allow_null=True,
+        required=False,
+        help_text=(
+            "Alert once a month when untracked spend (billed by a synced provider beyond our "
+            "events) is over this percentage of the bill; null: off."
+        ),
+    )
     developer_id = serializers.CharField(
         allow_null=True, required=False, max_length=200, help_text="Scope `developer` only."
     )
@@ -180,6 +210,7 @@ class BudgetSerializer(serializers.ModelSerializer):
             "currency",
             "thresholds",
             "forecast_alert",
+            "untracked_alert_percent",
             "status",
             "created_at",
             "updated_at",
@@ -323,11 +354,18 @@ class BudgetAlertSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(
         choices=AlertKind.choices,
         help_text="`threshold`: spend reached `threshold` percent; `forecast`: the projection "
-        "is on course to exceed the amount (threshold 100).",
+        "is on course to exceed the amount (threshold 100); `untracked`: untracked spend is "
+        "over `threshold` percent of what synced providers billed (`billed`, `untracked`).",
     )
     spent = serializers.DecimalField(**MONEY, help_text="The month's spend when it fired.")
     projected = serializers.DecimalField(**MONEY, allow_null=True)
     budget_amount = serializers.DecimalField(**MONEY)
+    billed = serializers.DecimalField(
+        **MONEY, allow_null=True, help_text="Untracked alerts: the month's bill when it fired."
+    )
+    untracked = serializers.DecimalField(
+        **MONEY, allow_null=True, help_text="Untracked alerts: the bill's untracked part."
+    )
 
     class Meta:
         model = BudgetAlert
@@ -341,6 +379,8 @@ class BudgetAlertSerializer(serializers.ModelSerializer):
             "spent",
             "projected",
             "budget_amount",
+            "billed",
+            "untracked",
             "currency",
             "fired_at",
         ]

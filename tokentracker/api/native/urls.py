@@ -6,8 +6,10 @@ from rest_framework.routers import SimpleRouter
 from .budgets import BudgetAlertViewSet, BudgetViewSet
 from .evals import EvalViewSet
 from .expenses import ExpenseViewSet
+from .integrations import IntegrationViewSet
 from .manual_costs import ManualCostViewSet
 from .receipts import ReceiptViewSet
+from .reconciliation import ReconciliationViewSet
 from .webhooks import AlertDeliveryViewSet, WebhookViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -18,7 +20,10 @@ router.register("receipts", ReceiptViewSet, basename="api-receipt")
 router.register("expenses", ExpenseViewSet, basename="expense")
 router.register("budgets", BudgetViewSet, basename="budget")
 router.register("alerts", BudgetAlertViewSet, basename="budget-alert")
+router.register("reconciliation", ReconciliationViewSet, basename="reconciliation")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("alert-deliveries", AlertDeliveryViewSet, basename="alert-delivery")
+# Not "integration": the dashboard's Integrations page has names of its own.
+router.register("integrations", IntegrationViewSet, basename="api-integration")
 
 urlpatterns = router.urls
