@@ -50,5 +50,19 @@ def delete_receipt_file(*, instance: Any, **kwargs: Any) -> None:
         transaction.on_commit(lambda: storage.delete(name))
 
 
+# Sent once a sync's provider costs are committed (`organization_id`): the bill changes
+# what budgets count (the untracked spend source).
+provider_costs_synced = Signal()
+
+
+@receiver(provider_costs_synced)
+def evaluate_after_sync(*, organization_id: int, **kwargs: Any) -> None:
+    from .selectors.budgets import organizations_with_budgets
+    from .tasks import budgets_evaluate_soon
+
+    if organizations_with_budgets(frozenset({organization_id})):
+        budgets_evaluate_soon(organization_id, throttled=True)
+
+
 # Sent once a BudgetAlert is committed (`alert_id`): the channels deliver it.
 alert_fired = Signal()

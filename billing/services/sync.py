@@ -40,6 +40,7 @@ from billing.models import (
     SyncRun,
     SyncTrigger,
 )
+from billing.signals import provider_costs_synced
 from billing.sync import anthropic_admin, openai_admin
 from billing.sync.http import AdminApi, ProviderError, ProviderKeyInvalid
 from tokentracker.crypto import DecryptionFailed
@@ -311,6 +312,13 @@ def _finish(
                 same_key.filter(
                     Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": complete_until})
                 ).update(**{field: complete_until})
+        if costs.stored:
+            organization_id = integration.organization_id
+            transaction.on_commit(
+                lambda: provider_costs_synced.send(
+                    sender=ProviderIntegration, organization_id=organization_id
+                )
+            )
     return SyncResult(
         provider=integration.provider,
         status=str(status),

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.models import Budget
+from billing.models import Budget, BudgetAlert
 from billing.selectors.reconciliation import reconciliation
 from billing.services.alerts import budgets_evaluate
 from billing.services.sync import integration_sync
@@ -100,3 +100,30 @@ def test_the_untracked_spend_alert_fires_once_after_a_sync(org, synced):
     for integration in synced:
         integration_sync(integration.pk, trigger="schedule", now=NOW)
     assert budgets_evaluate(org.id, now=NOW) == []
+
+
+def test_a_sync_that_brings_a_bill_evaluates_the_budgets_at_once(
+    org, record, freeze, provider_server, django_capture_on_commit_callbacks
+):
+    # No waiting for beat's five-minute round: the bill is what the alert is about.
+    freeze("2026-11-05T10:30:00Z")
+    record({"occurred_at": "2026-11-02T09:00:00Z", "total_cost": 1.00})
+    provider_server.openai.cost(
+        day="2026-11-02", line_item="gpt-4o-2024-08-06, input", project_id="proj_a", value="4"
+    )
+    Budget.objects.create(
+        organization=org,
+        name="All",
+        scope="organization",
+        amount=Decimal(100),
+        currency="USD",
+        untracked_alert_percent=50,
+    )
+    integration = integration_make(org, "openai")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert integration_sync(integration.pk, trigger="schedule", now=NOW).status == "ok"
+    # 3.00 untracked of 4.00 billed: 75%.
+    alerts = BudgetAlert.objects.filter(organization=org)
+    assert [(a.kind, a.threshold, a.billed, a.untracked) for a in alerts] == [
+        ("untracked", 50, Decimal(4), Decimal(3))
+    ]
