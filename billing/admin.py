@@ -8,6 +8,9 @@ from .models import (
     DeliveryAttempt,
     Expense,
     ManualCost,
+    ProviderIntegration,
+    Receipt,
+    SyncRun,
     WebhookEndpoint,
 )
 
@@ -191,11 +194,6 @@ class AlertDeliveryAdmin(admin.ModelAdmin):
         return False
 
 
-# --- Receipts (issue 15) ------------------------------------------------------------------
-
-from .models import Receipt  # noqa: E402  (kept with its admin: one block to merge)
-
-
 @admin.register(Receipt)
 class ReceiptAdmin(admin.ModelAdmin):
     """What was uploaded and what OCR read, read-only: an upload goes through
@@ -246,4 +244,64 @@ class ReceiptAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class SyncRunInline(admin.TabularInline):
+    model = SyncRun
+    extra = 0
+    can_delete = False
+    fields = [
+        "started_at",
+        "finished_at",
+        "trigger",
+        "status",
+        "usage_records",
+        "cost_records",
+        "message",
+    ]
+    readonly_fields = fields
+    ordering = ["-started_at"]
+    max_num = 0  # no empty row to add one
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ProviderIntegration)
+class ProviderIntegrationAdmin(admin.ModelAdmin):
+    """Connected admin keys and their syncs, read-only: the key itself is never shown (its
+    last four only). Keys are connected and rotated by the organization's admins on the
+    Integrations page; deleting one here disconnects it and keeps what was synced."""
+
+    list_display = [
+        "organization",
+        "provider",
+        "key_last_four",
+        "status",
+        "last_sync_at",
+        "last_success_at",
+        "costs_synced_until",
+    ]
+    list_filter = ["provider", "status"]
+    list_select_related = ["organization"]
+    search_fields = ["organization__slug", "organization__name"]
+    fields = [
+        "organization",
+        "provider",
+        "key_last_four",
+        "status",
+        "status_message",
+        "last_sync_at",
+        "last_success_at",
+        "usage_synced_until",
+        "costs_synced_until",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+    inlines = [SyncRunInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
