@@ -240,6 +240,8 @@ _SIGN_CURRENCY = {
 _DOLLAR_HINTS = (
     (re.compile(r"\b(?:hst|qst|pst|canada|ontario|quebec|québec|british columbia)\b"), "CAD"),
     (re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[A-Z] ?\d[A-Z]\d\b"), "CAD"),  # postcode, case kept
+    # A province before a postcode whose digits OCR took for letters ("BC V6B 1Al").
+    (re.compile(r"\b(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT),? [A-Z][0-9OIl][A-Z]\b"), "CAD"),
     (re.compile(r"\b(?:abn|australia)\b"), "AUD"),
     (re.compile(r"\b(?:NSW|VIC|QLD|WA|SA|TAS|ACT|NT) \d{4}\b"), "AUD"),  # state, postcode
     (re.compile(r"\b(?:new zealand|nzbn)\b"), "NZD"),
