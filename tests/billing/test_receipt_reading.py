@@ -350,7 +350,10 @@ def test_a_future_year_misread_is_not_a_date():
     [
         ("TOTAL CA$45.20", "CAD", Decimal("45.20")),
         ("HST 13% 5.20\nTOTAL $45.20", "CAD", Decimal("45.20")),
+        ("Vancouver, BC V6B 1Al\nTOTAL $45.20", "CAD", Decimal("45.20")),
+        ("Melbourne VIC 3000\nTOTAL $45.20", "AUD", Decimal("45.20")),
         ("ABN 51 824 753 556\nTOTAL $45.20", "AUD", Decimal("45.20")),
+        ("Portland, OR 97205\nTOTAL $45.20", "USD", Decimal("45.20")),
         ("TOTAL $45.20", "USD", Decimal("45.20")),
         ("TOTAL CHF 1'234.50", "CHF", Decimal("1234.50")),
         ("TOTAL ¥12,800", "JPY", Decimal("12800")),
