@@ -69,6 +69,8 @@ _TO_LETTER = str.maketrans({"0": "o", "1": "l", "5": "s"})
 
 def digits_repaired(text: str) -> str:
     text = re.sub(r"(\d) ([.,]\d{2})(?!\d)", r"\1\2", text)  # "40 .02": a space read into a price
+    # "21..60": a JPEG's ringing around the point read as a second one.
+    text = re.sub(r"(\d)([.,])[.,]+(\d{2})(?!\d)", r"\1\2\3", text)
     # "CAS1,072.76", "S12.50": a dollar sign read as an S, right before a price with cents.
     text = re.sub(r"(?<![A-Za-z])(CA|C|A|US|NZ|HK)?S(?=\d[\d,]*\.\d{2}(?!\d))", r"\1$", text)
 

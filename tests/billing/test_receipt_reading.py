@@ -379,6 +379,7 @@ def test_words_that_are_currency_codes_are_not_currencies():
 def test_ocr_misreads_inside_numbers_and_labels_are_repaired():
     assert extracted("Shop\nT0TAL 12.5O\n")["total"] == Decimal("12.50")
     assert extracted("Shop\nTotal A$40 .02\n")["total"] == Decimal("40.02")
+    assert extracted("Shop\nTOTAL USD 21..60\n")["total"] == Decimal("21.60")
 
 
 def test_a_dollar_sign_read_as_an_s_and_a_decimal_comma_misread_are_repaired():
