@@ -247,6 +247,15 @@ def test_tesseract_taking_too_long_makes_the_receipt_unreadable():
     assert str(raised.value) == "Reading this receipt took too long."
 
 
+@pytest.mark.parametrize("output", ["png", "jpeg", "webp", "tiff", "pdf", "pdf-scan", "pdf-mixed"])
+def test_a_sample_is_the_same_file_every_time_from_its_seed(output):
+    first = receipt_sample(8, output=output, degradation="photo")
+    again = receipt_sample(8, output=output, degradation="photo")
+    assert first.data == again.data
+    assert first.truth == again.truth
+    assert first.data != receipt_sample(9, output=output, degradation="photo").data
+
+
 # --- extraction from text alone -----------------------------------------------------------
 def extracted(text: str) -> dict:
     return {name: found.value for name, found in fields_extract(lines_of_text(text)).items()}

@@ -30,7 +30,17 @@ from PIL import Image
 
 from . import layouts
 from .content import CURRENCIES, content_make
-from .drawing import DEGRADATIONS, FONTS, Page, degraded, encoded, image_of, jpeg_damaged, pdf_of
+from .drawing import (
+    DEGRADATIONS,
+    FONTS,
+    PDF_DATE,
+    Page,
+    degraded,
+    encoded,
+    image_of,
+    jpeg_damaged,
+    pdf_of,
+)
 
 __all__ = ["CURRENCIES", "DEGRADATIONS", "FONTS", "LAYOUTS", "OUTPUTS", "Sample", "Truth"]
 __all__ += ["receipt_sample", "receipt_samples"]
@@ -115,7 +125,10 @@ def receipt_sample(
     elif output == "pdf-scan":
         image, quality = raster(pages[0])
         buffer = io.BytesIO()
-        jpeg_damaged(image, quality).save(buffer, "PDF", resolution=dpi)
+        when = PDF_DATE.utctimetuple()
+        jpeg_damaged(image, quality).save(
+            buffer, "PDF", resolution=dpi, creationDate=when, modDate=when
+        )
         data, content_type, text_pages = buffer.getvalue(), "application/pdf", 0
     else:
         image, quality = raster(pages[0])

@@ -6,6 +6,7 @@ import logging
 import random
 import statistics
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 
 from fpdf import FPDF
@@ -96,9 +97,14 @@ def image_of(page: Page, dpi: float) -> Image.Image:
     return image
 
 
+# PDFs carry a creation date: a fixed one, so a seed gives the same bytes every time.
+PDF_DATE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 def pdf_of(pages: list[Page], images: dict[int, Image.Image] | None = None) -> bytes:
     """A PDF with a text layer; pages in `images` are placed as pictures (scans) instead."""
     pdf = FPDF(unit="pt", format=(pages[0].width, pages[0].height))
+    pdf.set_creation_date(PDF_DATE)
     pdf.set_auto_page_break(False)
     pdf.set_margin(0)
     for family in {page.font for page in pages}:
