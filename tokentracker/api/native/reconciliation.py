@@ -6,6 +6,7 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -219,10 +220,19 @@ def _provider(provider: ProviderReconciliation) -> dict[str, Any]:
     }
 
 
+class OneObjectSchema(AutoSchema):
+    """drf-spectacular describes every `list` action as an array; this one answers one
+    object (the period's reconciliation)."""
+
+    def _is_list_view(self, serializer: object = None) -> bool:
+        return False
+
+
 class ReconciliationViewSet(NativeViewSet):
     # What the answer is about; the view reads it through the reconciliation selector only.
     queryset = ProviderIntegration.objects.all()
     permission_classes = [HasApiKeyOrMember]
+    schema = OneObjectSchema()
 
     @extend_schema(
         operation_id="reconciliation",
