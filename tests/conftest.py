@@ -325,3 +325,36 @@ def provider_server(settings, monkeypatch):
     monkeypatch.setattr(http, "sleep", server.sleeps.append)
     yield server
     server.stop()
+
+
+# --- Stripe (billing.payments) ---------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _stripe_never_reached(settings):
+    # Billing is off unless a test turns it on; one that does without `localstripe` meets a
+    # closed local port, never api.stripe.com.
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_WEBHOOK_SECRET = ""
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+
+
+@pytest.fixture(scope="session")
+def _localstripe_process():
+    from tests.stripe_servers import LocalStripe
+
+    server = LocalStripe().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def localstripe(_localstripe_process, settings):
+    """localstripe (tests/stripe_servers.py), emptied, with billing configured to use it."""
+    from tests.stripe_servers import SECRET_KEY, WEBHOOK_SECRET
+
+    _localstripe_process.flush()
+    settings.STRIPE_SECRET_KEY = SECRET_KEY
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = _localstripe_process.url
+    return _localstripe_process

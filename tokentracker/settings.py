@@ -287,6 +287,21 @@ PROVIDER_SYNC_ATTEMPTS = envint("PROVIDER_SYNC_ATTEMPTS", 4, minimum=1)
 PROVIDER_SYNC_BACKOFF_SECONDS = envseconds("PROVIDER_SYNC_BACKOFF_SECONDS", 2)
 PROVIDER_SYNC_MAX_WAIT_SECONDS = envseconds("PROVIDER_SYNC_MAX_WAIT_SECONDS", 120)
 
+# Plans sold through Stripe (issue 17; billing.payments). Billing is off unless both the
+# secret key and the webhook signing secret are set: the billing endpoints then answer 503
+# and the Plan & billing page shows the plan without payment buttons. STRIPE_API_BASE is
+# Stripe's API (a test server in the suite). A past-due subscription keeps its plan for
+# STRIPE_PAST_DUE_GRACE_DAYS after the first failed payment, then falls to the default plan.
+# Checkout's and the portal's return URLs must be on this deployment: the hosts of
+# ALLOWED_HOSTS (wildcards left out) and those of BILLING_RETURN_HOSTS.
+STRIPE_SECRET_KEY = envstr("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = envstr("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = envstr("STRIPE_API_BASE", "https://api.stripe.com")
+if not STRIPE_API_BASE.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"STRIPE_API_BASE must be an http(s) URL, got {STRIPE_API_BASE!r}")
+STRIPE_PAST_DUE_GRACE_DAYS = envint("STRIPE_PAST_DUE_GRACE_DAYS", 7, minimum=0)
+BILLING_RETURN_HOSTS = envlist("BILLING_RETURN_HOSTS", [])
+
 # Behind an https reverse proxy, and the throttles of the account pages.
 # The origins (scheme://host[:port]) whose forms may POST here: the public https address
 # when a proxy terminates TLS and the Host/Origin differ from what Django sees.
