@@ -35,7 +35,10 @@ FIELD_ENCRYPTION_KEYS = envfernetkeys(
     "FIELD_ENCRYPTION_KEY", dev_secret=SECRET_KEY if SECRET_KEY == DEV_SECRET_KEY else None
 )
 
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+# The first run's hosts; `check --deploy` refuses them (tokentracker.checks): production
+# names the host its clients use.
+DEV_ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", list(DEV_ALLOWED_HOSTS))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
