@@ -358,6 +358,8 @@ else:
 # Cookies only over https in production; DEBUG (`make run`) serves plain http on localhost.
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
+# A refused form says when plain http or an untrusted proxy is the cause (views/csrf.py).
+CSRF_FAILURE_VIEW = "tokentracker.views.csrf.csrf_failure"
 # Attempts per hour (tokentracker.throttle); over them the page answers 429.
 LOGIN_ATTEMPTS_PER_HOUR_PER_IP = envint("LOGIN_ATTEMPTS_PER_HOUR_PER_IP", 100, minimum=1)
 # Failed log-ins (Django's login page and admin's) are counted by django-axes per account AND
