@@ -1,21 +1,34 @@
 # The two commands the README opens with: `make run` and `make test`.
+# Another interpreter or venv: `make test PY=python3.13 VENV=.venv313` (3.11 to 3.13).
 PY ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install browser ocr run test fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down bench-projections bench-receipts clean
+.PHONY: install install-runtime browser ocr run serve test smoke fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down bench-projections bench-receipts clean
 
-install: $(VENV)/.installed
+# Two stamps, one per lock: `make run` and `make serve` install the runtime lock only;
+# `make test` and the tools install the dev lock (a superset). Each is redone when its
+# lock changes, so `make test` after `make run` still installs the dev extras.
+install: $(VENV)/.installed-dev
+install-runtime: $(VENV)/.installed-runtime
 
-$(VENV)/.installed: requirements-dev.lock
-	@$(PY) -c 'import sys; assert sys.version_info[:2] == (3, 11), "TokenTracker needs Python 3.11"'
-	@$(PY) -c 'import ensurepip' 2>/dev/null || { \
+$(VENV)/.installed-runtime: requirements.lock
+	$(call venv_install,requirements.lock)
+
+$(VENV)/.installed-dev: requirements-dev.lock
+	$(call venv_install,requirements-dev.lock)
+
+define venv_install
+	@python=$(BIN)/python; test -x $$python || python="$(PY)"; \
+		$$python -c 'import sys; assert (3, 11) <= sys.version_info[:2] <= (3, 13), "TokenTracker needs Python 3.11, 3.12 or 3.13, not " + sys.version.split()[0]'
+	@test -x $(BIN)/python || $(PY) -c 'import ensurepip' 2>/dev/null || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv; \
 		else echo "Install the venv module first: sudo apt-get install python3-venv"; exit 1; fi; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(1)
 	touch $@
+endef
 
 # The browser tests (pytest -m browser) drive Debian's chromium; Playwright's own browser
 # download cannot be used. Installed when missing and running as root (CI); otherwise the
@@ -32,10 +45,16 @@ ocr:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq tesseract-ocr; \
 		else echo "tesseract is missing, so receipts cannot be read (and their tests fail): sudo apt-get install tesseract-ocr"; fi; }
 
-run: install ocr
+run: install-runtime ocr
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap_demo
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The production shape on one machine (deploy/serve.py): refuses to start on an unsafe
+# setting, migrates, collects static files, then runs the Procfile (gunicorn, Celery worker
+# and beat), starting again whatever crashes. Settings from the environment or .env.
+serve: install-runtime ocr
+	$(BIN)/python deploy/serve.py
 
 # The suite in TEST_WORKERS processes (pytest-xdist; fewer on a machine with fewer cores),
 # each on its own test database and, with REDIS_URL, its own Redis database: worker gwN
@@ -43,8 +62,14 @@ run: install ocr
 # start real processes, break them and time what they see (they skip on SQLite).
 TEST_WORKERS ?= 2
 test: install browser ocr
-	$(BIN)/pytest -n auto --maxprocesses=$(TEST_WORKERS) -m 'not fuzz and not fault'
+	$(BIN)/pytest -n auto --maxprocesses=$(TEST_WORKERS) -m 'not fuzz and not fault and not smoke'
 	$(BIN)/pytest -m fault tests/faults
+
+# The production shape end to end (tests/smoke/): `make serve` on a new PostgreSQL database
+# and a redis-server of its own, driven over HTTP, then stopped. PostgreSQL only, like fuzz.
+smoke: install
+	@case "$${DATABASE_URL:-}" in postgres*) ;; *) echo "make smoke needs DATABASE_URL=postgres://..."; exit 1;; esac
+	$(BIN)/pytest -m smoke tests/smoke
 
 # schemathesis over /api/schema/ (tests/api/test_fuzz_api.py): PostgreSQL only, so it needs
 # DATABASE_URL; `make test` leaves it out (pyproject's addopts).
@@ -95,4 +120,4 @@ bench-receipts: install ocr
 	$(BIN)/python bench/receipts.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 var
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm var

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from usage.admin_money import money_column
+
 from .models import (
     AlertDelivery,
     Budget,
@@ -25,10 +27,8 @@ class ManualCostAdmin(admin.ModelAdmin):
         "service",
         "year",
         "month",
-        "amount",
-        "currency",
-        "converted_amount",
-        "converted_currency",
+        money_column("amount", currency_field="currency"),
+        money_column("converted_amount", currency_field="converted_currency"),
         "category",
     ]
     list_filter = ["service", "year"]
@@ -52,10 +52,8 @@ class ExpenseAdmin(admin.ModelAdmin):
         "vendor",
         "organization",
         "date",
-        "amount",
-        "currency",
-        "converted_amount",
-        "converted_currency",
+        money_column("amount", currency_field="currency"),
+        money_column("converted_amount", currency_field="converted_currency"),
         "service",
         "status",
         "source",
@@ -81,7 +79,13 @@ class BudgetAdmin(admin.ModelAdmin):
     currency of the amount: a form here would skip all three. Deleting would also delete
     the budget's alerts, which stay read-only here."""
 
-    list_display = ["name", "organization", "scope", "amount", "currency", "forecast_alert"]
+    list_display = [
+        "name",
+        "organization",
+        "scope",
+        money_column("amount", currency_field="currency"),
+        "forecast_alert",
+    ]
     list_filter = ["scope", "forecast_alert"]
     search_fields = ["name", "organization__name", "project", "developer_id"]
     list_select_related = ["organization"]
@@ -107,9 +111,8 @@ class BudgetAlertAdmin(admin.ModelAdmin):
         "period",
         "kind",
         "threshold",
-        "spent",
-        "budget_amount",
-        "currency",
+        money_column("spent", currency_field="currency"),
+        money_column("budget_amount", currency_field="currency"),
         "fired_at",
     ]
     list_filter = ["kind", "period"]

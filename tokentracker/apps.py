@@ -7,6 +7,7 @@ class TokenTrackerConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            checks,  # noqa: F401  (registers the production settings checks)
             schema,  # noqa: F401  (registers the OpenAPI auth extension)
             signals,  # noqa: F401
         )

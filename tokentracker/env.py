@@ -65,8 +65,7 @@ def envfernetkeys(name: str, *, dev_secret: str | None) -> list[str]:
                 f"{name} must be set when SECRET_KEY is. Generate one with: python -c "
                 '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
             )
-        digest = hashlib.sha256(f"tokentracker-dev-field-key:{dev_secret}".encode()).digest()
-        return [base64.urlsafe_b64encode(digest).decode()]
+        return [dev_field_key(dev_secret)]
     for position, key in enumerate(keys, start=1):
         try:
             Fernet(key)
@@ -75,6 +74,13 @@ def envfernetkeys(name: str, *, dev_secret: str | None) -> list[str]:
                 f"{name}: key {position} is not a Fernet key (32 url-safe base64-encoded bytes)"
             ) from None
     return keys
+
+
+def dev_field_key(dev_secret: str) -> str:
+    """The Fernet key a first run derives from the development SECRET_KEY: public, since
+    that key is; `manage.py check --deploy` refuses it (tokentracker.checks)."""
+    digest = hashlib.sha256(f"tokentracker-dev-field-key:{dev_secret}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
 
 
 def envseconds(name: str, default: float) -> float:

@@ -9,7 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
 
 from .keys import key_digest
-from .models import ROLE_RANK, ApiKey, Invitation, Membership, Organization, Role
+from .models import ROLE_RANK, ApiKey, ApiKeyScope, Invitation, Membership, Organization, Role
 
 # The dashboard stores the organization a person switched to under this session key.
 ACTIVE_ORGANIZATION_SESSION_KEY = "organization_id"
@@ -112,6 +112,17 @@ def api_keys_of_organization(organization_id: int) -> QuerySet[ApiKey]:
         .select_related("created_by")
         .defer("digest")
         .order_by(F("revoked_at").desc(nulls_first=True), "-created_at", "-id")
+    )
+
+
+def api_keys_that_write(organization_id: int, *, limit: int = 3) -> list[ApiKey]:
+    """Active keys that may send events, newest first: what an empty overview points to."""
+    return list(
+        ApiKey.objects.filter(
+            organization_id=organization_id, revoked_at__isnull=True, scope=ApiKeyScope.WRITE
+        )
+        .only("name", "lookup")
+        .order_by("-created_at", "-id")[:limit]
     )
 
 

@@ -35,7 +35,10 @@ FIELD_ENCRYPTION_KEYS = envfernetkeys(
     "FIELD_ENCRYPTION_KEY", dev_secret=SECRET_KEY if SECRET_KEY == DEV_SECRET_KEY else None
 )
 
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+# The first run's hosts; `check --deploy` refuses them (tokentracker.checks): production
+# names the host its clients use.
+DEV_ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", list(DEV_ALLOWED_HOSTS))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -370,6 +373,8 @@ else:
 # Cookies only over https in production; DEBUG (`make run`) serves plain http on localhost.
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEBUG)
+# A refused form says when plain http or an untrusted proxy is the cause (views/csrf.py).
+CSRF_FAILURE_VIEW = "tokentracker.views.csrf.csrf_failure"
 # Attempts per hour (tokentracker.throttle); over them the page answers 429.
 LOGIN_ATTEMPTS_PER_HOUR_PER_IP = envint("LOGIN_ATTEMPTS_PER_HOUR_PER_IP", 100, minimum=1)
 # Failed log-ins (Django's login page and admin's) are counted by django-axes per account AND

@@ -7,6 +7,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from .admin_events import ProviderFilter, events_search
+from .admin_money import money_column
 from .models import Eval, ModelAlias, ModelPrice, PendingTrack, SetAsideDelta, UsageEvent
 from .paging import CappedCountPaginator
 from .rollups import set_aside_requeue
@@ -115,7 +116,7 @@ class UsageEventAdmin(admin.ModelAdmin):
         "provider",
         "model",
         "total_tokens",
-        "total_cost",
+        money_column("total_cost", currency_field="currency"),
         "cost_source",
         "outcome",
         "project",
@@ -125,6 +126,9 @@ class UsageEventAdmin(admin.ModelAdmin):
     search_fields = ["uuid", "model", "project"]
     search_help_text = "An event's UUID, or the start of a model or project name."
     list_select_related = ["organization"]
+    # Newest first by when it happened (a late or backfilled batch has recent ids and old
+    # times), one walk down the event_time index; id breaks ties.
+    ordering = ["-occurred_at", "-id"]
     date_hierarchy = "occurred_at"
     paginator = CappedCountPaginator
     show_full_result_count = False  # COUNT(*) over millions of events on every page is slow

@@ -8,10 +8,10 @@ column, and the date hierarchy's MIN/MAX and DISTINCT date_trunc queries (no ind
 `usage.paging.CappedCountPaginator.CAP` rows, providers are listed from the daily rollups, the date
 drill-down reads the daily rollups too (`usage_admin.rollup_date_hierarchy`), and search
 goes through the UUID index or the rollups' names (`events_search`). The list itself is
-one `ORDER BY id DESC LIMIT 100` query that walks the primary key: fast for anything
-common among recent events; a filter that matches few events, or only old ones, walks
-further (add the organization filter, which has an index). bench/admin_events.py measures
-all of this on the generated dataset.
+one `ORDER BY occurred_at DESC, id DESC LIMIT 100` query that walks the `event_time`
+index: fast for anything common among recent events; a filter that matches few events, or
+only old ones, walks further (add the organization filter, which has an index).
+bench/admin_events.py measures all of this on the generated dataset.
 """
 
 import uuid

@@ -231,6 +231,8 @@ class UsageEvent(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["organization", "occurred_at"], name="event_org_time"),
+            # Django admin's list, newest first across organizations (usage.admin).
+            models.Index(fields=["occurred_at", "id"], name="event_time"),
             # carbon-llm's per-developer day; partial, so events without a developer (most
             # of them) cost ingest nothing.
             models.Index(

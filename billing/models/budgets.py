@@ -7,7 +7,7 @@ from django.db import models
 from tokentracker.crypto import field_decrypt
 from tokentracker.currencies import currency_code_validate
 
-from .costs import MONEY, Service
+from .costs import MONEY, Service, amount_text
 
 
 def default_thresholds() -> list[int]:
@@ -108,7 +108,7 @@ class Budget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.amount} {self.currency} a month"
+        return f"{self.name}: {amount_text(self.amount)} {self.currency} a month"
 
 
 class AlertKind(models.TextChoices):

@@ -1,5 +1,7 @@
 """Money columns, the 13 services and manual costs (issue 14)."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -7,6 +9,14 @@ from django.db import models
 from tokentracker.currencies import currency_code_validate
 
 MONEY = {"max_digits": 28, "decimal_places": 12}
+
+
+def amount_text(amount: Decimal | None) -> str:
+    """An amount as a name shows it (admin's titles and confirmations): 150.25, not the
+    stored 150.250000000000."""
+    if amount is None:
+        return "no amount"
+    return f"{amount.normalize():f}"
 
 
 class Service(models.TextChoices):
@@ -68,4 +78,7 @@ class ManualCost(models.Model):
         indexes = [models.Index(fields=["organization", "year", "month"])]
 
     def __str__(self) -> str:
-        return f"{self.service} {self.year}-{self.month:02d}: {self.amount} {self.currency}"
+        return (
+            f"{self.service} {self.year}-{self.month:02d}: "
+            f"{amount_text(self.amount)} {self.currency}"
+        )

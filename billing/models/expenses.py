@@ -5,7 +5,7 @@ from django.db import models
 
 from tokentracker.currencies import currency_code_validate
 
-from .costs import MONEY, Service
+from .costs import MONEY, Service, amount_text
 
 
 class ExpenseSource(models.TextChoices):
@@ -82,7 +82,7 @@ class Expense(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.vendor or 'expense'} {self.date}: {self.amount} {self.currency}"
+        return f"{self.vendor or 'expense'} {self.date}: {amount_text(self.amount)} {self.currency}"
 
 
 class ReceiptStatus(models.TextChoices):

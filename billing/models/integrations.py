@@ -5,7 +5,7 @@ from django.db import models
 
 from tokentracker.crypto import field_decrypt
 
-from .costs import MONEY
+from .costs import MONEY, amount_text
 
 
 class SyncedProvider(models.TextChoices):
@@ -148,7 +148,7 @@ class ProviderCostBucket(models.Model):
         indexes = [models.Index(fields=["organization", "provider", "day"])]
 
     def __str__(self) -> str:
-        return f"{self.provider} {self.day} {self.line_item or '(all)'}: {self.amount}"
+        return f"{self.provider} {self.day} {self.line_item or '(all)'}: {amount_text(self.amount)}"
 
 
 class SyncTrigger(models.TextChoices):

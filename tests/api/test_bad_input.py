@@ -9,6 +9,7 @@ import pytest
 from django.test import override_settings
 
 from tokentracker import services
+from tokentracker.api.parsers import MAX_DEPTH
 from tokentracker.models import Invitation, Role
 from usage.models import Eval, UsageEvent
 
@@ -67,6 +68,28 @@ def test_an_invitation_nested_a_thousand_deep_is_a_400_and_sends_nothing(api, ad
     response = api.post("/api/team/invitations", '{"email": ' + DEEP + "}")
     _codingvibez_error(response, 400, "JSON parse error - the body is nested too deeply.")
     assert Invitation.objects.count() == 0
+
+
+def test_the_depth_limit_is_ours_and_the_same_on_every_python(api, raw_key):
+    # 3.13's json parses 3,000 levels where 3.11's stops short of 1,000: MAX_DEPTH decides.
+    deeper = "[" * (MAX_DEPTH + 2) + "]" * (MAX_DEPTH + 2)
+    response = api.post("/api/v1/evals", '{"scores": ' + deeper + "}", raw_key)
+    _native_error(response, 422, "JSON parse error - the body is nested too deeply.")
+    at_the_limit = "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)
+    response = api.post("/api/v1/evals", '{"scores": ' + at_the_limit + "}", raw_key)
+    # Parsed, then refused by the serializer for what it is: a list, not scores.
+    _native_error(
+        response,
+        422,
+        "Validation failed.",
+        {
+            "prompt_group_id": ["This field is required."],
+            "overall_score": ["This field is required."],
+            "scores": ['Expected a dictionary of items but got type "list".'],
+            "judge_model": ["This field is required."],
+        },
+    )
+    assert Eval.objects.count() == 0
 
 
 def test_an_invitation_nested_a_thousand_deep_without_a_session_is_still_a_401(api):

@@ -42,6 +42,8 @@ def test_budgets_are_listed_and_viewed_but_not_added_or_edited(staff_client, ale
     listing = staff_client.get("/admin/billing/budget/")
     assert listing.status_code == 200
     assert b"Team budget" in listing.content
+    assert b'<td class="field-amount">$10.00</td>' in listing.content
+    assert b"10.000000000000" not in listing.content
     page = staff_client.get(f"/admin/billing/budget/{budget.pk}/change/")
     assert page.status_code == 200
     assert b'name="name"' not in page.content  # read-only: no form field
@@ -55,6 +57,9 @@ def test_alerts_are_read_only(staff_client, alert):
     listing = staff_client.get("/admin/billing/budgetalert/")
     assert listing.status_code == 200
     assert b"Team budget" in listing.content
+    assert b'<td class="field-spent">$8.50</td>' in listing.content
+    assert b'<td class="field-budget_amount">$10.00</td>' in listing.content
+    assert b"8.500000000000" not in listing.content
     assert staff_client.get(f"/admin/billing/budgetalert/{alert.pk}/change/").status_code == 200
     assert staff_client.get("/admin/billing/budgetalert/add/").status_code == 403
     deleted = staff_client.post(f"/admin/billing/budgetalert/{alert.pk}/delete/", {"post": "yes"})

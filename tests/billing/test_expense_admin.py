@@ -49,9 +49,14 @@ def test_every_organizations_expenses_are_listed_with_their_conversion(staff_cli
     response = staff_client.get(LIST)
     assert sorted(_rows(response)) == ["Cursor", "Notion Labs", "OpenAI, Inc."]
     content = response.content.decode()
-    for column in ("converted_amount", "converted_currency", "service", "status", "source"):
+    for column in ("amount", "converted_amount", "service", "status", "source"):
         assert f"column-{column}" in content
-    assert "150.25" in content
+    # Money as the dashboard writes it, with its currency, not twelve decimal places.
+    assert '<td class="field-amount">$150.25</td>' in content
+    assert '<td class="field-converted_amount">$150.25</td>' in content
+    assert "150.250000000000" not in content
+    # A draft read from a receipt has no amount yet.
+    assert '<td class="field-amount">—</td>' in content
 
 
 @pytest.mark.parametrize(

@@ -99,4 +99,7 @@ def test_bootstrap_demo_is_idempotent(tmp_path):
     first_key = first.getvalue().strip().splitlines()[-1]
     assert first_key == second.getvalue().strip().splitlines()[-1]
     assert ApiKey.objects.filter(organization__slug="demo").count() == 1
-    assert "(unchanged)" in second.getvalue()
+    assert (
+        "Admin login: admin / (unchanged since it was printed on the first start; set a new "
+        "one with .venv/bin/python manage.py changepassword admin)"
+    ) in second.getvalue()

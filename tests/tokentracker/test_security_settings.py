@@ -21,6 +21,9 @@ OURS = (
     "SESSION_COOKIE_",
     "CSRF_",
     "TRUST_X_",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EMAIL_",
 )
 
 # README "### Security settings": the production environment it documents, with a real
@@ -32,6 +35,10 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "tokens.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://tokens.example.com",
     "TRUST_X_FORWARDED_PROTO": "true",
+    # Only read, never connected to, by check --deploy (tokentracker.checks).
+    "DATABASE_URL": "postgres://tokentracker:secret@127.0.0.1:5432/tokentracker",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_HOST": "smtp.example.com",
 }
 
 

@@ -144,3 +144,33 @@ def test_the_paginator_stops_counting_at_its_cap(events, monkeypatch):
     paginator = CappedCountPaginator(UsageEvent.objects.order_by("-pk"), 2)
     assert paginator.count == 3
     assert paginator.num_pages == 2
+
+
+def test_the_list_is_newest_first_by_when_each_event_happened_not_by_id(staff_client, events):
+    # The fixture records January, January, March, then (a backfill) December 2025.
+    response = staff_client.get("/admin/usage/usageevent/")
+    listed = [event.occurred_at.date().isoformat() for event in response.context["cl"].result_list]
+    assert listed == ["2026-03-02", "2026-01-20", "2026-01-05", "2025-12-31"]
+    ids = [event.pk for event in response.context["cl"].result_list]
+    assert ids != sorted(ids, reverse=True)
+
+
+def test_costs_are_money_not_twelve_decimal_places(staff_client, events):
+    # gpt-4o: 10 input tokens at $2.50 and 5 output at $10 per million: $0.000075.
+    response = staff_client.get("/admin/usage/usageevent/", {"provider": "openai"})
+    content = response.content.decode()
+    assert '<td class="field-total_cost">$0.000075</td>' in content
+    assert "0.000075000000" not in content
+
+
+def test_an_unpriced_event_shows_a_dash_beside_its_cost_source(staff_client, org):
+    events_record(
+        organization_id=org.id,
+        api_key_id=None,
+        events=[EventInput(provider="acme", model="in-house-7", input_tokens=1, output_tokens=1)],
+    )
+    content = staff_client.get("/admin/usage/usageevent/").content.decode()
+    assert (
+        '<td class="field-total_cost">—</td>'
+        '<td class="field-cost_source">Unknown model, not priced</td>'
+    ) in content

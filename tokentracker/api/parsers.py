@@ -5,6 +5,8 @@ answers in the surface's own dialect, never a 500.
 DRF's JSONParser turns only ValueError into a ParseError. Deep nesting (`[[[[...` a thousand
 times) makes `json` raise RecursionError instead, and PostgreSQL stores no NUL character in
 text or jsonb, so a body holding one could only fail later, at the write, as a DataError.
+How deep `json` goes before RecursionError depends on the interpreter (under 1,000 levels
+on 3.11, over 3,000 on 3.13), so the limit is ours, MAX_DEPTH, the same on every Python.
 """
 
 from typing import Any
@@ -13,15 +15,24 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
 NUL = "\x00"
+# Far beyond any event's metadata, far below what SQLite's JSON functions (1,000 levels)
+# or a recursive walk of the value would choke on.
+MAX_DEPTH = 100
+
+
+class TooDeep(Exception):
+    pass
 
 
 def nul_path(value: Any) -> str | None:
     """Where the first NUL character is in a parsed JSON value (a key or a string), as a
-    dotted path (`scores.<key>`), or None. A loop, not recursion: the value can be nested
-    nearly as deep as the interpreter's recursion limit."""
-    pending: list[tuple[str, Any]] = [("", value)]
+    dotted path (`scores.<key>`), or None; TooDeep past MAX_DEPTH levels. A loop, not
+    recursion: the value can be nested nearly as deep as the interpreter's recursion limit."""
+    pending: list[tuple[str, Any, int]] = [("", value, 0)]
     while pending:
-        path, item = pending.pop()
+        path, item, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise TooDeep
         if isinstance(item, str):
             if NUL in item:
                 return path or "body"
@@ -30,9 +41,11 @@ def nul_path(value: Any) -> str | None:
                 child_path = f"{path}.{key}" if path else str(key)
                 if NUL in key:
                     return child_path.replace(NUL, "\\u0000")
-                pending.append((child_path, child))
+                pending.append((child_path, child, depth + 1))
         elif isinstance(item, list):
-            pending.extend((f"{path}[{index}]", child) for index, child in enumerate(item))
+            pending.extend(
+                (f"{path}[{index}]", child, depth + 1) for index, child in enumerate(item)
+            )
     return None
 
 
@@ -42,9 +55,9 @@ class JSONParser(parsers.JSONParser):
     ) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
-        except RecursionError:
+            where = nul_path(data)
+        except (RecursionError, TooDeep):
             raise ParseError("JSON parse error - the body is nested too deeply.") from None
-        where = nul_path(data)
         if where is not None:
             raise ParseError(f"JSON parse error - {where} must not contain NUL characters.")
         return data

@@ -8,6 +8,7 @@ from django.utils import timezone
 from carbon.estimator import equivalent
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
+from tokentracker.selectors import api_keys_that_write
 from usage.selectors.conversions import unconverted_amounts
 from usage.selectors.dashboard import overview_read, series_points
 from usage.selectors.month_charts import month_charts
@@ -36,5 +37,9 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
         # The organization's own first request, for the empty state: this deployment's
         # address, never a real key (keys are shown once, on the API keys page).
         "events_url": request.build_absolute_uri(reverse("usage-event-list")),
+        # Keys it already has (the demo key `make run` printed): named, not created again.
+        "write_keys": api_keys_that_write(membership.organization_id)
+        if not summary.has_events
+        else [],
     }
     return render(request, "usage/overview.html", context)

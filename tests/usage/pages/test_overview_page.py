@@ -2,12 +2,16 @@
 providers, daily spend, and the first-event empty state."""
 
 import json
+from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db.models import Sum
 
 from tests.factories import MembershipFactory, OrganizationFactory
-from tokentracker.models import Role
+from tokentracker import services
+from tokentracker.models import ApiKey, ApiKeyScope, Role
 from usage.models import UsageEvent
 from usage.templatetags.usage_format import grams
 
@@ -141,6 +145,63 @@ def test_the_empty_state_tells_those_who_can_create_keys_to_create_one(
     content = _text(client.get("/o/acme/"))
     assert 'Create a key on the <a href="/o/acme/keys/">API keys page</a>' in content
     assert "as a viewer you can read the usage but not create keys" not in content
+
+
+def test_the_demo_organizations_empty_state_names_the_key_make_run_printed(
+    client, tmp_path, now, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # `make run` keeps the key under the checkout: var/
+    printed = StringIO()
+    call_command("bootstrap_demo", stdout=printed)
+    raw_key = printed.getvalue().strip().splitlines()[-1].removeprefix("API key: ")
+    api_key = ApiKey.objects.get(organization__slug="demo")
+    assert raw_key.startswith(api_key.lookup)
+    client.force_login(get_user_model().objects.get(username="admin"))
+    content = _text(client.get("/o/demo/"))
+    assert (
+        "Use its key: <strong>Demo key: printed by make run, kept in var/demo_api_key</strong> "
+        f"(<code>{api_key.lookup}…</code>). A key is shown in full only when it is created"
+    ) in content
+    assert "Create a key on the" not in content
+    assert "Replace <code>YOUR_API_KEY</code> with that key." in content
+    assert raw_key not in content
+
+
+def test_the_empty_state_offers_the_three_newest_keys_that_can_send_events(
+    client, sign_in, org, now
+):
+    for name in ("first", "second", "third", "fourth"):
+        services.api_key_create(organization=org, name=name)
+    services.api_key_create(organization=org, name="reader", scope=ApiKeyScope.READ)
+    revoked = services.api_key_create(organization=org, name="revoked").api_key
+    services.api_key_revoke(api_key=revoked)
+    sign_in(org, Role.MEMBER)
+    content = _text(client.get("/o/acme/"))
+    offered = content.split("Use one of its keys: ")[1].split(". A key is shown")[0]
+    assert [name.split("</strong>")[0] for name in offered.split("<strong>")[1:]] == [
+        "fourth",
+        "third",
+        "second",
+    ]
+
+
+def test_read_only_and_revoked_keys_still_leave_the_create_a_key_step(client, sign_in, org, now):
+    services.api_key_create(organization=org, name="reader", scope=ApiKeyScope.READ)
+    revoked = services.api_key_create(organization=org, name="revoked").api_key
+    services.api_key_revoke(api_key=revoked)
+    sign_in(org, Role.OWNER)
+    content = _text(client.get("/o/acme/"))
+    assert 'Create a key on the <a href="/o/acme/keys/">API keys page</a>' in content
+    assert "Use its key" not in content
+    assert "Replace <code>YOUR_API_KEY</code> with the key you created." in content
+
+
+def test_another_organizations_keys_are_never_offered(client, sign_in, org, now):
+    services.api_key_create(organization=OrganizationFactory(slug="other"), name="theirs")
+    sign_in(org, Role.OWNER)
+    content = _text(client.get("/o/acme/"))
+    assert "theirs" not in content
+    assert 'Create a key on the <a href="/o/acme/keys/">API keys page</a>' in content
 
 
 def test_the_empty_state_tells_a_viewer_to_ask_for_a_key_instead_of_creating_one(

@@ -7,9 +7,10 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from tokentracker import services
-from tokentracker.models import Membership, Role
+from tokentracker.models import ApiKey, Membership, Role
 
 DEMO_ORG = "demo"
+KEY_NAME_MAX_LENGTH = ApiKey._meta.get_field("name").max_length
 
 
 class Command(BaseCommand):
@@ -30,7 +31,11 @@ class Command(BaseCommand):
                 slug=options["org"], name="Demo organization"
             )
             user = User.objects.filter(username=options["username"]).first()
-            password_note = "(unchanged)"
+            # Only its hash is kept, so a later start cannot print it again.
+            password_note = (
+                "(unchanged since it was printed on the first start; set a new one with "
+                f".venv/bin/python manage.py changepassword {options['username']})"
+            )
             if user is None:
                 password = os.environ.get("ADMIN_PASSWORD") or secrets.token_urlsafe(12)
                 user = User.objects.create_superuser(
@@ -43,8 +48,12 @@ class Command(BaseCommand):
         key_file = options["key_file"]
         raw_key = _read_key(key_file)
         if raw_key is None:
+            # The name says where the key is: the empty overview and the keys page show it.
+            name = f"Demo key: printed by make run, kept in {key_file}"
             raw_key = services.api_key_create(
-                organization=organization, name="Demo key", created_by=user
+                organization=organization,
+                name=name if len(name) <= KEY_NAME_MAX_LENGTH else "Demo key",
+                created_by=user,
             ).raw_key
             os.makedirs(os.path.dirname(key_file) or ".", exist_ok=True)
             with open(key_file, "w") as handle:
@@ -61,7 +70,6 @@ class Command(BaseCommand):
 def _read_key(path: str) -> str | None:
     """The demo key saved by an earlier start, if it still authenticates."""
     from tokentracker import keys
-    from tokentracker.models import ApiKey
 
     try:
         with open(path) as handle:

@@ -1,0 +1,44 @@
+"""gunicorn's settings for `make serve` (the Procfile) and deploy/systemd/tokentracker-web:
+how many workers and where they listen, from the environment. Everything else is
+gunicorn's default (30 s request timeout, 30 s to finish requests on SIGTERM); options on
+the command line or in GUNICORN_CMD_ARGS override these."""
+
+import os
+from pathlib import Path
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a whole number of workers, at least 1; got {raw!r}")
+    return value
+
+
+def _default_workers() -> int:
+    # Sync workers wait on PostgreSQL and Redis for much of a request, so gunicorn's advice
+    # of 2 x cores + 1 keeps the cores busy; capped at 8 because on one machine the Celery
+    # worker and PostgreSQL need the same cores and each worker holds its own ~150 MB.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(2 * (cores or 1) + 1, 8)
+
+
+_workers_variable = next(
+    (name for name in ("WEB_CONCURRENCY", "GUNICORN_WORKERS") if os.environ.get(name)), None
+)
+workers = (
+    _positive_int(_workers_variable, os.environ[_workers_variable])
+    if _workers_variable
+    else _default_workers()
+)
+
+# Loopback by default: the https proxy on the same machine is the only client. (gunicorn's
+# own default with PORT set would listen on every interface.)
+bind = [os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT') or 8000}"]
+
+# gunicornc's socket, beside beat's schedule: not the one in $HOME that every gunicorn of
+# the user would share.
+_state = Path(os.environ.get("STATE_DIRECTORY") or Path(__file__).resolve().parent.parent / "var")
+control_socket = str(_state / "gunicorn.ctl")
