@@ -9,7 +9,11 @@ worker heartbeat) are computed by that view, not kept here.
 
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Histogram, disable_created_metrics
+
+# No `_created` series beside each counter: a timestamp per label set that doubles the
+# series a scrape stores and that no alert or graph here uses.
+disable_created_metrics()
 
 # Every door events come in by; the latency histogram and request counts are kept for
 # POSTs to these paths (tokentracker.middleware), events per door by the ingest services.
