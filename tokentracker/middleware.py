@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from .metrics import INGEST_DOORS, ingest_request_observed
-from .request_context import request_bound, request_id_accept
+from .request_context import request_begin, request_id_accept
 
 logger = logging.getLogger("tokentracker.requests")
 
@@ -26,26 +26,26 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        with request_bound(request_id_accept(request.headers.get("X-Request-ID"))) as context:
-            response = self.get_response(request)
-            seconds = time.perf_counter() - started
-            response["X-Request-Id"] = context.request_id
-            if request.method == "POST" and request.path_info in INGEST_DOORS:
-                ingest_request_observed(
-                    door=request.path_info, status=response.status_code, seconds=seconds
-                )
-            # The path without its query string: a query can carry what a log must not.
-            logger.log(
-                logging.WARNING if response.status_code >= 500 else logging.INFO,
-                "%s %s %s",
-                request.method,
-                request.path,
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round(seconds * 1000, 2),
-                },
+        context = request_begin(request_id_accept(request.headers.get("X-Request-ID")))
+        response = self.get_response(request)
+        seconds = time.perf_counter() - started
+        response["X-Request-Id"] = context.request_id
+        if request.method == "POST" and request.path_info in INGEST_DOORS:
+            ingest_request_observed(
+                door=request.path_info, status=response.status_code, seconds=seconds
             )
+        # The path without its query string: a query can carry what a log must not.
+        logger.log(
+            logging.WARNING if response.status_code >= 500 else logging.INFO,
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 2),
+            },
+        )
         return response

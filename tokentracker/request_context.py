@@ -7,10 +7,9 @@ bound deep in a view is seen by the middleware that writes the request's line at
 
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 # What a client or proxy may send as X-Request-ID and have kept: bounded, and nothing that
 # could forge a log line or a header (no spaces, quotes, control characters).
@@ -38,14 +37,19 @@ def request_id_accept(header: str | None) -> str:
     return request_id_new()
 
 
-@contextmanager
-def request_bound(request_id: str) -> Iterator[RequestContext]:
+def request_begin(request_id: str) -> RequestContext:
+    """Start a request's context (tokentracker.middleware). It lasts until the response
+    is closed (`request_end`, on Django's request_finished), not just until the middleware
+    returns: Django logs a 4xx or 5xx after the whole middleware chain, and that line
+    must name the request too."""
     context = RequestContext(request_id=request_id)
-    token = _current.set(context)
-    try:
-        yield context
-    finally:
-        _current.reset(token)
+    _current.set(context)
+    return context
+
+
+def request_end(**kwargs: Any) -> None:
+    """Django's request_finished receiver (tokentracker.signals)."""
+    _current.set(None)
 
 
 def request_context_current() -> RequestContext | None:

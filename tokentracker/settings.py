@@ -5,6 +5,7 @@ eager tasks, local-memory cache). A value that is present but malformed stops st
 ImproperlyConfigured instead of being silently replaced by the default.
 """
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -543,6 +544,9 @@ LOGGING = {
         "httpcore2": {"level": "WARNING"},
     },
 }
+
+# Python's warnings (no STATIC_ROOT yet, a deprecation) as log lines too, not bare text.
+logging.captureWarnings(True)
 
 # Health (tokentracker.api.health, README "Health, logs and metrics"). Beat queues a
 # heartbeat task every HEARTBEAT seconds and a worker runs it; with none for STALE
