@@ -80,6 +80,11 @@ def test_an_api_key_is_not_a_metrics_token(client, raw_key):
     assert client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {raw_key}").status_code == 401
 
 
+def test_a_scrape_over_plain_http_is_not_redirected(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
+
+
 def test_metrics_only_answer_get(client):
     assert client.post("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 405
 
