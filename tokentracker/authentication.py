@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from . import keys
 from .cache import cache_add, cache_get, cache_set
 from .models import ApiKey, ApiKeyScope
+from .request_context import organization_bind
 from .services import api_key_cache_key, api_key_touch
 
 # How long a key lookup is cached. Revocation deletes the entry, so this only bounds how
@@ -89,6 +90,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if record is None or not keys.key_matches(raw_key, record.digest):
             raise exceptions.AuthenticationFailed("Invalid or missing API token")
         _touch(record)
+        organization_bind(record.organization_id)
         return ApiKeyPrincipal(record), record
 
     def authenticate_header(self, request: Request) -> str:

@@ -40,6 +40,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 
 from .models import Membership, Role
+from .request_context import organization_bind
 from .selectors import ACTIVE_ORGANIZATION_SESSION_KEY
 
 PageView = Callable[..., HttpResponse]
@@ -74,6 +75,7 @@ def membership_for_page(request: HttpRequest, org_slug: str, *, role: str) -> Me
         raise Http404("No such organization.")
     if not membership.is_at_least(role):
         raise PermissionDenied(f"This page needs the {Role(role).label.lower()} role or above.")
+    organization_bind(membership.organization_id)
     if request.session.get(ACTIVE_ORGANIZATION_SESSION_KEY) != membership.organization_id:
         request.session[ACTIVE_ORGANIZATION_SESSION_KEY] = membership.organization_id
     return membership

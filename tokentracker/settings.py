@@ -5,6 +5,7 @@ eager tasks, local-memory cache). A value that is present but malformed stops st
 ImproperlyConfigured instead of being silently replaced by the default.
 """
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from tokentracker.env import (
     envseconds,
     envstr,
 )
+from tokentracker.logs import FORMATTERS as LOG_FORMATTERS
+from tokentracker.logs import log_format_from_env
+from tokentracker.sentry import sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -61,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: one log line per request with its id, timed over every other middleware.
+    "tokentracker.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, as WhiteNoise asks: static responses skip the rest.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -327,8 +333,9 @@ TRUST_X_FORWARDED_FOR = envbool("TRUST_X_FORWARDED_FOR", False)
 # (`make run`) serves plain http on localhost and sends neither. Behind a proxy that ends
 # TLS, TRUST_X_FORWARDED_PROTO must be on too, or every request redirects to itself.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
-# A load balancer probes the health check over plain http inside the private network.
-SECURE_REDIRECT_EXEMPT = [r"^api/health$"]
+# A load balancer probes the health checks, and Prometheus scrapes /metrics, over plain
+# http inside the private network.
+SECURE_REDIRECT_EXEMPT = [r"^api/health$", r"^api/health/live$", r"^metrics$"]
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 # Opt-in: `preload` in the header lets anyone submit the domain to the browsers' built-in
@@ -507,6 +514,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "billing.models.DeliveryStatus",
         "IntegrationStatusEnum": "billing.models.IntegrationStatus",
         "SyncedProviderEnum": "billing.models.SyncedProvider",
+        "HealthStatusEnum": ["healthy", "degraded", "unhealthy"],
     },
 }
 
@@ -533,10 +541,21 @@ OPENDATA_ATTRIBUTION = envstr("OPENDATA_ATTRIBUTION", "TokenTracker Open Data")
 OPENDATA_CACHE_MAX_AGE = envint("OPENDATA_CACHE_MAX_AGE", 3600, minimum=0)
 OPENDATA_COMMUNITY_MIN_CONTRIBUTORS = envint("OPENDATA_COMMUNITY_MIN_CONTRIBUTORS", 5, minimum=2)
 
+# Logs (tokentracker.logs): one JSON object a line, each with the request's id and
+# organization; readable text under DEBUG. LOG_FORMAT (json or text) overrides that.
+LOG_FORMAT = log_format_from_env()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_context": {"()": "tokentracker.logs.RequestContextFilter"}},
+    "formatters": {"line": {"()": f"tokentracker.logs.{LOG_FORMATTERS[LOG_FORMAT].__name__}"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["request_context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     # httpx2 logs each request's full URL at INFO (httpcore2 more at DEBUG): budget alerts
     # post to Slack URLs whose path is their credential (billing.services.deliveries).
@@ -545,3 +564,35 @@ LOGGING = {
         "httpcore2": {"level": "WARNING"},
     },
 }
+
+# Python's warnings (no STATIC_ROOT yet, a deprecation) as log lines too, not bare text.
+logging.captureWarnings(True)
+
+# Health (tokentracker.api.health, README "Health, logs and metrics"). Beat queues a
+# heartbeat task every HEARTBEAT seconds and a worker runs it; with none for STALE
+# seconds /api/health answers 503 degraded. Likewise when a rollup delta has waited more
+# than ROLLUP_LAG seconds to be merged (beat merges every 10 s).
+HEALTH_WORKER_HEARTBEAT_SECONDS = envint("HEALTH_WORKER_HEARTBEAT_SECONDS", 30, minimum=1)
+HEALTH_WORKER_STALE_SECONDS = envint("HEALTH_WORKER_STALE_SECONDS", 120, minimum=2)
+if HEALTH_WORKER_STALE_SECONDS <= HEALTH_WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "HEALTH_WORKER_STALE_SECONDS must be longer than HEALTH_WORKER_HEARTBEAT_SECONDS, "
+        f"got {HEALTH_WORKER_STALE_SECONDS} and {HEALTH_WORKER_HEARTBEAT_SECONDS}"
+    )
+HEALTH_ROLLUP_LAG_SECONDS = envint("HEALTH_ROLLUP_LAG_SECONDS", 300, minimum=1)
+CELERY_BEAT_SCHEDULE["worker-heartbeat"] = {
+    "task": "tokentracker.tasks.worker_heartbeat_task",
+    "schedule": float(HEALTH_WORKER_HEARTBEAT_SECONDS),
+    # A heartbeat no worker took in time proves nothing later: dropped, not run in a burst.
+    "options": {"expires": HEALTH_WORKER_HEARTBEAT_SECONDS},
+}
+
+# Prometheus /metrics (tokentracker.api.prometheus): answers only a request bearing this
+# token (`Authorization: Bearer <METRICS_TOKEN>`); unset, /metrics is a 404.
+METRICS_TOKEN = envstr("METRICS_TOKEN", "")
+
+# Errors to Sentry (tokentracker.sentry) when a DSN is set; nothing is sent otherwise.
+SENTRY_DSN = envstr("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = envstr("SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN:
+    sentry_init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, release=TOKENTRACKER_VERSION)

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from .heartbeat import worker_heartbeat_record
 from .services.invitations import invitation_email_send
 
 
@@ -20,3 +21,10 @@ def invitation_email_task(invitation_id: int, link_version: str, base_url: str) 
     return invitation_email_send(
         invitation_id=invitation_id, link_version=link_version, base_url=base_url
     )
+
+
+# Expires (settings: the beat entry's options) rather than retries: a late heartbeat is
+# not worth sending, the next one is already queued.
+@shared_task(ignore_result=True, soft_time_limit=10, time_limit=15)
+def worker_heartbeat_task() -> None:
+    worker_heartbeat_record()

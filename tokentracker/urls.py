@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from tokentracker import page_urls
+from tokentracker.api.health import LivenessView
+from tokentracker.api.prometheus import metrics_view
 from tokentracker.api.token_optimizer.health import HealthView
 
 # drf-spectacular's Swagger UI page keeps three lines of inline <style>: the policy allows
@@ -21,6 +23,9 @@ swagger_ui = csp_update({"style-src": [SWAGGER_UI_STYLE_HASH]})(
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health", HealthView.as_view(), name="health"),
+    path("api/health/live", LivenessView.as_view(), name="health-live"),
+    # Prometheus; a 404 unless METRICS_TOKEN is set (tokentracker.api.prometheus).
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include("tokentracker.api.carbon_llm.urls")),
     # Before the other /api/v1/ includes so nothing there can shadow the public data paths.
     path("api/v1/", include("tokentracker.api.mytokentracker.urls")),

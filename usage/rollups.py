@@ -258,13 +258,16 @@ def rollups_merge() -> int:
     Once committed, `rollups_merged` is sent with the organizations whose rollups changed
     (billing evaluates their budgets).
     """
+    started = timezone.now()
     try:
         merged, organization_ids = _merge(_Scope({}))
     except _DATA_ERRORS:
         logger.warning("rollup merge failed on its data; merging organization by organization")
         merged, organization_ids = _merge_isolated()
-    # Tracking health reports when the pending buffer was last emptied (any organization's).
-    cache_set(LAST_MERGE_CACHE_KEY, timezone.now(), None)
+    # When the pending buffer was last emptied (any organization's), for tracking health
+    # and the rollup lag. The start, not the end: every delta committed before it is now
+    # merged (or set aside), so a delta still pending is younger than this.
+    cache_set(LAST_MERGE_CACHE_KEY, started, None)
     if organization_ids:
         transaction.on_commit(partial(_announce, frozenset(organization_ids)))
     return merged

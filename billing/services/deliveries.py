@@ -52,6 +52,7 @@ from billing.signals import alert_fired
 from billing.webhook_targets import TargetRefused, TargetUnresolved, target_addresses
 from tokentracker.broker import task_publish
 from tokentracker.crypto import DecryptionFailed
+from tokentracker.metrics import alert_delivery_counted
 
 from .actors import Actor
 from .webhooks import WebhookEndpointNotFound, url_shown, webhook_check_may_edit
@@ -272,6 +273,10 @@ def alert_delivery_attempt(*, delivery_id: int, attempts_done: int) -> AttemptOu
             updated_at=finished,
         )
     _log(delivery, number, status, answer, retry_in)
+    alert_delivery_counted(
+        channel=delivery.channel,
+        outcome="retry" if status == DeliveryStatus.PENDING else str(status),
+    )
     return AttemptOutcome(status, number, retry_in)
 
 

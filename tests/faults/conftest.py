@@ -288,8 +288,12 @@ class Web(Process):
         self.base = f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self) -> None:
+        # The liveness path: /api/health is 503 here, with no collected static files.
         wait_until(
-            lambda: self.get("/api/health")[0] == 200, START_TIMEOUT, 0.2, "gunicorn to answer"
+            lambda: self.get("/api/health/live")[0] == 200,
+            START_TIMEOUT,
+            0.2,
+            "gunicorn to answer",
         )
 
     def request(self, method: str, path: str, body=None, headers=None, timeout: float = 10):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import override_settings
 from kombu.exceptions import OperationalError
 
-from tokentracker.api.token_optimizer import health
+from tokentracker.api import health
 from tokentracker.broker import broker_breaker
 from tokentracker.cache import cache_breaker, cache_get, cache_set
 from tokentracker.ratelimit import rate_limit_hit
@@ -92,7 +92,7 @@ def test_the_health_check_reports_the_skipped_cache_down_without_trying_it(
     redis_down, connect_attempts
 ):
     assert cache_get("anything") is None
-    assert health._check_cache() == {"healthy": False, "error": "CacheUnavailable"}
+    assert health.cache_check() == {"healthy": False, "error": "CacheUnavailable"}
     assert len(connect_attempts) == 1
 
 

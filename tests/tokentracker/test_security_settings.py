@@ -114,7 +114,7 @@ def test_opting_in_to_preload_passes_check_deploy_with_nothing_silenced():
 def test_production_redirects_to_https_and_sends_hsts_for_a_year_by_default():
     assert _settings({}, *HTTPS) == {
         "SECURE_SSL_REDIRECT": True,
-        "SECURE_REDIRECT_EXEMPT": ["^api/health$"],
+        "SECURE_REDIRECT_EXEMPT": ["^api/health$", "^api/health/live$", "^metrics$"],
         "SECURE_HSTS_SECONDS": 31536000,
         "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
         "SECURE_HSTS_PRELOAD": False,
@@ -136,7 +136,7 @@ def test_each_https_setting_is_read_from_the_environment():
     }
     assert _settings(env, *HTTPS) == {
         "SECURE_SSL_REDIRECT": False,
-        "SECURE_REDIRECT_EXEMPT": ["^api/health$"],
+        "SECURE_REDIRECT_EXEMPT": ["^api/health$", "^api/health/live$", "^metrics$"],
         "SECURE_HSTS_SECONDS": 3600,
         "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
         "SECURE_HSTS_PRELOAD": True,

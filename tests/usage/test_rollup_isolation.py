@@ -108,8 +108,17 @@ def test_set_aside_events_show_in_health_only_to_their_organization(
     poison(org, "input_tokens", 9 * 10**18)
     rollups_merge()
 
-    health = api.get("/api/health").json()["data"]["services"]["rollups"]
-    assert health == {"healthy": False, "set_aside_events": 1}
+    # One organization's data for an administrator, not a fault of the service: the
+    # others' aggregates flow, so the instance stays healthy and says how many.
+    response = api.get("/api/health")
+    assert response.status_code == 200
+    assert response.json()["data"]["services"]["rollups"] == {
+        "healthy": True,
+        "pending": False,
+        "lag_seconds": 0.0,
+        "stale_after_seconds": 300,
+        "set_aside_events": 1,
+    }
     tracking = api.get("/api/tracking-health", raw_key).json()["data"]
     assert tracking["status"] == "unhealthy"
     assert [e["code"] for e in tracking["errors"]] == ["AGGREGATION_SET_ASIDE"]
@@ -121,7 +130,7 @@ def test_set_aside_events_show_in_health_only_to_their_organization(
 
 def test_health_is_healthy_with_nothing_set_aside(api, org):
     health = api.get("/api/health").json()["data"]["services"]["rollups"]
-    assert health == {"healthy": True, "set_aside_events": 0}
+    assert (health["healthy"], health["set_aside_events"]) == (True, 0)
 
 
 def test_admin_lists_set_aside_deltas_and_merges_them_again(admin_client, org):

@@ -4,7 +4,6 @@ A view picks its surface by inheritance; it never sets a dialect or filters by
 organization itself (PostHog's `TeamAndOrgViewSetMixin` is the model).
 """
 
-import uuid
 from dataclasses import dataclass
 from functools import cached_property
 from types import SimpleNamespace
@@ -25,6 +24,7 @@ from tokentracker.authentication import AuthenticatedKey
 from tokentracker.models import Membership
 from tokentracker.permissions import HasApiKeyOrMember
 from tokentracker.ratelimit import MINUTE_LIMITED_SCOPE
+from tokentracker.request_context import organization_bind, request_id_current
 from tokentracker.selectors import (
     ACTIVE_ORGANIZATION_SESSION_KEY,
     ActiveMembership,
@@ -93,7 +93,12 @@ class OrganizationScoped:
         user = self.request.user
         if self.api_key is not None or user is None or not user.is_authenticated:
             return None
-        return membership_active(user, self.request.session.get(ACTIVE_ORGANIZATION_SESSION_KEY))
+        membership = membership_active(
+            user, self.request.session.get(ACTIVE_ORGANIZATION_SESSION_KEY)
+        )
+        if membership is not None:
+            organization_bind(membership.organization_id)
+        return membership
 
     @property
     def organization_id(self) -> int:
@@ -195,7 +200,9 @@ class CodingVibezView(MinuteRateLimited, RefusesNulInQuery, OrganizationScoped, 
     upload_paths = frozenset({"/api/receipts/ocr"})
 
     def envelope(self, data: Any, status: int = 200) -> Response:
-        request_id = f"req_{uuid.uuid4().hex}"
+        # The request's own id (tokentracker.middleware): the X-Request-ID the client sent,
+        # or the one our logs name the request by.
+        request_id = request_id_current()
         body = {
             "success": True,
             "data": data,

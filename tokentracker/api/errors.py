@@ -7,7 +7,6 @@ its base view class (see `tokentracker.api.base`), never per view.
 """
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from tokentracker.errors import DomainError, Kind
+from tokentracker.request_context import request_id_current
 from tokentracker.services import QuotaExceeded
 
 __all__ = ["ApiError", "DomainError", "ErrorDialect", "Kind", "exception_handler"]
@@ -249,7 +249,7 @@ def as_api_error(exc: Exception) -> ApiError:
 def error_response(
     error: ApiError, dialect: ErrorDialect, headers: dict[str, str] | None = None
 ) -> Response:
-    request_id = f"req_{uuid.uuid4().hex}"
+    request_id = request_id_current()
     response = Response(
         dialect.body_for(error, request_id=request_id),
         status=dialect.status_for(error),

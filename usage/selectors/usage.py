@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Trunc
 
 from tokentracker.cache import cache_get
@@ -361,17 +361,6 @@ def event_latest_at(organization_id: int) -> datetime | None:
     )
 
 
-def rollup_buffer_pending(organization_id: int) -> int:
-    """Events recorded but not yet merged into the hourly rollups that aggregates read.
-
-    The delta table holds seconds of ingest between merges, so scanning it is cheap.
-    """
-    row = RollupDelta.objects.filter(organization_id=organization_id).aggregate(
-        events=Coalesce(Sum("events"), 0)
-    )
-    return int(row["events"])
-
-
 def rollups_set_aside(organization_id: int | None = None) -> int:
     """Events whose rollup sums the merge set aside (all organizations' when None)."""
     set_aside = SetAsideDelta.objects.all()
@@ -381,5 +370,51 @@ def rollups_set_aside(organization_id: int | None = None) -> int:
 
 
 def rollups_last_merged_at() -> datetime | None:
-    """When any merge last emptied the buffer; unknown after a cache flush or restart."""
+    """When the last merge that emptied the buffer started; unknown after a cache flush or
+    restart."""
     return cache_get(LAST_MERGE_CACHE_KEY)
+
+
+@dataclass(frozen=True)
+class RollupLag:
+    """How far the aggregates trail the events recorded (every organization's)."""
+
+    pending: bool
+    # The age of the oldest pending delta, at most: pending deltas were all committed after
+    # the last merge started. 0 with nothing pending; None when something is pending and
+    # no merge is on record (never, or the cache was emptied): nobody knows how long.
+    seconds: float | None
+
+
+def _lag(pending: bool, now: datetime) -> RollupLag:
+    if not pending:
+        return RollupLag(pending=False, seconds=0.0)
+    merged_at = rollups_last_merged_at()
+    if merged_at is None:
+        return RollupLag(pending=True, seconds=None)
+    return RollupLag(pending=True, seconds=max(0.0, (now - merged_at).total_seconds()))
+
+
+def rollup_lag(now: datetime) -> RollupLag:
+    """The rollup lag, as /api/health and /metrics report it.
+
+    RollupDelta rows carry no time of their own; the last merge's start bounds their age
+    instead, and beat merges every 10 s, so while merging works the bound is within
+    seconds of the truth. It overstates only when merging has stopped (counting from the
+    last merge, not from the first event after it), which is a fault either way.
+    """
+    return _lag(RollupDelta.objects.exists(), now)
+
+
+def rollup_buffer(organization_id: int, now: datetime) -> tuple[int, RollupLag]:
+    """An organization's events recorded but not yet merged into the hourly rollups that
+    aggregates read, and the rollup lag (every organization's), as tracking health shows.
+
+    One scan for both: the delta table holds seconds of ingest between merges, and has no
+    index by organization to make its own query cheaper.
+    """
+    row = RollupDelta.objects.aggregate(
+        events=Coalesce(Sum("events", filter=Q(organization_id=organization_id)), 0),
+        deltas=Count("id"),
+    )
+    return int(row["events"]), _lag(bool(row["deltas"]), now)

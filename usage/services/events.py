@@ -15,8 +15,9 @@ from carbon.carbon_book import carbon_book_get
 from carbon.estimator import carbon_figures
 from carbon.factors import CarbonBook, carbon_decimal
 from tokentracker.errors import DomainError, Kind
+from tokentracker.metrics import ingest_events_counted
 from tokentracker.money import MoneyBook, money_book_get
-from tokentracker.services import quota_consume
+from tokentracker.services import QuotaExceeded, quota_consume
 
 from ..costs import costs_in_currency
 from ..ids import uuid7
@@ -80,6 +81,7 @@ def events_record(
     received_at: datetime | None = None,
     count_quota: bool = True,
     carbon_stamps: Sequence[CarbonStamp | None] | None = None,
+    door: str = "",
 ) -> IngestResult:
     """Normalise, price and write a batch of events, judged event by event.
 
@@ -94,6 +96,8 @@ def events_record(
     `count_quota=False` is for a door that counted the events when it accepted them.
     `carbon_stamps`, one per event, are figures a door already estimated and answered (the
     carbon-llm track door); an event without one is estimated here.
+    `door`, the path the events came in by, counts them for /metrics (tokentracker.metrics);
+    a replay is not counted again, and neither is a call from no door (importers, tasks).
     """
     if idempotency_key:
         replay = _receipt_replay(organization_id, idempotency_key, body_digest)
@@ -112,6 +116,7 @@ def events_record(
     if errors and not rows:
         # Nothing valid: the door refuses the request as a whole, and no receipt is kept,
         # so a retry is judged again (and the key stays free for the corrected body).
+        ingest_events_counted(door=door, refused=len(events))
         raise EventsInvalid(errors)
     for attempt in range(2):
         fresh, duplicates = _without_recorded(organization_id, rows)
@@ -140,7 +145,16 @@ def events_record(
                     )
             if fresh:
                 transaction.on_commit(rollups_merge_soon)
+            ingest_events_counted(
+                door=door,
+                accepted=result.created,
+                duplicate=result.duplicates,
+                refused=result.rejected,
+            )
             return result
+        except QuotaExceeded:
+            ingest_events_counted(door=door, refused=len(events))
+            raise
         except IntegrityError:
             # A concurrent request recorded the same Idempotency-Key or event ids between our
             # check and our write. Its transaction has committed: replay or re-filter.

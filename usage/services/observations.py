@@ -28,6 +28,7 @@ def observation_record(
     event: EventInput,
     input_payload: Any = None,
     output_payload: Any = None,
+    door: str = "",
 ) -> Observation:
     """Record one observed call, and its payloads if the organization stores them.
 
@@ -43,7 +44,7 @@ def observation_record(
     has_payload = input_payload is not None or output_payload is not None
     with transaction.atomic():
         result = events_record(
-            organization_id=organization_id, api_key_id=api_key_id, events=[event]
+            organization_id=organization_id, api_key_id=api_key_id, events=[event], door=door
         )
         # Observe sends no client event id, so the event is never skipped as a duplicate.
         (event_id,) = result.event_ids

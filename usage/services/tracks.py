@@ -19,7 +19,13 @@ from carbon.carbon_book import carbon_book_get
 from carbon.estimator import estimate_tokens
 from carbon.factors import Estimate, carbon_decimal
 from tokentracker.broker import task_queued
-from tokentracker.services import live_quota_consume, quota_consume
+from tokentracker.metrics import ingest_events_counted
+from tokentracker.services import (
+    FreeQuotaExhausted,
+    QuotaExceeded,
+    live_quota_consume,
+    quota_consume,
+)
 
 from ..ids import uuid7
 from ..models import PendingTrack
@@ -47,11 +53,13 @@ def track_accept(
     is_live: bool,
     event: EventInput,
     country_code: str | None = None,
+    door: str = "",
 ) -> TrackAccepted:
     """Estimate a tracked call, count it and keep it durably; a task writes the UsageEvent.
 
     Raises FreeQuotaExhausted for a live key past its plan's free monthly quota and
-    QuotaExceeded past the daily quota; either way nothing is kept.
+    QuotaExceeded past the daily quota; either way nothing is kept. `door` counts the event
+    (accepted or refused) for /metrics.
     """
     estimate = estimate_tokens(
         carbon_book_get(),
@@ -68,9 +76,13 @@ def track_accept(
     received_at = timezone.now()
     with transaction.atomic():
         remaining = None
-        if is_live:
-            remaining = live_quota_consume(organization_id=organization_id).remaining
-        quota_consume(organization_id=organization_id, events=1)
+        try:
+            if is_live:
+                remaining = live_quota_consume(organization_id=organization_id).remaining
+            quota_consume(organization_id=organization_id, events=1)
+        except (FreeQuotaExhausted, QuotaExceeded):
+            ingest_events_counted(door=door, refused=1)
+            raise
         pending = PendingTrack.objects.create(
             event_id=event_id,
             organization_id=organization_id,
@@ -82,6 +94,8 @@ def track_accept(
             received_at=received_at,
         )
         transaction.on_commit(partial(_persist_soon, pending.pk))
+    # Counted here, where the door accepts it: the task that writes it later is no door.
+    ingest_events_counted(door=door, accepted=1)
     return TrackAccepted(
         event_id=event_id,
         is_test=not is_live,

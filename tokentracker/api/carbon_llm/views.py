@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from carbon import estimator, factors
+from tokentracker import metrics
 from tokentracker.api.base import CarbonLlmView
 from tokentracker.api.carbon_llm.estimates import (
     EstimateAnswer,
@@ -258,6 +259,7 @@ class TrackView(CarbonLlmView):
                 is_live=key.mode != ApiKeyMode.TEST,
                 event=event,
                 country_code=body.datacenter_country,
+                door=metrics.DOOR_TRACK,
             )
         except FreeQuotaExhausted as exc:
             raise ApiError(

@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tokentracker import metrics
 from tokentracker.api.base import CodingVibezView
 from tokentracker.api.codingvibez.bodies import (
     CodingVibezIngestBody,
@@ -62,6 +63,7 @@ def _record(
     events: Sequence[EventInput | InvalidEvent],
     received_at: datetime,
     path: Callable[[int | None, str], str],
+    door: str,
 ) -> ingest.IngestResult:
     try:
         return ingest.events_record(
@@ -69,6 +71,7 @@ def _record(
             api_key_id=view.api_key_id,
             events=events,
             received_at=received_at,
+            door=door,
         )
     except EventsInvalid as exc:
         raise _invalid(service_errors(exc.errors, path)) from None
@@ -95,7 +98,9 @@ class TrackView(_JsonIngestView):
         except CodingVibezInvalid as exc:
             raise _invalid(exc) from None
         received_at = timezone.now()
-        result = _record(self, [event], received_at, lambda _index, field: field)
+        result = _record(
+            self, [event], received_at, lambda _index, field: field, metrics.DOOR_TOKENS_TRACK
+        )
         flushed = body.flush and rollups_flush()
         if result.unpriced:
             cost, source = None, CostSource.UNPRICED
@@ -172,7 +177,9 @@ class IngestView(_JsonIngestView):
             ingest = ingest_parse(request.body)
         except CodingVibezInvalid as exc:
             raise _invalid(exc) from None
-        result = _record(self, ingest.events, timezone.now(), ingest.record_path)
+        result = _record(
+            self, ingest.events, timezone.now(), ingest.record_path, metrics.DOOR_INGEST
+        )
         rejections = service_errors(result.errors, ingest.record_path).errors
         ingested = CodingVibezIngested(
             type=ingest.kind,

@@ -5,8 +5,9 @@ once per request, for the latest event time (one index lookup) that `dataFreshne
 `lastUpdated` report.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -21,7 +22,7 @@ from usage.selectors.usage import (
     UsageScope,
     UsageTotals,
     event_latest_at,
-    rollup_buffer_pending,
+    rollup_buffer,
     rollups_last_merged_at,
     rollups_set_aside,
     usage_by,
@@ -52,9 +53,6 @@ from .schemas import (
 from .values import cost_of, iso, money, money_or_none, period_of
 
 TAGS = ["codingvibez"]
-
-# Beat merges every few seconds; pending events older than this mean merging has stopped.
-MERGE_OVERDUE = timedelta(minutes=5)
 
 
 def _date_param(name: str, description: str) -> OpenApiParameter:
@@ -318,24 +316,28 @@ class TrackingHealthView(FreshnessMixin, CodingVibezView):
         summary="Is tracking keeping up? (CodingVibez)",
         description=(
             "`buffer` is our real one: events written but not yet merged into the hourly "
-            "aggregates every read uses (they are never lost, only not yet counted), and "
-            "when a merge last ran. `errors` lists tracking problems: pending events while "
-            "no merge has run for 5 minutes means the worker or beat is down."
+            "aggregates every read uses (they are never lost, only not yet counted), when a "
+            "merge last ran, and `lagSeconds`, how long the oldest pending events (any "
+            "organization's) have waited at most: the rollup lag `/api/health` judges. "
+            "`errors` lists tracking problems: this organization's events pending while the "
+            "lag is past HEALTH_ROLLUP_LAG_SECONDS (5 minutes by default; beat merges every "
+            "10 s) means the worker or beat is down."
         ),
         responses={200: enveloped(CodingVibezTrackingHealth), **errors(401, 403)},
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        pending = rollup_buffer_pending(self.organization_id)
+        pending, lag = rollup_buffer(self.organization_id, timezone.now())
         last_flush = rollups_last_merged_at()
         latest, label = self.freshness()
         problems = []
-        if pending and (last_flush is None or timezone.now() - last_flush > MERGE_OVERDUE):
+        overdue = settings.HEALTH_ROLLUP_LAG_SECONDS
+        if pending and (lag.seconds is None or lag.seconds > overdue):
             problems.append(
                 CodingVibezHealthProblem(
                     code="AGGREGATION_STALLED",
                     message=f"{pending} recorded events are not in the aggregates yet and no "
-                    "merge has run in the last 5 minutes; check the Celery worker and beat.",
+                    f"merge has run in the last {overdue} s; check the Celery worker and beat.",
                 )
             )
         set_aside = rollups_set_aside(self.organization_id)
@@ -356,7 +358,11 @@ class TrackingHealthView(FreshnessMixin, CodingVibezView):
             status = "healthy"
         health = CodingVibezTrackingHealth(
             status=status,
-            buffer=CodingVibezBuffer(size=pending, lastFlush=iso_or_none(last_flush)),
+            buffer=CodingVibezBuffer(
+                size=pending,
+                lastFlush=iso_or_none(last_flush),
+                lagSeconds=None if lag.seconds is None else round(lag.seconds, 1),
+            ),
             dataFreshness=label,
             lastUpdated=iso_or_none(latest),
             errors=problems,

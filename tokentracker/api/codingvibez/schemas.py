@@ -262,6 +262,11 @@ class CodingVibezBuffer(BaseModel):
         description="When the aggregates last took in pending events (any organization's); "
         "null when unknown, e.g. after a cache restart."
     )
+    lagSeconds: float | None = Field(
+        description="The rollup lag /api/health reports: how long the oldest pending events "
+        "(any organization's) have waited to be merged, at most; 0 with nothing pending, "
+        "null while events are pending and no merge is on record."
+    )
 
 
 class CodingVibezHealthProblem(BaseModel):

@@ -8,6 +8,7 @@ from rest_framework import mixins, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tokentracker import metrics
 from tokentracker.api.base import NativeViewSet
 from tokentracker.api.errors import ApiError, Kind
 from tokentracker.api.pagination import CursorPagination
@@ -96,6 +97,7 @@ class UsageEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Native
                 events=events,
                 idempotency_key=idempotency_key,
                 body_digest=ingest.request_digest(raw),
+                door=metrics.DOOR_EVENTS,
             )
         except EventsInvalid as exc:
             raise ApiError(

@@ -1,51 +1,27 @@
-import time
-import uuid
-
 from django.conf import settings
-from django.db import DatabaseError, connection
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tokentracker.cache import CacheUnavailable, cache_call
+from tokentracker.request_context import request_id_current
 from usage.dates import iso_z
-from usage.selectors.usage import rollups_set_aside
 
 from ..base import PublicView
+from ..health import health_report
 
-
-def _check_database() -> dict:
-    started = time.perf_counter()
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError as exc:
-        return {"healthy": False, "error": exc.__class__.__name__}
-    return {"healthy": True, "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
-
-
-def _check_cache() -> dict:
-    # Through the breaker like every cache call: while it is open this reports the cache
-    # down without paying a timeout (CacheUnavailable), as the requests see it.
-    try:
-        cache_call("set", "health:ping", 1, 10)
-        healthy = cache_call("get", "health:ping") == 1
-    except CacheUnavailable as exc:
-        return {"healthy": False, "error": exc.__class__.__name__}
-    return {"healthy": healthy}
-
-
-def _check_rollups() -> dict:
-    # Deltas the merge set aside: every other organization's aggregates still flow, but
-    # someone must look (Django admin, "Set aside deltas"; rebuild_rollups --org).
-    try:
-        set_aside = rollups_set_aside()
-    except DatabaseError as exc:
-        return {"healthy": False, "error": exc.__class__.__name__}
-    return {"healthy": set_aside == 0, "set_aside_events": set_aside}
+HEALTH = inline_serializer(
+    "Health",
+    {
+        "status": serializers.ChoiceField(["healthy", "degraded", "unhealthy"]),
+        "timestamp": serializers.DateTimeField(),
+        "version": serializers.CharField(),
+        "success": serializers.BooleanField(),
+        "data": serializers.DictField(),
+        "requestId": serializers.CharField(),
+    },
+)
 
 
 class HealthView(PublicView):
@@ -55,46 +31,33 @@ class HealthView(PublicView):
         summary="Health check",
         description=(
             "Token Optimizer's `status/timestamp/version` and CodingVibez's "
-            "`success/data.status/data.database` in one body. 503 when the database is down."
+            "`success/data.status/data.database/data.services` in one body. `healthy` "
+            "(200) when every check passes; `unhealthy` (503) when the database does not "
+            "answer; `degraded` (503) when another check fails: the cache or the broker "
+            "does not answer, no Celery worker heartbeat for HEALTH_WORKER_STALE_SECONDS, "
+            "rollup deltas waiting longer than HEALTH_ROLLUP_LAG_SECONDS, or the static "
+            "files manifest missing. `data.problems` says which, in words. Without "
+            "REDIS_URL tasks run in-process and there is no worker to watch. For a "
+            "liveness probe use `/api/health/live`."
         ),
-        responses={
-            (200, "application/json"): inline_serializer(
-                "Health",
-                {
-                    "status": serializers.ChoiceField(["healthy", "unhealthy"]),
-                    "timestamp": serializers.DateTimeField(),
-                    "version": serializers.CharField(),
-                    "success": serializers.BooleanField(),
-                    "data": serializers.DictField(),
-                },
-            )
-        },
+        responses={(200, "application/json"): HEALTH, (503, "application/json"): HEALTH},
         tags=["health"],
     )
     def get(self, request: Request) -> Response:
-        database = _check_database()
-        cache_state = _check_cache()
-        rollups = _check_rollups() if database["healthy"] else {"healthy": False}
-        status_text = "healthy" if database["healthy"] else "unhealthy"
-        timestamp = iso_z(timezone.now())
+        report = health_report()
         return Response(
             {
-                "status": status_text,
-                "timestamp": timestamp,
+                "status": report.status,
+                "timestamp": iso_z(timezone.now()),
                 "version": settings.TOKENTRACKER_VERSION,
-                "success": database["healthy"],
+                "success": report.status == "healthy",
                 "data": {
-                    "status": status_text,
-                    "database": database,
-                    "services": {
-                        "cache": cache_state,
-                        "rollups": rollups,
-                        "task_queue": {
-                            "mode": "eager" if settings.CELERY_TASK_ALWAYS_EAGER else "broker"
-                        },
-                    },
+                    "status": report.status,
+                    "database": report.database,
+                    "services": report.services,
+                    "problems": report.problems,
                 },
-                "requestId": f"req_{uuid.uuid4().hex}",
+                "requestId": request_id_current(),
             },
-            status=200 if database["healthy"] else 503,
+            status=report.http_status,
         )

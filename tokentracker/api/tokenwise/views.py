@@ -20,6 +20,7 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tokentracker import metrics
 from tokentracker.api.base import TokenwiseView
 from tokentracker.api.errors import ApiError, Kind
 from tokentracker.api.ratelimit import PlanRateLimited
@@ -358,6 +359,7 @@ class ObserveView(TokenwiseView):
                 event=event,
                 input_payload=body.input,
                 output_payload=body.output,
+                door=metrics.DOOR_OBSERVE,
             )
         except EventsInvalid as exc:
             message = "; ".join(
