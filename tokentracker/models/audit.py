@@ -83,10 +83,13 @@ class AuditEntry(models.Model):
         raise TypeError("Audit entries are append-only: they go only with their organization.")
 
     def detail_lines(self) -> list[str]:
-        """`details` as lines to read: "name: before → after" for a change, else
-        "name: value"."""
+        """`details` as lines to read: "before → after" for a change of one value,
+        "name: before → after" for each field of a change of several, else "name: value"."""
+        details = self.details or {}
+        if set(details) == {"from", "to"}:
+            return [f"{_shown(details['from'])} → {_shown(details['to'])}"]
         lines = []
-        for name, value in (self.details or {}).items():
+        for name, value in details.items():
             if isinstance(value, dict) and set(value) == {"from", "to"}:
                 lines.append(f"{name}: {_shown(value['from'])} → {_shown(value['to'])}")
             else:
