@@ -152,6 +152,12 @@ def test_from_the_request_on_nobody_can_use_it_while_the_data_waits(doomed, clie
     assert not organization.invitations.filter(revoked_at=None, accepted_at=None).exists()
     client.force_login(member.user)
     assert client.get("/o/acme/").status_code == 404
+    # Even a membership given back meanwhile (Django admin) opens nothing.
+    from tests.factories import MembershipFactory
+
+    again = MembershipFactory(organization=organization, role=Role.OWNER)
+    client.force_login(again.user)
+    assert client.get("/o/acme/settings/").status_code == 404
     assert UsageEvent.objects.filter(organization=organization).count() == 2
     entry = AuditEntry.objects.get(organization=organization, action=AuditAction.DELETION_REQUESTED)
     assert (entry.actor_user, entry.target) == (data["owner"].user, "acme")
@@ -279,3 +285,11 @@ def test_asking_twice_does_nothing_more(doomed):
     )
     assert AuditEntry.objects.filter(action=AuditAction.DELETION_REQUESTED).count() == 1
     assert Organization.objects.get(pk=organization.id).deletion_requested_at <= timezone.now()
+
+
+def test_a_key_of_an_organization_being_deleted_works_in_no_case(org, raw_key, api):
+    # Revoked with the request; refused even if a revocation were ever missed.
+    assert api.get("/api/v1/events", key=raw_key).status_code == 200
+    cache.clear()
+    Organization.objects.filter(pk=org.pk).update(deletion_requested_at=timezone.now())
+    assert api.get("/api/v1/events", key=raw_key).status_code == 401
