@@ -76,11 +76,15 @@ def organization_deletion_start(
 ) -> bool:
     """Shut everyone out of `organization` now and delete its data in the background,
     without asking who may (owners through `organization_deletion_request`; Django admin's
-    staff call this). False if its deletion was already asked for."""
+    staff call this). False if its deletion was already asked for: it is then resumed,
+    in case it stopped."""
     now = timezone.now()
     with transaction.atomic():
         locked = Organization.objects.select_for_update().filter(pk=organization.pk).first()
-        if locked is None or locked.deletion_requested_at is not None:
+        if locked is None:
+            return False
+        if locked.deletion_requested_at is not None:
+            transaction.on_commit(partial(organization_delete_soon, organization.pk))
             return False
         # Off the community dataset at once: a refresh tonight must not count a half-deleted
         # organization (days already published stay, as when opting out).
@@ -117,8 +121,14 @@ def organization_delete_soon(organization_id: int) -> None:
     """After the request commits: queue the deletion, or do it here with no worker."""
     from ..tasks import organization_delete_task
 
-    if not task_queued(organization_delete_task, organization_id):
+    if task_queued(organization_delete_task, organization_id):
+        return
+    try:
         organization_delete(organization_id=organization_id)
+    except Exception:
+        # The organization is already shut and marked: the person who asked is told so,
+        # and beat's resume (or asking again in Django admin) finishes the deletion.
+        logger.exception("deletion of organization %s failed; it will be resumed", organization_id)
 
 
 @dataclass(frozen=True)

@@ -67,10 +67,14 @@ def organization_settings_update(
 
     Admins and owners only: storing customer content, publishing usage (anonymized), or
     the currency every figure is in, is a decision for whoever answers for the organization.
+    Raises OrganizationSettingInvalid, changing nothing, for a new currency once events
+    were deleted by the retention setting (`reporting_currency_change_check`).
     """
     _check_may_change(organization, changed_by)
-    if reporting_currency is not None and reporting_currency != organization.reporting_currency:
-        reporting_currency_change_check(organization)
+    if reporting_currency is not None:
+        reporting_currency = currency_code(reporting_currency)
+        if reporting_currency != organization.reporting_currency:
+            reporting_currency_change_check(organization)
     before = {field: getattr(organization, field) for field in _AUDITED_SETTINGS}
     changed = []
     if organization.payload_storage_enabled != payload_storage_enabled:
@@ -82,7 +86,7 @@ def organization_settings_update(
         organization.quality_scale = QualityScale(quality_scale)
         changed.append("quality_scale")
     if reporting_currency is not None and reporting_currency != organization.reporting_currency:
-        organization.reporting_currency = currency_code(reporting_currency)
+        organization.reporting_currency = reporting_currency
         changed.append("reporting_currency")
     if changed:
         fields = (
