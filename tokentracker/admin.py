@@ -13,6 +13,8 @@ from .currencies import CURRENCY_CODE_MESSAGE, currency_code
 from .models import (
     ApiKey,
     ApiKeyScope,
+    AuditAction,
+    AuditEntry,
     DailyEventCount,
     ExchangeRate,
     Invitation,
@@ -23,6 +25,9 @@ from .models import (
     Role,
 )
 from .money import reporting_currency_changed
+from .services.audit import audit_record
+from .services.organization_deletion import organization_deletion_start
+from .services.organizations import OrganizationSettingInvalid, reporting_currency_change_check
 from .services.teams import (
     NEEDS_AN_OWNER,
     TeamError,
@@ -112,7 +117,25 @@ def _currency_cleaned(value: str) -> str:
 
 class OrganizationForm(ModelForm):
     def clean_reporting_currency(self) -> str:
-        return _currency_cleaned(self.cleaned_data["reporting_currency"])
+        code = _currency_cleaned(self.cleaned_data["reporting_currency"])
+        if self.instance.pk is not None and code != self.instance.reporting_currency:
+            try:
+                reporting_currency_change_check(self.instance)
+            except OrganizationSettingInvalid as error:
+                raise ValidationError(error.message) from None
+        return code
+
+
+# Fields of the organization whose change Django admin records in the audit log, as the
+# settings page's services do.
+_AUDITED_FIELDS = {
+    "payload_storage_enabled": AuditAction.SETTINGS_CHANGED,
+    "community_data_opt_in": AuditAction.SETTINGS_CHANGED,
+    "quality_scale": AuditAction.SETTINGS_CHANGED,
+    "reporting_currency": AuditAction.SETTINGS_CHANGED,
+    "event_retention_days": AuditAction.RETENTION_CHANGED,
+    "plan": AuditAction.PLAN_CHANGED,
+}
 
 
 @admin.register(Organization)
@@ -131,7 +154,13 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["plan", "payload_storage_enabled", "community_data_opt_in", "created_at"]
     search_fields = ["name", "slug", "uuid"]
     list_select_related = ["plan"]
-    readonly_fields = ["uuid", "community_opted_in_at", "created_at"]
+    readonly_fields = [
+        "uuid",
+        "community_opted_in_at",
+        "created_at",
+        "events_purged_before",
+        "deletion_requested_at",
+    ]
     inlines = [MembershipInline, InvitationInline, ApiKeyInline]
 
     def save_model(
@@ -145,6 +174,43 @@ class OrganizationAdmin(admin.ModelAdmin):
         if change and "reporting_currency" in form.changed_data:
             # As the settings page does: the recorded events are converted again.
             reporting_currency_changed.send(sender=Organization, organization_id=obj.pk)
+        if change:
+            self._audit(request, obj, form)
+
+    def _audit(self, request: HttpRequest, obj: Organization, form: ModelForm) -> None:
+        changes: dict[AuditAction, dict] = {}
+        for name in form.changed_data:
+            action = _AUDITED_FIELDS.get(name)
+            if action is None:
+                continue
+            before, after = form.initial.get(name), form.cleaned_data[name]
+            if name == "plan":
+                before = Plan.objects.filter(pk=before).values_list("slug", flat=True).first()
+                after = after.slug
+            changes.setdefault(action, {})[name] = {"from": before, "to": after}
+        for action, details in changes.items():
+            if action != AuditAction.SETTINGS_CHANGED:
+                # One field each: the same details as the services record.
+                details = next(iter(details.values()))
+            audit_record(organization=obj, action=action, actor_user=request.user, details=details)
+
+    def delete_model(self, request: HttpRequest, obj: Organization) -> None:
+        # As an owner's request does: everyone is shut out now, the data goes in the
+        # background (millions of rows cannot go inside this request).
+        organization_deletion_start(organization=obj, actor_user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+        for organization in queryset:
+            organization_deletion_start(organization=organization, actor_user=request.user)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        # Django lists every related row to confirm; an organization's are millions.
+        described = [
+            f"{organization}: its events, keys, members and all else it owns, deleted in "
+            "the background"
+            for organization in objs
+        ]
+        return described, {}, set(), []
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         return super().get_queryset(request).annotate(member_count=Count("memberships"))
@@ -159,15 +225,36 @@ class OrganizationAdmin(admin.ModelAdmin):
         # viewer keeps no write key.
         for membership in formset.deleted_objects:
             api_keys_revoke_of(
-                user_id=membership.user_id, organization_id=membership.organization_id
+                user_id=membership.user_id,
+                organization_id=membership.organization_id,
+                revoked_by=request.user,
+                reason="its creator left the organization",
+            )
+            audit_record(
+                organization=membership.organization_id,
+                action=AuditAction.MEMBER_REMOVED,
+                actor_user=request.user,
+                target=membership.user.email or membership.user.get_username(),
+                details={"role": membership.role},
             )
         for membership, changed in formset.changed_objects:
-            if "role" in changed and membership.role == Role.VIEWER:
+            if "role" not in changed:
+                continue
+            if membership.role == Role.VIEWER:
                 api_keys_revoke_of(
                     user_id=membership.user_id,
                     organization_id=membership.organization_id,
                     scope=ApiKeyScope.WRITE,
+                    revoked_by=request.user,
+                    reason="its creator became a viewer",
                 )
+            audit_record(
+                organization=membership.organization_id,
+                action=AuditAction.MEMBER_ROLE_CHANGED,
+                actor_user=request.user,
+                target=membership.user.email or membership.user.get_username(),
+                details={"to": membership.role},
+            )
 
     @admin.display(description="Members", ordering="member_count")
     def members(self, organization: Organization) -> int:
@@ -215,13 +302,16 @@ class MembershipAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         stored = Membership.objects.get(pk=obj.pk)
-        membership_role_set(membership=stored, role=obj.role)
+        membership_role_set(membership=stored, role=obj.role, changed_by_user=request.user)
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:
-        memberships_delete(membership_ids=[obj.pk])
+        memberships_delete(membership_ids=[obj.pk], removed_by_user=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
-        memberships_delete(membership_ids=list(queryset.values_list("pk", flat=True)))
+        memberships_delete(
+            membership_ids=list(queryset.values_list("pk", flat=True)),
+            removed_by_user=request.user,
+        )
 
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict | None = None
@@ -297,7 +387,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke selected keys")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for api_key in queryset:
-            services.api_key_revoke(api_key=api_key)
+            services.api_key_revoke(api_key=api_key, revoked_by=request.user)
         self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)
 
 
@@ -337,3 +427,24 @@ class ExchangeRateAdmin(admin.ModelAdmin):
         if "rate" in form.changed_data:
             obj.source = RateSource.ADMIN
         super().save_model(request, obj, form, change)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the services write the log, nobody edits or deletes an entry."""
+
+    list_display = ["created_at", "organization", "action", "actor_label", "target", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["organization__slug", "actor_label", "target", "actor_key_lookup"]
+    list_select_related = ["organization"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from . import keys
 from .cache import cache_add, cache_get, cache_set
 from .models import ApiKey, ApiKeyScope
-from .request_context import organization_bind
+from .request_context import organization_bind, request_api_key_set
 from .services import api_key_cache_key, api_key_touch
 
 # How long a key lookup is cached. Revocation deletes the entry, so this only bounds how
@@ -56,7 +56,13 @@ def _lookup(lookup: str) -> AuthenticatedKey | None:
     if cached is not None:
         return cached
     row = (
-        ApiKey.objects.filter(lookup=lookup, revoked_at__isnull=True)
+        ApiKey.objects.filter(
+            lookup=lookup,
+            revoked_at__isnull=True,
+            # Asking to delete an organization revokes its keys; none of them works while
+            # it is being deleted, whatever happens to their revocation meanwhile.
+            organization__deletion_requested_at__isnull=True,
+        )
         .values("id", "organization_id", "scope", "mode", "prefix", "digest")
         .first()
     )
@@ -91,6 +97,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid or missing API token")
         _touch(record)
         organization_bind(record.organization_id)
+        request_api_key_set(record.id)  # the audit log names the key an action came through
         return ApiKeyPrincipal(record), record
 
     def authenticate_header(self, request: Request) -> str:

@@ -8,7 +8,15 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from .currencies import currency_choices
 from .keys import KEY_PREFIXES
-from .models import ApiKeyScope, Organization, QualityScale, Role
+from .models import (
+    EVENT_RETENTION_MAX_DAYS,
+    EVENT_RETENTION_MIN_DAYS,
+    ApiKeyScope,
+    AuditAction,
+    Organization,
+    QualityScale,
+    Role,
+)
 from .selectors import user_by_address
 
 
@@ -130,9 +138,42 @@ class OrganizationSettingsForm(forms.Form):
         ),
     )
 
+    event_retention_days = forms.IntegerField(
+        required=False,  # empty: keep every event
+        min_value=EVENT_RETENTION_MIN_DAYS,
+        max_value=EVENT_RETENTION_MAX_DAYS,
+        label="Keep raw events for (days)",
+        help_text=(
+            f"From {EVENT_RETENTION_MIN_DAYS} to {EVENT_RETENTION_MAX_DAYS} days; empty keeps "
+            "every event. Older events, and the request and response bodies stored with them, "
+            "are deleted every night and cannot be brought back."
+        ),
+        widget=forms.NumberInput(attrs={"placeholder": "Keep every event"}),
+    )
+
+    @property
+    def retention_posted(self) -> bool:
+        """Whether the retention field was sent: left out of a POST, it is unchanged (an
+        empty one means keep every event)."""
+        return "event_retention_days" in self.data
+
     def clean_quality_scale(self) -> str | None:
         # "" is a choice (not set), so only a field left out of the POST keeps the scale.
         return self.cleaned_data["quality_scale"] if "quality_scale" in self.data else None
 
     def clean_reporting_currency(self) -> str | None:
         return self.cleaned_data["reporting_currency"] or None
+
+
+class OrganizationDeleteForm(DashboardForm):
+    confirmation = forms.CharField(
+        max_length=64,
+        label="Type the organization's slug to confirm",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class AuditLogFilterForm(forms.Form):
+    action = forms.ChoiceField(
+        required=False, choices=[("", "Every action"), *AuditAction.choices], label="Action"
+    )

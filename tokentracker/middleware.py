@@ -1,3 +1,4 @@
+import ipaddress
 import logging
 import time
 from collections.abc import Callable
@@ -6,8 +7,17 @@ from django.http import HttpRequest, HttpResponse
 
 from .metrics import INGEST_DOORS, ingest_request_observed
 from .request_context import request_begin, request_id_accept
+from .throttle import client_ip
 
 logger = logging.getLogger("tokentracker.requests")
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address as the audit log records it (TRUST_X_FORWARDED_FOR honoured)."""
+    try:
+        return str(ipaddress.ip_address(client_ip(request)))
+    except ValueError:  # no REMOTE_ADDR (a unix socket without a proxy header)
+        return None
 
 
 class RequestLogMiddleware:
@@ -26,7 +36,10 @@ class RequestLogMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        context = request_begin(request_id_accept(request.headers.get("X-Request-ID")))
+        context = request_begin(
+            request_id_accept(request.headers.get("X-Request-ID")),
+            ip_address=client_address(request),
+        )
         response = self.get_response(request)
         seconds = time.perf_counter() - started
         response["X-Request-Id"] = context.request_id

@@ -9,7 +9,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from .forms import LoginForm
-from .views import accounts, api_keys, home, invitations, members, organization_settings
+from .views import (
+    accounts,
+    api_keys,
+    audit_log,
+    home,
+    invitations,
+    members,
+    organization_settings,
+)
 
 TEMPLATES = "tokentracker/accounts"
 
@@ -99,4 +107,6 @@ organization_urlpatterns = [
     path("keys/new", api_keys.api_key_create_page, name="api-key-create"),
     path("keys/<int:api_key_id>/revoke", api_keys.api_key_revoke_page, name="api-key-revoke"),
     path("settings/", organization_settings.settings_page, name="settings"),
+    path("delete", organization_settings.organization_delete_page, name="organization-delete"),
+    path("audit/", audit_log.audit_log, name="audit-log"),
 ]

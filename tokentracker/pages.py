@@ -68,7 +68,12 @@ def membership_for_page(request: HttpRequest, org_slug: str, *, role: str) -> Me
     """
     membership = (
         Membership.objects.select_related("organization__plan", "user")
-        .filter(user_id=request.user.pk, organization__slug=org_slug)
+        .filter(
+            user_id=request.user.pk,
+            organization__slug=org_slug,
+            # Deleting removes every membership; this holds for one added back meanwhile.
+            organization__deletion_requested_at__isnull=True,
+        )
         .first()
     )
     if membership is None:

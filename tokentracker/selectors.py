@@ -9,7 +9,16 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
 
 from .keys import key_digest
-from .models import ROLE_RANK, ApiKey, ApiKeyScope, Invitation, Membership, Organization, Role
+from .models import (
+    ROLE_RANK,
+    ApiKey,
+    ApiKeyScope,
+    AuditEntry,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+)
 
 # The dashboard stores the organization a person switched to under this session key.
 ACTIVE_ORGANIZATION_SESSION_KEY = "organization_id"
@@ -211,3 +220,11 @@ def membership_of_key_creator(api_key_id: int) -> Membership | None:
 
 def organization_slug(organization_id: int) -> str:
     return Organization.objects.values_list("slug", flat=True).get(pk=organization_id)
+
+
+def audit_entries(organization_id: int, *, action: str | None = None) -> QuerySet[AuditEntry]:
+    """The organization's audit log, newest first, of one action if given."""
+    entries = AuditEntry.objects.filter(organization_id=organization_id)
+    if action:
+        entries = entries.filter(action=action)
+    return entries.order_by("-created_at", "-id")

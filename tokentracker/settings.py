@@ -219,7 +219,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "opendata.tasks.opendata_refresh_task",
         "schedule": crontab(hour=0, minute=15),
     },
+    # Raw events past each organization's retention (usage.services.retention), at night.
+    "events-retention-purge": {
+        "task": "usage.tasks.events_retention_purge_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    # A safety net: an organization deletion whose task was lost is queued again.
+    "organizations-deletion-resume": {
+        "task": "tokentracker.tasks.organizations_deletion_resume_task",
+        "schedule": 600.0,
+    },
 }
+
+# Retention (usage.services.retention): events deleted per batch (one short transaction),
+# batches per organization per nightly run, and how long a run may take in all.
+EVENT_RETENTION_BATCH_SIZE = envint("EVENT_RETENTION_BATCH_SIZE", 5000, minimum=1)
+EVENT_RETENTION_MAX_BATCHES_PER_RUN = envint("EVENT_RETENTION_MAX_BATCHES_PER_RUN", 1000, minimum=1)
+EVENT_RETENTION_RUN_SECONDS = envint("EVENT_RETENTION_RUN_SECONDS", 3000, minimum=1)
 
 # CORS (django-cors-headers) for the browser-facing APIs: carbon-llm's estimate, track and
 # today's session, and the public open data (any origin always, see opendata.signals). Keys

@@ -1,7 +1,11 @@
 from celery import shared_task
+from django.db import DatabaseError
 
+from .broker import task_publish
+from .cache import cache_add, cache_delete
 from .heartbeat import worker_heartbeat_record
 from .services.invitations import invitation_email_send
+from .services.organization_deletion import organization_delete, organizations_deletion_resume
 
 
 # Only the mail server's errors are retried (OSError covers smtplib.SMTPException): a bug
@@ -28,3 +32,37 @@ def invitation_email_task(invitation_id: int, link_version: str, base_url: str) 
 @shared_task(ignore_result=True, soft_time_limit=10, time_limit=15)
 def worker_heartbeat_task() -> None:
     worker_heartbeat_record()
+
+
+# One task deletes for at most this long, then queues the next: a large organization is
+# deleted over several short tasks rather than one a worker restart would start over.
+ORGANIZATION_DELETE_TASK_SECONDS = 240
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(DatabaseError, OSError),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=ORGANIZATION_DELETE_TASK_SECONDS + 60,
+    time_limit=ORGANIZATION_DELETE_TASK_SECONDS + 120,
+)
+def organization_delete_task(organization_id: int) -> bool:
+    # One worker at a time per organization: the sweep may queue one while another runs.
+    lock = f"organization-deleting:{organization_id}"
+    if cache_add(lock, 1, ORGANIZATION_DELETE_TASK_SECONDS + 120) is False:
+        return False
+    try:
+        done = organization_delete(
+            organization_id=organization_id, time_budget_seconds=ORGANIZATION_DELETE_TASK_SECONDS
+        )
+    finally:
+        cache_delete(lock)
+    if not done:
+        task_publish(organization_delete_task, organization_id)  # else the sweep goes on
+    return done
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def organizations_deletion_resume_task() -> list[int]:
+    return organizations_deletion_resume()

@@ -275,6 +275,10 @@ class IngestReceipt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "key"], name="ingest_receipt_unique")
         ]
+        # The retention purge deletes an organization's oldest receipts.
+        indexes = [
+            models.Index(fields=["organization", "created_at"], name="ingest_receipt_org_time")
+        ]
 
     def __str__(self) -> str:
         return f"Idempotency-Key {self.key}"

@@ -1,12 +1,14 @@
 """Rollups recomputed from raw events: one organization at a time, safe during ingest."""
 
 import logging
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncDay, TruncHour
+
+from tokentracker.models import Organization
 
 from .models import (
     ROLLUP_DIMENSIONS,
@@ -36,7 +38,8 @@ def rollups_rebuild(*, organization_id: int) -> int:
     moved one of the snapshot's deltas in the meantime, PostgreSQL refuses the rebuild's
     write and it starts again. On SQLite the first DELETE takes the database's write lock,
     so ingest waits. Set-aside deltas of the organization are cleared: the raw events they
-    came from are counted here.
+    came from are counted here. Hours before the retention horizon (`rebuild_horizon`)
+    keep their rollups: their events were deleted.
     """
     isolated = connection.vendor == "postgresql" and not connection.in_atomic_block
     for attempt in range(REBUILD_ATTEMPTS):
@@ -54,10 +57,26 @@ def rollups_rebuild(*, organization_id: int) -> int:
     raise AssertionError("unreachable")
 
 
+def rebuild_horizon(organization_id: int) -> datetime | None:
+    """The hour before which the organization's raw events were deleted by its retention
+    setting: the rollups of earlier hours are all that is left of them, so a rebuild keeps
+    them as they are and recomputes only the hours from here on (None: every hour)."""
+    return (
+        Organization.objects.filter(pk=organization_id)
+        .values_list("events_purged_before", flat=True)
+        .first()
+    )
+
+
 def _rebuild(organization_id: int) -> int:
+    horizon = rebuild_horizon(organization_id)
+    events = UsageEvent.objects.filter(organization_id=organization_id)
+    hourly = HourlyRollup.objects.filter(organization_id=organization_id)
+    if horizon is not None:
+        events = events.filter(occurred_at__gte=horizon)
+        hourly = hourly.filter(hour__gte=horizon)
     aggregated = (
-        UsageEvent.objects.filter(organization_id=organization_id)
-        .annotate(rollup_hour=TruncHour("occurred_at"))
+        events.annotate(rollup_hour=TruncHour("occurred_at"))
         .values("rollup_hour", *ROLLUP_DIMENSIONS)
         .annotate(
             events=Count("id"),
@@ -76,7 +95,7 @@ def _rebuild(organization_id: int) -> int:
         .order_by()
     )
     written = 0
-    HourlyRollup.objects.filter(organization_id=organization_id).delete()
+    hourly.delete()
     pending_discard(organization_id=organization_id)
     batch: list[HourlyRollup] = []
     checked = connection.vendor != "postgresql"
@@ -96,9 +115,14 @@ def _rebuild(organization_id: int) -> int:
 
 
 def pending_discard(*, organization_id: int) -> None:
-    """Drop an organization's pending and set-aside deltas: a rebuild counts their events."""
-    RollupDelta.objects.filter(organization_id=organization_id).delete()
-    SetAsideDelta.objects.filter(organization_id=organization_id).delete()
+    """Drop an organization's pending and set-aside deltas: a rebuild counts their events.
+    Not those of hours before its retention horizon, whose events it does not count."""
+    horizon = rebuild_horizon(organization_id)
+    for model in (RollupDelta, SetAsideDelta):
+        deltas = model.objects.filter(organization_id=organization_id)
+        if horizon is not None:
+            deltas = deltas.filter(hour__gte=horizon)
+        deltas.delete()
 
 
 def daily_rollups_rebuild(*, organization_id: int) -> int:

@@ -78,3 +78,13 @@ def unconverted_events_convert_task() -> int:
     from .services.conversions import unconverted_events_convert
 
     return unconverted_events_convert()
+
+
+# Nightly (settings.CELERY_BEAT_SCHEDULE): its own time budget stops it well before the
+# hard limit, so a run that cannot finish leaves the rest for the next night.
+@shared_task(acks_late=True, soft_time_limit=3300, time_limit=3600)
+def events_retention_purge_task() -> int:
+    from .services.retention import events_retention_purge
+
+    purges = events_retention_purge(time_budget_seconds=settings.EVENT_RETENTION_RUN_SECONDS)
+    return sum(purge.events for purge in purges)

@@ -28,6 +28,8 @@ from billing.models import IntegrationStatus, ProviderIntegration, SyncedProvide
 from tokentracker.broker import task_queued
 from tokentracker.crypto import field_encrypt
 from tokentracker.errors import DomainError, Kind
+from tokentracker.models import AuditAction
+from tokentracker.services.audit import audit_record
 
 from .actors import Actor, actor_is_admin_of
 
@@ -129,21 +131,29 @@ def integration_connect(
     slug = provider_parse(provider)
     key = admin_key_parse(slug, admin_key)
     ciphertext = field_encrypt(key)
-    integration, created = ProviderIntegration.objects.update_or_create(
-        organization_id=organization_id,
-        provider=slug,
-        defaults={
-            "key_ciphertext": ciphertext,
-            "key_last_four": key[-4:],
-            "status": IntegrationStatus.NEVER_SYNCED,
-            "status_message": "",
-        },
-        create_defaults={
-            "key_ciphertext": ciphertext,
-            "key_last_four": key[-4:],
-            "created_by_id": created_by_id,
-        },
-    )
+    with transaction.atomic():
+        integration, created = ProviderIntegration.objects.update_or_create(
+            organization_id=organization_id,
+            provider=slug,
+            defaults={
+                "key_ciphertext": ciphertext,
+                "key_last_four": key[-4:],
+                "status": IntegrationStatus.NEVER_SYNCED,
+                "status_message": "",
+            },
+            create_defaults={
+                "key_ciphertext": ciphertext,
+                "key_last_four": key[-4:],
+                "created_by_id": created_by_id,
+            },
+        )
+        audit_record(
+            organization=organization_id,
+            action=AuditAction.INTEGRATION_CONNECTED,
+            actor_user=created_by_id,
+            target=slug.label,
+            details={"rotated": not created, "key_last_four": integration.key_last_four},
+        )
     logger.info(
         "%s integration of organization %s %s (key ending %s)",
         slug,
@@ -154,12 +164,15 @@ def integration_connect(
     return integration
 
 
-def integration_remove(*, actor: Actor, organization_id: int, provider: object) -> bool:
+def integration_remove(
+    *, actor: Actor, organization_id: int, provider: object, removed_by_id: int | None = None
+) -> bool:
     """Remove the organization's integration with `provider`: its key and sync runs. The
     buckets it synced stay (see the module's docstring). False when none is connected.
 
     Raises `IntegrationPermissionDenied` unless `actor` is an admin or owner, and
-    `IntegrationInvalid` for a provider we do not sync.
+    `IntegrationInvalid` for a provider we do not sync. `removed_by_id` (the user) is for
+    the audit log.
     """
     _check_may_manage(actor, organization_id)
     slug = provider_parse(provider)
@@ -167,6 +180,13 @@ def integration_remove(*, actor: Actor, organization_id: int, provider: object) 
         deleted, _ = ProviderIntegration.objects.filter(
             organization_id=organization_id, provider=slug
         ).delete()
+        if deleted:
+            audit_record(
+                organization=organization_id,
+                action=AuditAction.INTEGRATION_REMOVED,
+                actor_user=removed_by_id,
+                target=slug.label,
+            )
     if deleted:
         logger.info("%s integration of organization %s removed", slug, organization_id)
     return bool(deleted)

@@ -205,7 +205,10 @@ def integration_remove_page(
         return _back(membership, slug)
     try:
         removed = integration_remove(
-            actor=membership, organization_id=membership.organization_id, provider=slug
+            actor=membership,
+            organization_id=membership.organization_id,
+            provider=slug,
+            removed_by_id=membership.user_id,
         )
     except IntegrationPermissionDenied as error:
         raise PermissionDenied(error.message) from error

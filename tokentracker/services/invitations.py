@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..broker import task_queued
-from ..models import Invitation, Membership, Role
+from ..models import AuditAction, Invitation, Membership, Role
 from ..ratelimit import rate_limit_hit
 from ..selectors import (
     invitation_by_token,
@@ -26,6 +26,7 @@ from ..selectors import (
     user_by_address,
     user_has_address,
 )
+from .audit import audit_record
 from .teams import TeamError, TeamPermissionError, user_create
 
 logger = logging.getLogger(__name__)
@@ -171,12 +172,20 @@ def invitation_create(
             .filter(organization=organization, email=email, accepted_at=None, revoked_at=None)
             .first()
         ) or Invitation(organization=organization, email=email)
+        refreshed = invitation.pk is not None
         invitation.role = role
         invitation.invited_by = invited_by.user
         invitation.token_digest = _unsent_link_version()
         invitation.sent_at = now
         invitation.expires_at = now + INVITATION_LIFETIME
         invitation.save()
+        audit_record(
+            organization=organization,
+            action=AuditAction.MEMBER_INVITED,
+            actor_user=invited_by.user,
+            target=email,
+            details={"role": role.value, "refreshed": refreshed},
+        )
         sent = SentInvitation(invitation=invitation)
         transaction.on_commit(partial(_email_soon, sent, base_url))
     return sent
@@ -204,15 +213,30 @@ def invitation_resend(
     invitation.invited_by = resent_by.user
     with transaction.atomic():
         invitation.save(update_fields=["token_digest", "sent_at", "expires_at", "invited_by"])
+        audit_record(
+            organization=invitation.organization_id,
+            action=AuditAction.INVITATION_RESENT,
+            actor_user=resent_by.user,
+            target=invitation.email,
+            details={"role": invitation.role},
+        )
         sent = SentInvitation(invitation=invitation)
         transaction.on_commit(partial(_email_soon, sent, base_url))
     return sent
 
 
+@transaction.atomic
 def invitation_revoke(*, invitation: Invitation, revoked_by: Membership) -> Invitation:
     _check_may_manage(revoked_by, invitation)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        organization=invitation.organization_id,
+        action=AuditAction.INVITATION_REVOKED,
+        actor_user=revoked_by.user,
+        target=invitation.email,
+        details={"role": invitation.role},
+    )
     return invitation
 
 
@@ -246,12 +270,20 @@ def invitation_accept(*, token: str, user: AbstractBaseUser) -> Membership:
         user.email = invitation.email
         user.save(update_fields=["email"])
     # Already a member (joined another way meanwhile): keep their role, use up the link.
-    membership, _created = Membership.objects.get_or_create(
+    membership, created = Membership.objects.get_or_create(
         user=user, organization_id=invitation.organization_id, defaults={"role": invitation.role}
     )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(
+        organization=invitation.organization_id,
+        action=AuditAction.INVITATION_ACCEPTED,
+        actor_user=user,
+        target=invitation.email,
+        # Already a member: the role they had is kept, not the invitation's.
+        details={"role": membership.role, "joined": created},
+    )
     return membership
 
 

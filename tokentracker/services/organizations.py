@@ -1,5 +1,5 @@
-"""Writes of organizations: the default plan, ensuring one exists, its settings and its
-community opt-in."""
+"""Writes of organizations: the default plan, ensuring one exists, its settings, its
+community opt-in and how long its raw events are kept."""
 
 from datetime import datetime
 
@@ -9,7 +9,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ..currencies import currency_code
+from ..errors import DomainError
 from ..models import (
+    EVENT_RETENTION_MAX_DAYS,
+    EVENT_RETENTION_MIN_DAYS,
+    AuditAction,
     Membership,
     Organization,
     Plan,
@@ -17,6 +21,15 @@ from ..models import (
     Role,
 )
 from ..money import reporting_currency_changed
+from .audit import audit_record
+
+
+class OrganizationSettingInvalid(DomainError):
+    """A setting's value breaks a rule; `field` names it, the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message, details={field: [message]})
+        self.field = field
 
 
 def plan_get_default() -> Plan:
@@ -54,9 +67,15 @@ def organization_settings_update(
 
     Admins and owners only: storing customer content, publishing usage (anonymized), or
     the currency every figure is in, is a decision for whoever answers for the organization.
+    Raises OrganizationSettingInvalid, changing nothing, for a new currency once events
+    were deleted by the retention setting (`reporting_currency_change_check`).
     """
-    if changed_by.organization_id != organization.pk or not changed_by.is_at_least(Role.ADMIN):
-        raise PermissionDenied("Only admins and owners change the organization's settings.")
+    _check_may_change(organization, changed_by)
+    if reporting_currency is not None:
+        reporting_currency = currency_code(reporting_currency)
+        if reporting_currency != organization.reporting_currency:
+            reporting_currency_change_check(organization)
+    before = {field: getattr(organization, field) for field in _AUDITED_SETTINGS}
     changed = []
     if organization.payload_storage_enabled != payload_storage_enabled:
         organization.payload_storage_enabled = payload_storage_enabled
@@ -67,7 +86,7 @@ def organization_settings_update(
         organization.quality_scale = QualityScale(quality_scale)
         changed.append("quality_scale")
     if reporting_currency is not None and reporting_currency != organization.reporting_currency:
-        organization.reporting_currency = currency_code(reporting_currency)
+        organization.reporting_currency = reporting_currency
         changed.append("reporting_currency")
     if changed:
         fields = (
@@ -75,11 +94,82 @@ def organization_settings_update(
         )
         with transaction.atomic():
             organization.save(update_fields=fields)
+            audit_record(
+                organization=organization,
+                action=AuditAction.SETTINGS_CHANGED,
+                actor_user=changed_by.user,
+                details={
+                    field: {"from": before[field], "to": getattr(organization, field)}
+                    for field in changed
+                },
+            )
             if "reporting_currency" in changed:
                 reporting_currency_changed.send(
                     sender=Organization, organization_id=organization.pk
                 )
     return changed
+
+
+_AUDITED_SETTINGS = (
+    "payload_storage_enabled",
+    "community_data_opt_in",
+    "quality_scale",
+    "reporting_currency",
+)
+
+
+def _check_may_change(organization: Organization, changed_by: Membership) -> None:
+    if changed_by.organization_id != organization.pk or not changed_by.is_at_least(Role.ADMIN):
+        raise PermissionDenied("Only admins and owners change the organization's settings.")
+
+
+def reporting_currency_change_check(organization: Organization) -> None:
+    """Raise OrganizationSettingInvalid if the reporting currency may no longer change.
+
+    A change converts every event again and rebuilds the totals from them; once the
+    retention setting deleted events, the totals of their hours have no events to be
+    rebuilt from and would stay in the old currency, summed with the new one.
+    """
+    purged = organization.events_purged_before
+    if purged is not None:
+        raise OrganizationSettingInvalid(
+            "reporting_currency",
+            f"Events before {purged:%Y-%m-%d %H:%M} UTC were deleted by the retention "
+            f"setting, so their totals cannot be converted: the reporting currency stays "
+            f"{organization.reporting_currency}.",
+        )
+
+
+def organization_retention_set(
+    *, organization: Organization, changed_by: Membership, event_retention_days: int | None
+) -> bool:
+    """Keep raw events `event_retention_days` days (None: forever); True if it changed.
+
+    Admins and owners only. The nightly purge (`usage.services.retention`) applies it;
+    a shorter period deletes more on its next run, a longer one cannot bring back what was
+    deleted.
+    """
+    _check_may_change(organization, changed_by)
+    days = event_retention_days
+    if days is not None and not EVENT_RETENTION_MIN_DAYS <= days <= EVENT_RETENTION_MAX_DAYS:
+        raise OrganizationSettingInvalid(
+            "event_retention_days",
+            f"Keep events {EVENT_RETENTION_MIN_DAYS} to {EVENT_RETENTION_MAX_DAYS} days, "
+            "or leave it empty to keep them all.",
+        )
+    previous = organization.event_retention_days
+    if previous == days:
+        return False
+    with transaction.atomic():
+        organization.event_retention_days = days
+        organization.save(update_fields=["event_retention_days"])
+        audit_record(
+            organization=organization,
+            action=AuditAction.RETENTION_CHANGED,
+            actor_user=changed_by.user,
+            details={"from": previous, "to": days},
+        )
+    return True
 
 
 def organization_community_opt_in_set(

@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from ..errors import DomainError, Kind
-from ..models import ApiKey, ApiKeyScope, Membership, Organization, Role
+from ..models import ApiKey, ApiKeyScope, AuditAction, Membership, Organization, Role
+from .audit import audit_record
 from .keys import api_key_revoke
 from .organizations import plan_get_default
 
@@ -81,7 +82,12 @@ def user_sign_up(
 
 
 def api_keys_revoke_of(
-    *, user_id: int, organization_id: int, scope: str | None = None
+    *,
+    user_id: int,
+    organization_id: int,
+    scope: str | None = None,
+    revoked_by: AbstractBaseUser | None = None,
+    reason: str = "",
 ) -> list[ApiKey]:
     """Revoke the keys `user_id` created in the organization (only those of `scope` if
     given), through `api_key_revoke` so each stops working on the next request."""
@@ -90,7 +96,10 @@ def api_keys_revoke_of(
     )
     if scope is not None:
         api_keys = api_keys.filter(scope=scope)
-    return [api_key_revoke(api_key=api_key) for api_key in api_keys]
+    return [
+        api_key_revoke(api_key=api_key, revoked_by=revoked_by, reason=reason)
+        for api_key in api_keys
+    ]
 
 
 def organization_owner_check(*, roles: Iterable[str], message: str) -> None:
@@ -132,7 +141,7 @@ def membership_role_change(
     _check_may_change(changed_by, membership)
     if not changed_by.can_grant(role):
         raise TeamPermissionError("Only an owner can make someone an owner.")
-    return membership_role_set(membership=membership, role=role)
+    return membership_role_set(membership=membership, role=role, changed_by_user=changed_by.user)
 
 
 @transaction.atomic
@@ -146,11 +155,15 @@ def membership_role_check(*, membership: Membership, role: str) -> None:
 
 
 @transaction.atomic
-def membership_role_set(*, membership: Membership, role: str) -> Membership:
+def membership_role_set(
+    *, membership: Membership, role: str, changed_by_user: AbstractBaseUser | None = None
+) -> Membership:
     """Give `membership` `role` under the owner rule, without asking who may: the acting
-    member's rights are `membership_role_change`'s; Django admin (staff) calls this."""
+    member's rights are `membership_role_change`'s; Django admin (staff) calls this.
+    `changed_by_user` is who is recorded in the audit log."""
     role = Role(role)
     membership_role_check(membership=membership, role=role)
+    previous = membership.role
     if role == Role.VIEWER and membership.role != Role.VIEWER:
         # A viewer only reads. Their write keys are revoked rather than made read-only: a
         # revoked key is visible as such on the keys page and fails with 401, where a
@@ -160,27 +173,46 @@ def membership_role_set(*, membership: Membership, role: str) -> Membership:
             user_id=membership.user_id,
             organization_id=membership.organization_id,
             scope=ApiKeyScope.WRITE,
+            revoked_by=changed_by_user,
+            reason="its creator became a viewer",
         )
     membership.role = role
     membership.save(update_fields=["role"])
+    if previous != role:
+        audit_record(
+            organization=membership.organization_id,
+            action=AuditAction.MEMBER_ROLE_CHANGED,
+            actor_user=changed_by_user,
+            target=_member_label(membership),
+            details={"from": previous, "to": role.value},
+        )
     return membership
+
+
+def _member_label(membership: Membership) -> str:
+    user = membership.user
+    return user.email or user.get_username()
 
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, removed_by: Membership) -> None:
     _check_may_change(removed_by, membership)
-    memberships_delete(membership_ids=[membership.pk])
+    memberships_delete(membership_ids=[membership.pk], removed_by_user=removed_by.user)
 
 
 @transaction.atomic
-def memberships_delete(*, membership_ids: Iterable[int]) -> int:
+def memberships_delete(
+    *, membership_ids: Iterable[int], removed_by_user: AbstractBaseUser | None = None
+) -> int:
     """Remove these memberships, all or none, without asking who may (see
     `membership_role_set`): TeamError if an organization would lose its last owner.
     Whoever leaves keeps no access through the keys they made there (shared service keys
     should be created by a member who stays). Returns how many were removed."""
     ids = set(membership_ids)
     memberships = list(
-        Membership.objects.select_for_update().select_related("organization").filter(pk__in=ids)
+        Membership.objects.select_for_update(of=("self", "organization"))
+        .select_related("organization", "user")
+        .filter(pk__in=ids)
     )
     losing_owners = {m.organization_id for m in memberships if m.role == Role.OWNER}
     for organization_id in sorted(losing_owners):
@@ -199,6 +231,18 @@ def memberships_delete(*, membership_ids: Iterable[int]) -> int:
             )
             raise TeamError(f"{name}: {error}") from None
     for membership in memberships:
-        api_keys_revoke_of(user_id=membership.user_id, organization_id=membership.organization_id)
+        api_keys_revoke_of(
+            user_id=membership.user_id,
+            organization_id=membership.organization_id,
+            revoked_by=removed_by_user,
+            reason="its creator left the organization",
+        )
+        audit_record(
+            organization=membership.organization_id,
+            action=AuditAction.MEMBER_REMOVED,
+            actor_user=removed_by_user,
+            target=_member_label(membership),
+            details={"role": membership.role},
+        )
     Membership.objects.filter(pk__in=[m.pk for m in memberships]).delete()
     return len(memberships)

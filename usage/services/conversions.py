@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from tokentracker.broker import task_queued
+from tokentracker.cache import cache_delete, cache_set
 from tokentracker.models import Organization
 from tokentracker.money import MoneyBook, money_book_uncached
 
@@ -18,6 +19,7 @@ from ..models import CostSource, UsageEvent
 from ..price_book import PriceBook, price_book_get
 from ..pricing import CostParts, TokenParts, cost_compute
 from ..rollup_rebuild import rollups_rebuild
+from .retention import reconversion_flag_key
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,21 @@ def events_reconvert(*, organization_id: int, batch_size: int = 2000) -> int:
     )
     if reporting is None:
         return 0
+    # The retention purge waits while this runs: the rebuild at the end must still find
+    # every event whose hour it rewrites (usage.services.retention).
+    flag = reconversion_flag_key(organization_id)
+    cache_set(flag, 1, RECONVERSION_FLAG_SECONDS)
+    try:
+        return _reconvert(organization_id, reporting, batch_size)
+    finally:
+        cache_delete(flag)
+
+
+# Longer than any reconversion takes (the task's time limit is an hour).
+RECONVERSION_FLAG_SECONDS = 2 * 3600
+
+
+def _reconvert(organization_id: int, reporting: str, batch_size: int) -> int:
     events = UsageEvent.objects.filter(organization_id=organization_id)
     # Unpriced events have no cost to convert; their currency only follows the setting.
     events.filter(cost_source=CostSource.UNPRICED).exclude(currency=reporting).update(

@@ -43,7 +43,7 @@ def test_owners_and_admins_change_it_and_every_event_is_converted(
 def test_a_code_that_is_not_iso_4217_is_refused_and_nothing_changes(client, sign_in, org):
     sign_in(org, Role.OWNER)
     response = client.post(PATH, {"reporting_currency": "EURO"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
     assert Organization.objects.get(pk=org.pk).reporting_currency == "USD"
 

@@ -138,7 +138,7 @@ def test_an_admin_declares_the_scale_of_the_quality_scores(client, sign_in, org)
 def test_an_unknown_quality_scale_is_refused_and_changes_nothing(client, sign_in, org):
     sign_in(org, Role.OWNER)
     response = client.post(PATH, {"quality_scale": "0-10"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
     org.refresh_from_db()
     assert org.quality_scale == ""

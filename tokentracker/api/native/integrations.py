@@ -204,10 +204,12 @@ class IntegrationViewSet(
         return self._connect(provider, body.get("admin_key"))
 
     def perform_destroy(self, instance: ProviderIntegration) -> None:
+        writer = self.writer()
         integration_remove(
-            actor=self.writer().membership,
+            actor=writer.membership,
             organization_id=self.organization_id,
             provider=instance.provider,
+            removed_by_id=writer.user_id,
         )
 
     @extend_schema(

@@ -3,10 +3,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from .currencies import DEFAULT_CURRENCY, currency_code_validate
+from ..currencies import DEFAULT_CURRENCY, currency_code_validate
 
 
 def default_plan_daily_event_limit() -> int:
@@ -91,6 +91,12 @@ class Plan(models.Model):
         return self.name
 
 
+# Raw events are kept at least a month: budgets of one API key or one developer count the
+# month so far from raw events (billing.selectors.budgets), and the longest month is 31 days.
+EVENT_RETENTION_MIN_DAYS = 31
+EVENT_RETENTION_MAX_DAYS = 3650
+
+
 class QualityScale(models.TextChoices):
     """What an organization's `quality_score`s are out of. Scores are "your scale" on every
     ingest path, so only the organization can say; the community dataset publishes one
@@ -156,6 +162,36 @@ class Organization(models.Model):
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Data lifecycle (README "Data retention", "Deleting an organization").
+    event_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(EVENT_RETENTION_MIN_DAYS),
+            MaxValueValidator(EVENT_RETENTION_MAX_DAYS),
+        ],
+        help_text=(
+            f"Raw events older than this many days ({EVENT_RETENTION_MIN_DAYS} to "
+            f"{EVENT_RETENTION_MAX_DAYS}) are deleted every night, with their stored payloads; "
+            "the hourly and daily totals, and so every chart, cost, budget and the open data, "
+            "stay. Empty: keep every event."
+        ),
+    )
+    events_purged_before = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=(
+            "Raw events before this hour were deleted by the retention setting: the totals of "
+            "those hours are kept as they are and never rebuilt from events."
+        ),
+    )
+    deletion_requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="An owner asked to delete the organization; its data is being deleted.",
+    )
 
     class Meta:
         constraints = [
@@ -165,7 +201,15 @@ class Organization(models.Model):
                 condition=models.Q(community_data_opt_in=True, community_opted_in_at__isnull=False)
                 | models.Q(community_data_opt_in=False, community_opted_in_at__isnull=True),
                 name="organization_opt_in_has_consent_time",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(event_retention_days__isnull=True)
+                | models.Q(
+                    event_retention_days__gte=EVENT_RETENTION_MIN_DAYS,
+                    event_retention_days__lte=EVENT_RETENTION_MAX_DAYS,
+                ),
+                name="organization_event_retention_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -411,3 +455,7 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 EUR = {self.rate} {self.currency} on {self.day}"
+
+
+# Defined in its own module, a model of this app all the same.
+from .audit import AuditAction, AuditEntry  # noqa: E402, F401
