@@ -29,7 +29,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
@@ -82,7 +82,6 @@ class Child:
     started_at: float = 0.0
     pause: float = FIRST_PAUSE
     start_after: float = 0.0
-    exit_codes: list[int] = field(default_factory=list)
 
     def start(self) -> None:
         # exec: the program itself is the group leader, so SIGTERM reaches gunicorn's or
@@ -159,7 +158,6 @@ class Supervisor:
             f"{child.name} exited with code {code} after {ran:.1f} s; starting it again in "
             f"{child.pause:g} s"
         )
-        child.exit_codes.append(code)
         child.popen = None
         child.start_after = now + child.pause
         child.pause = min(child.pause * 2, LONGEST_PAUSE)

@@ -34,8 +34,6 @@ from django.conf import settings
 
 from tests.faults.conftest import RedisServer, free_port
 
-pytestmark = pytest.mark.smoke
-
 READY_TIMEOUT = 75  # install check, migrate a new database, collectstatic, start three
 ROLLUP_TIMEOUT = 20  # the worker merges ~1 s after a batch; beat's safety net every 10 s
 STOP_TIMEOUT = 30
@@ -75,6 +73,14 @@ def smoke_skip_reason() -> str | None:
         if shutil.which(program) is None:
             return f"the smoke test needs {program}"
     return None
+
+
+SKIP_REASON = smoke_skip_reason()
+# Decided before any fixture runs: no database is made just to be skipped.
+pytestmark = [
+    pytest.mark.smoke,
+    pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or ""),
+]
 
 
 @pytest.fixture
@@ -277,9 +283,6 @@ def api(serve: MakeServe, method: str, path: str, key: str | None, body: dict | 
 
 @pytest.fixture
 def make_serve(tmp_path, database):
-    reason = smoke_skip_reason()
-    if reason:
-        pytest.skip(reason)
     redis = RedisServer(tmp_path)
     redis.start()
     serve = MakeServe(tmp_path, database, redis.url)
