@@ -175,6 +175,8 @@ def _is_transient(error: Exception) -> bool:
 
 
 def _reason(error: Exception) -> str:
+    if isinstance(error, stripe.APIConnectionError):
+        return "Stripe could not be reached."
     if isinstance(error, stripe.StripeError):
         return f"Stripe answered: {error.user_message or error}"
     if isinstance(error, SoftTimeLimitExceeded):
@@ -195,7 +197,7 @@ def _finish(event: StripeEvent, handled: Handled) -> StripeEventOutcome:
 
 
 def _retry_later(event: StripeEvent, reason: str) -> StripeEventOutcome:
-    attempts = StripeEvent.objects.filter(pk=event.pk).values_list("attempts", flat=True).get()
+    attempts = event.attempts  # read after the claim counted this one
     if attempts >= MAX_ATTEMPTS:
         return _finish(
             event,

@@ -342,3 +342,39 @@ def test_a_replayed_event_changes_nothing(client, deliver, org, pro, account):
         list(Invoice.objects.values()),
     ) == before
     assert reloaded(org).plan == plan_get_default()
+
+
+def snapshot(account, status, subscription_id="sub_gone"):
+    """A subscription Stripe no longer has (localstripe answers 404 for it)."""
+    return {
+        "id": subscription_id,
+        "object": "subscription",
+        "customer": account.stripe_customer_id,
+        "status": status,
+        "cancel_at_period_end": False,
+        "items": {"object": "list", "data": [{"id": "si_gone", "price": {"id": PRO_PRICE}}]},
+    }
+
+
+def test_a_subscription_stripe_no_longer_has_is_applied_from_the_event_in_order(
+    deliver, org, pro, account
+):
+    deliver(event_of("customer.subscription.created", snapshot(account, "active"), created=100))
+    assert reloaded(org).plan == pro
+
+    deleted = deliver(
+        event_of("customer.subscription.deleted", snapshot(account, "canceled"), created=300)
+    )
+    late = deliver(
+        event_of("customer.subscription.updated", snapshot(account, "active"), created=200)
+    )
+
+    assert deleted.status == "processed"
+    assert (late.status, late.error) == (
+        "ignored",
+        "An event about a later state of this subscription was applied already.",
+    )
+    account.refresh_from_db()
+    assert account.subscription_status == "canceled"
+    assert account.last_event_created == moment(300)
+    assert reloaded(org).plan == plan_get_default()
