@@ -200,3 +200,9 @@ def membership_of_key_creator(api_key_id: int) -> Membership | None:
 
 def organization_slug(organization_id: int) -> str:
     return Organization.objects.values_list("slug", flat=True).get(pk=organization_id)
+
+
+def organization_of(organization_id: int) -> Organization:
+    """The organization with its plan, for a read that shows the plan (the subscription
+    status) or hands the organization to a selector that takes it."""
+    return Organization.objects.select_related("plan").get(pk=organization_id)
