@@ -40,10 +40,10 @@ def unused(day: str = "2026-03-20", month: str = "2026-03") -> dict:
 
 @pytest.fixture
 def pro(org):
-    """acme on Pro (its quotas as an admin set them) with an active monthly subscription."""
+    """acme on Pro (with a free live allowance an admin gave it) and an active monthly
+    subscription."""
     plan = Plan.objects.get(slug="pro")
     plan.free_live_events_per_month = 5_000
-    plan.reads_per_minute = 300
     plan.save()
     org.plan = plan
     org.save(update_fields=["plan"])
@@ -76,7 +76,7 @@ def test_a_pro_subscription_is_shown_with_its_quotas_and_this_periods_use(
         "quotas": {
             "dailyEvents": 1_000_000,
             "hourlyRequests": 10_000,
-            "perMinute": {"reads": 300, "writes": 30, "syncs": 10, "uploads": 5},
+            "perMinute": {"reads": 500, "writes": 150, "syncs": 50, "uploads": 25},
             "freeLiveEventsPerMonth": 5_000,
         },
         "usage": {

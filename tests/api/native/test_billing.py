@@ -69,10 +69,10 @@ def test_the_subscription_is_one_object_with_quotas_and_use(
         "quotas": {
             "daily_event_limit": 1_000_000,
             "hourly_request_limit": 10_000,
-            "reads_per_minute": 100,
-            "writes_per_minute": 30,
-            "syncs_per_minute": 10,
-            "uploads_per_minute": 5,
+            "reads_per_minute": 500,
+            "writes_per_minute": 150,
+            "syncs_per_minute": 50,
+            "uploads_per_minute": 25,
             "free_live_events_per_month": None,
         },
         "usage": {
