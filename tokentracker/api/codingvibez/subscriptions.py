@@ -10,7 +10,7 @@ is simply no subscription and no invoice. Read by any key or member of the organ
 client checks it before it sends more.
 """
 
-from datetime import datetime
+from datetime import date
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -139,8 +139,8 @@ class CodingVibezBillingHistory(BaseModel):
     pagination: CodingVibezInvoicePagination
 
 
-def _month(moment: datetime) -> str:
-    return f"{moment:%Y-%m}"
+def _month(first_day: date) -> str:
+    return f"{first_day:%Y-%m}"
 
 
 def _subscription(overview: SubscriptionOverview) -> CodingVibezSubscription:
