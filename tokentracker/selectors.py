@@ -228,3 +228,9 @@ def audit_entries(organization_id: int, *, action: str | None = None) -> QuerySe
     if action:
         entries = entries.filter(action=action)
     return entries.order_by("-created_at", "-id")
+
+
+def organization_of(organization_id: int) -> Organization:
+    """The organization with its plan, for a read that shows the plan (the subscription
+    status) or hands the organization to a selector that takes it."""
+    return Organization.objects.select_related("plan").get(pk=organization_id)

@@ -17,9 +17,9 @@ UNKNOWN = [
     "/api/projections/next-month",
     "/api/status/nope",
     "/api/team/nope",
-    "/api/subscription-status",
+    "/api/subscription-status/nope",
     "/api/checkout",
-    "/api/billing-history",
+    "/api/billing-history/2026",
     "/api/receipts/ocr/nope",
     "/api/receipts/",
     "/api/expenses/1",
@@ -72,6 +72,8 @@ def test_real_paths_are_not_shadowed(api, raw_key):
     assert api.get("/api/tracking-health", raw_key).status_code == 200
     assert api.get("/api/costs/openai", raw_key).status_code == 200
     assert api.get("/api/costs/all", raw_key).status_code == 200
+    assert api.get("/api/subscription-status", raw_key).status_code == 200
+    assert api.get("/api/billing-history", raw_key).status_code == 200
     assert api.get("/api/health").status_code == 200
 
 

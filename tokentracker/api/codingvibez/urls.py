@@ -13,6 +13,7 @@ from .ingest import IngestView, TrackView
 from .projections import ProjectionsView, TokenStatsView
 from .reads import AnalyticsView, BurnRateView, TimeseriesView, TokensView, TrackingHealthView
 from .receipts import ReceiptOcrView, ReceiptView
+from .subscriptions import BillingHistoryView, SubscriptionStatusView
 from .sync import StatusView, SyncOrganizationUsageView, SyncView
 from .team import OrganizationsView, TeamInvitationsView, TeamMembersView
 
@@ -44,4 +45,10 @@ urlpatterns = [
         name="codingvibez-sync-organization-usage",
     ),
     path("status", StatusView.as_view(), name="codingvibez-status"),
+    path(
+        "subscription-status",
+        SubscriptionStatusView.as_view(),
+        name="codingvibez-subscription-status",
+    ),
+    path("billing-history", BillingHistoryView.as_view(), name="codingvibez-billing-history"),
 ]
