@@ -131,6 +131,12 @@ def organizations_of_key(organization_id: int) -> QuerySet[Organization]:
     return Organization.objects.filter(pk=organization_id).select_related("plan")
 
 
+def organization_of(organization_id: int) -> Organization:
+    """The organization with its plan, for a read that shows the plan (the subscription
+    status) or hands the organization to a selector that takes it."""
+    return Organization.objects.select_related("plan").get(pk=organization_id)
+
+
 def _address_match(address: str, prefix: str = "") -> Q:
     # Sign-up makes the address both username and email; Django admin's "Add user" makes
     # a username only. Either identifies the person who owns the address.
@@ -200,9 +206,3 @@ def membership_of_key_creator(api_key_id: int) -> Membership | None:
 
 def organization_slug(organization_id: int) -> str:
     return Organization.objects.values_list("slug", flat=True).get(pk=organization_id)
-
-
-def organization_of(organization_id: int) -> Organization:
-    """The organization with its plan, for a read that shows the plan (the subscription
-    status) or hands the organization to a selector that takes it."""
-    return Organization.objects.select_related("plan").get(pk=organization_id)
