@@ -151,6 +151,12 @@ def organizations_of_key(organization_id: int) -> QuerySet[Organization]:
     return Organization.objects.filter(pk=organization_id).select_related("plan")
 
 
+def organization_of(organization_id: int) -> Organization:
+    """The organization with its plan, for a read that shows the plan (the subscription
+    status) or hands the organization to a selector that takes it."""
+    return Organization.objects.select_related("plan").get(pk=organization_id)
+
+
 def _address_match(address: str, prefix: str = "") -> Q:
     # Sign-up makes the address both username and email; Django admin's "Add user" makes
     # a username only. Either identifies the person who owns the address.
@@ -228,9 +234,3 @@ def audit_entries(organization_id: int, *, action: str | None = None) -> QuerySe
     if action:
         entries = entries.filter(action=action)
     return entries.order_by("-created_at", "-id")
-
-
-def organization_of(organization_id: int) -> Organization:
-    """The organization with its plan, for a read that shows the plan (the subscription
-    status) or hands the organization to a selector that takes it."""
-    return Organization.objects.select_related("plan").get(pk=organization_id)
