@@ -1,6 +1,7 @@
 """Writes of tenancy, one module per domain noun: `organizations`, `keys` (API keys),
-`quotas` (daily events, free live events), `teams` (sign-up and memberships) and
-`invitations`. The names most callers use are re-exported here."""
+`quotas` (daily events, free live events), `teams` (sign-up and memberships),
+`invitations`, `audit` (the audit log) and `organization_deletion`. The names most callers
+use are re-exported here."""
 
 from .keys import CreatedApiKey, api_key_cache_key, api_key_create, api_key_revoke, api_key_touch
 from .organizations import (
