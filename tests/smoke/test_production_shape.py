@@ -34,7 +34,7 @@ from django.conf import settings
 
 from tests.faults.conftest import RedisServer, free_port
 
-READY_TIMEOUT = 75  # install check, migrate a new database, collectstatic, start three
+READY_TIMEOUT = 120  # install check, migrate a new database (~30 s), collectstatic, start three
 ROLLUP_TIMEOUT = 20  # the worker merges ~1 s after a batch; beat's safety net every 10 s
 STOP_TIMEOUT = 30
 
