@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install browser ocr run test fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down bench-projections bench-receipts clean
+.PHONY: install browser ocr run test fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down bench-projections bench-receipts bench-otlp clean
 
 install: $(VENV)/.installed
 
@@ -63,6 +63,10 @@ format: install
 
 bench: install
 	$(BIN)/python bench/ingest.py
+
+# The same ingest through OTLP/HTTP (/v1/traces, protobuf and gzip) beside /api/v1/events.
+bench-otlp: install
+	$(BIN)/python bench/otlp.py
 
 # Generates the 10M-event dataset once (skipped when present), then measures the reads.
 bench-analytics: install

@@ -8,6 +8,8 @@ import gzip
 import zlib
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from tokentracker import services as tenancy
@@ -248,3 +250,15 @@ def test_get_is_a_405_status(client, raw_key):
     response = client.get(URL, HTTP_AUTHORIZATION=f"Bearer {raw_key}")
     assert response.status_code == 405
     assert response.json()["code"] == 12  # UNIMPLEMENTED
+
+
+def test_more_spans_cost_no_more_queries(client, org, raw_key, django_assert_num_queries):
+    # Ten spans: one insert of ten rows on SQLite too (whose bound on query parameters
+    # splits bigger inserts), so any query per span would show.
+    many = protobuf_body(recorded(*[OPENAI_CHAT, ANTHROPIC_MESSAGE] * 5))
+    assert post_spans(client, raw_key, OPENAI_CHAT).status_code == 200  # caches key and books
+    with CaptureQueriesContext(connection) as single:
+        assert post_spans(client, raw_key, OPENAI_CHAT).status_code == 200
+    with django_assert_num_queries(len(single.captured_queries)):
+        assert post(client, many, raw_key).status_code == 200
+    assert UsageEvent.objects.filter(organization=org).count() == 12

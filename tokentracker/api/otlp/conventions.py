@@ -16,6 +16,7 @@ handed to the ingest service as the provider reports them, which normalises them
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -196,6 +197,12 @@ def _count(value: Any) -> int | None:
     return None
 
 
+@lru_cache(maxsize=1024)
+def _provider(reported: str) -> str:
+    """The catalog's provider id for a reported name (one lookup per name, not per span)."""
+    return provider_canonical(PROVIDER_NAMES.get(reported.lower(), reported))
+
+
 def _moment(unix_nano: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=unix_nano // 1000)
 
@@ -248,11 +255,7 @@ def _event(
 
     sources["provider"], reported = _first(attributes, PROVIDER)
     reported = _text(reported)
-    provider = (
-        provider_canonical(PROVIDER_NAMES.get(reported.lower(), reported))
-        if reported
-        else model_provider_guess(model)
-    )
+    provider = _provider(reported) if reported else model_provider_guess(model)
     input_tokens, output_tokens = counts.get("input_tokens", 0), counts.get("output_tokens", 0)
     if not resource.counts_as_reported:
         try:

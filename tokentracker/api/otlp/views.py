@@ -117,22 +117,25 @@ class TracesView(OtlpView):
                 errors, created, duplicates = result.errors, result.created, result.duplicates
             except EventsInvalid as exc:
                 errors = exc.errors
-        answer = _answer(batch, errors)
-        logger.info(
+        rejected = len({error.index for error in errors})
+        # Every export is counted in the log; one that refused spans at INFO, since the
+        # exporter that sent it only ever reads the status code.
+        logger.log(
+            logging.INFO if rejected else logging.DEBUG,
             "OTLP export: %d model-call spans, %d events written, %d duplicates, "
             "%d rejected, %d other spans ignored",
             len(batch.events),
             created,
             duplicates,
-            len({error.index for error in errors}),
+            rejected,
             batch.ignored,
             extra={
                 "organization_id": self.organization_id,
                 "otlp_spans": len(batch.events) + batch.ignored,
                 "otlp_events_created": created,
                 "otlp_duplicates": duplicates,
-                "otlp_rejected": len({error.index for error in errors}),
+                "otlp_rejected": rejected,
                 "otlp_ignored": batch.ignored,
             },
         )
-        return EncodedResponse(answer)
+        return EncodedResponse(_answer(batch, errors))
