@@ -180,3 +180,17 @@ def test_spans_without_genai_usage_are_exported_fine_and_store_nothing(pipeline,
     assert len(spans) == 2
     assert app.exporter.export(spans) == SpanExportResult.SUCCESS
     assert not UsageEvent.objects.exists()
+
+
+def test_the_readmes_environment_configures_the_exporter(live_server, monkeypatch, org, key):
+    # README, "OpenTelemetry (OTLP)": the exporter configured by environment alone.
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", f"{live_server.url}/v1/traces")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_HEADERS", f"Authorization=Bearer%20{key}")
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "checkout")
+    provider = TracerProvider(resource=Resource.create())
+    provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter()))
+    with provider.get_tracer("app").start_as_current_span("chat", attributes=OPENAI_CHAT):
+        pass
+    provider.shutdown()
+    event = UsageEvent.objects.get(organization=org)
+    assert (event.project, event.total_cost) == ("checkout", D("0.04"))
