@@ -108,8 +108,10 @@ class ErrorDialect:
         if self.shape == "flat_message":
             return {"error": error.message}
         if self.shape == "rpc_status":
-            # google.rpc.Status in its JSON form; OTLP's protobuf renderer encodes the same.
-            return {"code": int(code), "message": error.message}
+            # google.rpc.Status in its JSON form (OTLP's protobuf renderer encodes the same):
+            # the gRPC code of the kind, never a contract's own code name.
+            grpc_code = self.codes.get(error.kind) or self.codes[Kind.INTERNAL]
+            return {"code": int(grpc_code), "message": error.message}
         return {"success": False, "error": error.message, "code": code, "requestId": request_id}
 
 

@@ -25,6 +25,9 @@ def test_the_otlp_dialect_answers_a_status_with_the_grpc_code_of_each_kind():
         body = errors.OTLP.body_for(ApiError(kind, "why"), request_id="req_1")
         assert body == {"code": code, "message": "why"}
     assert errors.OTLP.status_for(ApiError(Kind.VALIDATION, "bad")) == 400
+    # A domain error's own code name (another contract's) is no gRPC code.
+    named = ApiError(Kind.VALIDATION, "bad range", code="INVALID_DATE_RANGE")
+    assert errors.OTLP.body_for(named, request_id="req_1") == {"code": 3, "message": "bad range"}
 
 
 def test_the_declared_status_is_read_by_googleapis_own_message():

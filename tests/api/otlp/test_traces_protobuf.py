@@ -262,3 +262,12 @@ def test_more_spans_cost_no_more_queries(client, org, raw_key, django_assert_num
     with django_assert_num_queries(len(single.captured_queries)):
         assert post(client, many, raw_key).status_code == 200
     assert UsageEvent.objects.filter(organization=org).count() == 12
+
+
+def test_the_message_names_ten_rejected_spans_and_counts_the_rest(client, raw_key):
+    spans = recorded(*[{**OPENAI_CHAT, "gen_ai.usage.input_tokens": -1}] * 12)
+    answer = export_answer(post(client, protobuf_body(spans), raw_key))
+    assert answer.partial_success.rejected_spans == 12
+    message = answer.partial_success.error_message
+    assert message.count("must not be negative (-1)") == 10
+    assert message.endswith("; and 2 more spans rejected")
