@@ -13,6 +13,9 @@ one after the other, requests of --batch model calls:
 Spans get fresh trace and span ids for every request (a repeated id is a duplicate and
 writes nothing). Prints calls/s, request latency percentiles and how long after the last
 request the rollups had every event, per mode, as JSON. Only loopback traffic.
+
+`--in-process` instead times each door's own work on one request (parse and validate;
+decode and translate), without server or database.
 """
 
 import argparse
@@ -214,6 +217,50 @@ def measure(args: argparse.Namespace, env: dict, key: str, mode: str) -> dict:
     }
 
 
+def in_process(batch: int, runs: int = 30) -> dict:
+    """Median milliseconds of each door's own work on one request of `batch` calls, before
+    the shared ingest service: parsing and validating (events), decoding and translating
+    spans into the same validated events (OTLP). No server, no database."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tokentracker.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from tokentracker.api.otlp.bodies import PROTOBUF, body_decompress, traces_decode
+    from tokentracker.api.otlp.conventions import spans_translate
+    from usage.schemas import events_parse
+
+    events_body = batch_body(1, batch)
+    otlp_body = otlp_bodies(spans_template(7, batch), compress=False)()
+    gzip_body = gzip.compress(otlp_body, compresslevel=6)
+    steps = {
+        "events: parse and validate": lambda: events_parse(events_body),
+        "otlp: decode protobuf": lambda: traces_decode(otlp_body, PROTOBUF),
+        "otlp: gunzip": lambda: body_decompress(gzip_body, "gzip"),
+        "otlp: decode and translate spans into validated events": lambda: spans_translate(
+            traces_decode(otlp_body, PROTOBUF)
+        ),
+    }
+    timings = {}
+    for name, step in steps.items():
+        step()
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            step()
+            samples.append(time.perf_counter() - started)
+        timings[name] = round(statistics.median(samples) * 1000, 2)
+    return {
+        "batch": batch,
+        "median_ms": timings,
+        "bytes": {
+            "events_json": len(events_body),
+            "otlp_protobuf": len(otlp_body),
+            "otlp_protobuf_gzip": len(gzip_body),
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -227,7 +274,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument(
+        "--in-process", action="store_true", help="time each door's own work, no server"
+    )
     args = parser.parse_args()
+    if args.in_process:
+        print(json.dumps(in_process(args.batch), indent=2))
+        return
 
     ensure_database(args.database_url)
     env = {
