@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install install-runtime browser ocr run serve test smoke fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down bench-projections bench-receipts clean
+.PHONY: install install-runtime browser ocr run serve test smoke fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down bench-projections bench-receipts bench-otlp clean
 
 # Two stamps, one per lock: `make run` and `make serve` install the runtime lock only;
 # `make test` and the tools install the dev lock (a superset). Each is redone when its
@@ -88,6 +88,10 @@ format: install
 
 bench: install
 	$(BIN)/python bench/ingest.py
+
+# The same ingest through OTLP/HTTP (/v1/traces, protobuf and gzip) beside /api/v1/events.
+bench-otlp: install
+	$(BIN)/python bench/otlp.py
 
 # Generates the 10M-event dataset once (skipped when present), then measures the reads.
 bench-analytics: install

@@ -38,6 +38,8 @@ urlpatterns = [
     path("api/docs/", swagger_ui, name="swagger-ui"),
     # CodingVibez's published files: our OpenAPI document, llms.txt and the docs as Markdown.
     path("public/", include("tokentracker.api.codingvibez.public")),
+    # OpenTelemetry's OTLP/HTTP: exporters post to <OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces.
+    path("", include("tokentracker.api.otlp.urls")),
     # Last of the API routes: unknown paths under CodingVibez's prefixes, in its envelope.
     path("api/", include("tokentracker.api.codingvibez.unknown")),
     # Dashboard pages. Each app's organization pages go under o/<org_slug>/ (see

@@ -160,6 +160,44 @@ def tokens_normalise(
     )
 
 
+def tokens_as_reported(
+    *,
+    provider: str,
+    model: str,
+    input_tokens: int,
+    output_tokens: int,
+    cache_read_tokens: int = 0,
+    cache_write_tokens: int = 0,
+    reasoning_tokens: int = 0,
+) -> tuple[int, int]:
+    """(input_tokens, output_tokens) as `provider`'s own API reports them, from totals that
+    hold every cached and every reasoning token, for tokens_normalise to split.
+
+    OpenTelemetry's GenAI conventions count that way for every provider:
+    `gen_ai.usage.input_tokens` includes cache reads and writes, `gen_ai.usage.output_tokens`
+    includes reasoning. For Anthropic (cache apart) and Gemini or xAI (reasoning apart) the
+    parts are taken out again; for the others the totals already are the provider's counts.
+    """
+    if cache_is_exclusive(provider, model):
+        cached = cache_read_tokens + cache_write_tokens
+        if cached > input_tokens:
+            raise TokenError(
+                "cache_read_tokens",
+                f"cache_read_tokens + cache_write_tokens ({cached}) cannot exceed input_tokens "
+                f"({input_tokens}), which counts cached tokens too",
+            )
+        input_tokens -= cached
+    if reasoning_convention(provider, model) == REASONING_APART:
+        if reasoning_tokens > output_tokens:
+            raise TokenError(
+                "reasoning_tokens",
+                f"reasoning_tokens ({reasoning_tokens}) cannot exceed output_tokens "
+                f"({output_tokens}), which counts reasoning tokens too",
+            )
+        output_tokens -= reasoning_tokens
+    return input_tokens, output_tokens
+
+
 def _part_cost(tokens: int, price: Decimal) -> Decimal:
     if not tokens:
         return Decimal(0)

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from tokentracker.api import errors
 from tokentracker.api.parsers import NUL
 from tokentracker.api.ratelimit import MinuteRateLimited
-from tokentracker.authentication import AuthenticatedKey
+from tokentracker.authentication import ApiKeyAuthentication, AuthenticatedKey
 from tokentracker.models import Membership
 from tokentracker.permissions import HasApiKeyOrMember
 from tokentracker.ratelimit import MINUTE_LIMITED_SCOPE
@@ -210,6 +210,16 @@ class CodingVibezView(MinuteRateLimited, RefusesNulInQuery, OrganizationScoped, 
             "requestId": request_id,
         }
         return Response(body, status=status, headers={"X-Request-Id": request_id})
+
+
+class OtlpView(RefusesNulInQuery, OrganizationScoped, APIView):
+    """OpenTelemetry's OTLP/HTTP (/v1/traces): errors as google.rpc.Status; an API key only.
+
+    Exporters are processes, never a signed-in browser, so no session (and no CSRF) applies.
+    """
+
+    error_dialect = errors.OTLP
+    authentication_classes = [ApiKeyAuthentication]
 
 
 class PublicView(RefusesNulInQuery, APIView):

@@ -74,7 +74,7 @@ class ApiError(exceptions.APIException):
 @dataclass(frozen=True)
 class ErrorDialect:
     name: str
-    shape: str  # "nested" | "flat_message" | "success_envelope"
+    shape: str  # "nested" | "flat_message" | "success_envelope" | "rpc_status"
     codes: dict[str, str]
     status_overrides: dict[str, int] = field(default_factory=dict)
     # The daily event quota (tokentracker.services.QuotaExceeded), as each seed words it.
@@ -107,6 +107,11 @@ class ErrorDialect:
             }
         if self.shape == "flat_message":
             return {"error": error.message}
+        if self.shape == "rpc_status":
+            # google.rpc.Status in its JSON form (OTLP's protobuf renderer encodes the same):
+            # the gRPC code of the kind, never a contract's own code name.
+            grpc_code = self.codes.get(error.kind) or self.codes[Kind.INTERNAL]
+            return {"code": int(grpc_code), "message": error.message}
         return {"success": False, "error": error.message, "code": code, "requestId": request_id}
 
 
@@ -189,6 +194,29 @@ CODINGVIBEZ = ErrorDialect(
         Kind.PAYMENT_REQUIRED: "AUTHORIZATION_ERROR",
         Kind.INTERNAL: "INTERNAL_ERROR",
         Kind.UNAVAILABLE: "DATABASE_ERROR",
+    },
+    quota_message="Daily event limit of {limit} reached.",
+)
+
+
+# OTLP/HTTP (OpenTelemetry's exporters, /v1/traces): every 4xx and 5xx body is a
+# google.rpc.Status, whose code is a gRPC status code (numbers kept as text like the others).
+OTLP = ErrorDialect(
+    name="otlp",
+    shape="rpc_status",
+    codes={
+        Kind.VALIDATION: "3",  # INVALID_ARGUMENT
+        Kind.UNAUTHORIZED: "16",  # UNAUTHENTICATED
+        Kind.FORBIDDEN: "7",  # PERMISSION_DENIED
+        Kind.NOT_FOUND: "5",  # NOT_FOUND
+        Kind.METHOD_NOT_ALLOWED: "12",  # UNIMPLEMENTED
+        Kind.UNSUPPORTED_MEDIA_TYPE: "3",  # INVALID_ARGUMENT
+        Kind.CONFLICT: "10",  # ABORTED
+        Kind.RATE_LIMITED: "8",  # RESOURCE_EXHAUSTED
+        Kind.QUOTA_EXCEEDED: "8",  # RESOURCE_EXHAUSTED
+        Kind.PAYMENT_REQUIRED: "9",  # FAILED_PRECONDITION
+        Kind.INTERNAL: "13",  # INTERNAL
+        Kind.UNAVAILABLE: "14",  # UNAVAILABLE
     },
     quota_message="Daily event limit of {limit} reached.",
 )
