@@ -72,7 +72,7 @@ def test_claude_code_messages_are_stored_once_each_with_cache_reads_and_writes_o
         350,
         0,
         19554,
-        Decimal("0.015162"),  # 4×3 + 1200×3.75 + 18000×0.3 + 350×15 = 15,162 / 1e6
+        Decimal("0.015162"),  # 4 x 3 + 1200 x 3.75 + 18000 x 0.3 + 350 x 15 = 15,162 / 1e6
     )
     # msg_B was written on three lines; its last carries the final output count.
     assert parts(second) == (
@@ -85,7 +85,7 @@ def test_claude_code_messages_are_stored_once_each_with_cache_reads_and_writes_o
         1000,
         0,
         21010,
-        Decimal("0.02103"),  # 10×3 + 20000×0.3 + 1000×15 = 21,030 / 1e6
+        Decimal("0.02103"),  # 10 x 3 + 20000 x 0.3 + 1000 x 15 = 21,030 / 1e6
     )
     assert (second.client_event_id, second.occurred_at) == (
         "claude-code:msg_B",
@@ -111,9 +111,7 @@ def test_claude_code_messages_are_stored_once_each_with_cache_reads_and_writes_o
         created=2,
         total_cost=Decimal("0.036192"),
         malformed=1,
-        problems=(
-            LogProblem("session.jsonl", 9, "not JSON (Expecting value, column 33)"),
-        ),
+        problems=(LogProblem("session.jsonl", 9, "not JSON (Expecting value, column 33)"),),
         formats=(LogFormat.CLAUDE_CODE,),
     )
 
@@ -133,7 +131,7 @@ def test_codex_calls_keep_cached_tokens_inside_input_and_reasoning_inside_output
         800,
         512,
         12800,
-        Decimal("0.012875"),  # 3000×1.25 + 9000×0.125 + 800×10 = 12,875 / 1e6
+        Decimal("0.012875"),  # 3000 x 1.25 + 9000 x 0.125 + 800 x 10 = 12,875 / 1e6
     )
     # The second call was logged as the session's sum alone: the difference from the first.
     assert parts(second) == (
@@ -146,7 +144,7 @@ def test_codex_calls_keep_cached_tokens_inside_input_and_reasoning_inside_output
         700,
         388,
         8700,
-        Decimal("0.01025"),  # 2000×1.25 + 6000×0.125 + 700×10 = 10,250 / 1e6
+        Decimal("0.01025"),  # 2000 x 1.25 + 6000 x 0.125 + 700 x 10 = 10,250 / 1e6
     )
     assert (first.client_event_id, second.client_event_id) == (
         f"codex:{CODEX_SESSION}:2026-03-03T09:00:09.000Z:12800",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tokentracker.errors import DomainError, Kind
+from tokentracker.services import QuotaExceeded
 
 from ..agent_logs import (
     LogEvent,
@@ -38,6 +39,14 @@ class AgentLogUnrecognised(DomainError):
 
 class AgentLogInvalid(DomainError):
     kind = Kind.VALIDATION
+
+
+class AgentLogQuotaExceeded(QuotaExceeded):
+    """The daily event quota stopped an import part-way; `done` is what it did before."""
+
+    def __init__(self, *, limit: int, used: int, requested: int, done: "AgentLogImport") -> None:
+        super().__init__(limit=limit, used=used, requested=requested)
+        self.done = done
 
 
 @dataclass(frozen=True)
@@ -152,7 +161,8 @@ def agent_log_import(
     `log_format` None detects it from the first records and raises AgentLogUnrecognised
     when they are neither agent's. Each batch of `batch_size` events is written by
     `events_record` in its own transaction (wrap the call in one to make the whole file
-    atomic); QuotaExceeded from a batch propagates, with the batches before it written.
+    atomic); when the daily quota refuses a batch, AgentLogQuotaExceeded carries what the
+    batches before it did (written, unless the caller's transaction rolls them back).
     Malformed lines and refused events are counted and reported by line, never raised.
     """
     developer_id = developer_id_checked(developer_id)
@@ -167,24 +177,28 @@ def agent_log_import(
             )
     items = log_events(records, log_format=log_format, source=source, developer_id=developer_id)
     batch: list[LogEvent] = []
-    for item in items:
-        if isinstance(item, Malformed):
-            tally.malformed += 1
-            tally.problem(item.line, item.reason)
-            continue
-        batch.append(item)
-        if len(batch) >= batch_size:
+    try:
+        for item in items:
+            if isinstance(item, Malformed):
+                tally.malformed += 1
+                tally.problem(item.line, item.reason)
+                continue
+            batch.append(item)
+            if len(batch) >= batch_size:
+                _write(tally, batch, organization_id=organization_id, api_key_id=api_key_id)
+                batch = []
+        if batch:
             _write(tally, batch, organization_id=organization_id, api_key_id=api_key_id)
-            batch = []
-    if batch:
-        _write(tally, batch, organization_id=organization_id, api_key_id=api_key_id)
+    except QuotaExceeded as exc:
+        raise AgentLogQuotaExceeded(
+            limit=exc.limit, used=exc.used, requested=exc.requested, done=tally.summary(log_format)
+        ) from None
     return tally.summary(log_format)
 
 
 def _write(
     tally: _Tally, batch: list[LogEvent], *, organization_id: int, api_key_id: int | None
 ) -> None:
-    tally.events += len(batch)
     try:
         result = events_record(
             organization_id=organization_id,
@@ -202,6 +216,7 @@ def _write(
         tally.unpriced += result.unpriced
         tally.rejected += result.rejected
         tally.total_cost += result.total_cost
+    tally.events += len(batch)
     for error in errors:
         line = batch[error.index].line if error.index is not None else 0
         tally.problem(line, f"{error.field}: {error.message}")
