@@ -147,3 +147,25 @@ def test_the_import_lands_in_the_named_organization_only(org, outsider_org, logs
     run(str(logs), "--org", "outsider")
     assert UsageEvent.objects.filter(organization=outsider_org).count() == 5
     assert not UsageEvent.objects.filter(organization=org).exists()
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_progress_bar_of_bytes_read_is_drawn_on_a_terminal(org, logs, monkeypatch):
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    run(str(logs / ".claude"), "--org", "acme")
+    size = sum(path.stat().st_size for path in (logs / ".claude").rglob("*.jsonl"))
+    assert "agent logs: 100%" in terminal.getvalue()
+    assert f"{size / 1000:.2f}k/{size / 1000:.2f}k" in terminal.getvalue()
+    assert "stored=3" in terminal.getvalue()
+
+
+def test_no_progress_bar_is_drawn_when_the_output_is_not_a_terminal(org, logs, monkeypatch):
+    piped = io.StringIO()
+    monkeypatch.setattr("sys.stderr", piped)
+    run(str(logs / ".claude"), "--org", "acme")
+    assert piped.getvalue() == ""
