@@ -138,11 +138,12 @@ def openai_stand_in(monkeypatch):
     monkeypatch.setitem(sys.modules, "openai", module)
 
 
-def test_the_tokenwise_recipe_logs_the_call_through_observe(server, org, openai_stand_in):
+def test_the_tokenwise_recipe_logs_the_call_through_observe(server, org, openai_stand_in, capsys):
     before = set(threading.enumerate())
     run_python("tokenwise")
     for thread in set(threading.enumerate()) - before:
         thread.join(timeout=30)  # the SDK's sender
+    assert capsys.readouterr().out == ""  # nothing reached the recipe's on_error
     event = UsageEvent.objects.get(organization=org)
     # 1000 - 400 = 600 uncached x 2.5 + 400 x 1.25 + 100 x 10 = 3,000
     assert parts(event) == ("openai", "gpt-4o-2024-08-06", 1000, 400, 0, 100, Decimal("0.003"))
