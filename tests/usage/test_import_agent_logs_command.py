@@ -126,6 +126,7 @@ def test_past_the_daily_quota_it_stops_and_says_what_was_stored(org, logs):
     ("args", "message"),
     [
         (["--org", "nobody"], "No organization with slug 'nobody'"),
+        (["--org", ""], "--org needs an organization slug"),
         (["--org", "acme", "--developer", " "], "--developer: developer_id must be 1 to 200"),
         (["--org", "acme", "--batch-size", "0"], "--batch-size must be at least 1"),
     ],

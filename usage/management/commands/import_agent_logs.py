@@ -63,6 +63,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not options["org"].strip():
+            raise CommandError("--org needs an organization slug")
         organization = organizations_named(options["org"]).get()
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
