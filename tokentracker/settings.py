@@ -490,6 +490,9 @@ EXPLORER_STATEMENT_TIMEOUT_MS = envint("EXPLORER_STATEMENT_TIMEOUT_MS", 5000, mi
 
 # A batch of 500 events with metadata is well under this; the ceiling stops abuse.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024, minimum=1)
+# POST /api/v1/agent-logs: one coding agent's session log (JSON lines). A long Claude Code
+# session is tens of MB, most of it the conversation; past this, use import_agent_logs.
+AGENT_LOG_UPLOAD_MAX_BYTES = envint("AGENT_LOG_UPLOAD_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -3,6 +3,7 @@ MyTokenTracker's contract and lives in `mytokentracker`)."""
 
 from rest_framework.routers import SimpleRouter
 
+from .agent_logs import AgentLogViewSet
 from .billing import BillingSubscriptionViewSet, InvoiceViewSet
 from .budgets import BudgetAlertViewSet, BudgetViewSet
 from .evals import EvalViewSet
@@ -26,6 +27,7 @@ router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("alert-deliveries", AlertDeliveryViewSet, basename="alert-delivery")
 # Not "integration": the dashboard's Integrations page has names of its own.
 router.register("integrations", IntegrationViewSet, basename="api-integration")
+router.register("agent-logs", AgentLogViewSet, basename="agent-log")
 router.register("billing/subscription", BillingSubscriptionViewSet, basename="billing-subscription")
 router.register("billing/invoices", InvoiceViewSet, basename="billing-invoice")
 
