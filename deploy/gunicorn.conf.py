@@ -4,7 +4,13 @@ gunicorn's default (30 s request timeout, 30 s to finish requests on SIGTERM); o
 the command line or in GUNICORN_CMD_ARGS override these."""
 
 import os
+import sys
 from pathlib import Path
+
+# The project's own modules, whatever directory gunicorn was started from.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tokentracker.logs import gunicorn_logconfig_dict
 
 
 def _positive_int(name: str, raw: str) -> int:
@@ -42,3 +48,7 @@ bind = [os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT') or 8000}"]
 # the user would share.
 _state = Path(os.environ.get("STATE_DIRECTORY") or Path(__file__).resolve().parent.parent / "var")
 control_socket = str(_state / "gunicorn.ctl")
+
+# gunicorn's own lines and its access log as the application logs (JSON, or text under
+# DEBUG / LOG_FORMAT=text), the access line with the request's id (tokentracker.logs).
+logconfig_dict = gunicorn_logconfig_dict()
