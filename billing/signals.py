@@ -5,6 +5,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import Signal, receiver
 
 from tokentracker.money import exchange_rates_changed, reporting_currency_changed
+from tokentracker.services.organization_deletion import organization_deleting
 from usage.signals import rollups_merged
 
 
@@ -66,3 +67,10 @@ def evaluate_after_sync(*, organization_id: int, **kwargs: Any) -> None:
 
 # Sent once a BudgetAlert is committed (`alert_id`): the channels deliver it.
 alert_fired = Signal()
+
+
+@receiver(organization_deleting)
+def cancel_the_stripe_subscription(*, organization_id: int, **kwargs: Any) -> None:
+    from .services.subscriptions import subscription_cancel_for_deletion
+
+    subscription_cancel_for_deletion(organization_id=organization_id)

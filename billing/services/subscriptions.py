@@ -17,10 +17,12 @@ import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import stripe
 from django.conf import settings
 from django.db import transaction
 
 from billing.models import BillingAccount, Invoice, PlanPrice, SubscriptionStatus
+from billing.payments.client import billing_configured, stripe_client
 from billing.payments.objects import InvoiceFacts, SubscriptionFacts
 from tokentracker.models import Plan
 from tokentracker.services import organization_plan_change, plan_get_default
@@ -192,3 +194,38 @@ def subscriptions_enforce(*, now: datetime) -> int:
             if account is not None and account_plan_follow(account=account, now=now):
                 moved += 1
     return moved
+
+
+def subscription_cancel_for_deletion(*, organization_id: int) -> None:
+    """Before an organization's rows go (tokentracker's `organization_deleting`): its live
+    Stripe subscription is canceled at once, so nothing bills a customer we no longer
+    serve. Stripe unreachable: raises, and the deletion waits and is tried again.
+
+    With billing switched off since, Stripe cannot be asked: the deletion goes on, and the
+    log says which subscription the operator must cancel in Stripe's dashboard.
+    """
+    account = BillingAccount.objects.filter(organization_id=organization_id).first()
+    if (
+        account is None
+        or not account.stripe_subscription_id
+        or account.subscription_status not in LIVE_STATUSES
+    ):
+        return
+    if not billing_configured():
+        logger.warning(
+            "organization %s is being deleted with the live Stripe subscription %s, and "
+            "billing is not configured: cancel it in Stripe's dashboard",
+            organization_id,
+            account.stripe_subscription_id,
+        )
+        return
+    try:
+        stripe_client().v1.subscriptions.cancel(account.stripe_subscription_id)
+    except stripe.InvalidRequestError as error:
+        if error.http_status != 404:  # already gone at Stripe: nothing left to cancel
+            raise
+    logger.info(
+        "organization %s is being deleted: its Stripe subscription %s was canceled",
+        organization_id,
+        account.stripe_subscription_id,
+    )
