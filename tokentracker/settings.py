@@ -502,6 +502,7 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "billing.models.DeliveryStatus",
         "IntegrationStatusEnum": "billing.models.IntegrationStatus",
         "SyncedProviderEnum": "billing.models.SyncedProvider",
+        "BillingRedirectKindEnum": "tokentracker.api.native.checkout.REDIRECT_KINDS",
     },
 }
 

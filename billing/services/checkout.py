@@ -23,8 +23,9 @@ import stripe
 from django.db import IntegrityError, transaction
 from stripe import StripeClient
 
-from billing.models import BillingAccount, PlanPrice, SubscriptionStatus
+from billing.models import BillingAccount, PlanPrice
 from billing.payments.client import stripe_client
+from billing.selectors.plan_offers import LIVE_STATUSES
 from tokentracker.errors import DomainError, Kind
 from tokentracker.models import Organization
 
@@ -35,14 +36,10 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# A subscription in these states is the organization's plan: another plan is a change of
-# it (the portal), never a second subscription beside it.
-LIVE_STATUSES = frozenset(
-    {SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING, SubscriptionStatus.PAST_DUE}
-)
 MAX_PRICE_ID_LENGTH = 255  # PlanPrice.stripe_price_id
 
 __all__ = [
+    "AlreadySubscribed",
     "BillingCustomerMissing",
     "BillingPermissionDenied",
     "BillingRedirect",
@@ -62,6 +59,11 @@ class BillingRedirect:
     session_id: str
     url: str
     kind: Literal["checkout", "portal"]
+
+
+class AlreadySubscribed(CheckoutInvalid):
+    def __init__(self) -> None:
+        super().__init__("price_id", "is the plan the organization already subscribes to")
 
 
 class BillingPermissionDenied(DomainError):
@@ -225,7 +227,7 @@ def _plan_change(
         raise CheckoutInvalid("price_id", "the organization's subscription has no plan to change")
     item = items[0]
     if _item_price_id(item) == price.stripe_price_id:
-        raise CheckoutInvalid("price_id", "is the plan the organization already subscribes to")
+        raise AlreadySubscribed()
     session = _stripe(
         "open the plan change",
         lambda: client.v1.billing_portal.sessions.create(

@@ -18,7 +18,7 @@ UNKNOWN = [
     "/api/status/nope",
     "/api/team/nope",
     "/api/subscription-status",
-    "/api/checkout",
+    "/api/checkout/nope",
     "/api/billing-history",
     "/api/receipts/ocr/nope",
     "/api/receipts/",

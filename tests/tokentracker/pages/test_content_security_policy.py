@@ -220,4 +220,4 @@ def test_no_template_holds_inline_script_handlers_or_style_attributes():
         for template in sorted(templates.rglob("*.html"))
     }
     assert {name: hits for name, hits in found.items() if hits} == {}
-    assert len(found) == 47  # billing/partials/reconciliation.html is the 47th
+    assert len(found) == 49  # billing/plan.html and tokentracker/partials/plan_usage.html: 49

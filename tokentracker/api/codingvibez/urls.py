@@ -6,6 +6,7 @@ comes last of /api/costs.
 
 from django.urls import path
 
+from .checkout import CheckoutView
 from .costs import AllCostsView, ManualCostView, ProviderCostsView
 from .dashboard import DashboardView
 from .expenses import ExpensesView
@@ -44,4 +45,5 @@ urlpatterns = [
         name="codingvibez-sync-organization-usage",
     ),
     path("status", StatusView.as_view(), name="codingvibez-status"),
+    path("checkout", CheckoutView.as_view(), name="codingvibez-checkout"),
 ]

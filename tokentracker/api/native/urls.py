@@ -4,6 +4,7 @@ MyTokenTracker's contract and lives in `mytokentracker`)."""
 from rest_framework.routers import SimpleRouter
 
 from .budgets import BudgetAlertViewSet, BudgetViewSet
+from .checkout import BillingRedirectViewSet
 from .evals import EvalViewSet
 from .expenses import ExpenseViewSet
 from .integrations import IntegrationViewSet
@@ -25,5 +26,7 @@ router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("alert-deliveries", AlertDeliveryViewSet, basename="alert-delivery")
 # Not "integration": the dashboard's Integrations page has names of its own.
 router.register("integrations", IntegrationViewSet, basename="api-integration")
+# POST billing/checkout and billing/portal (the reads under billing/ are another viewset's).
+router.register("billing", BillingRedirectViewSet, basename="billing-redirect")
 
 urlpatterns = router.urls
