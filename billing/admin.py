@@ -14,6 +14,9 @@ from .models import (
     WebhookEndpoint,
 )
 
+# Plans sold through Stripe (issue 17): registered by billing.payments.admin.
+from .payments import admin as payments_admin  # noqa: F401
+
 
 @admin.register(ManualCost)
 class ManualCostAdmin(admin.ModelAdmin):

@@ -2,7 +2,9 @@
 minutes by beat. Evaluating twice fires nothing twice (billing.services.alerts).
 Alert delivery: one task per delivery attempt, and a sweep for lost ones.
 Receipt reading: one task per uploaded receipt, and a sweep for lost ones.
-Provider sync: one task per integration, queued hourly for every connected one."""
+Provider sync: one task per integration, queued hourly for every connected one.
+Stripe: one task per webhook event, a sweep for lost ones, and the hourly end of past-due
+grace periods."""
 
 import logging
 from functools import partial
@@ -18,6 +20,7 @@ from tokentracker.cache import cache_add
 from .models import ProviderIntegration, SyncTrigger
 from .selectors.budgets import organizations_with_budgets
 from .selectors.sync import integrations_due_for_sync
+from .services import stripe_events, subscriptions
 from .services.alerts import budgets_evaluate
 from .services.deliveries import alert_deliveries_sweep, alert_delivery_attempt
 from .services.receipts import receipt_read, receipts_read_sweep
@@ -180,3 +183,44 @@ def integration_sync_queue(integration_id: int, *, trigger: str, force: bool = F
 def _sync_queued(integration_id: int, trigger: str, force: bool) -> None:
     if not task_queued(integration_sync_task, integration_id, trigger, force):
         _sync_here(integration_id, trigger, force)
+
+
+# One event makes at most three Stripe requests, each given up after 10 s and two retries
+# (billing.payments.client); the soft limit leaves the event pending for another try, the
+# hard limit is under the claim (stripe_events.CLAIM_SECONDS). Stripe's own outages are
+# retried with the service's delays and count of attempts, the database's by Celery.
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=stripe_events.MAX_ATTEMPTS,
+    soft_time_limit=90,
+    time_limit=100,
+)
+def stripe_event_process(self: Task, event_pk: int) -> str | None:
+    outcome = stripe_events.stripe_event_apply(event_id=event_pk)
+    # With no broker (the embedded default) nothing could come back later: the event stays
+    # pending, for a redelivery, the sweep or Django admin to take up.
+    if outcome.retry_in is not None and not self.request.is_eager:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def stripe_events_sweep_task() -> int:
+    return stripe_events.stripe_events_sweep()
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=3,
+    soft_time_limit=100,
+    time_limit=120,
+)
+def subscriptions_enforce() -> int:
+    """Past-due subscriptions whose grace period ended: their organizations to the default
+    plan (hourly, beat)."""
+    return subscriptions.subscriptions_enforce(now=timezone.now())

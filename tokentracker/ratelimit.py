@@ -21,7 +21,7 @@ from datetime import datetime
 
 from django.conf import settings
 
-from .cache import CacheUnavailable, cache_call, cache_get, cache_set
+from .cache import CacheUnavailable, cache_call, cache_delete, cache_get, cache_set
 from .models import Organization
 
 WINDOW_SECONDS = 3600
@@ -114,8 +114,16 @@ def rate_limit_peek(
         return None
 
 
+def _hourly_limit_key(organization_id: int) -> str:
+    return f"plan-hourly-limit:{organization_id}"
+
+
+def _minute_limits_key(organization_id: int) -> str:
+    return f"plan-minute-limits:{organization_id}"
+
+
 def plan_hourly_limit(organization_id: int) -> int:
-    cache_key = f"plan-hourly-limit:{organization_id}"
+    cache_key = _hourly_limit_key(organization_id)
     cached = cache_get(cache_key)
     if isinstance(cached, int):
         return cached
@@ -162,7 +170,7 @@ def default_minute_limits() -> MinuteLimits:
 
 def plan_minute_limits(organization_id: int) -> MinuteLimits:
     """The organization's plan's per-minute limits, cached like `plan_hourly_limit`."""
-    cache_key = f"plan-minute-limits:{organization_id}"
+    cache_key = _minute_limits_key(organization_id)
     cached = cache_get(cache_key)
     if isinstance(cached, dict) and set(cached) == set(MINUTE_LIMIT_FIELDS):
         return MinuteLimits(**cached)
@@ -177,6 +185,13 @@ def plan_minute_limits(organization_id: int) -> MinuteLimits:
         limits = MinuteLimits(**dict(zip(MINUTE_LIMIT_FIELDS, row, strict=True)))
     cache_set(cache_key, asdict(limits), PLAN_LIMIT_CACHE_SECONDS)
     return limits
+
+
+def plan_limits_forget(organization_id: int) -> None:
+    """Drop the organization's cached plan limits, so a plan change (a subscription bought,
+    lapsed or canceled) holds its requests to the new plan from the next one on."""
+    cache_delete(_hourly_limit_key(organization_id))
+    cache_delete(_minute_limits_key(organization_id))
 
 
 # The per-minute counters of CodingVibez's API (tokentracker.api.base's CodingVibez views

@@ -205,6 +205,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.integrations_sync_all",
         "schedule": crontab(minute=7),
     },
+    # A safety net: a Stripe webhook event whose task was lost is queued again.
+    "stripe-events-sweep": {"task": "billing.tasks.stripe_events_sweep_task", "schedule": 300.0},
+    # Past-due subscriptions whose grace period ended fall to the default plan.
+    "subscriptions-enforce": {
+        "task": "billing.tasks.subscriptions_enforce",
+        "schedule": crontab(minute=23),
+    },
     # The open datasets publish whole UTC days: rebuild them shortly after midnight.
     "opendata-refresh": {
         "task": "opendata.tasks.opendata_refresh_task",

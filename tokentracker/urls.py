@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include("tokentracker.api.tokenwise.urls")),
     path("api/", include("tokentracker.api.token_optimizer.urls")),
     path("api/", include("tokentracker.api.codingvibez.urls")),
+    path("api/stripe/", include("tokentracker.api.stripe_webhook.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", swagger_ui, name="swagger-ui"),
     # CodingVibez's published files: our OpenAPI document, llms.txt and the docs as Markdown.

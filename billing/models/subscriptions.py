@@ -101,6 +101,7 @@ class BillingAccount(models.Model):
 
 class StripeEventStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
     PROCESSED = "processed", "Processed"
     IGNORED = "ignored", "Ignored"
     FAILED = "failed", "Failed"
@@ -125,6 +126,9 @@ class StripeEvent(models.Model):
         max_length=16, choices=StripeEventStatus.choices, default=StripeEventStatus.PENDING
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # When a task claimed it (status PROCESSING): a claim older than the task's time limit
+    # belongs to a worker that died, and may be taken over.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)

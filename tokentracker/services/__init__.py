@@ -6,6 +6,7 @@ from .keys import CreatedApiKey, api_key_cache_key, api_key_create, api_key_revo
 from .organizations import (
     organization_community_opt_in_set,
     organization_ensure,
+    organization_plan_change,
     organization_settings_update,
     plan_get_default,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "live_quota_consume",
     "organization_community_opt_in_set",
     "organization_ensure",
+    "organization_plan_change",
     "organization_settings_update",
     "plan_get_default",
     "quota_consume",

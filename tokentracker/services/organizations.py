@@ -1,6 +1,7 @@
-"""Writes of organizations: the default plan, ensuring one exists, its settings and its
-community opt-in."""
+"""Writes of organizations: the default plan, ensuring one exists, its settings, its
+community opt-in and its plan."""
 
+import logging
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,9 @@ from ..models import (
     Role,
 )
 from ..money import reporting_currency_changed
+from ..ratelimit import plan_limits_forget
+
+logger = logging.getLogger(__name__)
 
 
 def plan_get_default() -> Plan:
@@ -100,3 +104,30 @@ def organization_community_opt_in_set(
     changed = organization.community_data_opt_in != opted_in
     organization.community_data_opt_in = opted_in
     return changed
+
+
+def organization_plan_change(*, organization: Organization, plan: Plan, reason: str) -> bool:
+    """Put `organization` on `plan` (True), or leave it where it is already (False); `reason`
+    says why, in a sentence, for the logs (a Stripe subscription activated, lapsed, ...).
+
+    The one writer of a plan change made by the system, so its quotas take effect at once:
+    the daily and monthly event quotas are read from the database on every ingest, and the
+    request rate limits' cached plan limits are dropped here (and again at commit, in case a
+    request cached the old plan in between).
+    """
+    if organization.plan_id == plan.pk:
+        return False
+    previous_plan_id = organization.plan_id
+    organization.plan = plan
+    organization.save(update_fields=["plan"])
+    # Audit log: the integrator records AuditAction.PLAN_CHANGED here (audit_record, issue 17).
+    plan_limits_forget(organization.pk)
+    transaction.on_commit(lambda: plan_limits_forget(organization.pk))
+    logger.info(
+        "organization %s moved from plan %s to plan %s: %s",
+        organization.slug,
+        previous_plan_id,
+        plan.pk,
+        reason,
+    )
+    return True

@@ -1,0 +1,1 @@
+"""Stripe's webhook door: POST /api/stripe/webhook (issue 17)."""
