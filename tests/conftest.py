@@ -380,7 +380,7 @@ def stripe_api(localstripe, _stripe_checkout_server, settings):
     if _stripe_checkout_server.webhook_url is not None:
         # localstripe keeps posting to the last URL registered, a second after each change:
         # the next test's objects must not reach this test's webhook.
-        localstripe.register_webhook("http://127.0.0.1:9", events=[])
+        localstripe.register_webhook("http://127.0.0.1:9/", events=[])
     _stripe_checkout_server.reset()
 
 

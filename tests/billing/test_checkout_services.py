@@ -331,7 +331,7 @@ needs_postgresql = pytest.mark.skipif(
 
 @needs_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_first_checkouts_make_one_customer(stripe_api, offered_prices, org):
+def test_concurrent_first_checkouts_make_one_customer(stripe_api, org):
     # localstripe ignores idempotency keys, so this holds by our lock alone.
     barrier = threading.Barrier(4)
     accounts, errors = [], []

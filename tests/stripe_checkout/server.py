@@ -108,11 +108,15 @@ class StripeCheckoutServer:
             self._subscription_metadata.clear()
             self.webhook_url = None
 
-    def register_webhook(self, url: str) -> None:
-        """Where `complete` and `portal_confirm` post their signed events; localstripe's
-        own events (customer.subscription.created, invoice.*) go there too."""
+    def register_webhook(self, url: str, *, localstripe_events: list[str] | None = None) -> None:
+        """Where `complete` and `portal_confirm` post their signed events, and localstripe
+        its own of `localstripe_events` (none unless named: it sends each a second later,
+        concurrently, which SQLite's shared test database cannot take)."""
         self.webhook_url = url
-        self.localstripe.register_webhook(url, secret=self.webhook_secret)
+        if localstripe_events is not None:
+            self.localstripe.register_webhook(
+                url, secret=self.webhook_secret, events=localstripe_events
+            )
 
     # --- what tests set up and do --------------------------------------------------------
 
