@@ -10,6 +10,8 @@ organization's per-minute write limit, as the APIs that do the same. Works witho
 JavaScript: plain forms and links.
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -36,6 +38,11 @@ from tokentracker.models import Membership, Role
 from tokentracker.pages import organization_page
 from tokentracker.ratelimit import minute_rate_limit_hit
 
+# Where the page's forms end: their POST answers 303 to Stripe's hosted Checkout or portal,
+# and browsers apply the page's form-action to where a form's redirects lead, which the
+# site's policy limits to 'self'. A Stripe-compatible API elsewhere (stripe-mock, the
+# suite's stand-in) serves its session pages on its own origin.
+STRIPE_PAGE_ORIGINS = ("https://checkout.stripe.com", "https://billing.stripe.com")
 # The latest invoices shown; Stripe's customer portal lists them all.
 INVOICES_SHOWN = 24
 RETURN_MESSAGES = {
@@ -68,7 +75,13 @@ def _page(request: HttpRequest, membership: Membership, status: int = 200) -> Ht
         "may_buy": membership.is_at_least(Role.ADMIN),
         "returned": returned,
     }
-    return render(request, "billing/plan.html", context, status=status)
+    response = render(request, "billing/plan.html", context, status=status)
+    api = urlsplit(settings.STRIPE_API_BASE)
+    to_stripe = {"form-action": [*STRIPE_PAGE_ORIGINS, f"{api.scheme}://{api.netloc}"]}
+    # django-csp adds these to the policy of this response only, enforced or report-only.
+    response._csp_update = to_stripe  # type: ignore[attr-defined]
+    response._csp_update_ro = to_stripe  # type: ignore[attr-defined]
+    return response
 
 
 @require_safe

@@ -353,6 +353,23 @@ def test_an_unknown_return_says_nothing(client, sign_in, org, billing_on):
     )
 
 
+def test_the_pages_forms_may_lead_to_stripes_pages(client, sign_in, org, billing_on, settings):
+    # Their POST answers 303 to Stripe: browsers hold the redirect to the page's form-action.
+    settings.STRIPE_API_BASE = "https://api.stripe.com"
+    sign_in(org, Role.ADMIN)
+    policy = client.get(PAGE)["Content-Security-Policy"]
+    [form_action] = [d for d in policy.split("; ") if d.startswith("form-action")]
+    assert form_action.split() == [
+        "form-action",
+        "'self'",
+        "https://checkout.stripe.com",
+        "https://billing.stripe.com",
+        "https://api.stripe.com",
+    ]
+    other = client.get("/o/acme/settings/")["Content-Security-Policy"]
+    assert "form-action 'self';" in other or other.endswith("form-action 'self'")
+
+
 def test_the_settings_page_links_here(client, sign_in, org):
     sign_in(org, Role.VIEWER)
     content = client.get("/o/acme/settings/").content.decode()
