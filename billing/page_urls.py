@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from .views import budgets, costs, expense_receipts, expenses, integrations, receipts
+from .views import (
+    budgets,
+    costs,
+    expense_receipts,
+    expenses,
+    integrations,
+    receipts,
+    subscriptions,
+)
 
 urlpatterns = [
     path("costs/", costs.costs_page, name="costs"),
@@ -62,4 +70,7 @@ urlpatterns = [
         integrations.integration_sync_page,
         name="integration-sync",
     ),
+    path("billing/", subscriptions.billing_plan_page, name="billing_plan"),
+    path("billing/checkout", subscriptions.billing_checkout_page, name="billing_checkout"),
+    path("billing/portal", subscriptions.billing_portal_page, name="billing_portal"),
 ]

@@ -358,3 +358,51 @@ def localstripe(_localstripe_process, settings):
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.STRIPE_API_BASE = _localstripe_process.url
     return _localstripe_process
+
+
+@pytest.fixture(scope="session")
+def _stripe_checkout_server(_localstripe_process):
+    from tests.stripe_checkout import StripeCheckoutServer
+
+    server = StripeCheckoutServer(_localstripe_process).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_api(localstripe, _stripe_checkout_server, settings):
+    """Stripe's API for the test: Checkout and the customer portal answered by the stand-in
+    (tests/stripe_checkout.py), everything else by `localstripe`,
+    behind one STRIPE_API_BASE; billing configured."""
+    _stripe_checkout_server.reset()
+    settings.STRIPE_API_BASE = _stripe_checkout_server.url
+    yield _stripe_checkout_server
+    if _stripe_checkout_server.webhook_url is not None:
+        # localstripe keeps posting to the last URL registered, a second after each change:
+        # the next test's objects must not reach this test's webhook.
+        localstripe.register_webhook("http://127.0.0.1:9/", events=[])
+    _stripe_checkout_server.reset()
+
+
+@pytest.fixture
+def offered_prices(stripe_api):
+    """Indie at 9.00 and Pro at 29.00 USD a month, in Stripe (localstripe) and on offer as
+    PlanPrices; by plan slug."""
+    from decimal import Decimal
+
+    from billing.models import PlanPrice
+    from tokentracker.models import Plan
+
+    prices = {}
+    for slug, price_id, cents in (
+        ("indie", "price_indie_monthly", 900),
+        ("pro", "price_pro_monthly", 2900),
+    ):
+        stripe_api.price_create(price_id, amount=cents)
+        prices[slug] = PlanPrice.objects.create(
+            plan=Plan.objects.get(slug=slug),
+            stripe_price_id=price_id,
+            amount=Decimal(cents) / 100,
+            currency="usd",
+        )
+    return prices

@@ -13,6 +13,11 @@ customer.subscription.created/deleted, invoice.payment_succeeded/payment_failed,
 customer.subscription.updated, invoice.paid or checkout.session.completed: tests sign those
 themselves with `signed_event`).
 
+For what localstripe lacks (Checkout Sessions, the customer portal), `StripeCheckoutServer`
+(tests/stripe_checkout.py) stands in front of it: it answers those as Stripe documents and
+forwards every other /v1/ path to localstripe, so one STRIPE_API_BASE serves both (the
+`stripe_api` fixture).
+
 localstripe also pickles its store to /tmp/localstripe.pickle on every change; with
 --from-scratch it never reads it back, so parallel pytest processes do not share state.
 """

@@ -57,6 +57,7 @@ NAVIGATION: list[tuple[str, str]] = [
     ("API keys", "api-keys"),
     ("Members", "members"),
     ("Settings", "settings"),
+    ("Plan & billing", "billing_plan"),
 ]
 
 

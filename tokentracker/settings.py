@@ -541,6 +541,7 @@ SPECTACULAR_SETTINGS = {
         "IntegrationStatusEnum": "billing.models.IntegrationStatus",
         "SyncedProviderEnum": "billing.models.SyncedProvider",
         "HealthStatusEnum": ["healthy", "degraded", "unhealthy"],
+        "BillingRedirectKindEnum": "tokentracker.api.native.checkout.REDIRECT_KINDS",
     },
 }
 

@@ -95,7 +95,7 @@ def test_live_key_counts_down_its_free_quota_then_gets_402(
     error = third.json()["error"]
     assert error["code"] == "payment_required"
     assert error["message"] == "Free tier quota exceeded for live key."
-    assert error["billing_url"] == "http://testserver/o/acme/settings/"
+    assert error["billing_url"] == "http://testserver/o/acme/billing/"
     assert UsageEvent.objects.count() == 2
     assert MonthlyLiveEventCount.objects.get().events == 2
 

@@ -292,9 +292,10 @@ class TrackView(CarbonLlmView):
 
 
 def _billing_url(request: Request, organization_id: int) -> str:
-    """The organization's settings page, where its plan and quotas are shown."""
+    """The organization's Plan & billing page: its quotas and use, and where an admin buys
+    a plan with more free live events."""
     slug = organization_slug(organization_id)
-    return request.build_absolute_uri(reverse("settings", kwargs={"org_slug": slug}))
+    return request.build_absolute_uri(reverse("billing_plan", kwargs={"org_slug": slug}))
 
 
 class SessionTodayView(CarbonLlmView):

@@ -61,6 +61,8 @@ def errors(*statuses: int) -> dict[int, Any]:
         401: "AUTHENTICATION_ERROR: no valid API key or session",
         403: "AUTHORIZATION_ERROR: read-only key or viewer member on a write",
         413: "VALIDATION_ERROR: body too large",
+        503: "INTEGRATION_ERROR: billing is not configured on this server, or Stripe refused "
+        "the request or could not be reached (the message says which and is Stripe's own)",
         429: (
             "RATE_LIMIT_EXCEEDED: the plan's per-minute limit for this kind of request "
             "(GET, POST, sync, upload; `Retry-After` says when to retry) or, on ingest, the "

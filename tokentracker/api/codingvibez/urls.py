@@ -6,6 +6,7 @@ comes last of /api/costs.
 
 from django.urls import path
 
+from .checkout import CheckoutView
 from .costs import AllCostsView, ManualCostView, ProviderCostsView
 from .dashboard import DashboardView
 from .expenses import ExpensesView
@@ -51,4 +52,5 @@ urlpatterns = [
         name="codingvibez-subscription-status",
     ),
     path("billing-history", BillingHistoryView.as_view(), name="codingvibez-billing-history"),
+    path("checkout", CheckoutView.as_view(), name="codingvibez-checkout"),
 ]

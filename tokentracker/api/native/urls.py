@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from .agent_logs import AgentLogViewSet
 from .billing import BillingSubscriptionViewSet, InvoiceViewSet
 from .budgets import BudgetAlertViewSet, BudgetViewSet
+from .checkout import BillingRedirectViewSet
 from .evals import EvalViewSet
 from .expenses import ExpenseViewSet
 from .integrations import IntegrationViewSet
@@ -30,5 +31,7 @@ router.register("integrations", IntegrationViewSet, basename="api-integration")
 router.register("agent-logs", AgentLogViewSet, basename="agent-log")
 router.register("billing/subscription", BillingSubscriptionViewSet, basename="billing-subscription")
 router.register("billing/invoices", InvoiceViewSet, basename="billing-invoice")
+# POST billing/checkout and billing/portal (the reads under billing/ are another viewset's).
+router.register("billing", BillingRedirectViewSet, basename="billing-redirect")
 
 urlpatterns = router.urls
