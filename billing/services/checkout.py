@@ -94,6 +94,12 @@ class StripeRequestFailed(DomainError):
         said = error.user_message or type(error).__name__
         if isinstance(error, stripe.APIConnectionError):
             message = f"Stripe could not be reached to {action}: {said} Try again in a minute."
+        elif isinstance(error, (stripe.AuthenticationError, stripe.PermissionError)):
+            # Stripe's message quotes part of the secret key: for the operator's log only.
+            message = (
+                f"Stripe refused to {action}: it does not accept this server's API key "
+                "(the operator must check STRIPE_SECRET_KEY)."
+            )
         else:
             message = f"Stripe refused to {action}: {said}"
         details = {"stripe_code": error.code} if error.code else {}

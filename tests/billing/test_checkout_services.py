@@ -261,6 +261,19 @@ def test_a_price_stripe_does_not_know_is_stripes_refusal_not_a_crash(
     assert failed.value.code == "stripe_error"
 
 
+def test_a_key_stripe_refuses_is_not_quoted_to_the_buyer(
+    stripe_api, offered_prices, admin, settings
+):
+    settings.STRIPE_SECRET_KEY = "sk_test_revoked_0000000000000000001234"
+    with pytest.raises(StripeRequestFailed) as failed:
+        start(admin, "price_pro_monthly")
+    assert failed.value.message == (
+        "Stripe refused to create the organization's customer: it does not accept this "
+        "server's API key (the operator must check STRIPE_SECRET_KEY)."
+    )
+    assert "1234" not in str(failed.value.details)
+
+
 def test_stripe_unreachable_is_a_clear_unavailable_error(
     localstripe, settings, offered_prices_off, admin
 ):

@@ -201,6 +201,16 @@ def test_each_call_counts_on_the_write_limit(client, org, admin_key, offered_pri
     assert stripe_api.portal_sessions == {}
 
 
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [(CHECKOUT, {"price_id", "success_url", "cancel_url"}), (PORTAL, {"return_url"})],
+)
+def test_options_describes_the_body(client, admin_key, path, fields):
+    response = client.options(path, HTTP_AUTHORIZATION=f"Bearer {admin_key}")
+    assert response.status_code == 200, response.content
+    assert set(response.json()["actions"]["POST"]) == fields
+
+
 def test_the_schema_describes_both(client):
     schema = client.get("/api/schema/", {"format": "json"}).json()
     checkout = schema["paths"][CHECKOUT]["post"]

@@ -130,7 +130,10 @@ class BillingRedirectViewSet(NativeViewSet):
         },
         tags=TAGS,
     )
-    @action(detail=False, methods=["post"], url_name="checkout")
+    # serializer_class: what OPTIONS describes (DRF's metadata reads the body's serializer).
+    @action(
+        detail=False, methods=["post"], url_name="checkout", serializer_class=CheckoutBodySerializer
+    )
     def checkout(self, request: Request) -> Response:
         body = self._body()
         writer = self.writer()
@@ -161,7 +164,9 @@ class BillingRedirectViewSet(NativeViewSet):
         },
         tags=TAGS,
     )
-    @action(detail=False, methods=["post"], url_name="portal")
+    @action(
+        detail=False, methods=["post"], url_name="portal", serializer_class=PortalBodySerializer
+    )
     def portal(self, request: Request) -> Response:
         body = self._body()
         writer = self.writer()
