@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from tokentracker.admin_readonly import ReadOnlyAdmin
 from usage.admin_money import money_column
 
 from .models import (
@@ -75,7 +76,7 @@ class ExpenseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Budget)
-class BudgetAdmin(admin.ModelAdmin):
+class BudgetAdmin(ReadOnlyAdmin):
     """Viewed here; created, edited and deleted by the organization's admins and owners
     through `billing.services.budgets` (the API, the Budgets page), which validate the scope
     against its field, check the API key is the organization's and record the reporting
@@ -93,18 +94,9 @@ class BudgetAdmin(admin.ModelAdmin):
     search_fields = ["name", "organization__name", "project", "developer_id"]
     list_select_related = ["organization"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(BudgetAlert)
-class BudgetAlertAdmin(admin.ModelAdmin):
+class BudgetAlertAdmin(ReadOnlyAdmin):
     """Read-only: an alert row is the record that a threshold fired for its month; deleting
     it would let it fire and be delivered again."""
 
@@ -121,15 +113,6 @@ class BudgetAlertAdmin(admin.ModelAdmin):
     list_filter = ["kind", "period"]
     search_fields = ["budget__name", "organization__name"]
     list_select_related = ["budget", "organization"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(WebhookEndpoint)
@@ -171,7 +154,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(AlertDelivery)
-class AlertDeliveryAdmin(admin.ModelAdmin):
+class AlertDeliveryAdmin(ReadOnlyAdmin):
     """The delivery log, read-only: every attempt is shown below its delivery."""
 
     list_display = [
@@ -189,15 +172,6 @@ class AlertDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["organization"]
     search_fields = ["organization__slug", "target", "message_id"]
     inlines = [DeliveryAttemptInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Receipt)

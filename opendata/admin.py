@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from tokentracker.admin_readonly import ReadOnlyAdmin
+
 from . import services
 from .models import (
     CommunityDaily,
@@ -30,17 +32,7 @@ class CostIndexBasketAdmin(admin.ModelAdmin):
         self.message_user(request, f"Cost index recomputed: {rows} rows.", messages.SUCCESS)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Materialised rows: rebuilt by the refresh, never edited by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+# Materialised rows below: rebuilt by the refresh, never edited by hand.
 
 
 @admin.register(CostIndexPoint)

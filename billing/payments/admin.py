@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from billing.models import BillingAccount, Invoice, PlanPrice, StripeEvent
 from billing.services.stripe_events import stripe_events_retry
 from tokentracker.admin import PlanAdmin as TenancyPlanAdmin
+from tokentracker.admin_readonly import ReadOnlyAdmin
 from tokentracker.currencies import CURRENCY_CODE_MESSAGE, currency_code
 from tokentracker.models import Plan
 
@@ -48,7 +49,7 @@ class PlanAdmin(TenancyPlanAdmin):
 
 
 @admin.register(BillingAccount)
-class BillingAccountAdmin(admin.ModelAdmin):
+class BillingAccountAdmin(ReadOnlyAdmin):
     """Each organization's Stripe customer and subscription as Stripe's webhooks last told
     them, read-only: Stripe is the record (change a subscription in Stripe's dashboard; its
     webhook brings the change here)."""
@@ -92,18 +93,9 @@ class BillingAccountAdmin(admin.ModelAdmin):
     def grace_ends_at(self, account: BillingAccount) -> object:
         return account.grace_ends_at
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ReadOnlyAdmin):
     """The invoices Stripe issued, as its webhooks reported them; read-only."""
 
     list_display = [
@@ -136,18 +128,9 @@ class InvoiceAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(ReadOnlyAdmin):
     """Every webhook event Stripe sent, with what became of it; read-only. "Process again"
     takes up failed (or ignored, or stuck) events: processing applies what Stripe says now,
     so it is safe for any of them."""
@@ -184,15 +167,6 @@ class StripeEventAdmin(admin.ModelAdmin):
     @admin.display(description="Payload")
     def payload_shown(self, event: StripeEvent) -> str:
         return format_html("<pre>{}</pre>", json.dumps(event.payload, indent=2, sort_keys=True))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def has_process_permission(self, request: HttpRequest) -> bool:
         # The change permission, which the page itself never uses: events are not edited.
