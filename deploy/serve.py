@@ -25,6 +25,7 @@ write in a page. honcho still parses the Procfile and the environment file.
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -211,6 +212,12 @@ def main() -> int:
         code = setup_run(sys.executable)
         if code != 0:
             return code
+    metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if metrics_dir:
+        # prometheus-client's multiprocess files of an earlier run would be summed with this
+        # run's counters: the folder starts empty, shared by web, worker and beat.
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        Path(metrics_dir).mkdir(parents=True, exist_ok=True)
     processes = parse_procfile(arguments.procfile.read_text()).processes
     if not processes:
         say(f"{arguments.procfile} names no process")
