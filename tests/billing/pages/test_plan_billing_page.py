@@ -102,8 +102,8 @@ def test_an_admin_without_a_subscription_sees_the_plan_the_offers_and_choose_but
         "Acme runs under the Self-hosted plan and has no paid subscription."
     )
     assert offers(content) == {
-        "price_indie_monthly": "Indie $9.00 / month 100,000 30 unlimited Choose",
-        "price_pro_monthly": "Pro $29.00 / month 1,000,000 30 unlimited Choose",
+        "price_indie_monthly": "Indie $9.00 / month 100,000 60 unlimited Choose",
+        "price_pro_monthly": "Pro $29.00 / month 1,000,000 150 unlimited Choose",
     }
     assert checkout_forms(content) == ["price_indie_monthly", "price_pro_monthly"]
     assert 'data-testid="portal"' not in content  # no customer yet
@@ -143,7 +143,7 @@ def test_a_cheaper_plan_is_a_downgrade_compared_by_the_month(
     rows = offers(client.get(PAGE).content.decode())
     assert rows["price_indie_monthly"].endswith("Downgrade")
     assert rows["price_pro_monthly"].endswith("Current plan")
-    assert rows[yearly.stripe_price_id] == "Pro $290.00 / year 1,000,000 30 unlimited Downgrade"
+    assert rows[yearly.stripe_price_id] == "Pro $290.00 / year 1,000,000 150 unlimited Downgrade"
 
 
 def test_past_due_shows_when_the_grace_ends(client, sign_in, org, prices, billing_on, settings):
@@ -286,7 +286,7 @@ def test_everyone_in_the_organization_reads_it_and_only_admins_get_buttons(
         by_testid(content, "admins-only")
         == "Only admins and owners change the plan and manage payment."
     )
-    assert offers(content)["price_pro_monthly"] == "Pro $29.00 / month 1,000,000 30 unlimited"
+    assert offers(content)["price_pro_monthly"] == "Pro $29.00 / month 1,000,000 150 unlimited"
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.MEMBER])
