@@ -24,6 +24,20 @@ class TooDeep(Exception):
     pass
 
 
+def depth_check(value: Any) -> None:
+    """TooDeep if a parsed JSON value nests past MAX_DEPTH levels, for the doors that read
+    JSON without nul_path's walk (OTLP). A loop, not recursion, for the same reason."""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise TooDeep
+        if isinstance(item, dict):
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
+
+
 def nul_path(value: Any) -> str | None:
     """Where the first NUL character is in a parsed JSON value (a key or a string), as a
     dotted path (`scores.<key>`), or None; TooDeep past MAX_DEPTH levels. A loop, not

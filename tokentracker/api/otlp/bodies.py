@@ -19,6 +19,7 @@ from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from tokentracker.api.errors import ApiError, Kind
+from tokentracker.api.parsers import TooDeep, depth_check
 
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
@@ -83,7 +84,8 @@ def traces_decode(body: bytes, kind: str) -> ExportTraceServiceRequest:
         return request
     try:
         document = json.loads(body)
-    except (ValueError, RecursionError) as exc:
+        depth_check(document)
+    except (ValueError, RecursionError, TooDeep) as exc:
         raise ApiError(Kind.VALIDATION, f"Malformed JSON body: {_reason(exc)}.") from None
     if not isinstance(document, dict):
         raise ApiError(
@@ -98,7 +100,7 @@ def traces_decode(body: bytes, kind: str) -> ExportTraceServiceRequest:
 
 
 def _reason(exc: Exception) -> str:
-    return "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+    return "nested too deeply" if isinstance(exc, RecursionError | TooDeep) else str(exc)
 
 
 def _hex_ids_as_base64(document: dict[str, Any]) -> None:
