@@ -179,7 +179,8 @@ def _image_checked(image: Image.Image) -> tuple[str, int]:
     if image.format in ("JPEG", "MPO"):
         # Decoded at an eighth of its size: every byte is still read, at a fraction of the
         # memory and time, which is all the damage check needs.
-        image.draft(image.mode, (image.width // 8, image.height // 8))
+        # (At least a pixel: a JPEG under 8 pixels wide asks for nothing smaller.)
+        image.draft(image.mode, (max(image.width // 8, 1), max(image.height // 8, 1)))
     image.load()
     return content_type, pages
 

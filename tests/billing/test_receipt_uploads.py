@@ -187,3 +187,10 @@ def test_a_jpeg_with_extra_pictures_from_a_camera_is_one_page():
     photo.save(out, "MPO", save_all=True, append_images=[preview])
     inspected = receipt_file_inspect(out.getvalue())
     assert (inspected.content_type, inspected.pages) == ("image/jpeg", 1)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (7, 3), (1, 900)])
+def test_a_jpeg_smaller_than_8_pixels_a_side_is_read_whole(size):
+    # The damage check decodes a JPEG at an eighth of its size, never at less than a pixel.
+    inspected = receipt_file_inspect(image_of(size, "JPEG"))
+    assert (inspected.content_type, inspected.pages) == ("image/jpeg", 1)

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from billing import tasks
 from billing.models import Expense, Receipt
 from billing.ocr.uploads import MAX_BYTES
-from tests.receipt_files import blank_pdf, png_declaring, receipt_image, receipt_pdf
+from tests.receipt_files import blank_pdf, image_of, png_declaring, receipt_image, receipt_pdf
 from tokentracker import services as tenancy
 from tokentracker.models import ApiKeyScope, Role
 
@@ -115,6 +115,13 @@ def test_with_a_worker_the_answer_is_202_queued_and_the_poll_follows_it(
     assert (done["status"], done["contentType"]) == ("done", "application/pdf")
     assert {name: field["value"] for name, field in done["fields"].items()} == READ_FIELDS
     assert done["expense"]["amount"] == 21.6
+
+
+def test_a_one_pixel_jpeg_is_taken_for_reading(client, raw_key, queued_mode):
+    # Nothing on it to read, but nothing wrong with it either: it is the reader's to judge.
+    queued = data(upload(client, image_of((1, 1), "JPEG"), raw_key, name="dot.jpg"), 202)
+    assert (queued["status"], queued["contentType"]) == ("queued", "image/jpeg")
+    assert Receipt.objects.count() == 1
 
 
 @pytest.mark.parametrize(
