@@ -12,6 +12,7 @@ from .keys import key_digest
 from .models import (
     ROLE_RANK,
     ApiKey,
+    ApiKeyMode,
     ApiKeyScope,
     AuditEntry,
     Invitation,
@@ -234,3 +235,12 @@ def audit_entries(organization_id: int, *, action: str | None = None) -> QuerySe
     if action:
         entries = entries.filter(action=action)
     return entries.order_by("-created_at", "-id")
+
+
+def api_key_livemode(api_key_id: int | None) -> bool:
+    """False for events sent with a test key; True for a live key and for no key (importers,
+    tasks), whose events are the organization's own."""
+    if api_key_id is None:
+        return True
+    mode = ApiKey.objects.filter(pk=api_key_id).values_list("mode", flat=True).first()
+    return mode != ApiKeyMode.TEST

@@ -225,8 +225,11 @@ class UsageEvent(models.Model):
     project = models.CharField(max_length=200, blank=True)
     session_id = models.CharField(max_length=200, blank=True)
     developer_id = models.CharField(max_length=200, blank=True)
-    tenant_id = models.CharField(max_length=200, blank=True)
+    tenant_id = models.CharField(max_length=200, blank=True, help_text="The customer.")
     metadata = models.JSONField(null=True, blank=True)
+    livemode = models.BooleanField(
+        default=True, help_text="False: sent with a test key; pages show it only when asked."
+    )
 
     class Meta:
         indexes = [
@@ -285,6 +288,7 @@ class IngestReceipt(models.Model):
 
 
 ROLLUP_DIMENSIONS = (
+    "livemode",
     "provider",
     "model",
     "endpoint",
@@ -311,6 +315,7 @@ class RollupFields(models.Model):
     project = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=32, blank=True)
     outcome = models.CharField(max_length=7, choices=Outcome.choices)
+    livemode = models.BooleanField(default=True, help_text="False: test-key events.")
 
     events = models.PositiveBigIntegerField(default=0)
     input_tokens = models.PositiveBigIntegerField(default=0)

@@ -161,6 +161,11 @@ class Organization(models.Model):
             "changing it converts every recorded event again."
         ),
     )
+    tag_keys = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Up to five metadata keys whose values are dimensions of the rollups.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Data lifecycle (README "Data retention", "Deleting an organization").
     event_retention_days = models.PositiveIntegerField(

@@ -17,6 +17,7 @@ from carbon.factors import CarbonBook, carbon_decimal
 from tokentracker.errors import DomainError, Kind
 from tokentracker.metrics import ingest_events_counted
 from tokentracker.money import MoneyBook, money_book_get
+from tokentracker.selectors import api_key_livemode
 from tokentracker.services import QuotaExceeded, quota_consume
 
 from ..costs import costs_in_currency
@@ -231,6 +232,7 @@ def _event_rows(
     """The rows of the valid events, and the errors of the others, each with its index."""
     money = money or money_book_get()
     reporting_currency = money.reporting_currency(organization_id)
+    livemode = api_key_livemode(api_key_id)
     rows: list[dict[str, Any]] = []
     errors: list[FieldError] = []
     for index, event in enumerate(events):
@@ -297,6 +299,7 @@ def _event_rows(
             "developer_id": event.developer_id or "",
             "tenant_id": event.tenant_id or "",
             "metadata": event.metadata,
+            "livemode": livemode,
         }
         _price(
             row,
