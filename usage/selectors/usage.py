@@ -61,6 +61,10 @@ class UsageScope:
     endpoints: tuple[str, ...] = ()
     projects: tuple[str, ...] = ()
     outcome: str | None = None
+    statuses: tuple[str, ...] = ()
+    # True: live events only, False: test-key events only (the dashboard's switch, see
+    # tokentracker.data_mode); None, the APIs' scope: both, as their contracts count them.
+    livemode: bool | None = None
 
     @classmethod
     def covering(cls, organization_id: int, start: datetime, end: datetime, **narrowing: Any):
@@ -106,11 +110,14 @@ class UsageScope:
             ("model", self.models),
             ("endpoint", self.endpoints),
             ("project", self.projects),
+            ("status", self.statuses),
         ):
             if values:
                 rows = rows.filter(**{f"{dimension}__in": values})
         if self.outcome:
             rows = rows.filter(outcome=self.outcome)
+        if self.livemode is not None:
+            rows = rows.filter(livemode=self.livemode)
         return rows
 
 

@@ -13,6 +13,7 @@ from django.http import (
 )
 from django.shortcuts import render
 
+from tokentracker.data_mode import page_livemode
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
 from usage.page_params import (
@@ -26,7 +27,7 @@ from usage.page_params import (
 )
 from usage.paging import ReadTimedOut
 from usage.selectors.dashboard import log_page, series_points, usage_breakdowns
-from usage.selectors.logs import csv_lines, log_events
+from usage.selectors.logs import EXPORT_COLUMNS, csv_lines, log_events
 from usage.selectors.usage import GRANULARITIES, dimension_values, usage_series
 
 # (sort_by value, column heading, numeric) of the logs table; every one a LOG_FIELDS name.
@@ -110,7 +111,8 @@ def _logs(query: ExplorerQuery) -> Page | None:
 @organization_page()
 def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization_id = membership.organization_id
-    query = explorer_query(request.GET, organization_id)
+    livemode = page_livemode(request, organization_id)
+    query = explorer_query(request.GET, organization_id, livemode=livemode)
     totals, breakdowns = usage_breakdowns(query.scope)
     query = sort_affordable(query, totals.events)
     points = usage_series(query.scope, query.granularity)
@@ -134,14 +136,18 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
 def explorer_export(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The filtered logs as CSV, streamed by the API's own writer (COPY on PostgreSQL), in
     the order the table shows them; signed in by session, so no API key leaves the page."""
-    query = explorer_query(request.GET, membership.organization_id)
+    organization_id = membership.organization_id
+    livemode = page_livemode(request, organization_id)
+    query = explorer_query(request.GET, organization_id, livemode=livemode)
     if query.problems:
         # The page falls back to defaults on a bad value; a download must not, or it would
         # not hold what the link asked for.
         return HttpResponseBadRequest("\n".join(query.problems), content_type="text/plain")
     events = log_events(query.scope, query.sort_by, query.sort_desc)
-    providers = dimension_values(membership.organization_id, "provider")
-    response = StreamingHttpResponse(csv_lines(events, providers), content_type="text/csv")
+    providers = dimension_values(organization_id, "provider")
+    # The API's columns, then what a spreadsheet of one's own usage needs beside them.
+    lines = csv_lines(events, providers, EXPORT_COLUMNS)
+    response = StreamingHttpResponse(lines, content_type="text/csv")
     filename = f"{membership.organization.slug}_logs_{query.start_day}_{query.end_day}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from carbon.estimator import equivalent
+from tokentracker.data_mode import page_livemode
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
 from tokentracker.selectors import api_keys_that_write
@@ -17,20 +18,25 @@ from usage.selectors.month_charts import month_charts
 @organization_page()
 def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
     now = timezone.now()
-    summary = overview_read(membership.organization_id, now=now)
+    livemode = page_livemode(request, membership.organization_id)
+    summary = overview_read(membership.organization_id, now=now, livemode=livemode)
     context = {
         "summary": summary,
         "equivalent": equivalent(float(summary.month.co2e_grams)),
         "daily_points": series_points(summary.daily, "day"),
         # Drawn by the apps above usage (billing: spend against the budget, projected to
-        # the month's end); see usage.selectors.month_charts.
+        # the month's end); see usage.selectors.month_charts. Budgets and invoices are
+        # about live spend, so test data has none of them.
         "month_charts": month_charts(membership.organization_id, now=now)
-        if summary.has_events
+        if summary.has_events and livemode
         else [],
         # Costs with no exchange rate for their day: beside the spend, never in it. The
         # rollups count them with the unpriced events, so most months need no query.
         "unconverted_this_month": unconverted_amounts(
-            membership.organization_id, start=summary.month_start, end=summary.month_end
+            membership.organization_id,
+            start=summary.month_start,
+            end=summary.month_end,
+            livemode=livemode,
         )
         if summary.month.unpriced_events
         else [],

@@ -38,7 +38,7 @@ def test_owner_and_viewer_see_the_windows_totals_breakdowns_and_logs(
     )
     assert totals.error_count == 1
     breakdowns = {b.dimension: b.rows for b in response.context["breakdowns"]}
-    assert list(breakdowns) == ["model", "provider", "endpoint", "project", "platform"]
+    assert list(breakdowns) == ["model", "provider", "endpoint", "project", "status", "platform"]
     assert [(v, t.events, str(t.cost.normalize())) for v, t in breakdowns["endpoint"]] == [
         ("chat", 4, "0.02575"),
         ("sql", 1, "0.006"),
@@ -295,10 +295,10 @@ def test_the_explorer_costs_a_fixed_number_of_queries_whatever_the_rows(
     MembershipFactory(user=user, organization=OrganizationFactory(slug="more"))
     client.get("/o/acme/explorer/", WINDOW)
     # session, user, membership; breakdowns and series (one each: the window is whole
-    # days, read from the daily rows); the log count and rows; four filter option lists;
+    # days, read from the daily rows); the log count and rows; five filter option lists;
     # the switcher's memberships. On PostgreSQL the log reads run under a statement
     # timeout: a savepoint (the test's transaction), set_config and the release.
-    expected = 12 + (3 if connection.vendor == "postgresql" else 0)
+    expected = 13 + (3 if connection.vendor == "postgresql" else 0)
     with django_assert_num_queries(expected):
         assert client.get("/o/acme/explorer/", WINDOW).status_code == 200
     record(*(event | {"occurred_at": "2026-03-20T15:00:00Z"} for event in PAGE_MORE))
