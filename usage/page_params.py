@@ -182,3 +182,16 @@ def sort_affordable(query: ExplorerQuery, matching_events: int) -> ExplorerQuery
         "order. Narrow the dates or filters to sort them by it."
     )
     return replace(query, sort_by="timestamp", sort_desc=True, problems=[*query.problems, problem])
+
+
+# How a page's time-series chart is split (usage.selectors.stacks); "none" is one series.
+STACKS = ("none", "model", "provider")
+
+
+def stack_choice(params: QueryDict, problems: list[str]) -> str:
+    """The `stack` asked for; an unknown one is a message and the unstacked chart."""
+    stack = params.get("stack") or "none"
+    if stack not in STACKS:
+        problems.append(f"The chart cannot be stacked by “{stack}”; it shows one series.")
+        return "none"
+    return stack

@@ -19,15 +19,18 @@ from tokentracker.pages import organization_page
 from usage.page_params import (
     FILTERS,
     PER_PAGE,
+    STACKS,
     UNINDEXED_SORT_MAX_ROWS,
     ExplorerQuery,
     explorer_query,
     sort_affordable,
     sorts_any_column,
+    stack_choice,
 )
 from usage.paging import ReadTimedOut
 from usage.selectors.dashboard import log_page, series_points, usage_breakdowns
 from usage.selectors.logs import EXPORT_COLUMNS, csv_lines, log_events
+from usage.selectors.stacks import stacked_series
 from usage.selectors.usage import GRANULARITIES, dimension_values, usage_series
 
 # (sort_by value, column heading, numeric) of the logs table; every one a LOG_FIELDS name.
@@ -115,7 +118,13 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
     query = explorer_query(request.GET, organization_id, livemode=livemode)
     totals, breakdowns = usage_breakdowns(query.scope)
     query = sort_affordable(query, totals.events)
+    stack = stack_choice(request.GET, query.problems)
     points = usage_series(query.scope, query.granularity)
+    stacked = (
+        stacked_series(query.scope, query.granularity, stack)
+        if stack != "none" and totals.events
+        else None
+    )
     logs = _logs(query)
     context = {
         "query": query,
@@ -123,6 +132,10 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
         "breakdowns": breakdowns,
         "points": points,
         "chart_points": series_points(points, query.granularity),
+        "stack": stack,
+        "stacks": STACKS,
+        "stacked": stacked,
+        "stacked_chart": stacked.chart_data(query.granularity) if stacked else None,
         "logs": logs,
         "log_columns": _log_columns(query, totals.events),
         "options": {name: dimension_values(organization_id, name) for name in FILTERS},

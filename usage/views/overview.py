@@ -10,9 +10,12 @@ from tokentracker.data_mode import page_livemode
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
 from tokentracker.selectors import api_keys_that_write
+from usage.page_params import STACKS, stack_choice
 from usage.selectors.conversions import unconverted_amounts
 from usage.selectors.dashboard import overview_read, series_points
 from usage.selectors.month_charts import month_charts
+from usage.selectors.stacks import stacked_series
+from usage.selectors.usage import UsageScope
 
 
 @organization_page()
@@ -20,7 +23,20 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
     now = timezone.now()
     livemode = page_livemode(request, membership.organization_id)
     summary = overview_read(membership.organization_id, now=now, livemode=livemode)
+    problems: list[str] = []
+    stack = stack_choice(request.GET, problems)
+    month = UsageScope(
+        membership.organization_id, summary.month_start, summary.month_end, livemode=livemode
+    )
+    stacked = (
+        stacked_series(month, "day", stack) if stack != "none" and summary.month.events else None
+    )
     context = {
+        "problems": problems,
+        "stack": stack,
+        "stacks": STACKS,
+        "stacked": stacked,
+        "stacked_chart": stacked.chart_data("day") if stacked else None,
         "summary": summary,
         "equivalent": equivalent(float(summary.month.co2e_grams)),
         "daily_points": series_points(summary.daily, "day"),
