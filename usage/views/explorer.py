@@ -9,6 +9,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import render
@@ -16,6 +17,7 @@ from django.shortcuts import render
 from tokentracker.data_mode import page_livemode
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
+from usage.genai_catalog import provider_display
 from usage.page_params import (
     FILTERS,
     PER_PAGE,
@@ -45,6 +47,46 @@ LOG_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("total_cost", "Cost", True),
     ("latency_ms", "Latency", True),
 )
+
+
+# What a filter's chip calls it; a filter not named here is called by its parameter.
+FILTER_LABELS = {
+    "provider": "Provider",
+    "model": "Model",
+    "endpoint": "Endpoint",
+    "project": "Project",
+    "status": "Status",
+}
+
+
+@dataclass(frozen=True)
+class FilterChip:
+    name: str  # the query parameter
+    value: str
+    label: str
+    display: str
+
+
+def _filter_chips(query: ExplorerQuery) -> list[FilterChip]:
+    return [
+        FilterChip(
+            name=name,
+            value=value,
+            label=FILTER_LABELS.get(name, name.replace("_", " ").capitalize()),
+            display=provider_display(value) if name == "provider" else value,
+        )
+        for name, values in query.selected.items()
+        for value in values
+    ]
+
+
+def _without_filters(params: QueryDict) -> str:
+    """The page's query string with every filter dropped (dates, granularity, sorting and
+    stacking kept)."""
+    kept = params.copy()
+    for name in (*FILTERS, "page"):
+        kept.pop(name, None)
+    return "?" + kept.urlencode()
 
 
 @dataclass(frozen=True)
@@ -139,6 +181,8 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
         "logs": logs,
         "log_columns": _log_columns(query, totals.events),
         "options": {name: dimension_values(organization_id, name) for name in FILTERS},
+        "filter_chips": _filter_chips(query),
+        "clear_filters_url": request.path + _without_filters(request.GET),
         "granularities": GRANULARITIES,
         "unindexed_sort_max_rows": UNINDEXED_SORT_MAX_ROWS,
     }

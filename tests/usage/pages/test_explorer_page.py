@@ -88,9 +88,10 @@ def test_filters_narrow_every_part_of_the_page(client, sign_in, org, page_events
     assert sum(point["events"] for point in response.context["chart_points"]) == 3
     content = _text(response)
     # The chosen filters stay chosen in the form, a value with no events included.
-    assert '<option value="alpha" selected>alpha</option>' in content
-    assert '<option value="gamma" selected>gamma</option>' in content
-    assert '<option value="openai" selected>OpenAI</option>' in content
+    checked = '<input type="checkbox" name="{}" value="{}" checked> <span>{}</span>'
+    assert checked.format("project", "alpha", "alpha") in content
+    assert checked.format("project", "gamma", "gamma") in content
+    assert checked.format("provider", "openai", "OpenAI") in content
 
 
 def test_hourly_granularity_gives_one_point_per_hour(client, sign_in, org, page_events):
