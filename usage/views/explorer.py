@@ -205,6 +205,8 @@ def explorer_export(request: HttpRequest, membership: Membership) -> HttpRespons
     # The API's columns, then what a spreadsheet of one's own usage needs beside them.
     lines = csv_lines(events, providers, EXPORT_COLUMNS)
     response = StreamingHttpResponse(lines, content_type="text/csv")
-    filename = f"{membership.organization.slug}_logs_{query.start_day}_{query.end_day}.csv"
+    # A file of test events says so in its name: it travels without the page's banner.
+    data = "logs" if livemode else "test_logs"
+    filename = f"{membership.organization.slug}_{data}_{query.start_day}_{query.end_day}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

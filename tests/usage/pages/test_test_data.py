@@ -109,6 +109,9 @@ def test_the_switch_holds_on_every_page_and_link_until_switched_back(
     export = client.get("/o/acme/explorer/export.csv", WINDOW)
     rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))
     assert [row["model"] for row in rows] == ["gpt-4o", "claude-sonnet-4-5"]
+    assert export["Content-Disposition"] == (
+        'attachment; filename="acme_test_logs_2026-03-20_2026-03-21.csv"'
+    )
     for page in ("/o/acme/", "/o/acme/carbon/", "/o/acme/explorer/", "/o/acme/members/"):
         assert "Test data." in client.get(page).content.decode(), page
 
