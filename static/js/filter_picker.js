@@ -108,6 +108,20 @@
     });
   });
 
+  // One filter open at a time, and a click elsewhere closes it, as a menu would.
+  var pickers = Array.prototype.slice.call(document.querySelectorAll("details[data-filter-picker]"));
+  pickers.forEach(function (picker) {
+    picker.addEventListener("toggle", function () {
+      if (!picker.open) return;
+      pickers.forEach(function (other) { if (other !== picker) other.open = false; });
+    });
+  });
+  document.addEventListener("click", function (event) {
+    pickers.forEach(function (picker) {
+      if (picker.open && !picker.contains(event.target)) picker.open = false;
+    });
+  });
+
   document.querySelectorAll("a[data-chip-remove]").forEach(function (link) {
     link.addEventListener("keydown", function (event) {
       if (event.key === "Backspace" || event.key === "Delete") {

@@ -91,6 +91,15 @@ def test_a_filter_is_added_and_removed_with_the_keyboard_alone(explorer_page, sc
     expect(page.get_by_role("searchbox", name="Search models")).to_be_focused()
     assert long_name.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
     screenshot(page, "explorer")
+    # Opening another filter closes this one; a click elsewhere closes any.
+    providers = page.locator("details[data-filter-picker]", has=page.locator("#f-provider"))
+    providers.locator("summary").click()
+    assert models.evaluate("d => d.open") is False
+    page.get_by_role("heading", name="Explorer").click()
+    assert providers.evaluate("d => d.open") is False
+    models.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("searchbox", name="Search models")).to_be_focused()
     # Escape closes the filter and gives the focus back to its name.
     page.keyboard.press("Escape")
     expect(models.locator("summary")).to_be_focused()
