@@ -31,7 +31,7 @@ from .windows import (
 
 PER_PAGE = 50
 # Parameters that narrow the explorer; a breakdown row links to one of them.
-FILTERS = ("provider", "model", "endpoint", "project")
+FILTERS = ("provider", "model", "endpoint", "project", "status")
 # The only parameters of a page that shows a window of all usage (the carbon page).
 WINDOW_PARAMS = ("start_date", "end_date", "granularity")
 # Only `occurred_at` is indexed (with the organization): any other order of the logs sorts
@@ -91,7 +91,9 @@ def _window(params: QueryDict, organization_id: int, problems: list[str]) -> Usa
     return usage_query(_default_days(defaults, "day"), organization_id)
 
 
-def window_query(params: QueryDict, organization_id: int) -> WindowQuery:
+def window_query(
+    params: QueryDict, organization_id: int, *, livemode: bool | None = None
+) -> WindowQuery:
     """The window of all the organization's usage: dates and granularity only. Any other
     parameter (filters, sorting, a page) is ignored, not reported, since the page offers
     none of them."""
@@ -99,16 +101,25 @@ def window_query(params: QueryDict, organization_id: int) -> WindowQuery:
     for name in WINDOW_PARAMS:
         if name in params:
             window.setlist(name, params.getlist(name))
-    return _window_query(window, organization_id, [])
+    return _window_query(window, organization_id, [], livemode=livemode)
 
 
-def _window_query(params: QueryDict, organization_id: int, problems: list[str]) -> WindowQuery:
+def _values(params: QueryDict, name: str, problems: list[str]) -> tuple[str, ...]:
+    """The distinct non-blank values of a filter the API's query parser does not know."""
+    values = tuple(dict.fromkeys(v.strip() for v in params.getlist(name) if v.strip()))
+    if any(NUL in value for value in values):
+        problems.append(f"{name} must not contain NUL characters.")
+        values = tuple(value for value in values if NUL not in value)
+    return values
+
+
+def _window_query(
+    params: QueryDict, organization_id: int, problems: list[str], *, livemode: bool | None
+) -> WindowQuery:
     query = _window(params, organization_id, problems)
-    projects = tuple(dict.fromkeys(p.strip() for p in params.getlist("project") if p.strip()))
-    if any(NUL in project for project in projects):
-        problems.append("project must not contain NUL characters.")
-        projects = tuple(project for project in projects if NUL not in project)
-    scope = replace(query.scope, projects=projects)
+    projects = _values(params, "project", problems)
+    statuses = _values(params, "status", problems)
+    scope = replace(query.scope, projects=projects, statuses=statuses, livemode=livemode)
     last_moment: datetime = scope.end - timedelta(microseconds=1)
     return WindowQuery(
         scope=scope,
@@ -120,14 +131,18 @@ def _window_query(params: QueryDict, organization_id: int, problems: list[str]) 
             "model": query.models,
             "endpoint": query.endpoints,
             "project": projects,
+            "status": statuses,
         },
         problems=problems,
     )
 
 
-def explorer_query(params: QueryDict, organization_id: int) -> ExplorerQuery:
+def explorer_query(
+    params: QueryDict, organization_id: int, *, livemode: bool | None = None
+) -> ExplorerQuery:
+    """`livemode`: the dashboard's live/test switch (tokentracker.data_mode)."""
     problems: list[str] = []
-    window = _window_query(params, organization_id, problems)
+    window = _window_query(params, organization_id, problems, livemode=livemode)
     sort_by = params.get("sort_by") or "timestamp"
     if sort_by not in LOG_FIELDS:
         problems.append(f"The logs cannot be sorted by “{sort_by}”; sorted by time instead.")
@@ -167,3 +182,16 @@ def sort_affordable(query: ExplorerQuery, matching_events: int) -> ExplorerQuery
         "order. Narrow the dates or filters to sort them by it."
     )
     return replace(query, sort_by="timestamp", sort_desc=True, problems=[*query.problems, problem])
+
+
+# How a page's time-series chart is split (usage.selectors.stacks); "none" is one series.
+STACKS = ("none", "model", "provider")
+
+
+def stack_choice(params: QueryDict, problems: list[str]) -> str:
+    """The `stack` asked for; an unknown one is a message and the unstacked chart."""
+    stack = params.get("stack") or "none"
+    if stack not in STACKS:
+        problems.append(f"The chart cannot be stacked by “{stack}”; it shows one series.")
+        return "none"
+    return stack

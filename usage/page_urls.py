@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from .views import carbon, explorer, overview, requests
+from .views import carbon, data_mode, explorer, overview, requests
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
     path("explorer/", explorer.explorer, name="explorer"),
     path("explorer/export.csv", explorer.explorer_export, name="explorer-export"),
+    path("data", data_mode.data_mode_set, name="data-mode"),
     path("requests/<uuid:uuid>", requests.request_page, name="request-detail"),
     # The carbon pages read the usage rollups, so they live here; the carbon app itself
     # knows only estimates, factors and the methodology.

@@ -61,6 +61,10 @@ class UsageScope:
     endpoints: tuple[str, ...] = ()
     projects: tuple[str, ...] = ()
     outcome: str | None = None
+    statuses: tuple[str, ...] = ()
+    # True: live events only, False: test-key events only (the dashboard's switch, see
+    # tokentracker.data_mode); None, the APIs' scope: both, as their contracts count them.
+    livemode: bool | None = None
 
     @classmethod
     def covering(cls, organization_id: int, start: datetime, end: datetime, **narrowing: Any):
@@ -106,11 +110,14 @@ class UsageScope:
             ("model", self.models),
             ("endpoint", self.endpoints),
             ("project", self.projects),
+            ("status", self.statuses),
         ):
             if values:
                 rows = rows.filter(**{f"{dimension}__in": values})
         if self.outcome:
             rows = rows.filter(outcome=self.outcome)
+        if self.livemode is not None:
+            rows = rows.filter(livemode=self.livemode)
         return rows
 
 
@@ -418,3 +425,32 @@ def rollup_buffer(organization_id: int, now: datetime) -> tuple[int, RollupLag]:
         deltas=Count("id"),
     )
     return int(row["events"]), _lag(bool(row["deltas"]), now)
+
+
+def usage_series_by(
+    scope: UsageScope, granularity: str, dimension: str
+) -> dict[str, list[tuple[datetime, UsageTotals]]]:
+    """`usage_series` split by one dimension: every value's series over the same buckets
+    (zeros included), so the values' totals in a bucket add up to the unsplit series'."""
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"unknown granularity {granularity!r}")
+    found: dict[str, dict[datetime, list[UsageTotals]]] = {}
+    for part in scope.rollups(hourly_only=granularity == "hour"):
+        bucket = F("hour") if granularity == "hour" else Trunc("hour", granularity, tzinfo=UTC)
+        rows = (
+            part.annotate(bucket=bucket).values("bucket", dimension).annotate(**_sums()).order_by()
+        )
+        for row in rows:
+            by_bucket = found.setdefault(row[dimension], {})
+            by_bucket.setdefault(row["bucket"].astimezone(UTC), []).append(
+                UsageTotals.from_row(row)
+            )
+    empty = UsageTotals()
+    every_bucket = list(buckets(scope.start, scope.end, granularity))
+    return {
+        value: [
+            (bucket, UsageTotals.combined(parts[bucket]) if bucket in parts else empty)
+            for bucket in every_bucket
+        ]
+        for value, parts in found.items()
+    }

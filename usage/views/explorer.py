@@ -9,24 +9,30 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import render
 
+from tokentracker.data_mode import page_livemode
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
+from usage.genai_catalog import provider_display
 from usage.page_params import (
     FILTERS,
     PER_PAGE,
+    STACKS,
     UNINDEXED_SORT_MAX_ROWS,
     ExplorerQuery,
     explorer_query,
     sort_affordable,
     sorts_any_column,
+    stack_choice,
 )
 from usage.paging import ReadTimedOut
 from usage.selectors.dashboard import log_page, series_points, usage_breakdowns
-from usage.selectors.logs import csv_lines, log_events
+from usage.selectors.logs import EXPORT_COLUMNS, csv_lines, log_events
+from usage.selectors.stacks import stacked_series
 from usage.selectors.usage import GRANULARITIES, dimension_values, usage_series
 
 # (sort_by value, column heading, numeric) of the logs table; every one a LOG_FIELDS name.
@@ -41,6 +47,46 @@ LOG_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("total_cost", "Cost", True),
     ("latency_ms", "Latency", True),
 )
+
+
+# What a filter's chip calls it; a filter not named here is called by its parameter.
+FILTER_LABELS = {
+    "provider": "Provider",
+    "model": "Model",
+    "endpoint": "Endpoint",
+    "project": "Project",
+    "status": "Status",
+}
+
+
+@dataclass(frozen=True)
+class FilterChip:
+    name: str  # the query parameter
+    value: str
+    label: str
+    display: str
+
+
+def _filter_chips(query: ExplorerQuery) -> list[FilterChip]:
+    return [
+        FilterChip(
+            name=name,
+            value=value,
+            label=FILTER_LABELS.get(name, name.replace("_", " ").capitalize()),
+            display=provider_display(value) if name == "provider" else value,
+        )
+        for name, values in query.selected.items()
+        for value in values
+    ]
+
+
+def _without_filters(params: QueryDict) -> str:
+    """The page's query string with every filter dropped (dates, granularity, sorting and
+    stacking kept)."""
+    kept = params.copy()
+    for name in (*FILTERS, "page"):
+        kept.pop(name, None)
+    return "?" + kept.urlencode()
 
 
 @dataclass(frozen=True)
@@ -110,10 +156,17 @@ def _logs(query: ExplorerQuery) -> Page | None:
 @organization_page()
 def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization_id = membership.organization_id
-    query = explorer_query(request.GET, organization_id)
+    livemode = page_livemode(request, organization_id)
+    query = explorer_query(request.GET, organization_id, livemode=livemode)
     totals, breakdowns = usage_breakdowns(query.scope)
     query = sort_affordable(query, totals.events)
+    stack = stack_choice(request.GET, query.problems)
     points = usage_series(query.scope, query.granularity)
+    stacked = (
+        stacked_series(query.scope, query.granularity, stack)
+        if stack != "none" and totals.events
+        else None
+    )
     logs = _logs(query)
     context = {
         "query": query,
@@ -121,9 +174,15 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
         "breakdowns": breakdowns,
         "points": points,
         "chart_points": series_points(points, query.granularity),
+        "stack": stack,
+        "stacks": STACKS,
+        "stacked": stacked,
+        "stacked_chart": stacked.chart_data(query.granularity) if stacked else None,
         "logs": logs,
         "log_columns": _log_columns(query, totals.events),
         "options": {name: dimension_values(organization_id, name) for name in FILTERS},
+        "filter_chips": _filter_chips(query),
+        "clear_filters_url": request.path + _without_filters(request.GET),
         "granularities": GRANULARITIES,
         "unindexed_sort_max_rows": UNINDEXED_SORT_MAX_ROWS,
     }
@@ -134,14 +193,20 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
 def explorer_export(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The filtered logs as CSV, streamed by the API's own writer (COPY on PostgreSQL), in
     the order the table shows them; signed in by session, so no API key leaves the page."""
-    query = explorer_query(request.GET, membership.organization_id)
+    organization_id = membership.organization_id
+    livemode = page_livemode(request, organization_id)
+    query = explorer_query(request.GET, organization_id, livemode=livemode)
     if query.problems:
         # The page falls back to defaults on a bad value; a download must not, or it would
         # not hold what the link asked for.
         return HttpResponseBadRequest("\n".join(query.problems), content_type="text/plain")
     events = log_events(query.scope, query.sort_by, query.sort_desc)
-    providers = dimension_values(membership.organization_id, "provider")
-    response = StreamingHttpResponse(csv_lines(events, providers), content_type="text/csv")
-    filename = f"{membership.organization.slug}_logs_{query.start_day}_{query.end_day}.csv"
+    providers = dimension_values(organization_id, "provider")
+    # The API's columns, then what a spreadsheet of one's own usage needs beside them.
+    lines = csv_lines(events, providers, EXPORT_COLUMNS)
+    response = StreamingHttpResponse(lines, content_type="text/csv")
+    # A file of test events says so in its name: it travels without the page's banner.
+    data = "logs" if livemode else "test_logs"
+    filename = f"{membership.organization.slug}_{data}_{query.start_day}_{query.end_day}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
