@@ -37,6 +37,8 @@ from tokentracker.services import api_key_create
 from tokentracker.services.invitations import invitation_create
 from usage.models import IngestReceipt, PendingTrack, RollupDelta, SetAsideDelta
 from usage.rollups import rollups_merge
+from usage.sessions.models import SessionDelta
+from usage.sessions.summaries import session_summaries_merge
 from usage.schemas import EventInput
 from usage.services.evals import eval_record
 from usage.services.events import events_record
@@ -127,10 +129,17 @@ def organization_populate(organization: Organization, *, tag: str) -> dict:
     events_record(
         organization_id=organization.id,
         api_key_id=key.api_key.id,
-        events=[event],
+        events=[event.model_copy(update={"session_id": f"{tag}-session"})],
         idempotency_key=f"{tag}-retry",
     )
     rollups_merge()
+    session_summaries_merge()
+    SessionDelta.objects.create(
+        organization=organization,
+        session_id=f"{tag}-pending",
+        first_at=event.occurred_at,
+        last_at=event.occurred_at,
+    )
     SetAsideDelta.objects.create(**_delta(organization), delta_id=1, error="out of range")
     eval_record(
         organization_id=organization.id,
