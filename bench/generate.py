@@ -94,6 +94,8 @@ NOT_REPORTED = {
     "cache_hit": None,
     # No datacenter: the estimator runs on the defaults.
     "datacenter_country": None,
+    # Every generated event carries its token counts (EventInput's default).
+    "tokens_reported": True,
 }
 LARGEST_SHARE = 0.30
 COPY_ROWS = 25_000
@@ -361,12 +363,12 @@ def _plain_indexes(cursor: Any, table: str) -> list[tuple[str, str]]:
 ROLLUP_SQL = """
 INSERT INTO usage_hourlyrollup (
     organization_id, hour, provider, model, endpoint, platform, use_case, project, status,
-    outcome, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+    outcome, livemode, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
     reasoning_tokens, uncached_input_tokens, total_tokens, cost, priced_events,
     unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, quality_count,
     energy_wh, co2e_grams)
 SELECT organization_id, date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
-    provider, model, endpoint, platform, use_case, project, status, outcome,
+    provider, model, endpoint, platform, use_case, project, status, outcome, livemode,
     COUNT(id), SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),
     SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(uncached_input_tokens),
     SUM(total_tokens), COALESCE(SUM(total_cost), 0),
@@ -377,36 +379,37 @@ SELECT organization_id, date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TI
     COALESCE(SUM(quality_score), 0.0), COUNT(quality_score),
     COALESCE(SUM(energy_wh), 0), COALESCE(SUM(co2e_grams), 0)
 FROM usage_usageevent
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
-ORDER BY 2, 1, 3, 4, 5, 6, 7, 8, 9, 10
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+ORDER BY 2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11
 """
 # The daily tier, summed from the hourly rows exactly as usage.rollups keeps it.
 DAILY_ROLLUP_SQL = """
 INSERT INTO usage_dailyrollup (
     organization_id, hour, provider, model, endpoint, platform, use_case, project, status,
-    outcome, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+    outcome, livemode, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
     reasoning_tokens, uncached_input_tokens, total_tokens, cost, priced_events,
     unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, quality_count,
     energy_wh, co2e_grams)
 SELECT organization_id, date_trunc('day', hour, 'UTC'),
-    provider, model, endpoint, platform, use_case, project, status, outcome,
+    provider, model, endpoint, platform, use_case, project, status, outcome, livemode,
     SUM(events), SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),
     SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(uncached_input_tokens),
     SUM(total_tokens), SUM(cost), SUM(priced_events), SUM(unpriced_events),
     SUM(latency_ms_sum), SUM(latency_count), SUM(success_count), SUM(quality_sum),
     SUM(quality_count), SUM(energy_wh), SUM(co2e_grams)
 FROM usage_hourlyrollup
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
-ORDER BY 2, 1, 3, 4, 5, 6, 7, 8, 9, 10
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+ORDER BY 2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11
 """
 ROLLUP_COMPARE_SQL = (
     "SELECT hour, provider, model, endpoint, platform, use_case, project, status, outcome, "
-    "events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
+    "livemode, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
     "reasoning_tokens, uncached_input_tokens, total_tokens, cost, priced_events, "
     "unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, quality_count, "
     "energy_wh, co2e_grams "
     "FROM usage_hourlyrollup WHERE organization_id = %s "
-    "ORDER BY hour, provider, model, endpoint, platform, use_case, project, status, outcome"
+    "ORDER BY hour, provider, model, endpoint, platform, use_case, project, status, outcome, "
+    "livemode"
 )
 
 
