@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -47,7 +48,9 @@ def _livemode(params: QueryDict, problems: list[str]) -> bool:
     return data == "live"
 
 
-def _page(rows, number: int, per_page: int, problems: list[str], noun: str) -> Page | None:
+def _page(
+    rows: QuerySet, number: int, per_page: int, problems: list[str], noun: str
+) -> Page | None:
     paginator = CappedCountPaginator(rows, per_page)
     try:
         with statement_timeout(settings.EXPLORER_STATEMENT_TIMEOUT_MS):
