@@ -48,6 +48,8 @@ POPULATED = {
     "usage.DailyRollup",
     "usage.RollupDelta",
     "usage.SetAsideDelta",
+    "usage.SessionSummary",
+    "usage.SessionDelta",
     "usage.RequestPayload",
     "usage.Eval",
     "usage.PendingTrack",
