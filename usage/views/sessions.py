@@ -88,9 +88,7 @@ def sessions_page(request: HttpRequest, membership: Membership) -> HttpResponse:
         "query": window,
         "problems": problems,
         "sessions": page,
-        "rows": [
-            (row, session_path(slug, row.session_id)) for row in page or ()
-        ],
+        "rows": [(row, session_path(slug, row.session_id)) for row in page or ()],
         "sort": sort,
         "sort_label": SESSION_SORTS[sort],
         "sorts": SESSION_SORTS,
@@ -107,8 +105,8 @@ def session_page(request: HttpRequest, membership: Membership, session_id: str) 
     organization_id = membership.organization_id
     # The session in the data the pages show, else in the other (a test event's request
     # page links its session whichever the person is viewing); the page badges test data.
-    livemode = page_livemode(request, organization_id)
-    for livemode in (livemode, not livemode):
+    shown = page_livemode(request, organization_id)
+    for livemode in (shown, not shown):
         overview = session_overview(
             organization_id=organization_id, session_id=session_id, livemode=livemode
         )
