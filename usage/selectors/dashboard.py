@@ -170,7 +170,7 @@ def usage_breakdowns(
 
 def series_points(points: list[tuple[datetime, UsageTotals]], granularity: str) -> list[dict]:
     """A series as the chart script reads it (json_script): plain numbers, labels in UTC."""
-    label = "%Y-%m-%d %H:00" if granularity == "hour" else "%Y-%m-%d"
+    label = "%Y-%m-%d %H:%M" if granularity == "hour" else "%Y-%m-%d"
     return [
         {
             "label": bucket.strftime(label),

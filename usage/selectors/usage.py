@@ -8,7 +8,7 @@ client sees exactly which hours were counted.
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -320,10 +320,58 @@ def series_too_long(start: datetime, end: datetime, granularity: str) -> str | N
     return None
 
 
-def usage_series(scope: UsageScope, granularity: str) -> list[tuple[datetime, UsageTotals]]:
-    """Totals per UTC time bucket over the whole window, empty buckets included as zeros."""
+def usage_series(
+    scope: UsageScope, granularity: str, zone: tzinfo = UTC
+) -> list[tuple[datetime, UsageTotals]]:
+    """Totals per time bucket over the whole window, empty buckets included as zeros.
+
+    Buckets are UTC's, or with `zone` the local days (weeks, months, years) of that zone,
+    each an aware local datetime; hours stay UTC hours (shown in local time), for a local
+    hour may repeat or vanish at a DST change."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"unknown granularity {granularity!r}")
+    if granularity != "hour" and not _is_utc(zone):
+        return _local_series(scope, granularity, zone)
+    series = _utc_series(scope, granularity)
+    return series if _is_utc(zone) else [(bucket.astimezone(zone), t) for bucket, t in series]
+
+
+def _is_utc(zone: tzinfo) -> bool:
+    return zone is UTC or str(zone) in ("UTC", "Etc/UTC")
+
+
+def _local_series(
+    scope: UsageScope, granularity: str, zone: tzinfo
+) -> list[tuple[datetime, UsageTotals]]:
+    """Local buckets from hourly rows: a daily row is a UTC day, not a local one. An hour
+    belongs to the bucket its last moment falls in, so the hour that holds a local midnight
+    at :30 (Asia/Kolkata) opens the new day, as `periods.day_start` starts windows.
+
+    Reads up to 24 rows a day per group: a year of hours is under 9,000 rows."""
+    tick = timedelta(hours=1) - timedelta(microseconds=1)
+
+    def local_key(moment: datetime) -> datetime:
+        return bucket_floor(moment.astimezone(zone).replace(tzinfo=UTC), granularity)
+
+    found: dict[datetime, list[UsageTotals]] = {}
+    for part in scope.rollups(hourly_only=True):
+        rows = part.values("hour").annotate(**_sums()).order_by()
+        for row in rows:
+            key = local_key(row["hour"] + tick)
+            found.setdefault(key, []).append(UsageTotals.from_row(row))
+    empty = UsageTotals()
+    # Local wall times, walked as if they were UTC (no DST in the arithmetic of days).
+    first, last = local_key(scope.start + tick), local_key(scope.end - timedelta(microseconds=1))
+    series = []
+    key = first
+    while key <= last:
+        local = key.replace(tzinfo=None).replace(tzinfo=zone)
+        series.append((local, UsageTotals.combined(found[key]) if key in found else empty))
+        key = bucket_next(key, granularity)
+    return series
+
+
+def _utc_series(scope: UsageScope, granularity: str) -> list[tuple[datetime, UsageTotals]]:
     found: dict[datetime, list[UsageTotals]] = {}
     # Day and coarser buckets start at midnight, so daily rows fall wholly into one.
     for part in scope.rollups(hourly_only=granularity == "hour"):

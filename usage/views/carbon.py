@@ -9,6 +9,7 @@ from tokentracker.models import Membership
 from tokentracker.pages import organization_page
 from usage.page_params import window_query
 from usage.selectors.dashboard import series_points, usage_by_co2e
+from usage.selectors.periods import window_compared
 from usage.selectors.usage import GRANULARITIES, UsageTotals, usage_series
 
 
@@ -18,8 +19,9 @@ def carbon_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     # explorer's filters, sorting and pages, which this page does not offer.
     query = window_query(request.GET, membership.organization_id)
     by_model = usage_by_co2e(query.scope, "provider", "model")
-    points = usage_series(query.scope, query.granularity)
+    points = usage_series(query.scope, query.granularity, query.zone)
     totals = UsageTotals.combined(totals for _, totals in by_model)
+    compared = window_compared(totals, points, query.previous, query.granularity, query.zone)
     context = {
         "query": query,
         "totals": totals,
@@ -27,6 +29,7 @@ def carbon_page(request: HttpRequest, membership: Membership) -> HttpResponse:
         "by_model": by_model,
         "points": points,
         "chart_points": series_points(points, query.granularity),
+        "compared": compared,
         "methodology_version": methodology_current(),
         "granularities": GRANULARITIES,
     }

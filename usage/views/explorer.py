@@ -27,11 +27,12 @@ from usage.page_params import (
 from usage.paging import ReadTimedOut
 from usage.selectors.dashboard import log_page, series_points, usage_breakdowns
 from usage.selectors.logs import csv_lines, log_events
+from usage.selectors.periods import window_compared
 from usage.selectors.usage import GRANULARITIES, dimension_values, usage_series
 
 # (sort_by value, column heading, numeric) of the logs table; every one a LOG_FIELDS name.
 LOG_COLUMNS: tuple[tuple[str, str, bool], ...] = (
-    ("timestamp", "Time (UTC)", False),
+    ("timestamp", "Time", False),  # in the person's zone (tokentracker.pages)
     ("api_provider", "Provider", False),
     ("model", "Model", False),
     ("endpoint", "Endpoint", False),
@@ -113,7 +114,8 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
     query = explorer_query(request.GET, organization_id)
     totals, breakdowns = usage_breakdowns(query.scope)
     query = sort_affordable(query, totals.events)
-    points = usage_series(query.scope, query.granularity)
+    points = usage_series(query.scope, query.granularity, query.zone)
+    compared = window_compared(totals, points, query.previous, query.granularity, query.zone)
     logs = _logs(query)
     context = {
         "query": query,
@@ -121,6 +123,7 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
         "breakdowns": breakdowns,
         "points": points,
         "chart_points": series_points(points, query.granularity),
+        "compared": compared,
         "logs": logs,
         "log_columns": _log_columns(query, totals.events),
         "options": {name: dimension_values(organization_id, name) for name in FILTERS},
