@@ -161,4 +161,6 @@ def change_note(context: template.Context, change: Any, kind: str = "count") -> 
         "delta": delta,
         "percent": None if ratio is None or kind == "rate" else f"{ratio:+.0%}",
         "unpriced_previous": kind == "money" and change.previous is None,
+        # A rate from 0 % has a change in points, not "new".
+        "new": change.is_new and kind != "rate",
     }
