@@ -170,15 +170,22 @@ def _window(
 
 
 def window_query(
-    params: QueryDict, organization_id: int, zone: tzinfo | None = None
+    params: QueryDict,
+    organization_id: int,
+    zone: tzinfo | None = None,
+    default_period: str | None = None,
 ) -> WindowQuery:
     """The window of all the organization's usage: dates and granularity only. Any other
     parameter (filters, sorting, a page) is ignored, not reported, since the page offers
-    none of them."""
+    none of them. Without dates or a period, `default_period` (a preset) if given."""
     window = QueryDict(mutable=True)
     for name in (*WINDOW_PARAMS, *PERIOD_PARAMS):
         if name in params:
             window.setlist(name, params.getlist(name))
+    if default_period and not any(
+        (params.get(name) or "").strip() for name in ("period", "start_date", "end_date")
+    ):
+        window["period"] = default_period
     return _window_query(window, organization_id, [], zone)
 
 

@@ -1,4 +1,5 @@
-"""The organization's home: this month's spend against last month's, at a glance."""
+"""The organization's home: this month so far (or a preset's window) against the previous
+period, at a glance."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -9,17 +10,43 @@ from carbon.estimator import equivalent
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
 from tokentracker.selectors import api_keys_that_write
+from usage.page_params import window_query
 from usage.selectors.conversions import unconverted_amounts
 from usage.selectors.dashboard import overview_read, series_points
 from usage.selectors.month_charts import month_charts
+from usage.selectors.periods import TotalsComparison, series_aligned
 
 
 @organization_page()
 def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
     now = timezone.now()
-    summary = overview_read(membership.organization_id, now=now)
+    # This month so far in the person's zone, or a preset or dates (the explorer's parser),
+    # against the previous period; billing's month charts stay on the calendar month.
+    query = window_query(request.GET, membership.organization_id, default_period="this_month")
+    previous = query.previous
+    summary = overview_read(
+        membership.organization_id,
+        now=now,
+        window=(query.scope.start, query.scope.end),
+        previous=(previous.start, previous.end) if previous else None,
+        zone=query.zone,
+    )
+    comparison = (
+        TotalsComparison(summary.month, summary.last_month, previous.start, previous.end)
+        if previous
+        else None
+    )
+    rows = series_aligned(summary.daily, summary.previous_daily or [])
     context = {
+        "query": query,
         "summary": summary,
+        "comparison": comparison,
+        "daily_rows": rows,
+        "previous_daily_points": series_points(
+            [(bucket, totals) for _, _, bucket, totals in rows if bucket], "day"
+        )
+        if previous
+        else None,
         "equivalent": equivalent(float(summary.month.co2e_grams)),
         "daily_points": series_points(summary.daily, "day"),
         # Drawn by the apps above usage (billing: spend against the budget, projected to

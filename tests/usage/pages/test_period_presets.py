@@ -329,3 +329,58 @@ def test_an_outsider_gets_a_404_whatever_the_period(client, sign_in, org, outsid
     sign_in(outsider_org, Role.OWNER)
     assert client.get("/o/acme/explorer/", {"period": "7d"}).status_code == 404
     assert client.get("/o/acme/carbon/", {"period": "last_month"}).status_code == 404
+
+
+def test_the_overview_shows_this_month_so_far_against_last_month_so_far(
+    client, sign_in, org, page_events
+):
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/")
+    query = response.context["query"]
+    assert query.period == "this_month"
+    comparison = response.context["comparison"]
+    assert (comparison.previous_start, comparison.previous_end) == (
+        at("2026-02-01T00:00:00Z"),
+        at("2026-02-21T13:00:00Z"),
+    )
+    assert comparison.cost.previous == Decimal("0.000125")  # the 10 February call
+    raw = _raw("2026-03-01T00:00:00Z", "2026-03-21T13:00:00Z")
+    assert comparison.cost.current == Decimal(str(raw["cost"])) == Decimal("0.03175")
+    assert comparison.events.current == raw["events"] == 5
+    html = response.content.decode()
+    assert '<a class="period-preset" href="?period=this_month" aria-current="true">' in html
+    assert "Previous period 1 · <strong>+4</strong> (+400%)" in html
+    assert 'data-previous="daily-spend-previous"' in html
+
+
+def test_the_overview_follows_a_preset(client, sign_in, org, page_events):
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/", {"period": "last_month"})
+    summary = response.context["summary"]
+    assert (summary.month.events, summary.month.cost) == (1, Decimal("0.000125"))
+    assert len(summary.daily) == 28  # every day of February
+    assert response.context["comparison"].events.previous == 0  # January
+    assert "Previous period 0 · <strong>new</strong>" in response.content.decode()
+    off = client.get("/o/acme/", {"period": "last_month", "compare": "0"})
+    assert off.context["comparison"] is None
+    assert "Previous period" not in off.content.decode()
+
+
+def test_the_overview_counts_local_days(client, sign_in, org, freeze, record):
+    freeze("2026-03-05T12:00:00Z")
+    record({"occurred_at": "2026-03-01T05:00:00Z", "input_tokens": 1000})
+    _in_zone(sign_in(org, Role.VIEWER), "America/Los_Angeles")
+    # 28 February in Los Angeles: last month's, not this month's.
+    response = client.get("/o/acme/")
+    assert response.context["summary"].month.events == 0
+    assert response.context["comparison"].events.previous == 0  # February 1-5 so far
+    last = client.get("/o/acme/", {"period": "last_month"})
+    assert last.context["summary"].month.events == 1
+    assert [t.events for _, t in last.context["summary"].daily][-1] == 1
+
+
+def test_the_overview_says_what_is_wrong_with_a_period(client, sign_in, org, page_events):
+    sign_in(org, Role.VIEWER)
+    response = client.get("/o/acme/", {"period": "yesterday-ish"})
+    assert response.status_code == 200
+    assert "There is no period" in response.content.decode()
