@@ -205,7 +205,14 @@ def _window_query(
     if day_start(start_day, zone) == scope.start and (
         day_start(end_day + timedelta(days=1), zone) == scope.end
     ):
-        period = preset_matching(start_day, end_day, timezone.now().astimezone(zone).date())
+        today = timezone.now().astimezone(zone).date()
+        asked = (params.get("period") or "").strip()
+        # Two presets may be the same days (on the 30th of a 30-day month, this month and
+        # the last 30 days): the one asked for is the one marked.
+        if asked in PRESET_KEYS and preset_days(asked, today) == (start_day, end_day):
+            period = asked
+        else:
+            period = preset_matching(start_day, end_day, today)
     try:
         compare = flag(params, "compare", True)
     except QueryInvalid as exc:

@@ -63,7 +63,7 @@
         borderDash: [6, 4],
         borderWidth: 2,
         pointRadius: 0,
-        tension: 0.2,
+        tension: 0,
         spanGaps: false,
       });
     }

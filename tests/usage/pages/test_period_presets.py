@@ -384,3 +384,16 @@ def test_the_overview_says_what_is_wrong_with_a_period(client, sign_in, org, pag
     response = client.get("/o/acme/", {"period": "yesterday-ish"})
     assert response.status_code == 200
     assert "There is no period" in response.content.decode()
+
+
+def test_of_two_presets_with_the_same_days_the_one_asked_for_is_marked(
+    client, sign_in, org, freeze
+):
+    freeze("2026-04-30T12:00:00Z")  # April: this month is also the last 30 days
+    sign_in(org, Role.VIEWER)
+    assert (
+        client.get("/o/acme/explorer/", {"period": "this_month"}).context["query"].period
+        == "this_month"
+    )
+    assert client.get("/o/acme/explorer/", {"period": "30d"}).context["query"].period == "30d"
+    assert client.get("/o/acme/").context["query"].period == "this_month"
