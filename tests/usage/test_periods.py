@@ -57,6 +57,10 @@ def test_a_local_day_starts_at_the_utc_hour_of_its_midnight():
     # Kolkata's midnight is 18:30 UTC: the day starts with the UTC hour that holds it.
     assert day_start(date(2026, 3, 1), KOLKATA) == at("2026-02-28T18:00:00Z")
     assert "30 minutes" in zone_offset_note(KOLKATA, at("2026-03-01T00:00:00Z"))
+    # Santiago skips from 23:59:59 to 01:00 on 6 September: that day starts at 01:00.
+    santiago = ZoneInfo("America/Santiago")
+    assert day_start(date(2026, 9, 6), santiago) == at("2026-09-06T04:00:00Z")
+    assert day_start(date(2026, 9, 7), santiago) == at("2026-09-07T03:00:00Z")
     assert zone_offset_note(LA, at("2026-03-01T00:00:00Z")) == ""
 
 

@@ -7,7 +7,8 @@ holds the next midnight (`day_start`). In a zone a whole number of hours from UT
 them, and all of them across DST changes: a spring day has 23 hours, an autumn one 25)
 that is exactly the local day. In a zone with a half- or quarter-hour offset
 (Asia/Kolkata, +05:30) a "day" starts up to 45 minutes before local midnight: the pages
-say so beside the dates (`zone_offset_note`).
+say so beside the dates (`zone_offset_note`). Where a DST change skips midnight itself
+(America/Santiago in September), the day starts at its first hour, 01:00.
 
 Previous periods (`previous_window`):
 - a window of whole local calendar months (last month, this month) is compared with the
