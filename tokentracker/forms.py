@@ -18,6 +18,20 @@ from .models import (
     Role,
 )
 from .selectors import user_by_address
+from .time_zones import time_zone_names
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        help_text="Days, hours and date presets of the dashboard pages follow it. The APIs "
+        "always answer in UTC.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(name, name) for name in time_zone_names()]
 
 
 class DashboardForm(forms.Form):

@@ -41,6 +41,7 @@ urlpatterns = [
     ),
     # Django's LogoutView only accepts POST, so a link or a prefetch cannot sign anyone out.
     path("accounts/logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/settings", accounts.account, name="account"),
     path(
         "accounts/password",
         auth_views.PasswordChangeView.as_view(

@@ -38,10 +38,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from .models import Membership, Role
 from .request_context import organization_bind
-from .selectors import ACTIVE_ORGANIZATION_SESSION_KEY
+from .selectors import ACTIVE_ORGANIZATION_SESSION_KEY, user_time_zone
+from .time_zones import zone_of
 
 PageView = Callable[..., HttpResponse]
 
@@ -69,7 +71,7 @@ def membership_for_page(request: HttpRequest, org_slug: str, *, role: str) -> Me
     their role is below `role`.
     """
     membership = (
-        Membership.objects.select_related("organization__plan", "user")
+        Membership.objects.select_related("organization__plan", "user__profile")
         .filter(
             user_id=request.user.pk,
             organization__slug=org_slug,
@@ -99,7 +101,11 @@ def organization_page(role: str = Role.VIEWER) -> Callable[[PageView], PageView]
             membership = membership_for_page(request, org_slug, role=role)
             # The base template's organization switcher and navigation read it from here.
             request.membership = membership  # type: ignore[attr-defined]
-            return view(request, membership, *args, **kwargs)
+            # Days and hours of the pages are the person's own (their profile's zone, UTC
+            # by default) while the page renders; only here, so the APIs, which never pass
+            # this decorator, keep their contracts' UTC.
+            with timezone.override(zone_of(user_time_zone(membership.user))):
+                return view(request, membership, *args, **kwargs)
 
         return wrapper
 

@@ -244,3 +244,14 @@ def api_key_livemode(api_key_id: int | None) -> bool:
         return True
     mode = ApiKey.objects.filter(pk=api_key_id).values_list("mode", flat=True).first()
     return mode != ApiKeyMode.TEST
+
+
+def user_time_zone(user: AbstractBaseUser) -> str:
+    """The IANA name of the zone the person's pages count days in (UTC by default). Reads
+    `user.profile` as loaded: `membership_for_page` joins it, so pages pay no query."""
+    from .models import DEFAULT_TIME_ZONE, UserProfile
+
+    try:
+        return user.profile.time_zone  # type: ignore[attr-defined]
+    except UserProfile.DoesNotExist:
+        return DEFAULT_TIME_ZONE

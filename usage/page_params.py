@@ -11,13 +11,26 @@ message on the page (the rest of the page falls back to its defaults) instead of
 Shared by the usage and carbon views, so it lives outside either app's `views`.
 """
 
+import re
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, timedelta, tzinfo
 
 from django.http import QueryDict
 from django.utils import timezone
 
 from .selectors.logs import LOG_FIELDS
+from .selectors.periods import (
+    CUSTOM,
+    PRESET_KEYS,
+    PRESETS,
+    day_start,
+    local_day_of_end,
+    local_day_of_start,
+    preset_days,
+    preset_matching,
+    previous_window,
+    zone_offset_note,
+)
 from .selectors.usage import UsageScope, series_too_long
 from .windows import (
     DEFAULT_SPAN,
@@ -34,6 +47,8 @@ PER_PAGE = 50
 FILTERS = ("provider", "model", "endpoint", "project", "status")
 # The only parameters of a page that shows a window of all usage (the carbon page).
 WINDOW_PARAMS = ("start_date", "end_date", "granularity")
+# A date preset and the comparison switch (usage.selectors.periods), on every window page.
+PERIOD_PARAMS = ("period", "compare")
 # Only `occurred_at` is indexed (with the organization): any other order of the logs sorts
 # every row the filters match. Up to this many rows (the rollups know the number before the
 # rows are read) a page stays around half a second: a week of the largest bench
@@ -50,6 +65,31 @@ class WindowQuery:
     end_day: str
     selected: dict[str, tuple[str, ...]]
     problems: list[str] = field(default_factory=list)
+    # Dates presets and the comparison (usage.selectors.periods): the person's zone the
+    # days are counted in, the preset these dates are (or "custom"), and the previous
+    # period's scope, None when `compare=0` turned it off.
+    zone: tzinfo = UTC
+    period: str = CUSTOM
+    compare: bool = True
+    previous: UsageScope | None = None
+
+    @property
+    def presets(self) -> tuple[tuple[str, str], ...]:
+        return PRESETS
+
+    @property
+    def previous_days(self) -> tuple[str, str] | None:
+        """The first and last local day of the previous period, as the page names it."""
+        if self.previous is None:
+            return None
+        return (
+            local_day_of_start(self.previous.start, self.zone).isoformat(),
+            local_day_of_end(self.previous.end, self.zone).isoformat(),
+        )
+
+    @property
+    def zone_note(self) -> str:
+        return zone_offset_note(self.zone, self.scope.start)
 
 
 @dataclass(frozen=True)
@@ -59,23 +99,61 @@ class ExplorerQuery(WindowQuery):
     page: int = 1
 
 
-def _default_days(params: QueryDict, granularity: str) -> QueryDict:
-    """Whole UTC days ending today, as many as the API's default span for `granularity`."""
+def _default_days(params: QueryDict, granularity: str, zone: tzinfo = UTC) -> QueryDict:
+    """Whole local days ending today, as many as the API's default span for `granularity`."""
     query = params.copy()
     if not (params.get("start_date") or "").strip() and not (params.get("end_date") or "").strip():
-        today = timezone.now().astimezone(UTC).date()
+        today = timezone.now().astimezone(zone).date()
         days = max(DEFAULT_SPAN.get(granularity, DEFAULT_SPAN["day"]).days, 1)
         query["start_date"] = (today - timedelta(days=days - 1)).isoformat()
         query["end_date"] = today.isoformat()
     return query
 
 
-def _window(params: QueryDict, organization_id: int, problems: list[str]) -> UsageQuery:
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _period_dates(params: QueryDict, zone: tzinfo, problems: list[str]) -> QueryDict:
+    """`period=<preset>` as the local days it means (start_date, end_date); an unknown one
+    is a message, and the dates (or the default) apply."""
+    query = params.copy()
+    period = (params.get("period") or "").strip()
+    if period in PRESET_KEYS:
+        first, last = preset_days(period, timezone.now().astimezone(zone).date())
+        query["start_date"], query["end_date"] = first.isoformat(), last.isoformat()
+    elif period and period != CUSTOM:
+        names = ", ".join(label.lower() for _, label in PRESETS)
+        problems.append(f"There is no period “{period[:40]}”: choose {names}, or dates.")
+    query.pop("period", None)
+    return query
+
+
+def _local_days(params: QueryDict, zone: tzinfo) -> QueryDict:
+    """Bare dates as the local days of `zone` (`periods.day_start`): the parser takes a
+    bare date as a UTC day, as the APIs must."""
+    query = params.copy()
+    for name, after in (("start_date", 0), ("end_date", 1)):
+        raw = (params.get(name) or "").strip()
+        if not _DATE_ONLY.match(raw):
+            continue
+        try:
+            day = date.fromisoformat(raw) + timedelta(days=after)
+            query[name] = day_start(day, zone).isoformat()
+        except (ValueError, OverflowError):
+            pass  # left as it is: usage_query names what is wrong with it
+    return query
+
+
+def _window(
+    params: QueryDict, organization_id: int, problems: list[str], zone: tzinfo = UTC
+) -> UsageQuery:
     """The window and filters asked for; on a bad value, its message and the default window
     (the filters kept), which always parses."""
     granularity = params.get("granularity") or "day"
     try:
-        query = usage_query(_default_days(params, granularity), organization_id)
+        query = usage_query(
+            _local_days(_default_days(params, granularity, zone), zone), organization_id
+        )
         problem = series_too_long(query.scope.start, query.scope.end, query.granularity)
         if problem:
             problems.append(problem[0].upper() + problem[1:] + ".")
@@ -88,20 +166,29 @@ def _window(params: QueryDict, organization_id: int, problems: list[str]) -> Usa
     for name in ("provider", "model", "endpoint"):
         # A value with a NUL was the problem (see usage_query); the others still apply.
         defaults.setlist(name, [value for value in params.getlist(name) if NUL not in value])
-    return usage_query(_default_days(defaults, "day"), organization_id)
+    return usage_query(_local_days(_default_days(defaults, "day", zone), zone), organization_id)
 
 
 def window_query(
-    params: QueryDict, organization_id: int, *, livemode: bool | None = None
+    params: QueryDict,
+    organization_id: int,
+    zone: tzinfo | None = None,
+    default_period: str | None = None,
+    *,
+    livemode: bool | None = None,
 ) -> WindowQuery:
     """The window of all the organization's usage: dates and granularity only. Any other
     parameter (filters, sorting, a page) is ignored, not reported, since the page offers
-    none of them."""
+    none of them. Without dates or a period, `default_period` (a preset) if given."""
     window = QueryDict(mutable=True)
-    for name in WINDOW_PARAMS:
+    for name in (*WINDOW_PARAMS, *PERIOD_PARAMS):
         if name in params:
             window.setlist(name, params.getlist(name))
-    return _window_query(window, organization_id, [], livemode=livemode)
+    if default_period and not any(
+        (params.get(name) or "").strip() for name in ("period", "start_date", "end_date")
+    ):
+        window["period"] = default_period
+    return _window_query(window, organization_id, [], zone, livemode=livemode)
 
 
 def _values(params: QueryDict, name: str, problems: list[str]) -> tuple[str, ...]:
@@ -114,18 +201,48 @@ def _values(params: QueryDict, name: str, problems: list[str]) -> tuple[str, ...
 
 
 def _window_query(
-    params: QueryDict, organization_id: int, problems: list[str], *, livemode: bool | None
+    params: QueryDict,
+    organization_id: int,
+    problems: list[str],
+    zone: tzinfo | None = None,
+    *,
+    livemode: bool | None = None,
 ) -> WindowQuery:
-    query = _window(params, organization_id, problems)
+    # The page decorator activated the person's zone (tokentracker.pages).
+    zone = zone or timezone.get_current_timezone()
+    query = _window(_period_dates(params, zone, problems), organization_id, problems, zone)
     projects = _values(params, "project", problems)
     statuses = _values(params, "status", problems)
     scope = replace(query.scope, projects=projects, statuses=statuses, livemode=livemode)
-    last_moment: datetime = scope.end - timedelta(microseconds=1)
+    start_day, end_day = local_day_of_start(scope.start, zone), local_day_of_end(scope.end, zone)
+    period = CUSTOM
+    if day_start(start_day, zone) == scope.start and (
+        day_start(end_day + timedelta(days=1), zone) == scope.end
+    ):
+        today = timezone.now().astimezone(zone).date()
+        asked = (params.get("period") or "").strip()
+        # Two presets may be the same days (on the 30th of a 30-day month, this month and
+        # the last 30 days): the one asked for is the one marked.
+        if asked in PRESET_KEYS and preset_days(asked, today) == (start_day, end_day):
+            period = asked
+        else:
+            period = preset_matching(start_day, end_day, today)
+    try:
+        compare = flag(params, "compare", True)
+    except QueryInvalid as exc:
+        problems.append(exc.message)
+        compare = True
+    previous = None
+    if compare:
+        previous_start, previous_end = previous_window(
+            scope.start, scope.end, zone=zone, now=timezone.now()
+        )
+        previous = replace(scope, start=previous_start, end=previous_end)
     return WindowQuery(
         scope=scope,
         granularity=query.granularity,
-        start_day=scope.start.date().isoformat(),
-        end_day=last_moment.date().isoformat(),
+        start_day=start_day.isoformat(),
+        end_day=end_day.isoformat(),
         selected={
             "provider": query.scope.providers,  # canonical ids: "OpenAI" selects openai
             "model": query.models,
@@ -134,15 +251,23 @@ def _window_query(
             "status": statuses,
         },
         problems=problems,
+        zone=zone,
+        period=period,
+        compare=compare,
+        previous=previous,
     )
 
 
 def explorer_query(
-    params: QueryDict, organization_id: int, *, livemode: bool | None = None
+    params: QueryDict,
+    organization_id: int,
+    zone: tzinfo | None = None,
+    *,
+    livemode: bool | None = None,
 ) -> ExplorerQuery:
     """`livemode`: the dashboard's live/test switch (tokentracker.data_mode)."""
     problems: list[str] = []
-    window = _window_query(params, organization_id, problems, livemode=livemode)
+    window = _window_query(params, organization_id, problems, zone, livemode=livemode)
     sort_by = params.get("sort_by") or "timestamp"
     if sort_by not in LOG_FIELDS:
         problems.append(f"The logs cannot be sorted by “{sort_by}”; sorted by time instead.")

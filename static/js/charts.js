@@ -23,6 +23,9 @@
   var styles = getComputedStyle(document.documentElement);
   var accent = styles.getPropertyValue("--accent").trim() || "#2456d3";
   var border = styles.getPropertyValue("--border").trim() || "#d9dde3";
+  var previousColour = styles.getPropertyValue("--previous").trim() || "#8a94a6";
+  // Ticks and legend in the page's muted text colour: legible in light and dark mode.
+  window.Chart.defaults.color = styles.getPropertyValue("--muted").trim() || "#5d6675";
 
   function format(measure, value, currency) {
     if (measure === "cost") return moneyFormat(currency || "USD").format(value);
@@ -82,30 +85,52 @@
     var points = JSON.parse(source.textContent);
     var measure = canvas.dataset.measure;
     var currency = canvas.dataset.currency;
+    var kind = canvas.dataset.kind || "bar";
+    // The previous period, aligned by offset (its first bucket beside this one's first);
+    // null where it has no such bucket. Dashed (lines) or hollow (bars), and lighter.
+    var previousSource = canvas.dataset.previous && document.getElementById(canvas.dataset.previous);
+    var previous = previousSource ? JSON.parse(previousSource.textContent) : null;
+    var datasets = [{
+      label: canvas.dataset.label,
+      data: points.map(function (p) { return p[measure]; }),
+      backgroundColor: accent,
+      borderColor: accent,
+      pointRadius: points.length > 60 ? 0 : 2,
+      tension: 0.2,
+    }];
+    if (previous) {
+      datasets.push({
+        label: "Previous period",
+        data: previous.map(function (p) { return p ? p[measure] : null; }),
+        type: "line",
+        backgroundColor: previousColour,
+        borderColor: previousColour,
+        borderDash: [6, 4],
+        borderWidth: 2,
+        pointRadius: 0,
+        tension: 0,
+        spanGaps: false,
+      });
+    }
     new window.Chart(canvas, {
-      type: canvas.dataset.kind || "bar",
+      type: kind,
       data: {
         labels: points.map(function (p) { return p.label; }),
-        datasets: [{
-          label: canvas.dataset.label,
-          data: points.map(function (p) { return p[measure]; }),
-          backgroundColor: accent,
-          borderColor: accent,
-          pointRadius: points.length > 60 ? 0 : 2,
-          tension: 0.2,
-        }],
+        datasets: datasets,
       },
       options: {
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
         plugins: {
-          legend: { display: false },
+          legend: { display: Boolean(previous) },
           tooltip: {
             callbacks: {
               label: function (item) {
                 var text = format(measure, item.parsed.y, currency);
-                var unpriced = points[item.dataIndex].unpriced;
+                var row = item.datasetIndex === 1 ? previous[item.dataIndex] : points[item.dataIndex];
+                if (item.datasetIndex === 1) text = "Previous (" + row.label + "): " + text;
+                var unpriced = row.unpriced;
                 return measure === "cost" && unpriced ? text + " (+" + unpriced + " unpriced)" : text;
               },
             },

@@ -464,3 +464,4 @@ class ExchangeRate(models.Model):
 
 # Defined in its own module, a model of this app all the same.
 from .audit import AuditAction, AuditEntry  # noqa: E402, F401
+from .profiles import DEFAULT_TIME_ZONE, UserProfile  # noqa: E402, F401

@@ -8,11 +8,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tokentracker.forms import LoginForm, SignUpForm
+from tokentracker.forms import LoginForm, SignUpForm, TimeZoneForm
+from tokentracker.selectors import user_time_zone
+from tokentracker.services.profiles import profile_time_zone_set
 from tokentracker.services.teams import user_sign_up
 from tokentracker.throttle import client_ip, throttle_hit, too_many_attempts
 
@@ -110,3 +113,20 @@ def sign_up(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Welcome! {organization.name} is ready; you are its owner.")
         return redirect("overview", org_slug=organization.slug)
     return render(request, template, {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The person's own settings: for now the time zone of their dashboard pages."""
+    if request.method == "POST":
+        form = TimeZoneForm(request.POST)
+        if form.is_valid():
+            profile_time_zone_set(user=request.user, time_zone=form.cleaned_data["time_zone"])
+            messages.success(
+                request, f"Your pages now count days in {form.cleaned_data['time_zone']}."
+            )
+            return redirect("account")
+    else:
+        form = TimeZoneForm(initial={"time_zone": user_time_zone(request.user)})
+    return render(request, "tokentracker/accounts/account.html", {"form": form})

@@ -9,7 +9,7 @@ import calendar
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -89,8 +89,12 @@ def burn_rate(
 
 @dataclass(frozen=True)
 class Overview:
+    """The overview's window (this month so far unless a preset or dates say otherwise)
+    against its previous period. The names keep the default's words: `month` is the
+    window's totals, `last_month` the previous period's."""
+
     month_start: datetime
-    month_end: datetime  # exclusive: the end of the current hour
+    month_end: datetime  # exclusive: the window's end, or the end of the current hour
     last_month_start: datetime
     month: UsageTotals
     last_month: UsageTotals
@@ -99,6 +103,9 @@ class Overview:
     daily: list[tuple[datetime, UsageTotals]]
     burn: BurnRate
     has_events: bool
+    last_month_end: datetime | None = None
+    # The previous period's days (None: not compared), beside `daily` by offset.
+    previous_daily: list[tuple[datetime, UsageTotals]] | None = None
 
     @property
     def top_models(self) -> list[tuple[dict[str, str], UsageTotals]]:
@@ -121,17 +128,36 @@ def _fold(
     return folded
 
 
-def overview_read(organization_id: int, *, now: datetime, livemode: bool | None = None) -> Overview:
-    """The month so far against last month, top models and providers, daily spend, and
-    the burn rate. One grouped read of the month serves its totals, models and providers.
+def overview_read(
+    organization_id: int,
+    *,
+    now: datetime,
+    window: tuple[datetime, datetime] | None = None,
+    previous: tuple[datetime, datetime] | None = None,
+    zone: tzinfo = UTC,
+    livemode: bool | None = None,
+) -> Overview:
+    """The window so far against its previous period (`usage.selectors.periods`), top
+    models and providers, daily spend (local days of `zone`), and the burn rate. One
+    grouped read of the window serves its totals, models and providers. Without `window`:
+    the UTC month so far against the whole of last month; with a window and no
+    `previous`, no comparison (the previous totals are zero and `previous_daily` None).
     `livemode` narrows every figure to live or test events (None: both)."""
-    start = month_start(now)
-    last_start = months_later(start, -1)
-    month = UsageScope(organization_id, start, hour_ceil(now), livemode=livemode)
+    if window is None:
+        start = month_start(now)
+        end = hour_ceil(now)
+        previous = (months_later(start, -1), start)
+    else:
+        # A window still running counts up to the end of this hour: its chart stops today.
+        start, end = window[0], min(window[1], max(window[0], hour_ceil(now)))
+    last_start, last_end = previous if previous else (start, start)
+    month = UsageScope(organization_id, start, end, livemode=livemode)
     by_model = usage_by(month, "provider", "model")
-    last_month = UsageTotals.combined(
-        totals
-        for _, totals in usage_by(UsageScope(organization_id, last_start, start, livemode=livemode))
+    last_scope = UsageScope(organization_id, last_start, last_end, livemode=livemode)
+    last_month = (
+        UsageTotals.combined(totals for _, totals in usage_by(last_scope))
+        if previous
+        else UsageTotals()
     )
     month_totals = UsageTotals.combined(totals for _, totals in by_model)
     # Only an organization quiet for two months pays for the look-up of any event at all.
@@ -146,9 +172,13 @@ def overview_read(organization_id: int, *, now: datetime, livemode: bool | None 
         last_month=last_month,
         by_model=by_model,
         by_provider=_fold(by_model, "provider"),
-        daily=usage_series(month, "day"),
+        daily=usage_series(month, "day", zone),
         burn=burn_rate(organization_id, now=now, livemode=livemode),
         has_events=has_events,
+        last_month_end=last_end,
+        previous_daily=usage_series(last_scope, "day", zone)
+        if previous and window is not None
+        else None,
     )
 
 
@@ -177,7 +207,7 @@ def usage_breakdowns(
 
 def series_points(points: list[tuple[datetime, UsageTotals]], granularity: str) -> list[dict]:
     """A series as the chart script reads it (json_script): plain numbers, labels in UTC."""
-    label = "%Y-%m-%d %H:00" if granularity == "hour" else "%Y-%m-%d"
+    label = "%Y-%m-%d %H:%M" if granularity == "hour" else "%Y-%m-%d"
     return [
         {
             "label": bucket.strftime(label),

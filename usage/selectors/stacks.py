@@ -3,7 +3,7 @@ draw it: the costliest few values apart, the rest together as "Other" so a chart
 forty models stays legible. Every bucket's parts add up to the unstacked series."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from usage.genai_catalog import provider_display
 
@@ -52,13 +52,18 @@ def _rank(totals: list[UsageTotals]) -> tuple:
 
 
 def stacked_series(
-    scope: UsageScope, granularity: str, dimension: str, top: int = STACK_TOP
+    scope: UsageScope,
+    granularity: str,
+    dimension: str,
+    top: int = STACK_TOP,
+    zone: tzinfo = UTC,
 ) -> StackedSeries:
     """The scope's series split by `dimension` (model or provider): the `top` costliest
-    values (then most events), and every other value summed as "Other"."""
+    values (then most events), and every other value summed as "Other". Buckets as
+    `usage_series` makes them in `zone`."""
     if dimension not in STACK_DIMENSIONS:
         raise ValueError(f"a series is stacked by {' or '.join(STACK_DIMENSIONS)}")
-    by_value = usage_series_by(scope, granularity, dimension)
+    by_value = usage_series_by(scope, granularity, dimension, zone)
     ranked = sorted(by_value.items(), key=lambda item: (*_rank([t for _, t in item[1]]), item[0]))
     buckets = [bucket for bucket, _ in next(iter(by_value.values()), [])]
     parts: list[tuple[str, list[UsageTotals]]] = []

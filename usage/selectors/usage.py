@@ -8,7 +8,7 @@ client sees exactly which hours were counted.
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -327,23 +327,114 @@ def series_too_long(start: datetime, end: datetime, granularity: str) -> str | N
     return None
 
 
-def usage_series(scope: UsageScope, granularity: str) -> list[tuple[datetime, UsageTotals]]:
-    """Totals per UTC time bucket over the whole window, empty buckets included as zeros."""
+def usage_series(
+    scope: UsageScope, granularity: str, zone: tzinfo = UTC
+) -> list[tuple[datetime, UsageTotals]]:
+    """Totals per time bucket over the whole window, empty buckets included as zeros.
+
+    Buckets are UTC's, or with `zone` the local days (weeks, months, years) of that zone,
+    each an aware local datetime; hours stay UTC hours (shown in local time), for a local
+    hour may repeat or vanish at a DST change."""
+    return _series(scope, granularity, zone, None)[""]
+
+
+def usage_series_by(
+    scope: UsageScope, granularity: str, dimension: str, zone: tzinfo = UTC
+) -> dict[str, list[tuple[datetime, UsageTotals]]]:
+    """`usage_series` split by one dimension: every value's series over the same buckets
+    (zeros included), so the values' totals in a bucket add up to the unsplit series'.
+    Empty when the window has no rows."""
+    return _series(scope, granularity, zone, dimension)
+
+
+def _series(
+    scope: UsageScope, granularity: str, zone: tzinfo, dimension: str | None
+) -> dict[str, list[tuple[datetime, UsageTotals]]]:
+    """Per value of `dimension` (None: one series, under ""), the totals of every bucket."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"unknown granularity {granularity!r}")
-    found: dict[datetime, list[UsageTotals]] = {}
+    if granularity != "hour" and not _is_utc(zone):
+        return _local_series(scope, granularity, zone, dimension)
+    series = _utc_series(scope, granularity, dimension)
+    if _is_utc(zone):
+        return series
+    return {
+        value: [(bucket.astimezone(zone), totals) for bucket, totals in points]
+        for value, points in series.items()
+    }
+
+
+def _is_utc(zone: tzinfo) -> bool:
+    return zone is UTC or str(zone) in ("UTC", "Etc/UTC")
+
+
+def _grouped(
+    found: dict[str, dict[datetime, list[UsageTotals]]],
+    every_bucket: list[tuple[datetime, datetime]],
+    dimension: str | None,
+) -> dict[str, list[tuple[datetime, UsageTotals]]]:
+    """Each value's totals over every bucket (its key, as shown), zeros where it had none;
+    the unsplit series ("") has every bucket even without a row."""
+    if dimension is None and not found:
+        found = {"": {}}
+    empty = UsageTotals()
+    return {
+        value: [
+            (shown, UsageTotals.combined(parts[key]) if key in parts else empty)
+            for key, shown in every_bucket
+        ]
+        for value, parts in found.items()
+    }
+
+
+def _local_series(
+    scope: UsageScope, granularity: str, zone: tzinfo, dimension: str | None
+) -> dict[str, list[tuple[datetime, UsageTotals]]]:
+    """Local buckets from hourly rows: a daily row is a UTC day, not a local one. An hour
+    belongs to the bucket its last moment falls in, so the hour that holds a local midnight
+    at :30 (Asia/Kolkata) opens the new day, as `periods.day_start` starts windows.
+
+    Reads up to 24 rows a day per group: a year of hours is under 9,000 rows."""
+    tick = timedelta(hours=1) - timedelta(microseconds=1)
+
+    def local_key(moment: datetime) -> datetime:
+        return bucket_floor(moment.astimezone(zone).replace(tzinfo=UTC), granularity)
+
+    found: dict[str, dict[datetime, list[UsageTotals]]] = {}
+    groups = ("hour", dimension) if dimension else ("hour",)
+    for part in scope.rollups(hourly_only=True):
+        for row in part.values(*groups).annotate(**_sums()).order_by():
+            by_bucket = found.setdefault(row[dimension] if dimension else "", {})
+            by_bucket.setdefault(local_key(row["hour"] + tick), []).append(
+                UsageTotals.from_row(row)
+            )
+    # Local wall times, walked as if they were UTC (no DST in the arithmetic of days).
+    first, last = local_key(scope.start + tick), local_key(scope.end - timedelta(microseconds=1))
+    every_bucket = []
+    key = first
+    while key <= last:
+        every_bucket.append((key, key.replace(tzinfo=None).replace(tzinfo=zone)))
+        key = bucket_next(key, granularity)
+    return _grouped(found, every_bucket, dimension)
+
+
+def _utc_series(
+    scope: UsageScope, granularity: str, dimension: str | None
+) -> dict[str, list[tuple[datetime, UsageTotals]]]:
+    found: dict[str, dict[datetime, list[UsageTotals]]] = {}
     # Day and coarser buckets start at midnight, so daily rows fall wholly into one.
     for part in scope.rollups(hourly_only=granularity == "hour"):
         # Rollup rows already start on the hour: group on the column itself, not a Trunc.
         bucket = F("hour") if granularity == "hour" else Trunc("hour", granularity, tzinfo=UTC)
-        rows = part.annotate(bucket=bucket).values("bucket").annotate(**_sums()).order_by()
+        groups = ("bucket", dimension) if dimension else ("bucket",)
+        rows = part.annotate(bucket=bucket).values(*groups).annotate(**_sums()).order_by()
         for row in rows:
-            found.setdefault(row["bucket"].astimezone(UTC), []).append(UsageTotals.from_row(row))
-    empty = UsageTotals()
-    return [
-        (bucket, UsageTotals.combined(found[bucket]) if bucket in found else empty)
-        for bucket in buckets(scope.start, scope.end, granularity)
-    ]
+            by_bucket = found.setdefault(row[dimension] if dimension else "", {})
+            by_bucket.setdefault(row["bucket"].astimezone(UTC), []).append(
+                UsageTotals.from_row(row)
+            )
+    every_bucket = [(bucket, bucket) for bucket in buckets(scope.start, scope.end, granularity)]
+    return _grouped(found, every_bucket, dimension)
 
 
 def dimension_values(organization_id: int, dimension: str) -> list[str]:
@@ -425,32 +516,3 @@ def rollup_buffer(organization_id: int, now: datetime) -> tuple[int, RollupLag]:
         deltas=Count("id"),
     )
     return int(row["events"]), _lag(bool(row["deltas"]), now)
-
-
-def usage_series_by(
-    scope: UsageScope, granularity: str, dimension: str
-) -> dict[str, list[tuple[datetime, UsageTotals]]]:
-    """`usage_series` split by one dimension: every value's series over the same buckets
-    (zeros included), so the values' totals in a bucket add up to the unsplit series'."""
-    if granularity not in GRANULARITIES:
-        raise ValueError(f"unknown granularity {granularity!r}")
-    found: dict[str, dict[datetime, list[UsageTotals]]] = {}
-    for part in scope.rollups(hourly_only=granularity == "hour"):
-        bucket = F("hour") if granularity == "hour" else Trunc("hour", granularity, tzinfo=UTC)
-        rows = (
-            part.annotate(bucket=bucket).values("bucket", dimension).annotate(**_sums()).order_by()
-        )
-        for row in rows:
-            by_bucket = found.setdefault(row[dimension], {})
-            by_bucket.setdefault(row["bucket"].astimezone(UTC), []).append(
-                UsageTotals.from_row(row)
-            )
-    empty = UsageTotals()
-    every_bucket = list(buckets(scope.start, scope.end, granularity))
-    return {
-        value: [
-            (bucket, UsageTotals.combined(parts[bucket]) if bucket in parts else empty)
-            for bucket in every_bucket
-        ]
-        for value, parts in found.items()
-    }

@@ -131,3 +131,46 @@ def query_without(params: QueryDict, name: str, value: str) -> str:
     query.pop("page", None)
     query.setlist(name, [kept for kept in query.getlist(name) if kept != value])
     return "?" + query.urlencode()
+
+
+def _formatted(kind: str, value: Any, currency: str) -> str:
+    if kind == "money":
+        return money(value, currency)
+    if kind == "grams":
+        return grams(value)
+    if kind == "energy":
+        return energy(value)
+    if kind == "ms":
+        return milliseconds(value)
+    if kind == "rate":
+        return "—" if value is None else f"{value:.1%}"
+    return count(value)
+
+
+@register.inclusion_tag("usage/partials/change.html", takes_context=True)
+def change_note(context: template.Context, change: Any, kind: str = "count") -> dict[str, Any]:
+    """A headline figure's previous-period value and its change (a
+    `usage.selectors.periods.Change`): "+$0.0100 (+29%)", "new" when the previous period
+    had none, and no change at all, with the reason, when the two are not comparable.
+    `kind` formats the values: money, count, grams, energy, ms or rate (a rate's change is
+    in percentage points)."""
+    organization = context.get("organization")
+    currency = getattr(organization, "reporting_currency", "USD")
+    difference = change.difference
+    delta = ""
+    if difference is not None and difference != 0:
+        sign = "+" if difference > 0 else "\u2212"
+        if kind == "rate":
+            delta = f"{sign}{abs(difference) * 100:.1f} points"
+        else:
+            delta = f"{sign}{_formatted(kind, abs(difference), currency)}"
+    ratio = change.ratio
+    return {
+        "change": change,
+        "previous": _formatted(kind, change.previous, currency),
+        "delta": delta,
+        "percent": None if ratio is None or kind == "rate" else f"{ratio:+.0%}",
+        "unpriced_previous": kind == "money" and change.previous is None,
+        # A rate from 0 % has a change in points, not "new".
+        "new": change.is_new and kind != "rate",
+    }

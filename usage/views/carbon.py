@@ -10,6 +10,7 @@ from tokentracker.models import Membership
 from tokentracker.pages import organization_page
 from usage.page_params import window_query
 from usage.selectors.dashboard import series_points, usage_by_co2e
+from usage.selectors.periods import window_compared
 from usage.selectors.usage import GRANULARITIES, UsageTotals, usage_series
 
 
@@ -22,8 +23,9 @@ def carbon_page(request: HttpRequest, membership: Membership) -> HttpResponse:
         request.GET, organization_id, livemode=page_livemode(request, organization_id)
     )
     by_model = usage_by_co2e(query.scope, "provider", "model")
-    points = usage_series(query.scope, query.granularity)
+    points = usage_series(query.scope, query.granularity, query.zone)
     totals = UsageTotals.combined(totals for _, totals in by_model)
+    compared = window_compared(totals, points, query.previous, query.granularity, query.zone)
     context = {
         "query": query,
         "totals": totals,
@@ -31,6 +33,7 @@ def carbon_page(request: HttpRequest, membership: Membership) -> HttpResponse:
         "by_model": by_model,
         "points": points,
         "chart_points": series_points(points, query.granularity),
+        "compared": compared,
         "methodology_version": methodology_current(),
         "granularities": GRANULARITIES,
     }

@@ -32,12 +32,13 @@ from usage.page_params import (
 from usage.paging import ReadTimedOut
 from usage.selectors.dashboard import log_page, series_points, usage_breakdowns
 from usage.selectors.logs import EXPORT_COLUMNS, csv_lines, log_events
+from usage.selectors.periods import window_compared
 from usage.selectors.stacks import stacked_series
 from usage.selectors.usage import GRANULARITIES, dimension_values, usage_series
 
 # (sort_by value, column heading, numeric) of the logs table; every one a LOG_FIELDS name.
 LOG_COLUMNS: tuple[tuple[str, str, bool], ...] = (
-    ("timestamp", "Time (UTC)", False),
+    ("timestamp", "Time", False),  # in the person's zone (tokentracker.pages)
     ("api_provider", "Provider", False),
     ("model", "Model", False),
     ("endpoint", "Endpoint", False),
@@ -161,9 +162,10 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
     totals, breakdowns = usage_breakdowns(query.scope)
     query = sort_affordable(query, totals.events)
     stack = stack_choice(request.GET, query.problems)
-    points = usage_series(query.scope, query.granularity)
+    points = usage_series(query.scope, query.granularity, query.zone)
+    compared = window_compared(totals, points, query.previous, query.granularity, query.zone)
     stacked = (
-        stacked_series(query.scope, query.granularity, stack)
+        stacked_series(query.scope, query.granularity, stack, zone=query.zone)
         if stack != "none" and totals.events
         else None
     )
@@ -178,6 +180,7 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
         "stacks": STACKS,
         "stacked": stacked,
         "stacked_chart": stacked.chart_data(query.granularity) if stacked else None,
+        "compared": compared,
         "logs": logs,
         "log_columns": _log_columns(query, totals.events),
         "options": {name: dimension_values(organization_id, name) for name in FILTERS},

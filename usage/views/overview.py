@@ -1,4 +1,7 @@
-"""The organization's home: this month's spend against last month's, at a glance."""
+"""The organization's home: this month so far (or a preset's window) against the previous
+period, at a glance."""
+
+from dataclasses import replace
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -10,34 +13,66 @@ from tokentracker.data_mode import page_livemode
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
 from tokentracker.selectors import api_keys_that_write
-from usage.page_params import STACKS, stack_choice
+from usage.page_params import STACKS, stack_choice, window_query
 from usage.selectors.conversions import unconverted_amounts
 from usage.selectors.dashboard import overview_read, series_points
 from usage.selectors.month_charts import month_charts
+from usage.selectors.periods import TotalsComparison, series_aligned
 from usage.selectors.stacks import stacked_series
-from usage.selectors.usage import UsageScope
 
 
 @organization_page()
 def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
     now = timezone.now()
-    livemode = page_livemode(request, membership.organization_id)
-    summary = overview_read(membership.organization_id, now=now, livemode=livemode)
-    problems: list[str] = []
-    stack = stack_choice(request.GET, problems)
-    month = UsageScope(
-        membership.organization_id, summary.month_start, summary.month_end, livemode=livemode
+    organization_id = membership.organization_id
+    livemode = page_livemode(request, organization_id)
+    # This month so far in the person's zone, or a preset or dates (the explorer's parser),
+    # against the previous period; billing's month charts stay on the calendar month.
+    query = window_query(
+        request.GET, organization_id, default_period="this_month", livemode=livemode
     )
+    stack = stack_choice(request.GET, query.problems)
+    previous = query.previous
+    summary = overview_read(
+        organization_id,
+        now=now,
+        window=(query.scope.start, query.scope.end),
+        previous=(previous.start, previous.end) if previous else None,
+        zone=query.zone,
+        livemode=livemode,
+    )
+    comparison = (
+        TotalsComparison(summary.month, summary.last_month, previous.start, previous.end)
+        if previous
+        else None
+    )
+    rows = series_aligned(summary.daily, summary.previous_daily or [])
     stacked = (
-        stacked_series(month, "day", stack) if stack != "none" and summary.month.events else None
+        # Over the days the daily chart shows (the window up to this hour).
+        stacked_series(
+            replace(query.scope, start=summary.month_start, end=summary.month_end),
+            "day",
+            stack,
+            zone=query.zone,
+        )
+        if stack != "none" and summary.month.events
+        else None
     )
     context = {
-        "problems": problems,
+        "query": query,
+        "problems": query.problems,
         "stack": stack,
         "stacks": STACKS,
         "stacked": stacked,
         "stacked_chart": stacked.chart_data("day") if stacked else None,
         "summary": summary,
+        "comparison": comparison,
+        "daily_rows": rows,
+        "previous_daily_points": series_points(
+            [(bucket, totals) for _, _, bucket, totals in rows if bucket], "day"
+        )
+        if previous
+        else None,
         "equivalent": equivalent(float(summary.month.co2e_grams)),
         "daily_points": series_points(summary.daily, "day"),
         # Drawn by the apps above usage (billing: spend against the budget, projected to

@@ -77,7 +77,8 @@ def test_top_models_and_providers_are_costliest_first_and_unpriced_says_so(
     content = _text(response)
     # The unknown model's spend is not $0: it is unpriced.
     assert (
-        '<a href="/o/acme/explorer/?start_date=2026-03-01&amp;provider=openai&amp;model=gpt-4o">'
+        '<a href="/o/acme/explorer/?start_date=2026-03-01&amp;end_date=2026-03-31'
+        '&amp;provider=openai&amp;model=gpt-4o">'
         "gpt-4o</a>"
     ) in content
     mystery_row = content[content.index("mystery-model</a></td>") :].split("</tr>")[0]
@@ -225,7 +226,7 @@ def test_an_organization_quiet_for_two_months_is_not_shown_the_first_event_page(
     response = client.get("/o/acme/")
     assert response.context["summary"].has_events is True
     assert "Send your first event" not in _text(response)
-    assert "No requests yet this month." in _text(response)
+    assert "No requests in this period." in _text(response)
 
 
 PAGE_EVENT_IN_JANUARY = {
@@ -268,6 +269,8 @@ def test_the_overview_costs_a_fixed_number_of_queries(
     # event without a cost, its unconverted amounts (none: it is unpriced); billing's chart
     # of the month against the budget (usage.selectors.month_charts): the organization's
     # daily rollups of the projection window, its synced providers' days (bill against
-    # events), its manual costs, its expenses and its budgets
-    with django_assert_num_queries(16):
+    # events), its manual costs, its expenses and its budgets. The previous period (1
+    # February to the 21st at 13:00, the month so far): its totals and its days, each a
+    # daily and an hourly read.
+    with django_assert_num_queries(19):
         assert client.get("/o/acme/").status_code == 200
