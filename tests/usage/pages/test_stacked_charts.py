@@ -2,6 +2,7 @@
 overview: the parts of every bucket add up to the unstacked series."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -47,6 +48,46 @@ def test_stacked_parts_add_up_to_the_unstacked_series(org, page_events, dimensio
         "provider": ["OpenAI", "Anthropic", "Mistral"],
     }[dimension]
     assert [label for label, _ in stacked.parts] == expected
+
+
+def test_in_a_local_zone_the_stack_has_the_local_days_of_the_unstacked_series(org, record):
+    # 04:00Z on 20 March is still the 19th in Los Angeles; 10:00Z is the 20th.
+    record(
+        {
+            "provider": "openai",
+            "model": "gpt-4o",
+            "occurred_at": "2026-03-20T04:00:00Z",
+            "input_tokens": 1000,
+        },
+        {
+            "provider": "openai",
+            "model": "gpt-4o",
+            "occurred_at": "2026-03-20T10:00:00Z",
+            "input_tokens": 2000,
+        },
+        {
+            "provider": "anthropic",
+            "model": "claude-sonnet-4-5",
+            "occurred_at": "2026-03-20T10:00:00Z",
+            "input_tokens": 3000,
+        },
+    )
+    zone = ZoneInfo("America/Los_Angeles")
+    scope = UsageScope(
+        org.id, datetime(2026, 3, 19, 7, tzinfo=UTC), datetime(2026, 3, 21, 7, tzinfo=UTC)
+    )
+    stacked = stacked_series(scope, "day", "model", zone=zone)
+    points = usage_series(scope, "day", zone)
+    _parts_add_up(stacked, points)
+    assert stacked.buckets == [
+        datetime(2026, 3, 19, tzinfo=zone),
+        datetime(2026, 3, 20, tzinfo=zone),
+    ]
+    by_model = {
+        label: [totals.total_tokens for totals in series] for label, series in stacked.parts
+    }
+    assert by_model == {"gpt-4o": [1000, 2000], "claude-sonnet-4-5": [0, 3000]}
+    assert stacked.chart_data("day")["labels"] == ["2026-03-19", "2026-03-20"]
 
 
 def test_past_five_values_the_cheapest_are_other(org, record):
