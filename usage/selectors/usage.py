@@ -546,7 +546,7 @@ def dimension_breakdown(scope: UsageScope, dimension: str) -> list[DimensionRow]
                 organization_id=scope.organization_id, dimension=dimension
             ).values_list("value", flat=True)
         )
-        events = scope.events().alias(dimension_raw=value_expression(dimension))
+        events = scope.events().annotate(dimension_raw=value_expression(dimension))
         for row in events.values("dimension_raw").annotate(**event_sums("sum_")).order_by():
             value = row["dimension_raw"]
             key = value if value == "" or value in admitted else None
