@@ -2,7 +2,8 @@
 
 What is kept (README "Explorer dimensions"):
 - `developer` (UsageEvent.developer_id), `customer` (UsageEvent.tenant_id) and one
-  `tag:<key>` per key of `Organization.tag_keys` (at most `MAX_TAG_KEYS`), each summed per
+  `tag:<key>` per key of `Organization.tag_keys` (at most `MAX_TAG_KEYS`, validated by
+  tokentracker.tag_keys), each summed per
   hour, live/test, value, provider and model in DimensionHourlyRollup/DimensionDailyRollup.
 - A tag's value is the event's `metadata[key]` when it is a string, cut to
   `MAX_VALUE_LENGTH` characters; a missing key or any other JSON type (number, boolean,
@@ -16,7 +17,6 @@ What is kept (README "Explorer dimensions"):
   is stored as `=` and the value, the Other bucket as `*` (`stored`, `shown`).
 """
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -25,10 +25,10 @@ from django.db.models import Case, Value, When
 from django.db.models.expressions import Func
 from django.db.models.functions import Concat, Substr
 
+from tokentracker.tag_keys import TAG_KEY_PATTERN
+
 MAX_VALUES = 50
-MAX_TAG_KEYS = 5
 MAX_VALUE_LENGTH = 200
-TAG_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 TAG_PREFIX = "tag:"
 # Stored forms: "=" + value for a value, "*" for the bucket of values past MAX_VALUES.
 OTHER = "*"
@@ -44,19 +44,6 @@ def tag_dimension(key: str) -> str:
 def dimensions_of(tag_keys: Sequence[str]) -> tuple[str, ...]:
     """Every dimension an organization with these tag keys keeps, in the page's order."""
     return ("developer", "customer", *(tag_dimension(key) for key in tag_keys))
-
-
-def tag_keys_problems(keys: Sequence[Any]) -> list[str]:
-    """Why a list of tag keys cannot be an organization's (empty: it can)."""
-    problems = []
-    if len(keys) > MAX_TAG_KEYS:
-        problems.append(f"At most {MAX_TAG_KEYS} tag keys; {len(keys)} were given.")
-    for key in keys:
-        if not isinstance(key, str) or not TAG_KEY_PATTERN.match(key):
-            problems.append(f"“{key}” is not a tag key: 1 to 40 letters, digits, “_” or “-”.")
-    if len(set(keys)) != len(keys):
-        problems.append("Each tag key can be given once.")
-    return problems
 
 
 def event_value(row: dict[str, Any], dimension: str) -> str:
