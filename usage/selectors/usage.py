@@ -441,6 +441,19 @@ def dimension_values(organization_id: int, dimension: str) -> list[str]:
     return list(values)
 
 
+def dimension_options(organization_id: int) -> dict[str, list[str]]:
+    """The values kept apart per explorer dimension (usage.dimensions), sorted: what its
+    filter offers (at most MAX_VALUES each; the others are in "Other")."""
+    options: dict[str, list[str]] = {}
+    for dimension, value in (
+        DimensionValue.objects.filter(organization_id=organization_id)
+        .order_by("dimension", "value")
+        .values_list("dimension", "value")
+    ):
+        options.setdefault(dimension, []).append(value)
+    return options
+
+
 def event_latest_at(organization_id: int) -> datetime | None:
     """When the organization's most recent event happened (index on organization, time)."""
     return (

@@ -15,11 +15,13 @@ from django.shortcuts import render
 
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
+from usage.dimensions import TAG_PREFIX, dimensions_of
 from usage.page_params import (
     FILTERS,
     PER_PAGE,
     UNINDEXED_SORT_MAX_ROWS,
     ExplorerQuery,
+    dimension_param,
     explorer_query,
     sort_affordable,
     sorts_any_column,
@@ -27,7 +29,14 @@ from usage.page_params import (
 from usage.paging import ReadTimedOut
 from usage.selectors.dashboard import log_page, series_points, usage_breakdowns
 from usage.selectors.logs import csv_lines, log_events
-from usage.selectors.usage import GRANULARITIES, dimension_values, usage_series
+from usage.selectors.usage import (
+    GRANULARITIES,
+    DimensionRow,
+    dimension_breakdown,
+    dimension_options,
+    dimension_values,
+    usage_series,
+)
 
 # (sort_by value, column heading, numeric) of the logs table; every one a LOG_FIELDS name.
 LOG_COLUMNS: tuple[tuple[str, str, bool], ...] = (
@@ -107,11 +116,50 @@ def _logs(query: ExplorerQuery) -> Page | None:
         return None
 
 
+@dataclass(frozen=True)
+class DimensionTable:
+    """A breakdown by developer, customer or a tag, and the filter its rows link to."""
+
+    dimension: str
+    label: str  # "developer", "customer", "region" (a tag key)
+    param: str  # the query parameter of its filter
+    options: list[str]  # the values a filter offers: the admitted ones
+    selected: tuple[str, ...]
+    rows: list[DimensionRow]
+
+    @property
+    def anchor(self) -> str:
+        return "by-" + self.dimension.replace(":", "-")
+
+    @property
+    def filter_label(self) -> str:
+        return {"developer": "Developers", "customer": "Customers"}.get(
+            self.dimension, f"Tag: {self.label}"
+        )
+
+
+def _dimension_tables(query: ExplorerQuery, tag_keys: list[str], read: bool) -> list:
+    options = dimension_options(query.scope.organization_id)
+    return [
+        DimensionTable(
+            dimension=dimension,
+            label=dimension.removeprefix(TAG_PREFIX),
+            param=dimension_param(dimension),
+            options=options.get(dimension, []),
+            selected=query.selected.get(dimension_param(dimension), ()),
+            rows=dimension_breakdown(query.scope, dimension) if read else [],
+        )
+        for dimension in dimensions_of(tag_keys)
+    ]
+
+
 @organization_page()
 def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization_id = membership.organization_id
-    query = explorer_query(request.GET, organization_id)
+    tag_keys = membership.organization.tag_keys or []
+    query = explorer_query(request.GET, organization_id, tag_keys)
     totals, breakdowns = usage_breakdowns(query.scope)
+    dimension_tables = _dimension_tables(query, tag_keys, read=bool(totals.events))
     query = sort_affordable(query, totals.events)
     points = usage_series(query.scope, query.granularity)
     logs = _logs(query)
@@ -119,6 +167,8 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
         "query": query,
         "totals": totals,
         "breakdowns": breakdowns,
+        "dimension_tables": dimension_tables,
+        "filtered": any(query.selected.values()),
         "points": points,
         "chart_points": series_points(points, query.granularity),
         "logs": logs,
@@ -134,7 +184,9 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
 def explorer_export(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The filtered logs as CSV, streamed by the API's own writer (COPY on PostgreSQL), in
     the order the table shows them; signed in by session, so no API key leaves the page."""
-    query = explorer_query(request.GET, membership.organization_id)
+    query = explorer_query(
+        request.GET, membership.organization_id, membership.organization.tag_keys or []
+    )
     if query.problems:
         # The page falls back to defaults on a bad value; a download must not, or it would
         # not hold what the link asked for.
