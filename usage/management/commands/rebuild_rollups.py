@@ -9,7 +9,7 @@ from usage.rollups import ROLLUP_DATA_ERRORS
 
 class Command(BaseCommand):
     help = (
-        "Recompute hourly and daily rollups from raw events, for one organization or all of "
+        "Recompute hourly and daily rollups, main and explorer dimensions, from raw events, for one organization or all of "
         "them. Safe while ingest runs. Clears the organization's set-aside deltas."
     )
 
