@@ -93,6 +93,8 @@ NOT_REPORTED = {
     "total_cost": None,
     "currency": "USD",
     "cache_hit": None,
+    # Every generated event reports its tokens (EventInput's default).
+    "tokens_reported": True,
     # No datacenter: the estimator runs on the defaults.
     "datacenter_country": None,
 }

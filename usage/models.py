@@ -464,8 +464,17 @@ class DimensionHourlyRollup(DimensionRollupFields):
 
     class Meta:
         constraints = [
+            # Dimension before hour: a breakdown reads one dimension over a window.
             models.UniqueConstraint(
-                fields=["organization", "hour", *DIMENSION_ROLLUP_DIMENSIONS],
+                fields=[
+                    "organization",
+                    "dimension",
+                    "hour",
+                    "livemode",
+                    "value",
+                    "provider",
+                    "model",
+                ],
                 name="dimension_rollup_unique",
             )
         ]
@@ -479,8 +488,17 @@ class DimensionDailyRollup(DimensionRollupFields):
 
     class Meta:
         constraints = [
+            # Dimension before hour: a breakdown reads one dimension over a window.
             models.UniqueConstraint(
-                fields=["organization", "hour", *DIMENSION_ROLLUP_DIMENSIONS],
+                fields=[
+                    "organization",
+                    "dimension",
+                    "hour",
+                    "livemode",
+                    "value",
+                    "provider",
+                    "model",
+                ],
                 name="dimension_daily_rollup_unique",
             )
         ]

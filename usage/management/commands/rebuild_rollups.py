@@ -9,8 +9,9 @@ from usage.rollups import ROLLUP_DATA_ERRORS
 
 class Command(BaseCommand):
     help = (
-        "Recompute hourly and daily rollups, main and explorer dimensions, from raw events, for one organization or all of "
-        "them. Safe while ingest runs. Clears the organization's set-aside deltas."
+        "Recompute hourly and daily rollups (the main ones and the explorer's developer, "
+        "customer and tag rollups) from raw events, for one organization or all of them. "
+        "Safe while ingest runs. Clears the organization's set-aside deltas."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
