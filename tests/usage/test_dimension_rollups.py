@@ -293,3 +293,30 @@ def test_a_poisoned_dimension_delta_is_set_aside_and_others_still_merge(
     # A rebuild clears the set-aside delta: the raw events are counted instead.
     rollups_rebuild(organization_id=tagged.id)
     assert not DimensionSetAsideDelta.objects.exists()
+
+
+def test_admin_lists_set_aside_dimension_deltas_and_merges_them_again(admin_client, org):
+    key = {
+        "hour": datetime(2026, 3, 20, 10, tzinfo=UTC),
+        "livemode": True,
+        "dimension": "customer",
+        "value": "=globex",
+        "provider": "openai",
+        "model": "gpt-4o",
+    }
+    DimensionHourlyRollup.objects.create(organization=org, **key, input_tokens=9 * 10**18)
+    DimensionRollupDelta.objects.create(organization=org, **key, events=1, input_tokens=9 * 10**18)
+    rollups_merge()
+    set_aside = DimensionSetAsideDelta.objects.get()
+    page = admin_client.get("/admin/usage/dimensionsetasidedelta/")
+    assert page.status_code == 200
+    assert "globex" in page.content.decode()
+
+    DimensionHourlyRollup.objects.filter(organization=org).update(input_tokens=5)
+    response = admin_client.post(
+        "/admin/usage/dimensionsetasidedelta/",
+        {"action": "merge_again", "_selected_action": [set_aside.pk]},
+    )
+    assert response.status_code == 302
+    assert not DimensionSetAsideDelta.objects.exists()
+    assert DimensionHourlyRollup.objects.get(organization=org).input_tokens == 5 + 9 * 10**18
