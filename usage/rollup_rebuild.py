@@ -214,8 +214,10 @@ def _dimensions_rebuild(organization_id: int) -> int:
         )
         admitted = [row["dimension_raw"] for row in top]
         DimensionValue.objects.filter(**mine, dimension=dimension).delete()
+        # ignore_conflicts: a batch committed during the rebuild may have admitted one too.
         DimensionValue.objects.bulk_create(
-            DimensionValue(**mine, dimension=dimension, value=value) for value in admitted
+            (DimensionValue(**mine, dimension=dimension, value=value) for value in admitted),
+            ignore_conflicts=True,
         )
         aggregated = (
             valued.annotate(rollup_hour=TruncHour("occurred_at"), value=stored_expression(admitted))

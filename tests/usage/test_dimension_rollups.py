@@ -320,3 +320,34 @@ def test_admin_lists_set_aside_dimension_deltas_and_merges_them_again(admin_clie
     assert response.status_code == 302
     assert not DimensionSetAsideDelta.objects.exists()
     assert DimensionHourlyRollup.objects.get(organization=org).input_tokens == 5 + 9 * 10**18
+
+
+def test_a_recount_keeps_the_hours_before_the_retention_horizon(org, record):
+    record(
+        {
+            "developer_id": "ann",
+            "metadata": {"region": "eu"},
+            "occurred_at": "2026-03-19T10:00:00Z",
+        },
+        {
+            "developer_id": "bob",
+            "metadata": {"region": "us"},
+            "occurred_at": "2026-03-21T10:00:00Z",
+        },
+    )
+    # The retention purge deleted the first day's events; its rollups are all that is left.
+    org.events_purged_before = datetime(2026, 3, 20, tzinfo=UTC)
+    org.save()
+    UsageEvent.objects.filter(occurred_at__lt=org.events_purged_before).delete()
+    org.tag_keys = ["region"]
+    org.save()
+    rollup_rebuild.dimension_rollups_rebuild(organization_id=org.id)
+    scope = UsageScope(org.id, START, END)
+    assert {row.value: row.totals.events for row in dimension_breakdown(scope, "developer")} == {
+        "ann": 1,
+        "bob": 1,
+    }
+    # A new key counts the events kept: the purged day has no tag figures.
+    assert {row.value: row.totals.events for row in dimension_breakdown(scope, "tag:region")} == {
+        "us": 1
+    }
