@@ -58,6 +58,7 @@ def main() -> None:
     django_setup(args.database_url)
     from tokentracker.models import Organization
     from usage.models import DimensionValue
+    from usage.selectors.dashboard import usage_breakdowns
     from usage.selectors.usage import UsageScope, dimension_breakdown, usage_by, usage_totals
 
     slug = generated["stats"]["largest_organization"]
@@ -86,6 +87,9 @@ def main() -> None:
             "by tag region": lambda scope=scope: dimension_breakdown(scope, "tag:region"),
             "customer filter, by model": lambda n=narrowed: usage_by(n, "provider", "model"),
             "customer filter, totals": lambda n=narrowed: [usage_totals(n)],
+            # The explorer's five main tables: endpoint, project and platform are not in the
+            # dimension rollups, so a customer filter sums them from the raw events.
+            "customer filter, explorer breakdowns": lambda n=narrowed: usage_breakdowns(n)[1],
         }
         for name, read in cases.items():
             key = f"{days} days, {name}"

@@ -1,5 +1,9 @@
 """Reads of the usage app: every aggregate any surface serves, from the hourly rollups.
 
+Filters by the explorer's dimensions (developer, customer, tags: usage.dimensions) read the
+dimension rollups when those hold every narrowing, and the raw events when not
+(`usage_parts`); `dimension_breakdown` is the breakdown by one of them.
+
 Raw events are read only for row listings. Rollups hold whole UTC hours, so a window is
 widened to the hours it touches (`UsageScope.covering`): an event at 12:40 belongs to the
 12:00 hour whatever minute the window starts at. Callers echo the widened window so a
