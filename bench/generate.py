@@ -17,8 +17,9 @@ writer), one worker process per core, each day seeded on its own so the data doe
 depend on the number of workers. Then the hourly rollups are built from the raw events
 with one INSERT … SELECT … GROUP BY, and the explorer's dimension rollups (developer,
 customer, the `region` tag every bench organization keeps) with one per dimension (both
-checked against `rollups_rebuild` on one organization), and the tables are vacuumed and
-analysed.
+checked against `rollups_rebuild` on one organization), the session summaries with their
+rebuild's statement (checked against `session_summaries_rebuild`) and the tables are
+vacuumed and analysed.
 
 Deterministic: the same --seed, --events, --orgs, --days and --end give the same events
 (the database ids and API keys differ). A second run with the same arguments finds the
@@ -93,10 +94,10 @@ NOT_REPORTED = {
     "total_cost": None,
     "currency": "USD",
     "cache_hit": None,
-    # Every generated event reports its tokens (EventInput's default).
-    "tokens_reported": True,
     # No datacenter: the estimator runs on the defaults.
     "datacenter_country": None,
+    # Every generated event carries its token counts (EventInput's default).
+    "tokens_reported": True,
 }
 LARGEST_SHARE = 0.30
 COPY_ROWS = 25_000
@@ -363,13 +364,13 @@ def _plain_indexes(cursor: Any, table: str) -> list[tuple[str, str]]:
 
 ROLLUP_SQL = """
 INSERT INTO usage_hourlyrollup (
-    organization_id, hour, livemode, provider, model, endpoint, platform, use_case, project, status,
-    outcome, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+    organization_id, hour, provider, model, endpoint, platform, use_case, project, status,
+    outcome, livemode, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
     reasoning_tokens, uncached_input_tokens, total_tokens, cost, priced_events,
     unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, quality_count,
     energy_wh, co2e_grams)
 SELECT organization_id, date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
-    livemode, provider, model, endpoint, platform, use_case, project, status, outcome,
+    provider, model, endpoint, platform, use_case, project, status, outcome, livemode,
     COUNT(id), SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),
     SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(uncached_input_tokens),
     SUM(total_tokens), COALESCE(SUM(total_cost), 0),
@@ -386,13 +387,13 @@ ORDER BY 2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11
 # The daily tier, summed from the hourly rows exactly as usage.rollups keeps it.
 DAILY_ROLLUP_SQL = """
 INSERT INTO usage_dailyrollup (
-    organization_id, hour, livemode, provider, model, endpoint, platform, use_case, project, status,
-    outcome, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+    organization_id, hour, provider, model, endpoint, platform, use_case, project, status,
+    outcome, livemode, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
     reasoning_tokens, uncached_input_tokens, total_tokens, cost, priced_events,
     unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, quality_count,
     energy_wh, co2e_grams)
 SELECT organization_id, date_trunc('day', hour, 'UTC'),
-    livemode, provider, model, endpoint, platform, use_case, project, status, outcome,
+    provider, model, endpoint, platform, use_case, project, status, outcome, livemode,
     SUM(events), SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),
     SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(uncached_input_tokens),
     SUM(total_tokens), SUM(cost), SUM(priced_events), SUM(unpriced_events),
@@ -403,14 +404,14 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
 ORDER BY 2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11
 """
 ROLLUP_COMPARE_SQL = (
-    "SELECT hour, livemode, provider, model, endpoint, platform, use_case, project, status, "
-    "outcome, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
+    "SELECT hour, provider, model, endpoint, platform, use_case, project, status, outcome, "
+    "livemode, events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
     "reasoning_tokens, uncached_input_tokens, total_tokens, cost, priced_events, "
     "unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, quality_count, "
     "energy_wh, co2e_grams "
     "FROM usage_hourlyrollup WHERE organization_id = %s "
-    "ORDER BY hour, livemode, provider, model, endpoint, platform, use_case, project, status, "
-    "outcome"
+    "ORDER BY hour, provider, model, endpoint, platform, use_case, project, status, outcome, "
+    "livemode"
 )
 # The explorer's dimension rollups (usage.dimensions): every bench organization keeps the
 # developer, customer and one tag key (`region`, in a fifth of the events' metadata).
@@ -482,7 +483,7 @@ DIMENSION_COMPARE_SQL = (
 
 VACUUM_ROLLUPS = (
     "VACUUM (ANALYZE) usage_hourlyrollup, usage_dailyrollup, usage_dimensionhourlyrollup, "
-    "usage_dimensiondailyrollup"
+    "usage_dimensiondailyrollup, usage_sessionsummary"
 )
 
 
@@ -557,6 +558,36 @@ def rollups_build_and_check(cursor: Any, check_organization_id: int) -> int:
     return written
 
 
+SESSION_COMPARE_SQL = (
+    "SELECT livemode, session_id, developer_id, developer_seen_at, first_at, last_at, events, "
+    "input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, "
+    "uncached_input_tokens, total_tokens, cost, unpriced_events, co2e_grams, errors "
+    "FROM usage_sessionsummary WHERE organization_id = %s ORDER BY livemode, session_id"
+)
+
+
+def sessions_build_and_check(cursor: Any, check_organization_id: int) -> int:
+    """Build every session summary with the rebuild's own INSERT … SELECT, organization by
+    organization, then prove one organization's equal `session_summaries_rebuild`'s."""
+    from usage.sessions.summaries import rebuild_sql, session_summaries_rebuild
+
+    cursor.execute("TRUNCATE usage_sessionsummary, usage_sessiondelta")
+    cursor.execute("SELECT id FROM tokentracker_organization ORDER BY id")
+    for (organization_id,) in cursor.fetchall():
+        cursor.execute(rebuild_sql(horizon=False), [organization_id])
+    cursor.execute(SESSION_COMPARE_SQL, [check_organization_id])
+    ours = cursor.fetchall()
+    session_summaries_rebuild(organization_id=check_organization_id)
+    cursor.execute(SESSION_COMPARE_SQL, [check_organization_id])
+    if cursor.fetchall() != ours:
+        raise SystemExit(
+            "session summaries built by SQL differ from session_summaries_rebuild for "
+            f"organization {check_organization_id}"
+        )
+    cursor.execute("SELECT COUNT(*) FROM usage_sessionsummary")
+    return cursor.fetchone()[0]
+
+
 def rollups_only(database_url: str, done: dict[str, Any]) -> None:
     """Rebuild the rollups of an existing dataset (after a rollup schema or code change)."""
     django_setup(database_url)
@@ -574,6 +605,7 @@ def rollups_only(database_url: str, done: dict[str, Any]) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET work_mem = '256MB'")
         stats["rollup_rows"] = rollups_build_and_check(cursor, smallest)
+        stats["session_summaries"] = sessions_build_and_check(cursor, smallest)
         stats["timings_s"]["rollups_s"] = round(time.perf_counter() - started, 1)
         cursor.execute(VACUUM_ROLLUPS)
         cursor.execute(
@@ -744,6 +776,7 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET work_mem = '256MB'")
         rollup_rows = rollups_build_and_check(cursor, smallest)
+        session_summaries = sessions_build_and_check(cursor, smallest)
     timings["rollups_s"] = time.perf_counter() - phase
 
     phase = time.perf_counter()
@@ -778,6 +811,7 @@ def main() -> None:
             "largest_organization": "analytics-00",
             "events_per_org": events_per_org,
             "rollup_rows": rollup_rows,
+            "session_summaries": session_summaries,
             "rollup_rows_per_org": rollups_per_org,
             "event_table_size": event_size,
             "rollup_table_size": rollup_size,

@@ -8,11 +8,18 @@ worker on the local Redis (the one-machine production shape), and posts pre-buil
 500-event bodies from --clients keep-alive connections for --seconds. Prints events/s,
 request latency percentiles, and how long after the last request the hourly rollups had
 every event. Only loopback traffic; stops by itself.
+
+Then, in the same run and on the same table, the physical limit: the rows the HTTP phase
+just stored, COPYed again (fresh uuids, another organization) in --batch-row transactions
+from --copy-processes processes, with nothing else running. `ratio` is HTTP events/s over
+COPY rows/s: the share of the disk's speed ingest reaches, a figure the shared machine's
+noise moves far less than either number alone. The copied rows are deleted afterwards.
 """
 
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -21,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -151,7 +159,7 @@ def wait_ready(port: int, timeout: float = 30) -> None:
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/health")
+            conn.request("GET", "/api/health/live")
             if conn.getresponse().status == 200:
                 return
         except OSError:
@@ -185,6 +193,94 @@ def client_loop(
             errors.append(f"{response.status} {payload[:200]!r}")
 
 
+COPY_ORGANIZATION = "bench-copy"
+
+
+def copy_chunks(database_url: str, rows: int, batch: int) -> tuple[str, list[list[bytes]]]:
+    """The COPY column list and `rows` stored bench rows as COPY text, in `batch`-row chunks,
+    each with a fresh uuid and the copy organization's id (built before any timing)."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        (copy_org,) = conn.execute(
+            "SELECT id FROM tokentracker_organization WHERE slug = %s", [COPY_ORGANIZATION]
+        ).fetchone()
+        names = [
+            name
+            for (name,) in conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'usage_usageevent' AND column_name <> 'id' "
+                "ORDER BY ordinal_position"
+            )
+        ]
+        columns = ", ".join(f'"{name}"' for name in names)
+        uuid_at, org_at = names.index("uuid"), names.index("organization_id")
+        source = b""
+        with conn.cursor().copy(
+            f"COPY (SELECT {columns} FROM usage_usageevent WHERE organization_id = "
+            "(SELECT id FROM tokentracker_organization WHERE slug = 'bench') "
+            f"ORDER BY id DESC LIMIT {int(rows)}) TO STDOUT"
+        ) as copy:
+            source = b"".join(bytes(data) for data in copy)
+    lines = source.splitlines(keepends=True)
+    if not lines:
+        raise SystemExit("no stored bench rows to copy")
+    out: list[bytes] = []
+    for index in range(rows):
+        fields = lines[index % len(lines)].split(b"\t")
+        fields[uuid_at] = str(uuid.uuid4()).encode()
+        fields[org_at] = str(copy_org).encode()
+        out.append(b"\t".join(fields))
+    return columns, [out[start : start + batch] for start in range(0, rows, batch)]
+
+
+def copy_process(database_url: str, columns: str, chunks: list[list[bytes]], ready, go) -> None:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        ready.wait()
+        go.wait()
+        for chunk in chunks:
+            with (
+                conn.transaction(),
+                conn.cursor().copy(f"COPY usage_usageevent ({columns}) FROM STDIN") as copy,
+            ):
+                copy.write(b"".join(chunk))
+
+
+def copy_baseline(database_url: str, rows: int, batch: int, processes: int) -> float:
+    """Raw COPY rows/s of the same rows into the same table: the physical limit."""
+    import psycopg
+
+    columns, chunks = copy_chunks(database_url, rows, batch)
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(processes + 1)
+    go = context.Event()
+    workers = [
+        context.Process(
+            target=copy_process, args=(database_url, columns, chunks[n::processes], ready, go)
+        )
+        for n in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    ready.wait()
+    started = time.monotonic()
+    go.set()
+    for worker in workers:
+        worker.join()
+    elapsed = time.monotonic() - started
+    if any(worker.exitcode for worker in workers):
+        raise SystemExit("a COPY process failed")
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "DELETE FROM usage_usageevent WHERE organization_id = "
+            "(SELECT id FROM tokentracker_organization WHERE slug = %s)",
+            [COPY_ORGANIZATION],
+        )
+    return rows / elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -197,6 +293,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--copy-rows", type=int, default=200_000)
+    parser.add_argument("--copy-processes", type=int, default=2)
     args = parser.parse_args()
 
     ensure_database(args.database_url)
@@ -207,6 +305,7 @@ def main() -> None:
         **PRODUCTION_OVER_HTTP,
     }
     key = bench_organization(env)
+    manage(env, "create_api_key", "--org", COPY_ORGANIZATION, "--name", "bench-copy")
     # Deltas left pending by an earlier run would make the rollups look ahead of the events.
     manage(env, "shell", "-c", "from usage.rollups import rollups_merge; rollups_merge()")
     rollup_events_before, events_before = counts(env)
@@ -280,6 +379,7 @@ def main() -> None:
 
     latencies = sorted(elapsed for elapsed, _ in results)
     events = sum(created for _, created in results)
+    copy_rate = copy_baseline(args.database_url, args.copy_rows, args.batch, args.copy_processes)
     summary = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
@@ -296,6 +396,9 @@ def main() -> None:
         if latencies
         else None,
         "rollups_complete_after_last_request_s": round(rollup_lag, 2),
+        "copy_rows_per_second": round(copy_rate),
+        "copy_processes": args.copy_processes,
+        "ratio": round(events / duration / copy_rate, 3),
     }
     print(json.dumps(summary, indent=2))
     if errors:

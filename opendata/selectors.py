@@ -123,13 +123,16 @@ def community_rollups(
     """Consented daily rollup sums per organization, day and `dimensions`, in [since, before).
 
     An organization counts for a day only when it is opted in and the day starts at or
-    after its opt-in (`community_opted_in_at`): usage from before consent is never read.
+    after its opt-in (`community_opted_in_at`): usage from before consent is never read,
+    nor test-key events (`livemode=False`).
     This grain, not the groups themselves, so the refresh knows which organizations stand
     behind any set of groups (k-anonymity needs it for the dropped ones taken together).
     Keys are `hour`, `organization_id`, `quality_scale` (the organization's declared
     scale of quality scores), the dimensions and `sum_<counter>` (UsageTotals).
     """
     rollups = DailyRollup.objects.filter(
+        # Events sent with a test key are no one's real usage: never published.
+        livemode=True,
         organization__community_data_opt_in=True,
         organization__community_opted_in_at__isnull=False,
         hour__gte=F("organization__community_opted_in_at"),

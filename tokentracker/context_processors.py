@@ -1,5 +1,6 @@
-"""What `templates/base.html` needs on every organization page: the navigation and the
-organization switcher. Empty outside organization pages (login, sign-up, invitations)."""
+"""What `templates/base.html` needs on every organization page: the navigation, the
+organization switcher and the live/test data switch. Empty outside organization pages
+(login, sign-up, invitations)."""
 
 from typing import Any
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from .data_mode import viewing_test_data
 from .pages import navigation_links, same_page_in
 from .selectors import memberships_of_user
 
@@ -33,6 +35,8 @@ def dashboard(request: HttpRequest) -> dict[str, Any]:
         membership=membership,
         organization=organization,
         navigation=navigation_links(request, organization.slug),
+        # The test-data switch and banner (tokentracker.data_mode).
+        viewing_test_data=viewing_test_data(request, organization.id),
         # Only queried if the template shows the switcher.
         organization_switcher=SimpleLazyObject(switcher),
     )

@@ -49,6 +49,7 @@ PageView = Callable[..., HttpResponse]
 NAVIGATION: list[tuple[str, str]] = [
     ("Overview", "overview"),
     ("Explorer", "explorer"),
+    ("Sessions", "sessions"),
     ("Carbon", "carbon"),
     ("Budgets", "budgets"),
     ("Costs", "costs"),

@@ -192,6 +192,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_BEAT_SCHEDULE = {
     # A safety net: ingest queues a merge after each batch, this catches any it could not.
     "rollups-merge": {"task": "usage.tasks.rollups_merge_task", "schedule": 10.0},
+    "session-summaries-merge": {
+        "task": "usage.tasks.session_summaries_merge_task",
+        "schedule": 10.0,
+    },
     # A safety net: a tracked event whose task was lost is persisted from its pending row.
     "tracked-events-sweep": {"task": "usage.tasks.pending_tracks_sweep_task", "schedule": 60.0},
     # Budgets are also evaluated after rollup merges; this catches months turning, edits,

@@ -243,6 +243,13 @@ class UsageEvent(models.Model):
                 condition=~Q(developer_id=""),
                 name="event_org_developer_time",
             ),
+            # A session's requests in time order (the session page); partial, like the
+            # developer's, so events without a session cost ingest nothing.
+            models.Index(
+                fields=["organization", "session_id", "occurred_at"],
+                condition=~Q(session_id=""),
+                name="event_org_session_time",
+            ),
             # The few events waiting for an exchange rate: shown apart on the dashboard and
             # converted once rates arrive, without scanning the rest.
             models.Index(
@@ -634,3 +641,8 @@ class PendingTrack(models.Model):
 
     def __str__(self) -> str:
         return self.event_id
+
+
+# Session summaries live in their own module (this one is at its size limit); imported
+# here so Django registers them with the usage app.
+from .sessions.models import SessionDelta, SessionSummary  # noqa: E402, F401

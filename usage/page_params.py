@@ -35,7 +35,7 @@ from .windows import (
 
 PER_PAGE = 50
 # Parameters that narrow the explorer; a breakdown row links to one of them.
-FILTERS = ("provider", "model", "endpoint", "project")
+FILTERS = ("provider", "model", "endpoint", "project", "status")
 # The explorer's dimensions (usage.dimensions) as parameters: `developer`, `customer`, and
 # `tag.<key>` for each of the organization's tag keys; repeated means any of them.
 DIMENSION_PARAMS = {"developer": "developer", "customer": "customer"}
@@ -106,7 +106,9 @@ def _window(params: QueryDict, organization_id: int, problems: list[str]) -> Usa
     return usage_query(_default_days(defaults, "day"), organization_id)
 
 
-def window_query(params: QueryDict, organization_id: int) -> WindowQuery:
+def window_query(
+    params: QueryDict, organization_id: int, *, livemode: bool | None = None
+) -> WindowQuery:
     """The window of all the organization's usage: dates and granularity only. Any other
     parameter (filters, sorting, a page) is ignored, not reported, since the page offers
     none of them."""
@@ -114,16 +116,25 @@ def window_query(params: QueryDict, organization_id: int) -> WindowQuery:
     for name in WINDOW_PARAMS:
         if name in params:
             window.setlist(name, params.getlist(name))
-    return _window_query(window, organization_id, [])
+    return _window_query(window, organization_id, [], livemode=livemode)
 
 
-def _window_query(params: QueryDict, organization_id: int, problems: list[str]) -> WindowQuery:
+def _values(params: QueryDict, name: str, problems: list[str]) -> tuple[str, ...]:
+    """The distinct non-blank values of a filter the API's query parser does not know."""
+    values = tuple(dict.fromkeys(v.strip() for v in params.getlist(name) if v.strip()))
+    if any(NUL in value for value in values):
+        problems.append(f"{name} must not contain NUL characters.")
+        values = tuple(value for value in values if NUL not in value)
+    return values
+
+
+def _window_query(
+    params: QueryDict, organization_id: int, problems: list[str], *, livemode: bool | None
+) -> WindowQuery:
     query = _window(params, organization_id, problems)
-    projects = tuple(dict.fromkeys(p.strip() for p in params.getlist("project") if p.strip()))
-    if any(NUL in project for project in projects):
-        problems.append("project must not contain NUL characters.")
-        projects = tuple(project for project in projects if NUL not in project)
-    scope = replace(query.scope, projects=projects)
+    projects = _values(params, "project", problems)
+    statuses = _values(params, "status", problems)
+    scope = replace(query.scope, projects=projects, statuses=statuses, livemode=livemode)
     last_moment: datetime = scope.end - timedelta(microseconds=1)
     return WindowQuery(
         scope=scope,
@@ -135,6 +146,7 @@ def _window_query(params: QueryDict, organization_id: int, problems: list[str]) 
             "model": query.models,
             "endpoint": query.endpoints,
             "project": projects,
+            "status": statuses,
         },
         problems=problems,
     )
@@ -189,12 +201,17 @@ def _dimension_narrowing(
 
 
 def explorer_query(
-    params: QueryDict, organization_id: int, tag_keys: Sequence[str] = ()
+    params: QueryDict,
+    organization_id: int,
+    *,
+    livemode: bool | None = None,
+    tag_keys: Sequence[str] = (),
 ) -> ExplorerQuery:
     """The explorer's query: the window, the filters (dimension filters among them, the
-    tag ones for `tag_keys` only), the logs' order and page; bad values are messages."""
+    tag ones for `tag_keys` only), the logs' order and page; bad values are messages.
+    `livemode`: the dashboard's live/test switch (tokentracker.data_mode)."""
     problems: list[str] = []
-    window = _window_query(params, organization_id, problems)
+    window = _window_query(params, organization_id, problems, livemode=livemode)
     narrowing, dimension_selected = _dimension_narrowing(params, tag_keys, problems)
     window = replace(
         window,
@@ -240,3 +257,16 @@ def sort_affordable(query: ExplorerQuery, matching_events: int) -> ExplorerQuery
         "order. Narrow the dates or filters to sort them by it."
     )
     return replace(query, sort_by="timestamp", sort_desc=True, problems=[*query.problems, problem])
+
+
+# How a page's time-series chart is split (usage.selectors.stacks); "none" is one series.
+STACKS = ("none", "model", "provider")
+
+
+def stack_choice(params: QueryDict, problems: list[str]) -> str:
+    """The `stack` asked for; an unknown one is a message and the unstacked chart."""
+    stack = params.get("stack") or "none"
+    if stack not in STACKS:
+        problems.append(f"The chart cannot be stacked by “{stack}”; it shows one series.")
+        return "none"
+    return stack

@@ -5,6 +5,7 @@ from tokentracker.broker import task_publish
 from tokentracker.cache import cache_add
 
 from .rollups import rollups_merge
+from .sessions.summaries import session_summaries_merge
 
 # Ingest asks for a merge after every batch; at most one is queued per this many seconds,
 # so 60 batches a second cost one merge a second, and rollups trail events by about that.
@@ -34,6 +35,29 @@ def rollups_merge_soon() -> None:
     if cache_add("rollups-merge-queued", 1, MERGE_DELAY_SECONDS) is False:
         return
     task_publish(rollups_merge_task, countdown=MERGE_DELAY_SECONDS)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=50,
+    time_limit=60,
+)
+def session_summaries_merge_task() -> int:
+    return session_summaries_merge()
+
+
+def session_summaries_merge_soon() -> None:
+    """Fold pending session deltas in shortly; called after an ingest commits. Queued at
+    most once per MERGE_DELAY_SECONDS, like the rollups' merge (beat merges too)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        session_summaries_merge()
+        return
+    if cache_add("session-summaries-merge-queued", 1, MERGE_DELAY_SECONDS) is False:
+        return
+    task_publish(session_summaries_merge_task, countdown=MERGE_DELAY_SECONDS)
 
 
 @shared_task(

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection, models
 from pydantic_core import to_json
 
-from .models import UsageEvent
+from .models import SessionDelta, UsageEvent
 
 
 def _insertable_fields(model: type[models.Model]) -> list[models.Field]:
@@ -73,4 +73,16 @@ def rollup_deltas_insert(
         return
     model.objects.bulk_create(
         [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
+    )
+
+
+def session_deltas_insert(columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
+    """Append session delta rows (tuples in `columns` order) in the caller's transaction."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        _copy(SessionDelta, columns, rows)
+        return
+    SessionDelta.objects.bulk_create(
+        [SessionDelta(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
     )

@@ -31,6 +31,51 @@
     return plain.format(value);
   }
 
+  // Stacked charts (usage.selectors.stacks): one dataset a model or provider, "Other"
+  // last. A fixed palette, picked to stay apart for the common colour-vision deficiencies
+  // (Okabe-Ito); "Other" is grey so it never reads as one more series.
+  var palette = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442"];
+  var otherColour = "#9aa1ab";
+  document.querySelectorAll("canvas[data-stacked-chart]").forEach(function (canvas) {
+    var source = document.getElementById(canvas.dataset.stackedChart);
+    if (!source) return;
+    var data = JSON.parse(source.textContent);
+    var currency = canvas.dataset.currency;
+    new window.Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: data.labels,
+        datasets: data.datasets.map(function (dataset, index) {
+          var colour = dataset.label === "Other" && index === data.datasets.length - 1
+            ? otherColour : palette[index % palette.length];
+          return { label: dataset.label, data: dataset.cost, unpriced: dataset.unpriced, backgroundColor: colour, borderColor: colour };
+        }),
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: {
+          legend: { display: true, position: "bottom" },
+          tooltip: {
+            mode: "index",
+            callbacks: {
+              label: function (item) {
+                var text = item.dataset.label + ": " + format("cost", item.parsed.y, currency);
+                var unpriced = item.dataset.unpriced[item.dataIndex];
+                return unpriced ? text + " (+" + unpriced + " unpriced)" : text;
+              },
+            },
+          },
+        },
+        scales: {
+          x: { stacked: true, grid: { display: false }, ticks: { maxRotation: 0, autoSkip: true } },
+          y: { stacked: true, beginAtZero: true, grid: { color: border }, ticks: { callback: function (v) { return format("cost", v, currency); } } },
+        },
+      },
+    });
+  });
+
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
     var source = document.getElementById(canvas.dataset.chart);
     if (!source) return;

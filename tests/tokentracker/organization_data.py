@@ -48,6 +48,8 @@ from usage.schemas import EventInput
 from usage.services.evals import eval_record
 from usage.services.events import events_record
 from usage.services.observations import observation_record
+from usage.sessions.models import SessionDelta
+from usage.sessions.summaries import session_summaries_merge
 
 
 def paths_to_organization() -> dict[type[models.Model], str]:
@@ -91,10 +93,15 @@ def _delta(organization: Organization) -> dict:
 
 
 def rollup_delta_add(organization: Organization) -> None:
-    """A delta waiting for the next merge: added once every organization is populated,
-    since populating one merges every organization's pending deltas."""
+    """A rollup, dimension and session delta waiting for the next merge: added once every
+    organization is populated, since populating one merges every organization's pending
+    deltas."""
     RollupDelta.objects.create(**_delta(organization))
     DimensionRollupDelta.objects.create(**_dimension_delta(organization))
+    moment = datetime(2026, 3, 1, 10, tzinfo=UTC)
+    SessionDelta.objects.create(
+        organization=organization, session_id="pending", first_at=moment, last_at=moment
+    )
 
 
 def _dimension_delta(organization: Organization) -> dict:
@@ -142,10 +149,11 @@ def organization_populate(organization: Organization, *, tag: str) -> dict:
     events_record(
         organization_id=organization.id,
         api_key_id=key.api_key.id,
-        events=[event],
+        events=[event.model_copy(update={"session_id": f"{tag}-session"})],
         idempotency_key=f"{tag}-retry",
     )
     rollups_merge()
+    session_summaries_merge()
     SetAsideDelta.objects.create(**_delta(organization), delta_id=1, error="out of range")
     DimensionSetAsideDelta.objects.create(
         **_dimension_delta(organization), delta_id=1, error="out of range"

@@ -53,6 +53,8 @@ POPULATED = {
     "usage.DimensionRollupDelta",
     "usage.DimensionSetAsideDelta",
     "usage.DimensionValue",
+    "usage.SessionSummary",
+    "usage.SessionDelta",
     "usage.RequestPayload",
     "usage.Eval",
     "usage.PendingTrack",

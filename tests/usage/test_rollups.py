@@ -146,7 +146,7 @@ def test_rebuild_of_one_organization_leaves_the_others(
     HourlyRollup.objects.filter(organization=outsider_org).update(events=99)
     out = StringIO()
     call_command("rebuild_rollups", "--org", org.slug, stdout=out)
-    assert out.getvalue() == "acme: 1 rollup rows\n"
+    assert out.getvalue() == "acme: 1 rollup rows, 0 sessions\n"
     assert HourlyRollup.objects.get(organization=outsider_org).events == 99
     call_command("rebuild_rollups", "--org", outsider_org.slug, stdout=StringIO())
     assert HourlyRollup.objects.get(organization=outsider_org).events == 1

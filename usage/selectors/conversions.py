@@ -23,18 +23,21 @@ class UnconvertedAmount:
 
 
 def unconverted_amounts(
-    organization_id: int, *, start: datetime, end: datetime
+    organization_id: int, *, start: datetime, end: datetime, livemode: bool | None = None
 ) -> list[UnconvertedAmount]:
     """The organization's unconverted costs of [start, end), summed per original currency
-    (the one reported, or USD for catalog prices), largest first."""
+    (the one reported, or USD for catalog prices), largest first; `livemode` as in
+    UsageScope."""
+    events = UsageEvent.objects.filter(
+        organization_id=organization_id,
+        cost_source=CostSource.UNCONVERTED,
+        occurred_at__gte=start,
+        occurred_at__lt=end,
+    )
+    if livemode is not None:
+        events = events.filter(livemode=livemode)
     rows = (
-        UsageEvent.objects.filter(
-            organization_id=organization_id,
-            cost_source=CostSource.UNCONVERTED,
-            occurred_at__gte=start,
-            occurred_at__lt=end,
-        )
-        .annotate(
+        events.annotate(
             original_currency=Case(
                 When(reported_amount__isnull=False, then=F("reported_currency")),
                 default=Value(CATALOG_CURRENCY),

@@ -24,7 +24,7 @@ from ..paging import CappedCountPaginator, statement_timeout
 from .usage import UsageScope, UsageTotals, event_latest_at, hour_ceil, usage_by, usage_series
 
 # Explorer breakdown tables, in the order the page shows them.
-BREAKDOWN_DIMENSIONS = ("model", "provider", "endpoint", "project", "platform")
+BREAKDOWN_DIMENSIONS = ("model", "provider", "endpoint", "project", "status", "platform")
 TOP_ROWS = 5
 DEFAULT_BURN_HOURS = 24
 
@@ -70,12 +70,17 @@ def burn_rate(
     now: datetime,
     hours: int = DEFAULT_BURN_HOURS,
     providers: Sequence[str] = (),
+    livemode: bool | None = None,
 ) -> BurnRate:
     """CodingVibez's burn rate: the window ends at the end of the current hour, so the
     partial hour counts, and per hour is the window's totals divided by `hours`."""
     end = hour_ceil(now)
     scope = UsageScope(
-        organization_id, end - timedelta(hours=hours), end, providers=tuple(providers)
+        organization_id,
+        end - timedelta(hours=hours),
+        end,
+        providers=tuple(providers),
+        livemode=livemode,
     )
     by_provider = [(keys["provider"], totals) for keys, totals in usage_by(scope, "provider")]
     totals = UsageTotals.combined(totals for _, totals in by_provider)
@@ -116,15 +121,17 @@ def _fold(
     return folded
 
 
-def overview_read(organization_id: int, *, now: datetime) -> Overview:
+def overview_read(organization_id: int, *, now: datetime, livemode: bool | None = None) -> Overview:
     """The month so far against last month, top models and providers, daily spend, and
-    the burn rate. One grouped read of the month serves its totals, models and providers."""
+    the burn rate. One grouped read of the month serves its totals, models and providers.
+    `livemode` narrows every figure to live or test events (None: both)."""
     start = month_start(now)
     last_start = months_later(start, -1)
-    month = UsageScope(organization_id, start, hour_ceil(now))
+    month = UsageScope(organization_id, start, hour_ceil(now), livemode=livemode)
     by_model = usage_by(month, "provider", "model")
     last_month = UsageTotals.combined(
-        totals for _, totals in usage_by(UsageScope(organization_id, last_start, start))
+        totals
+        for _, totals in usage_by(UsageScope(organization_id, last_start, start, livemode=livemode))
     )
     month_totals = UsageTotals.combined(totals for _, totals in by_model)
     # Only an organization quiet for two months pays for the look-up of any event at all.
@@ -140,7 +147,7 @@ def overview_read(organization_id: int, *, now: datetime) -> Overview:
         by_model=by_model,
         by_provider=_fold(by_model, "provider"),
         daily=usage_series(month, "day"),
-        burn=burn_rate(organization_id, now=now),
+        burn=burn_rate(organization_id, now=now, livemode=livemode),
         has_events=has_events,
     )
 

@@ -9,6 +9,7 @@ formulas neutralised.
 """
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -24,6 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Cast
 
 from tokentracker.errors import DomainError
 from usage.dates import iso_z
@@ -60,6 +62,29 @@ _SOURCES = {
     "api_provider": "provider",
 }
 _NULLABLE = frozenset({"input_cost", "output_cost", "total_cost", "latency_ms"})
+
+
+@dataclass(frozen=True)
+class ExtraColumn:
+    """A column the explorer's CSV export writes after LOG_FIELDS (the /api/logs CSV and
+    JSON keep LOG_FIELDS only, as their contract says)."""
+
+    name: str
+    source: str  # the UsageEvent field
+    kind: str  # "text" (quoted, formula-guarded), "int", "carbon" (nine places) or "uuid"
+
+
+EXPORT_COLUMNS = (
+    ExtraColumn("project", "project", "text"),
+    ExtraColumn("developer", "developer_id", "text"),
+    ExtraColumn("session", "session_id", "text"),
+    ExtraColumn("customer", "tenant_id", "text"),
+    ExtraColumn("status", "status", "text"),
+    ExtraColumn("cache_read_tokens", "cache_read_tokens", "int"),
+    ExtraColumn("cache_write_tokens", "cache_write_tokens", "int"),
+    ExtraColumn("co2e_grams", "co2e_grams", "carbon"),
+    ExtraColumn("event_id", "uuid", "uuid"),
+)
 _COST = DecimalField(max_digits=26, decimal_places=12)
 COST_PLACES = Decimal("0.000001")
 CSV_CHUNK_ROWS = 2000
@@ -144,18 +169,35 @@ def _plain(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def csv_lines(events: QuerySet, providers: Sequence[str] = ()) -> Iterator[str | bytes]:
+def _extra_cell(column: ExtraColumn, value: Any) -> str:
+    if column.kind == "text":
+        return _quoted(value)
+    if column.kind == "carbon":
+        return format(value, "f")  # stored with nine places; never 1E-9
+    if column.kind == "uuid":
+        return '"' + str(value) + '"'
+    return str(value)
+
+
+def csv_lines(
+    events: QuerySet, providers: Sequence[str] = (), extra: Sequence[ExtraColumn] = ()
+) -> Iterator[str | bytes]:
     """The header line, then the rows of `events` (from `log_events`) in chunks.
 
     `providers` are the provider ids to name in full on PostgreSQL; others are written as
-    stored.
+    stored. `extra` columns (EXPORT_COLUMNS) follow LOG_FIELDS: the explorer's export has
+    them, the /api/logs CSV does not.
     """
-    yield ",".join(LOG_FIELDS) + "\n"
+    yield ",".join((*LOG_FIELDS, *(column.name for column in extra))) + "\n"
     if connection.vendor == "postgresql":
-        yield from _copy_lines(events, providers)
+        yield from _copy_lines(events, providers, extra)
         return
     lines: list[str] = []
-    for row in log_rows(events).iterator(chunk_size=CSV_CHUNK_ROWS):
+    rows = events.values_list(
+        *(_SOURCES[name] for name in LOG_FIELDS), *(column.source for column in extra)
+    )
+    width = len(LOG_FIELDS)
+    for row in rows.iterator(chunk_size=CSV_CHUNK_ROWS):
         lines.append(
             ",".join(
                 (
@@ -170,6 +212,10 @@ def csv_lines(events: QuerySet, providers: Sequence[str] = ()) -> Iterator[str |
                     _plain(_cost(row[8])),
                     _plain(row[9]),
                     _quoted(provider_display(row[10])),
+                    *(
+                        _extra_cell(column, value)
+                        for column, value in zip(extra, row[width:], strict=True)
+                    ),
                 )
             )
         )
@@ -207,7 +253,17 @@ class _CsvCost(Func):
 _CSV_QUOTED = ("csv_timestamp", "csv_model", "csv_endpoint", "csv_provider")
 
 
-def _copy_lines(events: QuerySet, providers: Sequence[str]) -> Iterator[bytes]:
+def _copy_extra(column: ExtraColumn) -> Any:
+    if column.kind == "text":
+        return _CsvText(column.source)
+    if column.kind == "uuid":
+        return Cast(column.source, CharField())
+    return F(column.source)
+
+
+def _copy_lines(
+    events: QuerySet, providers: Sequence[str], extra: Sequence[ExtraColumn] = ()
+) -> Iterator[bytes]:
     """PostgreSQL formats and streams the rows. Fetching them into Python through a
     server-side cursor managed 35k rows/s on the 10M-event bench; COPY does several times
     that in the same constant memory (bench/RESULTS.md)."""
@@ -222,7 +278,9 @@ def _copy_lines(events: QuerySet, providers: Sequence[str]) -> Iterator[bytes]:
         default=_CsvText("provider"),
         output_field=CharField(),
     )
+    extra_names = {f"csv_extra_{column.name}": column for column in extra}
     formatted = events.annotate(
+        **{name: _copy_extra(column) for name, column in extra_names.items()},
         csv_timestamp=_CsvTimestamp("occurred_at"),
         csv_model=_CsvText("model"),
         csv_endpoint=_CsvText("endpoint"),
@@ -242,9 +300,14 @@ def _copy_lines(events: QuerySet, providers: Sequence[str]) -> Iterator[bytes]:
         "csv_total_cost",
         "latency_ms",
         "csv_provider",
+        *extra_names,
     )
     sql, params = formatted.query.sql_with_params()
-    quoted = ", ".join(connection.ops.quote_name(name) for name in _CSV_QUOTED)
+    quoted_names = (
+        *_CSV_QUOTED,
+        *(name for name, column in extra_names.items() if column.kind in ("text", "uuid")),
+    )
+    quoted = ", ".join(connection.ops.quote_name(name) for name in quoted_names)
     statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE ({quoted}))"
     # COPY hands over one row per read; a million tiny writes to the socket cost more than
     # the query (79k vs 207k rows/s on the bench), so send ~64 KiB at a time.

@@ -1,14 +1,29 @@
-"""A developer's day, per session (carbon-llm's `GET /api/v1/session/{developer_id}/today`)."""
+"""Sessions: a developer's day per session (carbon-llm's
+`GET /api/v1/session/{developer_id}/today`), the sessions list (from the session summaries)
+and one session's requests in time order with running totals (from raw events)."""
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Max, Min, Sum
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.utils import timezone
 
-from ..models import UsageEvent
+from ..models import Outcome, SessionSummary, UsageEvent
 
 
 @dataclass(frozen=True)
@@ -117,3 +132,148 @@ def _most_common(counts: Counter[str]) -> str | None:
         return None
     # Ties go to the alphabetically first model, so the answer does not depend on row order.
     return min(counts.items(), key=lambda item: (-item[1], item[0]))[0]
+
+
+# The sessions list's orders, every one largest (or latest) first; ties by last activity.
+SESSION_SORTS = {
+    "last": "Last activity",
+    "cost": "Cost",
+    "events": "Requests",
+    "tokens": "Tokens",
+    "duration": "Duration",
+}
+_SORT_COLUMNS = {
+    "last": "last_at",
+    "cost": "cost",
+    "events": "events",
+    "tokens": "total_tokens",
+    "duration": "duration",
+}
+SESSION_ID_MAX_LENGTH = SessionSummary._meta.get_field("session_id").max_length
+
+
+def sessions_list(
+    *,
+    organization_id: int,
+    start: datetime,
+    end: datetime,
+    sort: str = "last",
+    developer_id: str = "",
+    livemode: bool = True,
+) -> QuerySet[SessionSummary]:
+    """The organization's sessions active in [start, end) (some event in it), sorted; each
+    row sums the whole session, not just its part in the window. Live sessions unless
+    `livemode` is False (test-key sessions). Reads the summaries: one row per session
+    through the (organization, livemode, last_at) index, whatever the event count."""
+    sessions = SessionSummary.objects.filter(
+        organization_id=organization_id, livemode=livemode, last_at__gte=start, first_at__lt=end
+    )
+    if developer_id:
+        sessions = sessions.filter(developer_id=developer_id)
+    column = _SORT_COLUMNS[sort]
+    if column == "duration":
+        sessions = sessions.annotate(duration=F("last_at") - F("first_at"))
+    return sessions.order_by(f"-{column}", "-last_at", "session_id")
+
+
+@dataclass(frozen=True)
+class SessionOverview:
+    session_id: str
+    livemode: bool
+    developer_id: str
+    first_at: datetime
+    last_at: datetime
+    events: int
+    total_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    cost: Decimal
+    unpriced_events: int
+    co2e_grams: Decimal
+    errors: int
+    models: list[str]
+
+    @property
+    def duration(self) -> timedelta:
+        return self.last_at - self.first_at
+
+
+def _session_events(organization_id: int, session_id: str, livemode: bool) -> QuerySet:
+    return UsageEvent.objects.filter(
+        organization_id=organization_id, livemode=livemode, session_id=session_id
+    )
+
+
+def session_overview(
+    *, organization_id: int, session_id: str, livemode: bool = True
+) -> SessionOverview | None:
+    """One session's totals, developer, times and models, from its raw events (what the
+    page lists, so the totals and the running sums agree); None if it has no event."""
+    if not session_id or len(session_id) > SESSION_ID_MAX_LENGTH or "\x00" in session_id:
+        return None
+    events = _session_events(organization_id, session_id, livemode)
+    totals = events.aggregate(
+        events=Count("id"),
+        priced=Count("total_cost"),
+        first_at=Min("occurred_at"),
+        last_at=Max("occurred_at"),
+        total_tokens=Sum("total_tokens"),
+        cache_read_tokens=Sum("cache_read_tokens"),
+        cache_write_tokens=Sum("cache_write_tokens"),
+        cost=Sum("total_cost"),
+        co2e_grams=Sum("co2e_grams"),
+        errors=Count("id", filter=Q(outcome=Outcome.ERROR)),
+    )
+    if not totals["events"]:
+        return None
+    developer = (
+        events.exclude(developer_id="")
+        .order_by("occurred_at", "developer_id")
+        .values_list("developer_id", flat=True)
+        .first()
+    )
+    models = sorted(set(events.values_list("model", flat=True).distinct().order_by()))
+    return SessionOverview(
+        session_id=session_id,
+        livemode=livemode,
+        developer_id=developer or "",
+        first_at=totals["first_at"],
+        last_at=totals["last_at"],
+        events=totals["events"],
+        total_tokens=totals["total_tokens"] or 0,
+        cache_read_tokens=totals["cache_read_tokens"] or 0,
+        cache_write_tokens=totals["cache_write_tokens"] or 0,
+        cost=totals["cost"] or Decimal(0),
+        unpriced_events=totals["events"] - totals["priced"],
+        co2e_grams=totals["co2e_grams"] or Decimal(0),
+        errors=totals["errors"],
+        models=models,
+    )
+
+
+def session_requests(
+    *, organization_id: int, session_id: str, livemode: bool = True
+) -> QuerySet[UsageEvent]:
+    """The session's requests in time order, each with the running (cumulative) cost,
+    tokens and unpriced count up to and including it. Computed by window functions over
+    the whole session before any LIMIT/OFFSET, so a page's running sums count every
+    earlier page; (occurred_at, id) is unique, so no two rows share a running sum."""
+    order = [F("occurred_at").asc(), F("id").asc()]
+    return (
+        _session_events(organization_id, session_id, livemode)
+        .annotate(
+            running_cost=Window(Sum("total_cost"), order_by=order),
+            running_tokens=Window(Sum("total_tokens"), order_by=order),
+            running_unpriced=Window(
+                Sum(
+                    Case(
+                        When(total_cost__isnull=True, then=Value(1)),
+                        default=Value(0),
+                        output_field=IntegerField(),
+                    )
+                ),
+                order_by=order,
+            ),
+        )
+        .order_by("occurred_at", "id")
+    )

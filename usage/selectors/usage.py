@@ -69,7 +69,10 @@ class UsageScope:
     endpoints: tuple[str, ...] = ()
     projects: tuple[str, ...] = ()
     outcome: str | None = None
-    livemode: bool | None = None  # None: live and test events alike
+    statuses: tuple[str, ...] = ()
+    # True: live events only, False: test-key events only (the dashboard's switch, see
+    # tokentracker.data_mode); None, the APIs' scope: both, as their contracts count them.
+    livemode: bool | None = None
     # The explorer's dimensions (usage.dimensions); "" selects events without a value.
     developers: tuple[str, ...] = ()
     customers: tuple[str, ...] = ()
@@ -137,7 +140,7 @@ class UsageScope:
         """Whether the rollups of `dimension` hold this scope's events: no narrowing but
         provider, model, live/test and `dimension`'s own values."""
         others = set(self.dimension_filters) - {dimension}
-        return not (others or self.endpoints or self.projects or self.outcome)
+        return not (others or self.endpoints or self.projects or self.statuses or self.outcome)
 
     def _in(self, model: type[Model], start: datetime, end: datetime) -> QuerySet:
         return model.objects.filter(
@@ -167,6 +170,7 @@ class UsageScope:
             ("model", self.models),
             ("endpoint", self.endpoints),
             ("project", self.projects),
+            ("status", self.statuses),
         ):
             if values:
                 rows = rows.filter(**{f"{dimension}__in": values})
@@ -573,3 +577,30 @@ def dimension_breakdown(scope: UsageScope, dimension: str) -> list[DimensionRow]
         key=lambda row: (-row.totals.cost, -row.totals.events, row.value is None, row.value or "")
     )
     return rows
+
+
+def usage_series_by(
+    scope: UsageScope, granularity: str, dimension: str
+) -> dict[str, list[tuple[datetime, UsageTotals]]]:
+    """`usage_series` split by one dimension: every value's series over the same buckets
+    (zeros included), so the values' totals in a bucket add up to the unsplit series'."""
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"unknown granularity {granularity!r}")
+    found: dict[str, dict[datetime, list[UsageTotals]]] = {}
+    for part, sums in usage_parts(scope, (dimension,), hourly_only=granularity == "hour"):
+        bucket = F("hour") if granularity == "hour" else Trunc("hour", granularity, tzinfo=UTC)
+        rows = part.annotate(bucket=bucket).values("bucket", dimension).annotate(**sums).order_by()
+        for row in rows:
+            by_bucket = found.setdefault(row[dimension], {})
+            by_bucket.setdefault(row["bucket"].astimezone(UTC), []).append(
+                UsageTotals.from_row(row)
+            )
+    empty = UsageTotals()
+    every_bucket = list(buckets(scope.start, scope.end, granularity))
+    return {
+        value: [
+            (bucket, UsageTotals.combined(parts[bucket]) if bucket in parts else empty)
+            for bucket in every_bucket
+        ]
+        for value, parts in found.items()
+    }

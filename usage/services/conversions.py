@@ -19,6 +19,7 @@ from ..models import CostSource, UsageEvent
 from ..price_book import PriceBook, price_book_get
 from ..pricing import CostParts, TokenParts, cost_compute
 from ..rollup_rebuild import rollups_rebuild
+from ..sessions.summaries import session_summaries_rebuild
 from .retention import reconversion_flag_key
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def _reconvert(organization_id: int, reporting: str, batch_size: int) -> int:
         last_id = batch[-1].id
     if changed:
         rollups_rebuild(organization_id=organization_id)
+        session_summaries_rebuild(organization_id=organization_id)
     return changed
 
 

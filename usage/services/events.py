@@ -29,6 +29,7 @@ from ..pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens
 from ..rollup_rebuild import rollups_rebuild
 from ..rollups import DIMENSIONS, fold, outcome_of, rollup_deltas_append
 from ..schemas import CarbonStamp, EventInput, EventsInvalid, FieldError, InvalidEvent
+from ..sessions.summaries import session_deltas_append, session_summaries_rebuild
 from ..tasks import rollups_merge_soon
 from ..writers import EVENT_COLUMNS, usage_events_insert
 
@@ -137,6 +138,7 @@ def events_record(
                 usage_events_insert(fresh)
                 rollup_deltas_append(fold(fresh))
                 rollup_deltas_append(dimension_fold(organization_id, fresh), DIMENSIONS)
+                session_deltas_append(fresh)
                 if fresh and count_quota:
                     quota_consume(organization_id=organization_id, events=len(fresh))
                 if idempotency_key:
@@ -406,4 +408,5 @@ def events_carbon_backfill(*, organization_id: int, batch_size: int = 2000) -> i
         last_id = batch[-1].id
     if estimated:
         rollups_rebuild(organization_id=organization_id)
+        session_summaries_rebuild(organization_id=organization_id)
     return estimated

@@ -2,7 +2,9 @@
 
 What goes: the events, what hangs off them (their stored request and response payloads;
 evals stay, unlinked from the call they scored) and the `Idempotency-Key` receipts of the
-same age. What stays: the hourly and daily rollups, and so every aggregate read from them
+same age. Session summaries go once every event of the session is gone
+(a session that straddles the cutoff keeps its summary, as an hour keeps its rollup).
+What stays: the hourly and daily rollups, and so every aggregate read from them
 (charts, costs, budgets, projections, the open data). The hours before the cutoff are
 recorded on the organization (`events_purged_before`): a rollup rebuild leaves those hours
 as they are, since their events are gone, and the reporting currency can no longer change.
@@ -30,6 +32,7 @@ from tokentracker.cache import cache_get
 from tokentracker.models import Organization
 
 from ..models import Eval, IngestReceipt, RequestPayload, UsageEvent
+from ..sessions.summaries import session_summaries_purge
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +59,7 @@ class OrganizationPurge:
     batches: int = 0
     events: int = 0
     receipts: int = 0
+    sessions: int = 0
     oldest_left: datetime | None = None
     events_done: bool = False
 
@@ -68,6 +72,10 @@ def events_purge_batch(purge: OrganizationPurge, *, batch_size: int) -> int:
         if deleted:
             return deleted
         purge.events_done = True
+        # Sessions that ended before the cutoff have no event left: the list drops them.
+        purge.sessions = session_summaries_purge(
+            organization_id=purge.organization_id, before=purge.cutoff
+        )
     receipts = list(
         IngestReceipt.objects.filter(
             organization_id=purge.organization_id, created_at__lt=purge.cutoff

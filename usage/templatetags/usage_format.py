@@ -121,3 +121,13 @@ def query_with(params: QueryDict, *pairs: Any) -> str:
         else:
             query.setlist(name, [str(value)])
     return "?" + query.urlencode()
+
+
+@register.simple_tag
+def query_without(params: QueryDict, name: str, value: str) -> str:
+    """The current query string without one value of a (multi-valued) filter, the others
+    kept: the remove link of that filter's chip. The page number resets."""
+    query = params.copy()
+    query.pop("page", None)
+    query.setlist(name, [kept for kept in query.getlist(name) if kept != value])
+    return "?" + query.urlencode()

@@ -5,6 +5,7 @@ from django.shortcuts import render
 
 from carbon.estimator import equivalent
 from carbon.selectors import methodology_current, methodology_html
+from tokentracker.data_mode import page_livemode
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
 from usage.page_params import window_query
@@ -16,7 +17,10 @@ from usage.selectors.usage import GRANULARITIES, UsageTotals, usage_series
 def carbon_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     # The explorer's window parser (same dates, defaults and messages), without the
     # explorer's filters, sorting and pages, which this page does not offer.
-    query = window_query(request.GET, membership.organization_id)
+    organization_id = membership.organization_id
+    query = window_query(
+        request.GET, organization_id, livemode=page_livemode(request, organization_id)
+    )
     by_model = usage_by_co2e(query.scope, "provider", "model")
     points = usage_series(query.scope, query.granularity)
     totals = UsageTotals.combined(totals for _, totals in by_model)

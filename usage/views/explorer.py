@@ -9,26 +9,34 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import render
 
+from tokentracker.data_mode import page_livemode
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
 from usage.dimensions import TAG_PREFIX, dimensions_of
+from usage.genai_catalog import provider_display
 from usage.page_params import (
+    DIMENSION_PARAMS,
     FILTERS,
     PER_PAGE,
+    STACKS,
+    TAG_PARAM_PREFIX,
     UNINDEXED_SORT_MAX_ROWS,
     ExplorerQuery,
     dimension_param,
     explorer_query,
     sort_affordable,
     sorts_any_column,
+    stack_choice,
 )
 from usage.paging import ReadTimedOut
 from usage.selectors.dashboard import log_page, series_points, usage_breakdowns
-from usage.selectors.logs import csv_lines, log_events
+from usage.selectors.logs import EXPORT_COLUMNS, csv_lines, log_events
+from usage.selectors.stacks import stacked_series
 from usage.selectors.usage import (
     GRANULARITIES,
     DimensionRow,
@@ -50,6 +58,56 @@ LOG_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("total_cost", "Cost", True),
     ("latency_ms", "Latency", True),
 )
+
+
+# What a filter's chip calls it; a filter not named here is called by its parameter.
+FILTER_LABELS = {
+    "provider": "Provider",
+    "model": "Model",
+    "endpoint": "Endpoint",
+    "project": "Project",
+    "status": "Status",
+    "developer": "Developer",
+    "customer": "Customer",
+}
+
+
+@dataclass(frozen=True)
+class FilterChip:
+    name: str  # the query parameter
+    value: str
+    label: str
+    display: str
+
+
+def _filter_label(name: str) -> str:
+    if name.startswith(TAG_PARAM_PREFIX):
+        return f"Tag {name.removeprefix(TAG_PARAM_PREFIX)}"
+    return FILTER_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def _filter_chips(query: ExplorerQuery) -> list[FilterChip]:
+    return [
+        FilterChip(
+            name=name,
+            value=value,
+            label=_filter_label(name),
+            display=provider_display(value) if name == "provider" else value,
+        )
+        for name, values in query.selected.items()
+        for value in values
+    ]
+
+
+def _without_filters(params: QueryDict) -> str:
+    """The page's query string with every filter dropped (dates, granularity, sorting and
+    stacking kept)."""
+    kept = params.copy()
+    for name in (*FILTERS, *DIMENSION_PARAMS.values(), "page"):
+        kept.pop(name, None)
+    for name in [name for name in kept if name.startswith(TAG_PARAM_PREFIX)]:
+        kept.pop(name, None)
+    return "?" + kept.urlencode()
 
 
 @dataclass(frozen=True)
@@ -156,24 +214,36 @@ def _dimension_tables(query: ExplorerQuery, tag_keys: list[str], read: bool) -> 
 @organization_page()
 def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization_id = membership.organization_id
+    livemode = page_livemode(request, organization_id)
     tag_keys = membership.organization.tag_keys or []
-    query = explorer_query(request.GET, organization_id, tag_keys)
+    query = explorer_query(request.GET, organization_id, livemode=livemode, tag_keys=tag_keys)
     totals, breakdowns = usage_breakdowns(query.scope)
     dimension_tables = _dimension_tables(query, tag_keys, read=bool(totals.events))
     query = sort_affordable(query, totals.events)
+    stack = stack_choice(request.GET, query.problems)
     points = usage_series(query.scope, query.granularity)
+    stacked = (
+        stacked_series(query.scope, query.granularity, stack)
+        if stack != "none" and totals.events
+        else None
+    )
     logs = _logs(query)
     context = {
         "query": query,
         "totals": totals,
         "breakdowns": breakdowns,
         "dimension_tables": dimension_tables,
-        "filtered": any(query.selected.values()),
         "points": points,
         "chart_points": series_points(points, query.granularity),
+        "stack": stack,
+        "stacks": STACKS,
+        "stacked": stacked,
+        "stacked_chart": stacked.chart_data(query.granularity) if stacked else None,
         "logs": logs,
         "log_columns": _log_columns(query, totals.events),
         "options": {name: dimension_values(organization_id, name) for name in FILTERS},
+        "filter_chips": _filter_chips(query),
+        "clear_filters_url": request.path + _without_filters(request.GET),
         "granularities": GRANULARITIES,
         "unindexed_sort_max_rows": UNINDEXED_SORT_MAX_ROWS,
     }
@@ -184,16 +254,21 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
 def explorer_export(request: HttpRequest, membership: Membership) -> HttpResponse:
     """The filtered logs as CSV, streamed by the API's own writer (COPY on PostgreSQL), in
     the order the table shows them; signed in by session, so no API key leaves the page."""
-    query = explorer_query(
-        request.GET, membership.organization_id, membership.organization.tag_keys or []
-    )
+    organization_id = membership.organization_id
+    livemode = page_livemode(request, organization_id)
+    tag_keys = membership.organization.tag_keys or []
+    query = explorer_query(request.GET, organization_id, livemode=livemode, tag_keys=tag_keys)
     if query.problems:
         # The page falls back to defaults on a bad value; a download must not, or it would
         # not hold what the link asked for.
         return HttpResponseBadRequest("\n".join(query.problems), content_type="text/plain")
     events = log_events(query.scope, query.sort_by, query.sort_desc)
-    providers = dimension_values(membership.organization_id, "provider")
-    response = StreamingHttpResponse(csv_lines(events, providers), content_type="text/csv")
-    filename = f"{membership.organization.slug}_logs_{query.start_day}_{query.end_day}.csv"
+    providers = dimension_values(organization_id, "provider")
+    # The API's columns, then what a spreadsheet of one's own usage needs beside them.
+    lines = csv_lines(events, providers, EXPORT_COLUMNS)
+    response = StreamingHttpResponse(lines, content_type="text/csv")
+    # A file of test events says so in its name: it travels without the page's banner.
+    data = "logs" if livemode else "test_logs"
+    filename = f"{membership.organization.slug}_{data}_{query.start_day}_{query.end_day}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -171,3 +171,14 @@ def test_with_no_events_there_are_no_tables(client, sign_in, org):
     assert response.status_code == 200
     assert "By developer" not in response.content.decode()
     assert "No requests match these filters" in response.content.decode()
+
+
+def test_a_stacked_chart_follows_the_dimension_filters(client, sign_in, org, team_events):
+    sign_in(org, Role.OWNER)
+    response = client.get(PATH, {**WINDOW, "customer": "globex", "stack": "model"})
+    stacked = response.context["stacked"]
+    by_model = {label: sum(totals.events for totals in series) for label, series in stacked.parts}
+    assert by_model == {
+        model: raw(lambda e, m=model: e.tenant_id == "globex" and e.model == m)[0]
+        for model in {e.model for e in UsageEvent.objects.filter(tenant_id="globex")}
+    }

@@ -38,7 +38,7 @@ def test_owner_and_viewer_see_the_windows_totals_breakdowns_and_logs(
     )
     assert totals.error_count == 1
     breakdowns = {b.dimension: b.rows for b in response.context["breakdowns"]}
-    assert list(breakdowns) == ["model", "provider", "endpoint", "project", "platform"]
+    assert list(breakdowns) == ["model", "provider", "endpoint", "project", "status", "platform"]
     assert [(v, t.events, str(t.cost.normalize())) for v, t in breakdowns["endpoint"]] == [
         ("chat", 4, "0.02575"),
         ("sql", 1, "0.006"),
@@ -88,9 +88,10 @@ def test_filters_narrow_every_part_of_the_page(client, sign_in, org, page_events
     assert sum(point["events"] for point in response.context["chart_points"]) == 3
     content = _text(response)
     # The chosen filters stay chosen in the form, a value with no events included.
-    assert '<option value="alpha" selected>alpha</option>' in content
-    assert '<option value="gamma" selected>gamma</option>' in content
-    assert '<option value="openai" selected>OpenAI</option>' in content
+    checked = '<input type="checkbox" name="{}" value="{}" checked> <span>{}</span>'
+    assert checked.format("project", "alpha", "alpha") in content
+    assert checked.format("project", "gamma", "gamma") in content
+    assert checked.format("provider", "openai", "OpenAI") in content
 
 
 def test_hourly_granularity_gives_one_point_per_hour(client, sign_in, org, page_events):
@@ -295,12 +296,12 @@ def test_the_explorer_costs_a_fixed_number_of_queries_whatever_the_rows(
     MembershipFactory(user=user, organization=OrganizationFactory(slug="more"))
     client.get("/o/acme/explorer/", WINDOW)
     # session, user, membership; breakdowns and series (one each: the window is whole
-    # days, read from the daily rows); the log count and rows; four filter option lists;
+    # days, read from the daily rows); the log count and rows; five filter option lists;
     # the switcher's memberships; the dimension filters' values (one read for all) and a
     # table per dimension (developer and customer: no tag keys), from the dimension
     # rollups. On PostgreSQL the log reads run under a statement timeout: a savepoint
     # (the test's transaction), set_config and the release.
-    expected = 15 + (3 if connection.vendor == "postgresql" else 0)
+    expected = 16 + (3 if connection.vendor == "postgresql" else 0)
     with django_assert_num_queries(expected):
         assert client.get("/o/acme/explorer/", WINDOW).status_code == 200
     record(*(event | {"occurred_at": "2026-03-20T15:00:00Z"} for event in PAGE_MORE))

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('tokentracker', '0012_organization_tag_keys_validated'),
-        ('usage', '0015_live_and_test'),
+        ('usage', '0017_event_session_index'),
     ]
 
     operations = [
