@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install install-runtime browser ocr run serve test smoke fuzz lint format bench bench-analytics bench-dashboard bench-estimate bench-opendata bench-redis-down bench-projections bench-receipts bench-otlp clean
+.PHONY: install install-runtime browser ocr run serve test smoke fuzz lint format bench bench-analytics bench-dashboard bench-dimensions bench-estimate bench-opendata bench-redis-down bench-projections bench-receipts bench-otlp clean
 
 # Two stamps, one per lock: `make run` and `make serve` install the runtime lock only;
 # `make test` and the tools install the dev lock (a superset). Each is redone when its
@@ -102,6 +102,10 @@ bench-analytics: install
 bench-dashboard: install
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/dashboard.py
+
+bench-dimensions: install
+	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/dimensions.py
 
 bench-estimate: install
 	$(BIN)/python bench/estimate.py

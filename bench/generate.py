@@ -15,9 +15,11 @@ token normalisation per provider, pricing from the price book in effect at `occu
 so costs are what ingest would have stored. Rows are written with COPY (the ingest COPY
 writer), one worker process per core, each day seeded on its own so the data does not
 depend on the number of workers. Then the hourly rollups are built from the raw events
-with one INSERT … SELECT … GROUP BY (checked against `rollups_rebuild` on one
-organization), the session summaries with their rebuild's statement (checked against
-`session_summaries_rebuild`) and the tables are vacuumed and analysed.
+with one INSERT … SELECT … GROUP BY, and the explorer's dimension rollups (developer,
+customer, the `region` tag every bench organization keeps) with one per dimension (both
+checked against `rollups_rebuild` on one organization), the session summaries with their
+rebuild's statement (checked against `session_summaries_rebuild`) and the tables are
+vacuumed and analysed.
 
 Deterministic: the same --seed, --events, --orgs, --days and --end give the same events
 (the database ids and API keys differ). A second run with the same arguments finds the
@@ -411,6 +413,108 @@ ROLLUP_COMPARE_SQL = (
     "ORDER BY hour, provider, model, endpoint, platform, use_case, project, status, outcome, "
     "livemode"
 )
+# The explorer's dimension rollups (usage.dimensions): every bench organization keeps the
+# developer, customer and one tag key (`region`, in a fifth of the events' metadata).
+BENCH_TAG_KEYS = ["region"]
+DIMENSION_VALUES = {
+    "developer": "developer_id",
+    "customer": "tenant_id",
+    # As usage.dimensions.value_expression: a JSON string, cut to 200 characters, else "".
+    "tag:region": "left(CASE WHEN jsonb_typeof(metadata -> 'region') = 'string' "
+    "THEN metadata ->> 'region' ELSE '' END, 200)",
+}
+_DIMENSION_COUNTERS = (
+    "events, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
+    "reasoning_tokens, uncached_input_tokens, total_tokens, cost, priced_events, "
+    "unpriced_events, latency_ms_sum, latency_count, success_count, quality_sum, "
+    "quality_count, energy_wh, co2e_grams, error_count"
+)
+# Per organization the 50 values with the most events (ties by value), as a rebuild admits.
+DIMENSION_ADMIT_SQL = """
+INSERT INTO usage_dimensionvalue (organization_id, dimension, value, admitted_at)
+SELECT organization_id, %(dimension)s, raw, now() FROM (
+    SELECT organization_id, raw,
+        row_number() OVER (PARTITION BY organization_id ORDER BY COUNT(*) DESC, raw) AS rank
+    FROM (SELECT organization_id, {value} AS raw FROM usage_usageevent) valued
+    WHERE raw <> ''
+    GROUP BY organization_id, raw
+) ranked
+WHERE rank <= %(max_values)s
+"""
+DIMENSION_ROLLUP_SQL = f"""
+INSERT INTO usage_dimensionhourlyrollup (
+    organization_id, hour, livemode, dimension, value, provider, model, {_DIMENSION_COUNTERS})
+SELECT e.organization_id, date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+    livemode, %(dimension)s,
+    CASE WHEN raw = '' OR v.value IS NOT NULL THEN '=' || raw ELSE '*' END,
+    provider, model,
+    COUNT(e.id), SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),
+    SUM(cache_write_tokens), SUM(reasoning_tokens), SUM(uncached_input_tokens),
+    SUM(total_tokens), COALESCE(SUM(total_cost), 0),
+    COUNT(e.id) FILTER (WHERE total_cost IS NOT NULL),
+    COUNT(e.id) FILTER (WHERE total_cost IS NULL),
+    COALESCE(SUM(latency_ms), 0), COUNT(latency_ms),
+    COUNT(e.id) FILTER (WHERE outcome = 'success'),
+    COALESCE(SUM(quality_score), 0.0), COUNT(quality_score),
+    COALESCE(SUM(energy_wh) FILTER (WHERE co2e_grams IS NOT NULL), 0),
+    COALESCE(SUM(co2e_grams), 0),
+    COUNT(e.id) FILTER (WHERE outcome = 'error')
+FROM (SELECT *, {{value}} AS raw FROM usage_usageevent) e
+LEFT JOIN usage_dimensionvalue v
+    ON v.organization_id = e.organization_id AND v.dimension = %(dimension)s AND v.value = raw
+GROUP BY 1, 2, 3, 5, 6, 7
+ORDER BY 2, 1, 3, 5, 6, 7
+"""
+DIMENSION_DAILY_SQL = f"""
+INSERT INTO usage_dimensiondailyrollup (
+    organization_id, hour, livemode, dimension, value, provider, model, {_DIMENSION_COUNTERS})
+SELECT organization_id, date_trunc('day', hour, 'UTC'), livemode, dimension, value, provider,
+    model, {", ".join(f"SUM({c})" for c in _DIMENSION_COUNTERS.split(", "))}
+FROM usage_dimensionhourlyrollup
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY 2, 1, 3, 4, 5, 6, 7
+"""
+DIMENSION_COMPARE_SQL = (
+    f"SELECT hour, livemode, dimension, value, provider, model, {_DIMENSION_COUNTERS} "
+    "FROM usage_dimensionhourlyrollup WHERE organization_id = %s "
+    "ORDER BY hour, livemode, dimension, value, provider, model"
+)
+
+
+VACUUM_ROLLUPS = (
+    "VACUUM (ANALYZE) usage_hourlyrollup, usage_dailyrollup, usage_dimensionhourlyrollup, "
+    "usage_dimensiondailyrollup, usage_sessionsummary"
+)
+
+
+def dimension_rollups_build(cursor: Any) -> int:
+    """Build every organization's dimension rollups in SQL, as `rollups_rebuild` would."""
+    from usage.dimensions import MAX_VALUES
+
+    cursor.execute(
+        "TRUNCATE usage_dimensionhourlyrollup, usage_dimensiondailyrollup, "
+        "usage_dimensionrollupdelta, usage_dimensionvalue"
+    )
+    written = 0
+    for dimension, value in DIMENSION_VALUES.items():
+        params = {"dimension": dimension, "max_values": MAX_VALUES}
+        cursor.execute(DIMENSION_ADMIT_SQL.format(value=value), params)
+        cursor.execute(DIMENSION_ROLLUP_SQL.format(value=value), params)
+        written += cursor.rowcount
+    cursor.execute(DIMENSION_DAILY_SQL)
+    return written
+
+
+def _same_rows(ours: list[tuple], theirs: list[tuple], float_column: int) -> bool:
+    return (
+        len(ours) == len(theirs)
+        and all(
+            a[:float_column] == b[:float_column]
+            and math.isclose(a[float_column], b[float_column], rel_tol=1e-9)  # order varies
+            and a[float_column + 1 :] == b[float_column + 1 :]
+            for a, b in zip(ours, theirs, strict=True)
+        )
+    )
 
 
 def rollups_build_and_check(cursor: Any, check_organization_id: int) -> int:
@@ -428,25 +532,28 @@ def rollups_build_and_check(cursor: Any, check_organization_id: int) -> int:
     cursor.execute(ROLLUP_SQL)
     written = cursor.rowcount
     cursor.execute(DAILY_ROLLUP_SQL)
+    dimension_rollups_build(cursor)
     cursor.execute(ROLLUP_COMPARE_SQL, [check_organization_id])
     ours = cursor.fetchall()
+    cursor.execute(DIMENSION_COMPARE_SQL, [check_organization_id])
+    ours_dimensions = cursor.fetchall()
+    # Both families: the main rollups and the dimension rollups.
     rollups_rebuild(organization_id=check_organization_id)
     cursor.execute(ROLLUP_COMPARE_SQL, [check_organization_id])
     theirs = cursor.fetchall()
+    cursor.execute(DIMENSION_COMPARE_SQL, [check_organization_id])
+    theirs_dimensions = cursor.fetchall()
     quality = ROLLUP_COMPARE_SQL.split("FROM")[0].split(", ").index("quality_sum")
-    same = (
-        len(ours) == len(theirs)
-        and all(
-            a[:quality] == b[:quality]
-            and math.isclose(a[quality], b[quality], rel_tol=1e-9)  # float sums: order varies
-            and a[quality + 1 :] == b[quality + 1 :]
-            for a, b in zip(ours, theirs, strict=True)
-        )
-    )
-    if not same:
+    if not _same_rows(ours, theirs, quality):
         raise SystemExit(
             f"rollups built by SQL differ from rollups_rebuild for organization "
             f"{check_organization_id} ({len(ours)} vs {len(theirs)} rows)"
+        )
+    quality = DIMENSION_COMPARE_SQL.split("FROM")[0].split(", ").index("quality_sum")
+    if not ours_dimensions or not _same_rows(ours_dimensions, theirs_dimensions, quality):
+        raise SystemExit(
+            f"dimension rollups built by SQL differ from rollups_rebuild for organization "
+            f"{check_organization_id} ({len(ours_dimensions)} vs {len(theirs_dimensions)} rows)"
         )
     return written
 
@@ -487,7 +594,11 @@ def rollups_only(database_url: str, done: dict[str, Any]) -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from tokentracker.models import Organization
+
     call_command("migrate", "--noinput", verbosity=0)
+    # A dataset generated before the dimension rollups: its organizations get the tag key.
+    Organization.objects.filter(slug__startswith="analytics-").update(tag_keys=BENCH_TAG_KEYS)
     stats = done["stats"]
     smallest = done["keys"][max(done["keys"])]["organization_id"]
     started = time.perf_counter()
@@ -496,9 +607,7 @@ def rollups_only(database_url: str, done: dict[str, Any]) -> None:
         stats["rollup_rows"] = rollups_build_and_check(cursor, smallest)
         stats["session_summaries"] = sessions_build_and_check(cursor, smallest)
         stats["timings_s"]["rollups_s"] = round(time.perf_counter() - started, 1)
-        cursor.execute(
-            "VACUUM (ANALYZE) usage_hourlyrollup, usage_dailyrollup, usage_sessionsummary"
-        )
+        cursor.execute(VACUUM_ROLLUPS)
         cursor.execute(
             "SELECT o.slug, COUNT(r.id) FROM tokentracker_organization o "
             "LEFT JOIN usage_hourlyrollup r ON r.organization_id = o.id "
@@ -581,7 +690,8 @@ def main() -> None:
         # TRUNCATE, not the ORM's cascade: deleting 10M events row by row takes an hour.
         cursor.execute(
             "TRUNCATE usage_usageevent, usage_hourlyrollup, usage_dailyrollup, usage_rollupdelta, "
-            "usage_ingestreceipt CASCADE"
+            "usage_dimensionhourlyrollup, usage_dimensiondailyrollup, usage_dimensionrollupdelta, "
+            "usage_dimensionvalue, usage_ingestreceipt CASCADE"
         )
         # An interrupted run dropped the event indexes: put them back (the table is empty).
         for name, statement in json.loads(leftover[0]) if leftover and leftover[0] else []:
@@ -596,6 +706,8 @@ def main() -> None:
         organization, _ = services.organization_ensure(
             slug=f"analytics-{index:02d}", name=f"Analytics bench {index:02d}"
         )
+        organization.tag_keys = BENCH_TAG_KEYS
+        organization.save(update_fields=["tag_keys"])
         key = services.api_key_create(
             organization=organization, name="bench", prefix="mtt_", scope=ApiKeyScope.READ
         )
@@ -671,9 +783,7 @@ def main() -> None:
     with connection.cursor() as cursor:
         # Sets the visibility map (index-only scans) and gives the planner real statistics.
         cursor.execute(f"VACUUM (ANALYZE) {table}")
-        cursor.execute(
-            "VACUUM (ANALYZE) usage_hourlyrollup, usage_dailyrollup, usage_sessionsummary"
-        )
+        cursor.execute(VACUUM_ROLLUPS)
     timings["vacuum_s"] = time.perf_counter() - phase
 
     with connection.cursor() as cursor:

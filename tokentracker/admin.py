@@ -37,6 +37,7 @@ from .services.teams import (
     memberships_delete,
     organization_owner_check,
 )
+from .tag_keys import tag_keys_changed
 
 
 @admin.register(Plan)
@@ -174,6 +175,9 @@ class OrganizationAdmin(admin.ModelAdmin):
         if change and "reporting_currency" in form.changed_data:
             # As the settings page does: the recorded events are converted again.
             reporting_currency_changed.send(sender=Organization, organization_id=obj.pk)
+        if change and "tag_keys" in form.changed_data:
+            # As the settings page does: the dimension rollups are recounted.
+            tag_keys_changed.send(sender=Organization, organization_id=obj.pk)
         if change:
             self._audit(request, obj, form)
 

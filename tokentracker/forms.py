@@ -18,6 +18,7 @@ from .models import (
     Role,
 )
 from .selectors import user_by_address
+from .tag_keys import MAX_TAG_KEYS, tag_keys_parse, tag_keys_problems
 from .time_zones import time_zone_names
 
 
@@ -164,6 +165,31 @@ class OrganizationSettingsForm(forms.Form):
         ),
         widget=forms.NumberInput(attrs={"placeholder": "Keep every event"}),
     )
+
+    tag_keys = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Explorer tags",
+        help_text=(
+            f"Up to {MAX_TAG_KEYS} metadata keys, separated by commas (e.g. region, feature): "
+            "the explorer breaks usage down and filters by their values. The values of each "
+            "key beyond its first 50 are summed as “Other”. A change recounts the tags from "
+            "the raw events kept, in the background."
+        ),
+        widget=forms.TextInput(attrs={"placeholder": "region, feature"}),
+    )
+
+    @property
+    def tag_keys_posted(self) -> bool:
+        """Whether the tags field was sent: left out of a POST, the keys are unchanged."""
+        return "tag_keys" in self.data
+
+    def clean_tag_keys(self) -> list[str]:
+        keys = tag_keys_parse(self.cleaned_data["tag_keys"] or "")
+        problems = tag_keys_problems(keys)
+        if problems:
+            raise forms.ValidationError(problems)
+        return keys
 
     @property
     def retention_posted(self) -> bool:

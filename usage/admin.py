@@ -8,9 +8,17 @@ from django.http import HttpRequest
 
 from .admin_events import ProviderFilter, events_search
 from .admin_money import money_column
-from .models import Eval, ModelAlias, ModelPrice, PendingTrack, SetAsideDelta, UsageEvent
+from .models import (
+    DimensionSetAsideDelta,
+    Eval,
+    ModelAlias,
+    ModelPrice,
+    PendingTrack,
+    SetAsideDelta,
+    UsageEvent,
+)
 from .paging import CappedCountPaginator
-from .rollups import set_aside_requeue
+from .rollups import DIMENSIONS, MAIN, set_aside_requeue
 from .services import prices
 from .services.prices import PRICE_FIELDS
 from .tasks import rollups_merge_soon
@@ -179,6 +187,7 @@ class SetAsideDeltaAdmin(admin.ModelAdmin):
     search_fields = ["organization__slug", "model"]
     ordering = ["-set_aside_at"]
     actions = ["merge_again"]
+    family = MAIN
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -187,10 +196,29 @@ class SetAsideDeltaAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(description="Merge the selected deltas again")
-    def merge_again(self, request: HttpRequest, queryset: QuerySet[SetAsideDelta]) -> None:
-        requeued = set_aside_requeue(ids=queryset.values_list("id", flat=True))
+    def merge_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        requeued = set_aside_requeue(ids=queryset.values_list("id", flat=True), family=self.family)
         rollups_merge_soon()
         self.message_user(request, f"{requeued} deltas queued for the next merge.")
+
+
+@admin.register(DimensionSetAsideDelta)
+class DimensionSetAsideDeltaAdmin(SetAsideDeltaAdmin):
+    """Developer, customer or tag sums the merge could not add (usage.dimensions); as
+    above, `rebuild_rollups --org` recounts them from raw events, or merge them again."""
+
+    list_display = [
+        "organization",
+        "hour",
+        "dimension",
+        "value",
+        "model",
+        "events",
+        "set_aside_at",
+        "error",
+    ]
+    search_fields = ["organization__slug", "dimension", "model"]
+    family = DIMENSIONS
 
 
 @admin.register(PendingTrack)

@@ -417,6 +417,146 @@ class SetAsideDelta(RollupFields):
         return f"set-aside delta {self.delta_id} for {self.organization_id}"
 
 
+# The explorer's dimensions of one value at a time (developer, customer, a metadata tag):
+# kept in their own narrow rollups, not as columns of HourlyRollup, where 50 developers by
+# 300 customers would multiply the rows every other read scans. See usage.dimensions.
+DIMENSION_ROLLUP_DIMENSIONS = ("livemode", "dimension", "value", "provider", "model")
+
+
+class DimensionRollupFields(models.Model):
+    """Sums per organization, hour, explorer dimension and its (stored) value, model.
+
+    `dimension` is "developer", "customer" or "tag:<metadata key>"; `value` is the stored
+    form of usage.dimensions (`=` and the value, or `*` for the bucket of values beyond
+    the organization's first N, shown as "Other"). `error_count` is kept here because
+    these rows have no outcome dimension to count errors from.
+    """
+
+    organization = models.ForeignKey(
+        "tokentracker.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    hour = models.DateTimeField()
+    livemode = models.BooleanField(default=True)
+    dimension = models.CharField(max_length=48)
+    value = models.CharField(max_length=201)
+    provider = models.CharField(max_length=64)
+    model = models.CharField(max_length=200)
+
+    events = models.PositiveBigIntegerField(default=0)
+    input_tokens = models.PositiveBigIntegerField(default=0)
+    output_tokens = models.PositiveBigIntegerField(default=0)
+    cache_read_tokens = models.PositiveBigIntegerField(default=0)
+    cache_write_tokens = models.PositiveBigIntegerField(default=0)
+    reasoning_tokens = models.PositiveBigIntegerField(default=0)
+    uncached_input_tokens = models.PositiveBigIntegerField(default=0)
+    total_tokens = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=28, decimal_places=12, default=0)
+    priced_events = models.PositiveBigIntegerField(default=0)
+    unpriced_events = models.PositiveBigIntegerField(default=0)
+    latency_ms_sum = models.PositiveBigIntegerField(default=0)
+    latency_count = models.PositiveBigIntegerField(default=0)
+    success_count = models.PositiveBigIntegerField(default=0)
+    quality_sum = models.FloatField(default=0)
+    quality_count = models.PositiveBigIntegerField(default=0)
+    energy_wh = models.DecimalField(max_digits=28, decimal_places=9, default=0)
+    co2e_grams = models.DecimalField(max_digits=28, decimal_places=9, default=0)
+    error_count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DimensionHourlyRollup(DimensionRollupFields):
+    """Hourly sums per explorer dimension value; merged like HourlyRollup."""
+
+    class Meta:
+        constraints = [
+            # Dimension before hour: a breakdown reads one dimension over a window.
+            models.UniqueConstraint(
+                fields=[
+                    "organization",
+                    "dimension",
+                    "hour",
+                    "livemode",
+                    "value",
+                    "provider",
+                    "model",
+                ],
+                name="dimension_rollup_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.hour:%Y-%m-%d %H}h {self.dimension}={self.value}"
+
+
+class DimensionDailyRollup(DimensionRollupFields):
+    """The hourly dimension rollups summed per UTC day, as DailyRollup is."""
+
+    class Meta:
+        constraints = [
+            # Dimension before hour: a breakdown reads one dimension over a window.
+            models.UniqueConstraint(
+                fields=[
+                    "organization",
+                    "dimension",
+                    "hour",
+                    "livemode",
+                    "value",
+                    "provider",
+                    "model",
+                ],
+                name="dimension_daily_rollup_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.hour:%Y-%m-%d} {self.dimension}={self.value}"
+
+
+class DimensionRollupDelta(DimensionRollupFields):
+    """A batch's dimension sums waiting to be merged (as RollupDelta)."""
+
+    def __str__(self) -> str:
+        return f"dimension delta {self.pk} for {self.organization_id}"
+
+
+class DimensionSetAsideDelta(DimensionRollupFields):
+    """A dimension delta the merge could not add (as SetAsideDelta)."""
+
+    delta_id = models.BigIntegerField(help_text="Its id while it was pending.")
+    error = models.TextField()
+    set_aside_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "set_aside_at"])]
+
+    def __str__(self) -> str:
+        return f"set-aside dimension delta {self.delta_id} for {self.organization_id}"
+
+
+class DimensionValue(models.Model):
+    """A value admitted as its own row of an explorer dimension (at most
+    usage.dimensions.MAX_VALUES per organization and dimension; the rest are "Other")."""
+
+    organization = models.ForeignKey(
+        "tokentracker.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    dimension = models.CharField(max_length=48)
+    value = models.CharField(max_length=200)
+    admitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "dimension", "value"], name="dimension_value_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.dimension}={self.value}"
+
+
 class RequestPayload(models.Model):
     """The request and response bodies of one observed call, encrypted at rest.
 

@@ -2,8 +2,9 @@
 (`usage.windows`).
 
 The explorer takes the API's parameters (`start_date`, `end_date`, `granularity`,
-`provider`, `model`, `endpoint`, repeated) plus `project`, `sort_by`, `sort_desc` and
-`page`, so a filtered view is a shareable link; the carbon page takes only the window
+`provider`, `model`, `endpoint`, repeated) plus `project`, `developer`, `customer`,
+`tag.<key>` (repeated), `sort_by`, `sort_desc` and `page`, so a filtered view is a
+shareable link; the carbon page takes only the window
 (`start_date`, `end_date`, `granularity`) and ignores the rest. The pages differ from the
 API in two ways: without dates they show whole UTC days ending today, and a bad value is a
 message on the page (the rest of the page falls back to its defaults) instead of a 400.
@@ -12,12 +13,15 @@ Shared by the usage and carbon views, so it lives outside either app's `views`.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, timedelta, tzinfo
+from typing import Any
 
 from django.http import QueryDict
 from django.utils import timezone
 
+from .dimensions import MAX_VALUE_LENGTH, TAG_PREFIX
 from .selectors.logs import LOG_FIELDS
 from .selectors.periods import (
     CUSTOM,
@@ -45,6 +49,17 @@ from .windows import (
 PER_PAGE = 50
 # Parameters that narrow the explorer; a breakdown row links to one of them.
 FILTERS = ("provider", "model", "endpoint", "project", "status")
+# The explorer's dimensions (usage.dimensions) as parameters: `developer`, `customer`, and
+# `tag.<key>` for each of the organization's tag keys; repeated means any of them.
+DIMENSION_PARAMS = {"developer": "developer", "customer": "customer"}
+TAG_PARAM_PREFIX = "tag."
+
+
+def dimension_param(dimension: str) -> str:
+    """The query parameter that filters by a dimension: developer, customer, tag.<key>."""
+    return DIMENSION_PARAMS.get(dimension) or TAG_PARAM_PREFIX + dimension.removeprefix(TAG_PREFIX)
+
+
 # The only parameters of a page that shows a window of all usage (the carbon page).
 WINDOW_PARAMS = ("start_date", "end_date", "granularity")
 # A date preset and the comparison switch (usage.selectors.periods), on every window page.
@@ -258,16 +273,75 @@ def _window_query(
     )
 
 
+def _dimension_values(params: QueryDict, name: str, problems: list[str]) -> tuple[str, ...]:
+    values = []
+    for raw in params.getlist(name):
+        value = raw.strip()
+        if not value:
+            continue
+        if NUL in value:
+            problems.append(f"{name} must not contain NUL characters.")
+        elif len(value) > MAX_VALUE_LENGTH:
+            problems.append(
+                f"A {name} value has at most {MAX_VALUE_LENGTH} characters; "
+                f"“{value[:40]}…” is longer and was left out."
+            )
+        else:
+            values.append(value)
+    return tuple(dict.fromkeys(values))
+
+
+def _dimension_narrowing(
+    params: QueryDict, tag_keys: Sequence[str], problems: list[str]
+) -> tuple[dict[str, Any], dict[str, tuple[str, ...]]]:
+    """The scope fields and the selected values (by parameter name) of the explorer's
+    dimension filters; an unknown tag key is a message, not a filter."""
+    selected = {
+        name: _dimension_values(params, name, problems) for name in DIMENSION_PARAMS.values()
+    }
+    tags = []
+    for name in sorted({name for name in params if name.startswith(TAG_PARAM_PREFIX)}):
+        key = name.removeprefix(TAG_PARAM_PREFIX)
+        if key not in tag_keys:
+            shown = key[:40] if NUL not in key else key.replace(NUL, "")[:40]
+            problems.append(
+                f"“{shown}” is not one of the organization's explorer tags (settings), so "
+                "it does not filter."
+            )
+            continue
+        values = _dimension_values(params, name, problems)
+        selected[name] = values
+        if values:
+            tags.append((key, values))
+    fields = {
+        "developers": selected["developer"],
+        "customers": selected["customer"],
+        "tags": tuple(tags),
+    }
+    return fields, selected
+
+
 def explorer_query(
     params: QueryDict,
     organization_id: int,
     zone: tzinfo | None = None,
     *,
     livemode: bool | None = None,
+    tag_keys: Sequence[str] = (),
 ) -> ExplorerQuery:
-    """`livemode`: the dashboard's live/test switch (tokentracker.data_mode)."""
+    """The explorer's query: the window, the filters (dimension filters among them, the
+    tag ones for `tag_keys` only), the logs' order and page; bad values are messages.
+    `livemode`: the dashboard's live/test switch (tokentracker.data_mode)."""
     problems: list[str] = []
     window = _window_query(params, organization_id, problems, zone, livemode=livemode)
+    narrowing, dimension_selected = _dimension_narrowing(params, tag_keys, problems)
+    window = replace(
+        window,
+        scope=replace(window.scope, **narrowing),
+        # The previous period is narrowed alike, or its figures would compare other usage.
+        previous=replace(window.previous, **narrowing) if window.previous else None,
+        selected={**window.selected, **dimension_selected},
+    )
     sort_by = params.get("sort_by") or "timestamp"
     if sort_by not in LOG_FIELDS:
         problems.append(f"The logs cannot be sorted by “{sort_by}”; sorted by time instead.")

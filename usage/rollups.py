@@ -35,12 +35,16 @@ from django.utils import timezone
 from tokentracker.cache import cache_set
 
 from .models import (
+    DIMENSION_ROLLUP_DIMENSIONS,
     ROLLUP_DIMENSIONS,
     DailyRollup,
+    DimensionDailyRollup,
+    DimensionHourlyRollup,
+    DimensionRollupDelta,
+    DimensionSetAsideDelta,
     HourlyRollup,
     Outcome,
     RollupDelta,
-    RollupFields,
     SetAsideDelta,
 )
 from .signals import rollups_merged
@@ -67,6 +71,8 @@ COUNTERS = (
     "co2e_grams",
 )
 TOKEN_COLUMNS = COUNTERS[1:8]
+# The dimension rollups have no outcome dimension to count errors from: they count them.
+DIMENSION_COUNTERS = (*COUNTERS, "error_count")
 _ERROR_STATUSES = frozenset({"error", "failed", "failure", "timeout", "cancelled"})
 _SUCCESS_STATUSES = frozenset({"ok", "success", "succeeded", "completed"})
 _CHUNK = 200
@@ -93,6 +99,76 @@ def _hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
+@dataclass(frozen=True)
+class RollupFamily:
+    """A set of rollup tables kept by the same fold, delta, merge and set-aside machinery:
+    the main rollups (every dimension of an event at once) and the explorer's dimension
+    rollups (one dimension value at a time, usage.dimensions)."""
+
+    delta: type[models.Model]
+    hourly: type[models.Model]
+    daily: type[models.Model]
+    set_aside: type[models.Model]
+    dimensions: tuple[str, ...]
+    counters: tuple[str, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return ("organization_id", "hour", *self.dimensions)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.keys, *self.counters)
+
+
+MAIN = RollupFamily(
+    RollupDelta, HourlyRollup, DailyRollup, SetAsideDelta, ROLLUP_DIMENSIONS, COUNTERS
+)
+DIMENSIONS = RollupFamily(
+    DimensionRollupDelta,
+    DimensionHourlyRollup,
+    DimensionDailyRollup,
+    DimensionSetAsideDelta,
+    DIMENSION_ROLLUP_DIMENSIONS,
+    DIMENSION_COUNTERS,
+)
+FAMILIES = (MAIN, DIMENSIONS)
+
+
+def sums_new(counters: tuple[str, ...] = COUNTERS) -> dict[str, Any]:
+    sums: dict[str, Any] = dict.fromkeys(counters, 0)
+    sums["cost"] = Decimal(0)
+    sums["quality_sum"] = 0.0
+    sums["energy_wh"] = Decimal(0)
+    sums["co2e_grams"] = Decimal(0)
+    return sums
+
+
+def sums_add(sums: dict[str, Any], row: dict[str, Any]) -> None:
+    """Add one event row (as the ingest service builds it) onto folded sums."""
+    sums["events"] += 1
+    for column in TOKEN_COLUMNS:
+        sums[column] += row[column]
+    if row["total_cost"] is None:
+        sums["unpriced_events"] += 1
+    else:
+        sums["priced_events"] += 1
+        sums["cost"] += row["total_cost"]
+    if row["latency_ms"] is not None:
+        sums["latency_ms_sum"] += row["latency_ms"]
+        sums["latency_count"] += 1
+    if row["outcome"] == Outcome.SUCCESS:
+        sums["success_count"] += 1
+    elif row["outcome"] == Outcome.ERROR and "error_count" in sums:
+        sums["error_count"] += 1
+    if row["quality_score"] is not None:
+        sums["quality_sum"] += row["quality_score"]
+        sums["quality_count"] += 1
+    if row["co2e_grams"] is not None:
+        sums["energy_wh"] += row["energy_wh"]
+        sums["co2e_grams"] += row["co2e_grams"]
+
+
 def fold(rows: Iterable[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
     """Sum event rows (as the ingest service builds them) by organization, hour, dimensions."""
     folded: dict[tuple, dict[str, Any]] = {}
@@ -104,57 +180,37 @@ def fold(rows: Iterable[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
         )
         sums = folded.get(key)
         if sums is None:
-            sums = folded[key] = dict.fromkeys(COUNTERS, 0)
-            sums["cost"] = Decimal(0)
-            sums["quality_sum"] = 0.0
-            sums["energy_wh"] = Decimal(0)
-            sums["co2e_grams"] = Decimal(0)
-        sums["events"] += 1
-        for column in TOKEN_COLUMNS:
-            sums[column] += row[column]
-        if row["total_cost"] is None:
-            sums["unpriced_events"] += 1
-        else:
-            sums["priced_events"] += 1
-            sums["cost"] += row["total_cost"]
-        if row["latency_ms"] is not None:
-            sums["latency_ms_sum"] += row["latency_ms"]
-            sums["latency_count"] += 1
-        if row["outcome"] == Outcome.SUCCESS:
-            sums["success_count"] += 1
-        if row["quality_score"] is not None:
-            sums["quality_sum"] += row["quality_score"]
-            sums["quality_count"] += 1
-        if row["co2e_grams"] is not None:
-            sums["energy_wh"] += row["energy_wh"]
-            sums["co2e_grams"] += row["co2e_grams"]
+            sums = folded[key] = sums_new()
+        sums_add(sums, row)
     return folded
 
 
-_KEYS = ("organization_id", "hour", *ROLLUP_DIMENSIONS)
-_COLUMNS = (*_KEYS, *COUNTERS)
-
-
-def _upsert_sql(rows: int, model: type[RollupFields]) -> str:
+def _upsert_sql(rows: int, model: type[models.Model], family: RollupFamily) -> str:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    placeholders = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
-    updates = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in COUNTERS)
+    placeholders = "(" + ", ".join(["%s"] * len(family.columns)) + ")"
+    updates = ", ".join(
+        f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in family.counters
+    )
     return (
-        f"INSERT INTO {table} ({', '.join(quote(c) for c in _COLUMNS)}) "
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in family.columns)}) "
         f"VALUES {', '.join([placeholders] * rows)} "
-        f"ON CONFLICT ({', '.join(quote(k) for k in _KEYS)}) DO UPDATE SET {updates}"
+        f"ON CONFLICT ({', '.join(quote(k) for k in family.keys)}) DO UPDATE SET {updates}"
     )
 
 
-def rollup_deltas_append(folded: dict[tuple, dict[str, Any]]) -> None:
+def rollup_deltas_append(folded: dict[tuple, dict[str, Any]], family: RollupFamily = MAIN) -> None:
     """Append a batch's sums for a later merge, inside the caller's (ingest) transaction."""
     rollup_deltas_insert(
-        _COLUMNS, [(*key, *(sums[c] for c in COUNTERS)) for key, sums in folded.items()]
+        family.delta,
+        family.columns,
+        [(*key, *(sums[c] for c in family.counters)) for key, sums in folded.items()],
     )
 
 
-def _by_day(folded: dict[tuple, dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+def _by_day(
+    folded: dict[tuple, dict[str, Any]], family: RollupFamily
+) -> dict[tuple, dict[str, Any]]:
     days: dict[tuple, dict[str, Any]] = {}
     for (organization_id, hour, *dimensions), sums in folded.items():
         day = hour.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -163,24 +219,24 @@ def _by_day(folded: dict[tuple, dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
         if into is None:
             days[key] = dict(sums)
         else:
-            for column in COUNTERS:
+            for column in family.counters:
                 into[column] += sums[column]
     return days
 
 
-def rollups_add(folded: dict[tuple, dict[str, Any]]) -> None:
+def rollups_add(folded: dict[tuple, dict[str, Any]], family: RollupFamily = MAIN) -> None:
     """Add folded hourly sums onto the hourly and daily rollups, in the caller's transaction."""
-    _upsert(folded, HourlyRollup)
-    _upsert(_by_day(folded), DailyRollup)
+    _upsert(folded, family.hourly, family)
+    _upsert(_by_day(folded, family), family.daily, family)
 
 
 class RollupOutOfRange(ArithmeticError):
     """A rollup sum left its column's range (checked by hand on SQLite, which has no limits)."""
 
 
-def _column_limits(model: type[RollupFields]) -> dict[str, float]:
+def _column_limits(model: type[models.Model], counters: tuple[str, ...]) -> dict[str, float]:
     limits: dict[str, float] = {}
-    for column in COUNTERS:
+    for column in counters:
         field = model._meta.get_field(column)
         if isinstance(field, models.DecimalField):
             limits[column] = 10.0 ** (field.max_digits - field.decimal_places)
@@ -191,22 +247,26 @@ def _column_limits(model: type[RollupFields]) -> dict[str, float]:
     return limits
 
 
-def check_in_range(model: type[RollupFields], rows: list[tuple]) -> None:
+def check_in_range(
+    model: type[models.Model], rows: list[tuple], counters: tuple[str, ...] = COUNTERS
+) -> None:
     # PostgreSQL refuses a sum that leaves a column's range (bigint, numeric(28, x), a float
     # that overflows); SQLite stores it as an approximate REAL that breaks every later read.
     # This is PostgreSQL's rule, applied to SQLite's results.
-    limits = _column_limits(model)
+    limits = _column_limits(model, counters)
     for row in rows:
-        for column, value in zip(COUNTERS, row, strict=True):
+        for column, value in zip(counters, row, strict=True):
             number = float(value)
             if not math.isfinite(number) or abs(number) >= limits[column]:
                 raise RollupOutOfRange(f"{model.__name__}.{column} out of range: {value}")
 
 
-def _upsert(folded: dict[tuple, dict[str, Any]], model: type[RollupFields]) -> None:
+def _upsert(
+    folded: dict[tuple, dict[str, Any]], model: type[models.Model], family: RollupFamily
+) -> None:
     items = sorted(folded.items(), key=lambda item: tuple(str(part) for part in item[0]))
     checked = connection.vendor != "postgresql"
-    returning = " RETURNING " + ", ".join(f'"{c}"' for c in COUNTERS) if checked else ""
+    returning = " RETURNING " + ", ".join(f'"{c}"' for c in family.counters) if checked else ""
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         for start in range(0, len(items), _CHUNK):
@@ -216,10 +276,10 @@ def _upsert(folded: dict[tuple, dict[str, Any]], model: type[RollupFields]) -> N
                 # As the ORM stores it (on SQLite: naive UTC text), or the unique key misses
                 # the rows that a rebuild wrote.
                 params.extend((organization_id, adapt(hour), *dimensions))
-                params.extend(sums[column] for column in COUNTERS)
-            cursor.execute(_upsert_sql(len(chunk), model) + returning, params)
+                params.extend(sums[column] for column in family.counters)
+            cursor.execute(_upsert_sql(len(chunk), model, family) + returning, params)
             if checked:
-                check_in_range(model, cursor.fetchall())
+                check_in_range(model, cursor.fetchall(), family.counters)
 
 
 @dataclass(frozen=True)
@@ -244,7 +304,8 @@ ROLLUP_DATA_ERRORS = _DATA_ERRORS
 
 
 def rollups_merge() -> int:
-    """Move every pending delta into the rollups; returns the deltas merged.
+    """Move every pending delta into the rollups; returns the main family's deltas merged
+    (each batch also appends dimension deltas, merged alongside and not counted).
 
     Safe to run concurrently and repeatedly: a delta is deleted in the same transaction that
     adds it, and a second merge waits for the first's row locks, then finds them gone.
@@ -257,13 +318,24 @@ def rollups_merge() -> int:
 
     Once committed, `rollups_merged` is sent with the organizations whose rollups changed
     (billing evaluates their budgets).
+
+    Each family (`FAMILIES`) is merged and isolated on its own: a dimension delta that
+    cannot be added never holds back the main rollups, nor the reverse.
     """
     started = timezone.now()
-    try:
-        merged, organization_ids = _merge(_Scope({}))
-    except _DATA_ERRORS:
-        logger.warning("rollup merge failed on its data; merging organization by organization")
-        merged, organization_ids = _merge_isolated()
+    merged = 0
+    organization_ids: set[int] = set()
+    for family in FAMILIES:
+        try:
+            count, changed = _merge(family, _Scope({}))
+        except _DATA_ERRORS:
+            logger.warning(
+                "%s merge failed on its data; merging organization by organization",
+                family.hourly.__name__,
+            )
+            count, changed = _merge_isolated(family)
+        merged += count if family is MAIN else 0
+        organization_ids |= changed
     # When the pending buffer was last emptied (any organization's), for tracking health
     # and the rollup lag. The start, not the end: every delta committed before it is now
     # merged (or set aside), so a delta still pending is younger than this.
@@ -297,45 +369,50 @@ def rollups_flush() -> bool:
     return True
 
 
-def _merge(scope: _Scope) -> tuple[int, set[int]]:
+def _merge(family: RollupFamily, scope: _Scope) -> tuple[int, set[int]]:
     """Merge the scope's deltas; returns how many, and the organizations they were of."""
-    return _merge_postgresql(scope) if connection.vendor == "postgresql" else _merge_sqlite(scope)
+    if connection.vendor == "postgresql":
+        return _merge_postgresql(family, scope)
+    return _merge_sqlite(family, scope)
 
 
-def _merge_isolated() -> tuple[int, set[int]]:
+def _merge_isolated(family: RollupFamily) -> tuple[int, set[int]]:
     merged = 0
     changed: set[int] = set()
-    organizations = set(RollupDelta.objects.values_list("organization_id", flat=True))
+    organizations = set(family.delta.objects.values_list("organization_id", flat=True))
     for organization_id in sorted(organizations):
         try:
-            count, _ = _merge(_Scope({"organization_id": organization_id}))
+            count, _ = _merge(family, _Scope({"organization_id": organization_id}))
             merged += count
             changed.update([organization_id] if count else [])
             continue
         except _DATA_ERRORS:
             pass
-        pending = RollupDelta.objects.filter(organization_id=organization_id)
+        pending = family.delta.objects.filter(organization_id=organization_id)
         for delta_id in sorted(pending.values_list("id", flat=True)):
             try:
-                count, _ = _merge(_Scope({"id": delta_id}))
+                count, _ = _merge(family, _Scope({"id": delta_id}))
                 merged += count
                 changed.update([organization_id] if count else [])
             except _DATA_ERRORS as exc:
-                _set_aside(delta_id, exc)
+                _set_aside(family, delta_id, exc)
     return merged, changed
 
 
-def _set_aside(delta_id: int, error: Exception) -> None:
-    """Move one delta to SetAsideDelta, in SQL: its sums may not fit a Python Decimal."""
+def _set_aside(family: RollupFamily, delta_id: int, error: Exception) -> None:
+    """Move one delta to its set-aside table, in SQL: its sums may not fit a Decimal."""
     logger.error(
-        "rollup delta %s set aside: it cannot be added to the rollups (%s)", delta_id, error
+        "%s %s set aside: it cannot be added to the rollups (%s)",
+        family.delta.__name__,
+        delta_id,
+        error,
     )
     quote = connection.ops.quote_name
-    pending = quote(RollupDelta._meta.db_table)
-    columns = ", ".join(quote(column) for column in _COLUMNS)
+    pending = quote(family.delta._meta.db_table)
+    columns = ", ".join(quote(column) for column in family.columns)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(SetAsideDelta._meta.db_table)} "
+            f"INSERT INTO {quote(family.set_aside._meta.db_table)} "
             f'({columns}, "delta_id", "error", "set_aside_at") '
             f'SELECT {columns}, "id", %s, %s FROM {pending} WHERE "id" = %s',
             [str(error)[:2000], timezone.now(), delta_id],
@@ -343,28 +420,28 @@ def _set_aside(delta_id: int, error: Exception) -> None:
         cursor.execute(f'DELETE FROM {pending} WHERE "id" = %s', [delta_id])
 
 
-def set_aside_requeue(*, ids: Iterable[int]) -> int:
+def set_aside_requeue(*, ids: Iterable[int], family: RollupFamily = MAIN) -> int:
     """Put set-aside deltas back in the merge queue (after their cause was fixed)."""
     ids = list(ids)
     if not ids:
         return 0
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(column) for column in _COLUMNS)
+    columns = ", ".join(quote(column) for column in family.columns)
     marks = ", ".join(["%s"] * len(ids))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(RollupDelta._meta.db_table)} ({columns}) "
-            f"SELECT {columns} FROM {quote(SetAsideDelta._meta.db_table)} "
+            f"INSERT INTO {quote(family.delta._meta.db_table)} ({columns}) "
+            f"SELECT {columns} FROM {quote(family.set_aside._meta.db_table)} "
             f'WHERE "id" IN ({marks})',
             ids,
         )
-        requeued = SetAsideDelta.objects.filter(id__in=ids).delete()[0]
+        requeued = family.set_aside.objects.filter(id__in=ids).delete()[0]
     return requeued
 
 
-def _merge_sqlite(scope: _Scope) -> tuple[int, set[int]]:
+def _merge_sqlite(family: RollupFamily, scope: _Scope) -> tuple[int, set[int]]:
     try:
-        return _merge_sqlite_scope(scope)
+        return _merge_sqlite_scope(family, scope)
     except OperationalError as exc:
         # SQLite's SUM raises "integer overflow" where PostgreSQL's bigint would.
         if "overflow" in str(exc):
@@ -372,42 +449,48 @@ def _merge_sqlite(scope: _Scope) -> tuple[int, set[int]]:
         raise
 
 
-def _merge_sqlite_scope(scope: _Scope) -> tuple[int, set[int]]:
+def _merge_sqlite_scope(family: RollupFamily, scope: _Scope) -> tuple[int, set[int]]:
     with transaction.atomic():
-        last = RollupDelta.objects.filter(**scope.filters).aggregate(last=Max("id"))["last"]
+        deltas = family.delta.objects
+        last = deltas.filter(**scope.filters).aggregate(last=Max("id"))["last"]
         if last is None:
             return 0, set()
-        pending = RollupDelta.objects.filter(**scope.filters, id__lte=last)
+        pending = deltas.filter(**scope.filters, id__lte=last)
         grouped = (
-            pending.values(*_KEYS)
-            .annotate(**{f"sum_{column}": Sum(column) for column in COUNTERS}, deltas=Count("id"))
+            pending.values(*family.keys)
+            .annotate(
+                **{f"sum_{column}": Sum(column) for column in family.counters},
+                deltas=Count("id"),
+            )
             .order_by()
         )
         folded: dict[tuple, dict[str, Any]] = {}
         merged = 0
         for row in grouped:
             merged += row["deltas"]
-            folded[tuple(row[key] for key in _KEYS)] = {
-                column: row[f"sum_{column}"] for column in COUNTERS
+            folded[tuple(row[key] for key in family.keys)] = {
+                column: row[f"sum_{column}"] for column in family.counters
             }
-        rollups_add(folded)
+        rollups_add(folded, family)
         pending.delete()
     return merged, {key[0] for key in folded}
 
 
-def _merge_postgresql(scope: _Scope) -> tuple[int, set[int]]:
+def _merge_postgresql(family: RollupFamily, scope: _Scope) -> tuple[int, set[int]]:
     quote = connection.ops.quote_name
-    delta = quote(RollupDelta._meta.db_table)
-    hourly = quote(HourlyRollup._meta.db_table)
-    daily = quote(DailyRollup._meta.db_table)
-    keys = ", ".join(quote(k) for k in _KEYS)
-    dimensions = ", ".join(quote(d) for d in ROLLUP_DIMENSIONS)
-    counters = ", ".join(quote(c) for c in COUNTERS)
-    sums = ", ".join(f"SUM({quote(c)})" for c in COUNTERS)
+    delta = quote(family.delta._meta.db_table)
+    hourly = quote(family.hourly._meta.db_table)
+    daily = quote(family.daily._meta.db_table)
+    keys = ", ".join(quote(k) for k in family.keys)
+    dimensions = ", ".join(quote(d) for d in family.dimensions)
+    counters = ", ".join(quote(c) for c in family.counters)
+    sums = ", ".join(f"SUM({quote(c)})" for c in family.counters)
     where, params = scope.sql()
 
     def updates(table: str) -> str:
-        return ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in COUNTERS)
+        return ", ".join(
+            f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in family.counters
+        )
 
     # Both upserts run in one statement (a data-modifying CTE always runs), so a merge adds
     # a delta to the hourly and the daily rollups or to neither.

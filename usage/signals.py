@@ -1,3 +1,4 @@
+from functools import partial
 from typing import Any
 
 from django.apps import AppConfig
@@ -6,6 +7,7 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import Signal, receiver
 
 from tokentracker.money import exchange_rates_changed, reporting_currency_changed
+from tokentracker.tag_keys import tag_keys_changed
 
 from .models import ModelAlias, ModelPrice
 from .price_book import price_book_invalidate
@@ -42,6 +44,13 @@ def convert_after_currency_change(*, organization_id: int, **kwargs: Any) -> Non
     from .services.conversions import reporting_currency_changed_convert
 
     reporting_currency_changed_convert(organization_id=organization_id)
+
+
+@receiver(tag_keys_changed)
+def recount_tags_after_change(*, organization_id: int, **kwargs: Any) -> None:
+    from .services.dimensions import dimension_rollups_rebuild_soon
+
+    transaction.on_commit(partial(dimension_rollups_rebuild_soon, organization_id))
 
 
 @receiver(exchange_rates_changed)

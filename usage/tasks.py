@@ -112,3 +112,19 @@ def events_retention_purge_task() -> int:
 
     purges = events_retention_purge(time_budget_seconds=settings.EVENT_RETENTION_RUN_SECONDS)
     return sum(purge.events for purge in purges)
+
+
+# Recounting an organization's tags reads its raw events: minutes for the largest ones.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=1700,
+    time_limit=1800,
+)
+def dimension_rollups_rebuild_task(organization_id: int) -> int:
+    """Idempotent: each run recomputes the organization's dimension rollups from scratch."""
+    from .rollup_rebuild import dimension_rollups_rebuild
+
+    return dimension_rollups_rebuild(organization_id=organization_id)

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection, models
 from pydantic_core import to_json
 
-from .models import RollupDelta, SessionDelta, UsageEvent
+from .models import SessionDelta, UsageEvent
 
 
 def _insertable_fields(model: type[models.Model]) -> list[models.Field]:
@@ -61,15 +61,18 @@ def usage_events_insert(rows: list[dict[str, Any]]) -> None:
     UsageEvent.objects.bulk_create([UsageEvent(**row) for row in rows], batch_size=500)
 
 
-def rollup_deltas_insert(columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
-    """Append rollup delta rows (tuples in `columns` order) in the caller's transaction."""
+def rollup_deltas_insert(
+    model: type[models.Model], columns: Sequence[str], rows: list[Sequence[Any]]
+) -> None:
+    """Append rollup delta rows (tuples in `columns` order) of a delta model (RollupDelta,
+    DimensionRollupDelta) in the caller's transaction."""
     if not rows:
         return
     if connection.vendor == "postgresql":
-        _copy(RollupDelta, columns, rows)
+        _copy(model, columns, rows)
         return
-    RollupDelta.objects.bulk_create(
-        [RollupDelta(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
+    model.objects.bulk_create(
+        [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
     )
 
 

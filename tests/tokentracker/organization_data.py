@@ -35,7 +35,14 @@ from tokentracker.models import (
 )
 from tokentracker.services import api_key_create
 from tokentracker.services.invitations import invitation_create
-from usage.models import IngestReceipt, PendingTrack, RollupDelta, SetAsideDelta
+from usage.models import (
+    DimensionRollupDelta,
+    DimensionSetAsideDelta,
+    IngestReceipt,
+    PendingTrack,
+    RollupDelta,
+    SetAsideDelta,
+)
 from usage.rollups import rollups_merge
 from usage.schemas import EventInput
 from usage.services.evals import eval_record
@@ -86,14 +93,21 @@ def _delta(organization: Organization) -> dict:
 
 
 def rollup_delta_add(organization: Organization) -> None:
-    """A rollup and a session delta waiting for the next merge: added once every
+    """A rollup, dimension and session delta waiting for the next merge: added once every
     organization is populated, since populating one merges every organization's pending
     deltas."""
     RollupDelta.objects.create(**_delta(organization))
+    DimensionRollupDelta.objects.create(**_dimension_delta(organization))
     moment = datetime(2026, 3, 1, 10, tzinfo=UTC)
     SessionDelta.objects.create(
         organization=organization, session_id="pending", first_at=moment, last_at=moment
     )
+
+
+def _dimension_delta(organization: Organization) -> dict:
+    delta = {**_delta(organization), "dimension": "developer", "value": "=dev"}
+    del delta["outcome"]
+    return delta
 
 
 def organization_populate(organization: Organization, *, tag: str) -> dict:
@@ -122,6 +136,7 @@ def organization_populate(organization: Organization, *, tag: str) -> dict:
         model="gpt-4o",
         input_tokens=1000,
         output_tokens=100,
+        developer_id=f"dev-{tag}",
         occurred_at="2026-03-01T10:00:00Z",
     )
     observed = observation_record(
@@ -140,6 +155,9 @@ def organization_populate(organization: Organization, *, tag: str) -> dict:
     rollups_merge()
     session_summaries_merge()
     SetAsideDelta.objects.create(**_delta(organization), delta_id=1, error="out of range")
+    DimensionSetAsideDelta.objects.create(
+        **_dimension_delta(organization), delta_id=1, error="out of range"
+    )
     eval_record(
         organization_id=organization.id,
         event_id=observed.event_id,

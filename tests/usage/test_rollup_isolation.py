@@ -94,7 +94,8 @@ def test_only_the_bad_delta_of_an_organization_is_set_aside(org):
 def test_a_connection_error_sets_nothing_aside_and_raises_for_a_retry(org, monkeypatch):
     ingest(org)
     monkeypatch.setattr(
-        "usage.rollups._merge", lambda scope: (_ for _ in ()).throw(OperationalError("gone"))
+        "usage.rollups._merge",
+        lambda family, scope: (_ for _ in ()).throw(OperationalError("gone")),
     )
     with pytest.raises(OperationalError):
         rollups_merge()

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from ..currencies import DEFAULT_CURRENCY, currency_code_validate
+from ..tag_keys import tag_keys_validate
 
 
 def default_plan_daily_event_limit() -> int:
@@ -164,7 +165,12 @@ class Organization(models.Model):
     tag_keys = models.JSONField(
         default=list,
         blank=True,
-        help_text="Up to five metadata keys whose values are dimensions of the rollups.",
+        validators=[tag_keys_validate],
+        help_text=(
+            "Up to five metadata keys whose values are dimensions of the rollups (the "
+            'explorer\'s tag breakdowns and filters), e.g. ["region", "feature"]. A change '
+            "rebuilds those rollups from the raw events kept, in the background."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Data lifecycle (README "Data retention", "Deleting an organization").

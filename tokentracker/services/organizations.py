@@ -23,6 +23,7 @@ from ..models import (
 )
 from ..money import reporting_currency_changed
 from ..ratelimit import plan_limits_forget
+from ..tag_keys import tag_keys_changed, tag_keys_problems
 from .audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,36 @@ def organization_settings_update(
                     sender=Organization, organization_id=organization.pk
                 )
     return changed
+
+
+def organization_tag_keys_set(
+    *, organization: Organization, changed_by: Membership, tag_keys: list[str]
+) -> bool:
+    """Set the metadata keys the explorer breaks usage down by; True if they changed.
+
+    Admins and owners only. Raises OrganizationSettingInvalid (field `tag_keys`), changing
+    nothing, for more than MAX_TAG_KEYS keys, a malformed key or one given twice. A change
+    is audited and sends `tag_keys_changed`: the usage app rebuilds the organization's
+    dimension rollups from its raw events in the background.
+    """
+    _check_may_change(organization, changed_by)
+    problems = tag_keys_problems(tag_keys)
+    if problems:
+        raise OrganizationSettingInvalid("tag_keys", " ".join(problems))
+    before = list(organization.tag_keys or [])
+    if before == tag_keys:
+        return False
+    with transaction.atomic():
+        organization.tag_keys = tag_keys
+        organization.save(update_fields=["tag_keys"])
+        audit_record(
+            organization=organization,
+            action=AuditAction.SETTINGS_CHANGED,
+            actor_user=changed_by.user,
+            details={"tag_keys": {"from": before, "to": tag_keys}},
+        )
+        tag_keys_changed.send(sender=Organization, organization_id=organization.pk)
+    return True
 
 
 _AUDITED_SETTINGS = (

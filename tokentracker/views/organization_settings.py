@@ -25,7 +25,9 @@ from tokentracker.services.organization_deletion import (
 from tokentracker.services.organizations import (
     OrganizationSettingInvalid,
     organization_retention_set,
+    organization_tag_keys_set,
 )
+from tokentracker.tag_keys import tag_keys_text
 
 
 def _settings_form(organization: Organization) -> OrganizationSettingsForm:
@@ -36,6 +38,7 @@ def _settings_form(organization: Organization) -> OrganizationSettingsForm:
             "quality_scale": organization.quality_scale,
             "reporting_currency": organization.reporting_currency,
             "event_retention_days": organization.event_retention_days,
+            "tag_keys": tag_keys_text(organization.tag_keys or []),
         }
     )
 
@@ -76,6 +79,7 @@ def settings_page(request: HttpRequest, membership: Membership) -> HttpResponse:
         return _page(request, membership, form, status=400)
     values = dict(form.cleaned_data)
     retention_days = values.pop("event_retention_days")
+    tag_keys = values.pop("tag_keys")
     try:
         # Both or neither: a refused currency leaves the retention as it was too.
         with transaction.atomic():
@@ -88,6 +92,10 @@ def settings_page(request: HttpRequest, membership: Membership) -> HttpResponse:
                 event_retention_days=retention_days,
             ):
                 changed.append("event_retention_days")
+            if form.tag_keys_posted and organization_tag_keys_set(
+                organization=organization, changed_by=membership, tag_keys=tag_keys
+            ):
+                changed.append("tag_keys")
     except OrganizationSettingInvalid as error:
         organization.refresh_from_db()
         form.add_error(error.field, error.message)

@@ -1,5 +1,9 @@
 """Reads of the usage app: every aggregate any surface serves, from the hourly rollups.
 
+Filters by the explorer's dimensions (developer, customer, tags: usage.dimensions) read the
+dimension rollups when those hold every narrowing, and the raw events when not
+(`usage_parts`); `dimension_breakdown` is the breakdown by one of them.
+
 Raw events are read only for row listings. Rollups hold whole UTC hours, so a window is
 widened to the hours it touches (`UsageScope.covering`): an event at 12:40 belongs to the
 12:00 hour whatever minute the window starts at. Callers echo the widened window so a
@@ -12,21 +16,25 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Model, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Trunc
 
 from tokentracker.cache import cache_get
 
+from ..dimensions import shown, stored, tag_dimension, value_expression
 from ..models import (
     DailyRollup,
+    DimensionDailyRollup,
+    DimensionHourlyRollup,
+    DimensionValue,
     HourlyRollup,
     Outcome,
     RollupDelta,
-    RollupFields,
     SetAsideDelta,
     UsageEvent,
 )
-from ..rollups import COUNTERS, LAST_MERGE_CACHE_KEY
+from ..rollup_rebuild import event_sums
+from ..rollups import COUNTERS, DIMENSION_COUNTERS, LAST_MERGE_CACHE_KEY
 
 GRANULARITIES = ("hour", "day", "week", "month", "year")
 
@@ -65,6 +73,10 @@ class UsageScope:
     # True: live events only, False: test-key events only (the dashboard's switch, see
     # tokentracker.data_mode); None, the APIs' scope: both, as their contracts count them.
     livemode: bool | None = None
+    # The explorer's dimensions (usage.dimensions); "" selects events without a value.
+    developers: tuple[str, ...] = ()
+    customers: tuple[str, ...] = ()
+    tags: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (metadata key, values)
 
     @classmethod
     def covering(cls, organization_id: int, start: datetime, end: datetime, **narrowing: Any):
@@ -89,20 +101,68 @@ class UsageScope:
     def _hours(self, start: datetime, end: datetime) -> QuerySet:
         return self._narrow(self._in(HourlyRollup, start, end))
 
-    def _in(self, model: type[RollupFields], start: datetime, end: datetime) -> QuerySet:
+    @property
+    def dimension_filters(self) -> dict[str, tuple[str, ...]]:
+        """The explorer dimensions narrowed, as dimension name → values."""
+        filters = {"developer": self.developers, "customer": self.customers}
+        filters.update((tag_dimension(key), values) for key, values in self.tags)
+        return {dimension: values for dimension, values in filters.items() if values}
+
+    def dimension_rollups(self, dimension: str, *, hourly_only: bool = False) -> list[QuerySet]:
+        """The dimension rollup rows of one dimension over the window (daily rows for whole
+        UTC days, as `rollups`), narrowed by provider, model, live/test and the dimension's
+        own values. Only these narrowings: endpoint, project, outcome or another dimension
+        are not in these rows (`answers_from_dimension_rollups` says when they suffice)."""
+        first_day = day_ceil(self.start)
+        last_day = day_floor(self.end)
+        spans = [(self.start, self.end, DimensionHourlyRollup)]
+        if not hourly_only and first_day < last_day:
+            spans = [(first_day, last_day, DimensionDailyRollup)]
+            if self.start < first_day:
+                spans.append((self.start, first_day, DimensionHourlyRollup))
+            if last_day < self.end:
+                spans.append((last_day, self.end, DimensionHourlyRollup))
+        values = self.dimension_filters.get(dimension)
+        parts = []
+        for start, end, model in spans:
+            rows = self._in(model, start, end).filter(dimension=dimension)
+            if values:
+                rows = rows.filter(value__in=[stored(value) for value in values])
+            for name, chosen in (("provider", self.providers), ("model", self.models)):
+                if chosen:
+                    rows = rows.filter(**{f"{name}__in": chosen})
+            if self.livemode is not None:
+                rows = rows.filter(livemode=self.livemode)
+            parts.append(rows)
+        return parts
+
+    def answers_from_dimension_rollups(self, dimension: str) -> bool:
+        """Whether the rollups of `dimension` hold this scope's events: no narrowing but
+        provider, model, live/test and `dimension`'s own values."""
+        others = set(self.dimension_filters) - {dimension}
+        return not (others or self.endpoints or self.projects or self.statuses or self.outcome)
+
+    def _in(self, model: type[Model], start: datetime, end: datetime) -> QuerySet:
         return model.objects.filter(
             organization_id=self.organization_id, hour__gte=start, hour__lt=end
         )
 
     def events(self) -> QuerySet[UsageEvent]:
-        """The raw events the same rollups sum (for row listings only)."""
-        return self._narrow(
+        """The raw events the same rollups sum (row listings, and the sums of narrowings
+        no rollup holds: see `usage_parts`)."""
+        events = self._narrow(
             UsageEvent.objects.filter(
                 organization_id=self.organization_id,
                 occurred_at__gte=self.start,
                 occurred_at__lt=self.end,
             )
         )
+        for index, (dimension, values) in enumerate(self.dimension_filters.items()):
+            name = f"dimension_{index}"
+            events = events.alias(**{name: value_expression(dimension)}).filter(
+                **{f"{name}__in": values}
+            )
+        return events
 
     def _narrow(self, rows: QuerySet) -> QuerySet:
         for dimension, values in (
@@ -230,17 +290,48 @@ def _sums() -> dict[str, Any]:
     return sums
 
 
+def _dimension_sums() -> dict[str, Any]:
+    return {f"sum_{name}": Sum(name) for name in DIMENSION_COUNTERS}
+
+
+# What the dimension rollups hold besides the dimension's value.
+DIMENSION_ROLLUP_GROUPS = frozenset({"provider", "model", "livemode"})
+
+
+def usage_parts(
+    scope: UsageScope, dimensions: Iterable[str] = (), *, hourly_only: bool = False
+) -> list[tuple[QuerySet, dict[str, Any]]]:
+    """Where a read of `scope` grouped by `dimensions` sums from, with the aggregates that
+    give `UsageTotals.from_row`'s names: the main rollups while no explorer dimension
+    narrows the scope; else the rollups of the one dimension narrowed, if they hold every
+    narrowing and grouping; else the raw events (exact, slower). Every part has an `hour`."""
+    filtered = scope.dimension_filters
+    if not filtered:
+        return [(part, _sums()) for part in scope.rollups(hourly_only=hourly_only)]
+    if len(filtered) == 1:
+        (dimension,) = filtered
+        if scope.answers_from_dimension_rollups(dimension) and set(dimensions) <= (
+            DIMENSION_ROLLUP_GROUPS
+        ):
+            return [
+                (part, _dimension_sums())
+                for part in scope.dimension_rollups(dimension, hourly_only=hourly_only)
+            ]
+    events = scope.events().annotate(hour=Trunc("occurred_at", "hour", tzinfo=UTC))
+    return [(events, event_sums("sum_"))]
+
+
 def usage_totals(scope: UsageScope) -> UsageTotals:
     return UsageTotals.combined(
-        UsageTotals.from_row(part.aggregate(**_sums())) for part in scope.rollups()
+        UsageTotals.from_row(part.aggregate(**sums)) for part, sums in usage_parts(scope)
     )
 
 
 def usage_by(scope: UsageScope, *dimensions: str) -> list[tuple[dict[str, str], UsageTotals]]:
     """Totals per distinct value of `dimensions`, costliest first, then by most events."""
     groups: dict[tuple, list[UsageTotals]] = {}
-    for part in scope.rollups():
-        for row in part.values(*dimensions).annotate(**_sums()).order_by():
+    for part, sums in usage_parts(scope, dimensions):
+        for row in part.values(*dimensions).annotate(**sums).order_by():
             key = tuple(row[name] for name in dimensions)
             groups.setdefault(key, []).append(UsageTotals.from_row(row))
     merged = [(key, UsageTotals.combined(parts)) for key, parts in groups.items()]
@@ -256,8 +347,8 @@ def usage_by_day(
     groups: dict[tuple, dict[date, list[UsageTotals]]] = {}
     # Daily rows start at midnight and hourly rows on the hour: each falls in one UTC day.
     utc_day = Trunc("hour", "day", tzinfo=UTC)
-    for part in scope.rollups():
-        rows = part.annotate(utc_day=utc_day).values(*dimensions, "utc_day").annotate(**_sums())
+    for part, sums in usage_parts(scope, dimensions):
+        rows = part.annotate(utc_day=utc_day).values(*dimensions, "utc_day").annotate(**sums)
         for row in rows.order_by():
             key = tuple(row[name] for name in dimensions)
             day = row["utc_day"].astimezone(UTC).date()
@@ -402,8 +493,8 @@ def _local_series(
 
     found: dict[str, dict[datetime, list[UsageTotals]]] = {}
     groups = ("hour", dimension) if dimension else ("hour",)
-    for part in scope.rollups(hourly_only=True):
-        for row in part.values(*groups).annotate(**_sums()).order_by():
+    for part, sums in usage_parts(scope, groups[1:], hourly_only=True):
+        for row in part.values(*groups).annotate(**sums).order_by():
             by_bucket = found.setdefault(row[dimension] if dimension else "", {})
             by_bucket.setdefault(local_key(row["hour"] + tick), []).append(
                 UsageTotals.from_row(row)
@@ -423,11 +514,12 @@ def _utc_series(
 ) -> dict[str, list[tuple[datetime, UsageTotals]]]:
     found: dict[str, dict[datetime, list[UsageTotals]]] = {}
     # Day and coarser buckets start at midnight, so daily rows fall wholly into one.
-    for part in scope.rollups(hourly_only=granularity == "hour"):
+    grouped_by = (dimension,) if dimension else ()
+    for part, sums in usage_parts(scope, grouped_by, hourly_only=granularity == "hour"):
         # Rollup rows already start on the hour: group on the column itself, not a Trunc.
         bucket = F("hour") if granularity == "hour" else Trunc("hour", granularity, tzinfo=UTC)
         groups = ("bucket", dimension) if dimension else ("bucket",)
-        rows = part.annotate(bucket=bucket).values(*groups).annotate(**_sums()).order_by()
+        rows = part.annotate(bucket=bucket).values(*groups).annotate(**sums).order_by()
         for row in rows:
             by_bucket = found.setdefault(row[dimension] if dimension else "", {})
             by_bucket.setdefault(row["bucket"].astimezone(UTC), []).append(
@@ -447,6 +539,19 @@ def dimension_values(organization_id: int, dimension: str) -> list[str]:
         .order_by(dimension)
     )
     return list(values)
+
+
+def dimension_options(organization_id: int) -> dict[str, list[str]]:
+    """The values kept apart per explorer dimension (usage.dimensions), sorted: what its
+    filter offers (at most MAX_VALUES each; the others are in "Other")."""
+    options: dict[str, list[str]] = {}
+    for dimension, value in (
+        DimensionValue.objects.filter(organization_id=organization_id)
+        .order_by("dimension", "value")
+        .values_list("dimension", "value")
+    ):
+        options.setdefault(dimension, []).append(value)
+    return options
 
 
 def event_latest_at(organization_id: int) -> datetime | None:
@@ -516,3 +621,51 @@ def rollup_buffer(organization_id: int, now: datetime) -> tuple[int, RollupLag]:
         deltas=Count("id"),
     )
     return int(row["events"]), _lag(bool(row["deltas"]), now)
+
+
+@dataclass(frozen=True)
+class DimensionRow:
+    """One row of a dimension breakdown: `value` is None for the Other bucket (the values
+    past the organization's first usage.dimensions.MAX_VALUES), "" for events with no
+    value ("(none)")."""
+
+    value: str | None
+    totals: UsageTotals
+
+    @property
+    def is_other(self) -> bool:
+        return self.value is None
+
+
+def dimension_breakdown(scope: UsageScope, dimension: str) -> list[DimensionRow]:
+    """The scope's totals per value of an explorer dimension ("developer", "customer" or
+    "tag:<key>", usage.dimensions), costliest first, then by most events.
+
+    Reads the dimension rollups (as fast as a breakdown by model) when the scope narrows
+    only by provider, model, live/test and this dimension's own values; otherwise sums the
+    raw events of the scope (`UsageScope.events`), values beyond the admitted ones summed
+    as Other so both reads give the same rows. Either way the rows add up exactly to the
+    scope's totals. A dimension the organization does not keep (a tag key not in its
+    `tag_keys`) has no rollup rows: the caller checks the key first.
+    """
+    groups: dict[str | None, list[UsageTotals]] = {}
+    if scope.answers_from_dimension_rollups(dimension):
+        for part in scope.dimension_rollups(dimension):
+            for row in part.values("value").annotate(**_dimension_sums()).order_by():
+                groups.setdefault(shown(row["value"]), []).append(UsageTotals.from_row(row))
+    else:
+        admitted = set(
+            DimensionValue.objects.filter(
+                organization_id=scope.organization_id, dimension=dimension
+            ).values_list("value", flat=True)
+        )
+        events = scope.events().annotate(dimension_raw=value_expression(dimension))
+        for row in events.values("dimension_raw").annotate(**event_sums("sum_")).order_by():
+            value = row["dimension_raw"]
+            key = value if value == "" or value in admitted else None
+            groups.setdefault(key, []).append(UsageTotals.from_row(row))
+    rows = [DimensionRow(value, UsageTotals.combined(parts)) for value, parts in groups.items()]
+    rows.sort(
+        key=lambda row: (-row.totals.cost, -row.totals.events, row.value is None, row.value or "")
+    )
+    return rows

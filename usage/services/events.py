@@ -21,12 +21,13 @@ from tokentracker.selectors import api_key_livemode
 from tokentracker.services import QuotaExceeded, quota_consume
 
 from ..costs import costs_in_currency
+from ..dimension_rollups import dimension_fold
 from ..ids import uuid7
 from ..models import IngestReceipt, UsageEvent
 from ..price_book import PriceBook, price_book_get
 from ..pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
 from ..rollup_rebuild import rollups_rebuild
-from ..rollups import fold, outcome_of, rollup_deltas_append
+from ..rollups import DIMENSIONS, fold, outcome_of, rollup_deltas_append
 from ..schemas import CarbonStamp, EventInput, EventsInvalid, FieldError, InvalidEvent
 from ..sessions.summaries import session_deltas_append, session_summaries_rebuild
 from ..tasks import rollups_merge_soon
@@ -136,6 +137,7 @@ def events_record(
             with transaction.atomic():
                 usage_events_insert(fresh)
                 rollup_deltas_append(fold(fresh))
+                rollup_deltas_append(dimension_fold(organization_id, fresh), DIMENSIONS)
                 session_deltas_append(fresh)
                 if fresh and count_quota:
                     quota_consume(organization_id=organization_id, events=len(fresh))

@@ -17,13 +17,17 @@ from django.shortcuts import render
 from tokentracker.data_mode import page_livemode
 from tokentracker.models import Membership
 from tokentracker.pages import organization_page
+from usage.dimensions import TAG_PREFIX, dimensions_of
 from usage.genai_catalog import provider_display
 from usage.page_params import (
+    DIMENSION_PARAMS,
     FILTERS,
     PER_PAGE,
     STACKS,
+    TAG_PARAM_PREFIX,
     UNINDEXED_SORT_MAX_ROWS,
     ExplorerQuery,
+    dimension_param,
     explorer_query,
     sort_affordable,
     sorts_any_column,
@@ -34,7 +38,14 @@ from usage.selectors.dashboard import log_page, series_points, usage_breakdowns
 from usage.selectors.logs import EXPORT_COLUMNS, csv_lines, log_events
 from usage.selectors.periods import window_compared
 from usage.selectors.stacks import stacked_series
-from usage.selectors.usage import GRANULARITIES, dimension_values, usage_series
+from usage.selectors.usage import (
+    GRANULARITIES,
+    DimensionRow,
+    dimension_breakdown,
+    dimension_options,
+    dimension_values,
+    usage_series,
+)
 
 # (sort_by value, column heading, numeric) of the logs table; every one a LOG_FIELDS name.
 LOG_COLUMNS: tuple[tuple[str, str, bool], ...] = (
@@ -57,6 +68,8 @@ FILTER_LABELS = {
     "endpoint": "Endpoint",
     "project": "Project",
     "status": "Status",
+    "developer": "Developer",
+    "customer": "Customer",
 }
 
 
@@ -68,12 +81,18 @@ class FilterChip:
     display: str
 
 
+def _filter_label(name: str) -> str:
+    if name.startswith(TAG_PARAM_PREFIX):
+        return f"Tag {name.removeprefix(TAG_PARAM_PREFIX)}"
+    return FILTER_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
 def _filter_chips(query: ExplorerQuery) -> list[FilterChip]:
     return [
         FilterChip(
             name=name,
             value=value,
-            label=FILTER_LABELS.get(name, name.replace("_", " ").capitalize()),
+            label=_filter_label(name),
             display=provider_display(value) if name == "provider" else value,
         )
         for name, values in query.selected.items()
@@ -85,7 +104,9 @@ def _without_filters(params: QueryDict) -> str:
     """The page's query string with every filter dropped (dates, granularity, sorting and
     stacking kept)."""
     kept = params.copy()
-    for name in (*FILTERS, "page"):
+    for name in (*FILTERS, *DIMENSION_PARAMS.values(), "page"):
+        kept.pop(name, None)
+    for name in [name for name in kept if name.startswith(TAG_PARAM_PREFIX)]:
         kept.pop(name, None)
     return "?" + kept.urlencode()
 
@@ -154,12 +175,51 @@ def _logs(query: ExplorerQuery) -> Page | None:
         return None
 
 
+@dataclass(frozen=True)
+class DimensionTable:
+    """A breakdown by developer, customer or a tag, and the filter its rows link to."""
+
+    dimension: str
+    label: str  # "developer", "customer", "region" (a tag key)
+    param: str  # the query parameter of its filter
+    options: list[str]  # the values a filter offers: the admitted ones
+    selected: tuple[str, ...]
+    rows: list[DimensionRow]
+
+    @property
+    def anchor(self) -> str:
+        return "by-" + self.dimension.replace(":", "-")
+
+    @property
+    def filter_label(self) -> str:
+        return {"developer": "Developers", "customer": "Customers"}.get(
+            self.dimension, f"Tag: {self.label}"
+        )
+
+
+def _dimension_tables(query: ExplorerQuery, tag_keys: list[str], read: bool) -> list:
+    options = dimension_options(query.scope.organization_id)
+    return [
+        DimensionTable(
+            dimension=dimension,
+            label=dimension.removeprefix(TAG_PREFIX),
+            param=dimension_param(dimension),
+            options=options.get(dimension, []),
+            selected=query.selected.get(dimension_param(dimension), ()),
+            rows=dimension_breakdown(query.scope, dimension) if read else [],
+        )
+        for dimension in dimensions_of(tag_keys)
+    ]
+
+
 @organization_page()
 def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
     organization_id = membership.organization_id
     livemode = page_livemode(request, organization_id)
-    query = explorer_query(request.GET, organization_id, livemode=livemode)
+    tag_keys = membership.organization.tag_keys or []
+    query = explorer_query(request.GET, organization_id, livemode=livemode, tag_keys=tag_keys)
     totals, breakdowns = usage_breakdowns(query.scope)
+    dimension_tables = _dimension_tables(query, tag_keys, read=bool(totals.events))
     query = sort_affordable(query, totals.events)
     stack = stack_choice(request.GET, query.problems)
     points = usage_series(query.scope, query.granularity, query.zone)
@@ -174,6 +234,7 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
         "query": query,
         "totals": totals,
         "breakdowns": breakdowns,
+        "dimension_tables": dimension_tables,
         "points": points,
         "chart_points": series_points(points, query.granularity),
         "stack": stack,
@@ -198,7 +259,8 @@ def explorer_export(request: HttpRequest, membership: Membership) -> HttpRespons
     the order the table shows them; signed in by session, so no API key leaves the page."""
     organization_id = membership.organization_id
     livemode = page_livemode(request, organization_id)
-    query = explorer_query(request.GET, organization_id, livemode=livemode)
+    tag_keys = membership.organization.tag_keys or []
+    query = explorer_query(request.GET, organization_id, livemode=livemode, tag_keys=tag_keys)
     if query.problems:
         # The page falls back to defaults on a bad value; a download must not, or it would
         # not hold what the link asked for.

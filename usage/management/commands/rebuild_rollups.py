@@ -10,7 +10,8 @@ from usage.sessions.summaries import session_summaries_rebuild
 
 class Command(BaseCommand):
     help = (
-        "Recompute hourly and daily rollups and session summaries from raw events, for one "
+        "Recompute hourly and daily rollups (the main ones and the explorer's developer, "
+        "customer and tag rollups) and session summaries from raw events, for one "
         "organization or all of them. Safe while ingest runs. Clears the organization's "
         "set-aside deltas."
     )
