@@ -19,6 +19,7 @@ import shlex
 import subprocess
 import sys
 import threading
+import time
 import types
 from decimal import Decimal
 from pathlib import Path
@@ -138,11 +139,23 @@ def openai_stand_in(monkeypatch):
     monkeypatch.setitem(sys.modules, "openai", module)
 
 
+def _join(thread: threading.Thread) -> None:
+    """Join a thread `threading.enumerate` listed: it lists a thread a moment before the
+    thread is flagged started (the local server's request threads come and go), and
+    joining it then raises."""
+    for _ in range(500):
+        try:
+            thread.join(timeout=30)
+            return
+        except RuntimeError:
+            time.sleep(0.01)
+
+
 def test_the_tokenwise_recipe_logs_the_call_through_observe(server, org, openai_stand_in, capsys):
     before = set(threading.enumerate())
     run_python("tokenwise")
     for thread in set(threading.enumerate()) - before:
-        thread.join(timeout=30)  # the SDK's sender
+        _join(thread)  # the SDK's sender
     assert capsys.readouterr().out == ""  # nothing reached the recipe's on_error
     event = UsageEvent.objects.get(organization=org)
     # 1000 - 400 = 600 uncached x 2.5 + 400 x 1.25 + 100 x 10 = 3,000
