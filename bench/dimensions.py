@@ -1,5 +1,6 @@
 """Explorer dimension breakdowns at 10 million events: by model against by developer,
-customer filter and tag, read in-process through the selectors the explorer calls.
+customer filter and tag, and the sessions list's page sorted by cost (its capped count and
+first 50 rows, as the page reads them), in-process through the selectors the pages call.
 
     .venv/bin/python bench/dimensions.py [--repeat 20] [--database-url ...]
 
@@ -58,7 +59,9 @@ def main() -> None:
     django_setup(args.database_url)
     from tokentracker.models import Organization
     from usage.models import DimensionValue
+    from usage.paging import CappedCountPaginator
     from usage.selectors.dashboard import usage_breakdowns
+    from usage.selectors.sessions import sessions_list
     from usage.selectors.usage import UsageScope, dimension_breakdown, usage_by, usage_totals
 
     slug = generated["stats"]["largest_organization"]
@@ -90,6 +93,17 @@ def main() -> None:
             # The explorer's five main tables: endpoint, project and platform are not in the
             # dimension rollups, so a customer filter sums them from the raw events.
             "customer filter, explorer breakdowns": lambda n=narrowed: usage_breakdowns(n)[1],
+            "sessions list by cost, first page": lambda scope=scope: list(
+                CappedCountPaginator(
+                    sessions_list(
+                        organization_id=organization.id,
+                        start=scope.start,
+                        end=scope.end,
+                        sort="cost",
+                    ),
+                    50,
+                ).page(1)
+            ),
         }
         for name, read in cases.items():
             key = f"{days} days, {name}"
