@@ -15,6 +15,7 @@ from usage.selectors.periods import (
     preset_days,
     preset_matching,
     previous_window,
+    rows_compared,
     series_aligned,
     window_compared,
     zone_offset_note,
@@ -275,3 +276,27 @@ def test_the_series_compared_lines_up_by_offset(org, record):
     assert compared.previous_points[0]["label"] == "2026-01-01"
     rows = series_aligned(points, usage_series(UsageScope(org.id, start, start), "day"))
     assert rows[0][2] is None and rows[0][3] is None
+
+
+def test_rows_compared_pairs_rows_by_value_and_says_new_where_the_previous_had_none():
+    start, end = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 8, tzinfo=UTC)
+
+    def spent(events: int, cost: str) -> UsageTotals:
+        return UsageTotals(events=events, priced_events=events, cost=Decimal(cost))
+
+    now = [
+        ({"provider": "openai", "model": "gpt-4o"}, spent(2, "0.03")),
+        ({"provider": "openai", "model": "o4-mini"}, spent(1, "0.01")),
+    ]
+    before = [
+        # Same keys in another order: a dict key matches whatever its order.
+        ({"model": "gpt-4o", "provider": "openai"}, spent(1, "0.02")),
+        ({"provider": "google", "model": "gemini-2.5-pro"}, spent(9, "1")),
+    ]
+    rows = rows_compared(now, before, (start, end))
+    assert [keys["model"] for keys, _, _ in rows] == ["gpt-4o", "o4-mini"]  # no gemini row
+    gpt, mini = rows[0][2].cost, rows[1][2].cost
+    assert (gpt.previous, gpt.difference, gpt.ratio) == (Decimal("0.02"), Decimal("0.01"), 0.5)
+    assert (mini.previous, mini.is_new) == (0, True)
+    assert (rows[0][2].previous_start, rows[0][2].previous_end) == (start, end)
+    assert [versus for _, _, versus in rows_compared(now, None, None)] == [None, None]

@@ -8,7 +8,7 @@ so a page costs a handful of rollup queries whatever the event count.
 import calendar
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -106,6 +106,8 @@ class Overview:
     last_month_end: datetime | None = None
     # The previous period's days (None: not compared), beside `daily` by offset.
     previous_daily: list[tuple[datetime, UsageTotals]] | None = None
+    # The previous period by provider and model (None: not compared), for the top tables.
+    previous_by_model: list[tuple[dict[str, str], UsageTotals]] | None = None
 
     @property
     def top_models(self) -> list[tuple[dict[str, str], UsageTotals]]:
@@ -114,6 +116,12 @@ class Overview:
     @property
     def top_providers(self) -> list[tuple[str, UsageTotals]]:
         return self.by_provider[:TOP_ROWS]
+
+    @property
+    def previous_by_provider(self) -> list[tuple[str, UsageTotals]] | None:
+        if self.previous_by_model is None:
+            return None
+        return _fold(self.previous_by_model, "provider")
 
 
 def _fold(
@@ -139,7 +147,8 @@ def overview_read(
 ) -> Overview:
     """The window so far against its previous period (`usage.selectors.periods`), top
     models and providers, daily spend (local days of `zone`), and the burn rate. One
-    grouped read of the window serves its totals, models and providers. Without `window`:
+    grouped read of the window serves its totals, models and providers, and one of the
+    previous period its totals and the top tables' previous figures. Without `window`:
     the UTC month so far against the whole of last month; with a window and no
     `previous`, no comparison (the previous totals are zero and `previous_daily` None).
     `livemode` narrows every figure to live or test events (None: both)."""
@@ -154,11 +163,9 @@ def overview_read(
     month = UsageScope(organization_id, start, end, livemode=livemode)
     by_model = usage_by(month, "provider", "model")
     last_scope = UsageScope(organization_id, last_start, last_end, livemode=livemode)
-    last_month = (
-        UsageTotals.combined(totals for _, totals in usage_by(last_scope))
-        if previous
-        else UsageTotals()
-    )
+    # Grouped as the window is: the same one read gives the totals and the rows' figures.
+    previous_by_model = usage_by(last_scope, "provider", "model") if previous else None
+    last_month = UsageTotals.combined(totals for _, totals in previous_by_model or [])
     month_totals = UsageTotals.combined(totals for _, totals in by_model)
     # Only an organization quiet for two months pays for the look-up of any event at all.
     has_events = bool(month_totals.events or last_month.events) or (
@@ -179,6 +186,7 @@ def overview_read(
         previous_daily=usage_series(last_scope, "day", zone)
         if previous and window is not None
         else None,
+        previous_by_model=previous_by_model,
     )
 
 
@@ -193,6 +201,9 @@ def usage_by_co2e(scope: UsageScope, *dimensions: str) -> list[tuple[dict[str, s
 class Breakdown:
     dimension: str
     rows: list[tuple[str, UsageTotals]]
+    # The rows beside the previous period's (`usage.selectors.periods.rows_compared`): what
+    # the page shows; set by the view, which knows the previous period.
+    compared: list[tuple[str, UsageTotals, Any]] = field(default_factory=list)
 
 
 def usage_breakdowns(

@@ -25,7 +25,7 @@ Previous periods (`previous_window`):
   that is only the clock.
 """
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -263,6 +263,32 @@ class TotalsComparison:
         return Change(current, previous, comparable=current is not None and previous is not None)
 
 
+def _row_key(key: Any) -> Hashable:
+    # A row grouped by several dimensions is keyed by a dict ({"provider": ..., "model": ...}).
+    return tuple(sorted(key.items())) if isinstance(key, dict) else key
+
+
+def rows_compared(
+    rows: Sequence[tuple[Any, UsageTotals]],
+    previous: Sequence[tuple[Any, UsageTotals]] | None,
+    previous_window: tuple[datetime, datetime] | None,
+) -> list[tuple[Any, UsageTotals, TotalsComparison | None]]:
+    """A breakdown's rows, each beside the same value's totals in the previous period (zero
+    where it had none there: its change is "new"); None beside every row when not compared
+    (`previous` None). `previous` is the same grouped read over the previous scope, so a
+    table costs one more read, not one per row. Values that had usage only in the previous
+    period are not rows: the table lists this period's values."""
+    if previous is None or previous_window is None:
+        return [(key, totals, None) for key, totals in rows]
+    before = {_row_key(key): totals for key, totals in previous}
+    start, end = previous_window
+    none = UsageTotals()
+    return [
+        (key, totals, TotalsComparison(totals, before.get(_row_key(key), none), start, end))
+        for key, totals in rows
+    ]
+
+
 def series_aligned(
     current: Sequence[tuple[datetime, UsageTotals]],
     previous: Sequence[tuple[datetime, UsageTotals]],
@@ -309,16 +335,24 @@ def window_compared(
     previous: UsageScope | None,
     granularity: str,
     zone: tzinfo = UTC,
+    previous_totals: UsageTotals | None = None,
 ) -> WindowComparison:
     """The previous period's totals and series, beside this window's (`totals`, `points`);
-    with `previous` None (comparison off) only this window's rows. Two rollup reads."""
+    with `previous` None (comparison off) only this window's rows. Two rollup reads, or one
+    when the caller already summed the previous period (`previous_totals`, from the grouped
+    read its breakdown tables are compared with)."""
     if previous is None:
         return WindowComparison(None, series_aligned(points, []), None)
     previous_series = usage_series(previous, granularity, zone)
     rows = series_aligned(points, previous_series)
     labelled = series_points([(bucket, t) for _, _, bucket, t in rows if bucket], granularity)
     return WindowComparison(
-        TotalsComparison(totals, usage_totals(previous), previous.start, previous.end),
+        TotalsComparison(
+            totals,
+            usage_totals(previous) if previous_totals is None else previous_totals,
+            previous.start,
+            previous.end,
+        ),
         rows,
         labelled + [None] * (len(rows) - len(labelled)),
     )

@@ -147,9 +147,8 @@ def _formatted(kind: str, value: Any, currency: str) -> str:
     return count(value)
 
 
-@register.inclusion_tag("usage/partials/change.html", takes_context=True)
-def change_note(context: template.Context, change: Any, kind: str = "count") -> dict[str, Any]:
-    """A headline figure's previous-period value and its change (a
+def _change(context: template.Context, change: Any, kind: str = "count") -> dict[str, Any]:
+    """A figure's previous-period value and its change (a
     `usage.selectors.periods.Change`): "+$0.0100 (+29%)", "new" when the previous period
     had none, and no change at all, with the reason, when the two are not comparable.
     `kind` formats the values: money, count, grams, energy, ms or rate (a rate's change is
@@ -174,3 +173,19 @@ def change_note(context: template.Context, change: Any, kind: str = "count") -> 
         # A rate from 0 % has a change in points, not "new".
         "new": change.is_new and kind != "rate",
     }
+
+
+@register.inclusion_tag("usage/partials/change.html", takes_context=True)
+def change_note(context: template.Context, change: Any, kind: str = "count") -> dict[str, Any]:
+    """A headline figure's previous-period value and its change, under the figure."""
+    return _change(context, change, kind)
+
+
+@register.inclusion_tag("usage/partials/change_cells.html", takes_context=True)
+def change_cells(
+    context: template.Context, change: Any, kind: str = "count", previous_events: Any = None
+) -> dict[str, Any]:
+    """A breakdown row's previous-period value and its change as two table cells, by the
+    same rules as `change_note` (new, unpriced, not comparable and why). With
+    `previous_events` 0 the value had no usage then: "none", not a $0.00 it never spent."""
+    return _change(context, change, kind) | {"absent": previous_events == 0}

@@ -10,8 +10,8 @@ from tokentracker.models import Membership
 from tokentracker.pages import organization_page
 from usage.page_params import window_query
 from usage.selectors.dashboard import series_points, usage_by_co2e
-from usage.selectors.periods import window_compared
-from usage.selectors.usage import GRANULARITIES, UsageTotals, usage_series
+from usage.selectors.periods import rows_compared, window_compared
+from usage.selectors.usage import GRANULARITIES, UsageTotals, usage_by, usage_series
 
 
 @organization_page()
@@ -25,12 +25,24 @@ def carbon_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     by_model = usage_by_co2e(query.scope, "provider", "model")
     points = usage_series(query.scope, query.granularity, query.zone)
     totals = UsageTotals.combined(totals for _, totals in by_model)
-    compared = window_compared(totals, points, query.previous, query.granularity, query.zone)
+    # The previous period by model: one read gives its totals (the headline changes) and
+    # each row's previous CO2e.
+    previous = query.previous
+    previous_by_model = usage_by(previous, "provider", "model") if previous else None
+    previous_totals = (
+        None if previous_by_model is None else UsageTotals.combined(t for _, t in previous_by_model)
+    )
+    compared = window_compared(
+        totals, points, previous, query.granularity, query.zone, previous_totals
+    )
     context = {
         "query": query,
         "totals": totals,
         "equivalent": equivalent(float(totals.co2e_grams)),
         "by_model": by_model,
+        "by_model_compared": rows_compared(
+            by_model, previous_by_model, (previous.start, previous.end) if previous else None
+        ),
         "points": points,
         "chart_points": series_points(points, query.granularity),
         "compared": compared,

@@ -1,7 +1,8 @@
 """The explorer: any window and filter of the usage, as a chart, breakdowns, the logs and
 a CSV of exactly those logs."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page
@@ -36,7 +37,7 @@ from usage.page_params import (
 from usage.paging import ReadTimedOut
 from usage.selectors.dashboard import log_page, series_points, usage_breakdowns
 from usage.selectors.logs import EXPORT_COLUMNS, csv_lines, log_events
-from usage.selectors.periods import window_compared
+from usage.selectors.periods import rows_compared, window_compared
 from usage.selectors.stacks import stacked_series
 from usage.selectors.usage import (
     GRANULARITIES,
@@ -185,6 +186,8 @@ class DimensionTable:
     options: list[str]  # the values a filter offers: the admitted ones
     selected: tuple[str, ...]
     rows: list[DimensionRow]
+    # (value, totals, comparison or None) per row: `rows` beside the previous period's.
+    compared: list[tuple[str | None, Any, Any]] = field(default_factory=list)
 
     @property
     def anchor(self) -> str:
@@ -197,19 +200,32 @@ class DimensionTable:
         )
 
 
+def _pairs(rows: list[DimensionRow]) -> list[tuple[str | None, Any]]:
+    return [(row.value, row.totals) for row in rows]
+
+
 def _dimension_tables(query: ExplorerQuery, tag_keys: list[str], read: bool) -> list:
+    """A table per dimension; with the comparison on, each read again over the previous
+    period (one more grouped read per table, none per row)."""
     options = dimension_options(query.scope.organization_id)
-    return [
-        DimensionTable(
-            dimension=dimension,
-            label=dimension.removeprefix(TAG_PREFIX),
-            param=dimension_param(dimension),
-            options=options.get(dimension, []),
-            selected=query.selected.get(dimension_param(dimension), ()),
-            rows=dimension_breakdown(query.scope, dimension) if read else [],
+    previous = query.previous
+    window = (previous.start, previous.end) if previous else None
+    tables = []
+    for dimension in dimensions_of(tag_keys):
+        rows = dimension_breakdown(query.scope, dimension) if read else []
+        before = _pairs(dimension_breakdown(previous, dimension)) if previous and rows else None
+        tables.append(
+            DimensionTable(
+                dimension=dimension,
+                label=dimension.removeprefix(TAG_PREFIX),
+                param=dimension_param(dimension),
+                options=options.get(dimension, []),
+                selected=query.selected.get(dimension_param(dimension), ()),
+                rows=rows,
+                compared=rows_compared(_pairs(rows), before, window),
+            )
         )
-        for dimension in dimensions_of(tag_keys)
-    ]
+    return tables
 
 
 @organization_page()
@@ -219,11 +235,25 @@ def explorer(request: HttpRequest, membership: Membership) -> HttpResponse:
     tag_keys = membership.organization.tag_keys or []
     query = explorer_query(request.GET, organization_id, livemode=livemode, tag_keys=tag_keys)
     totals, breakdowns = usage_breakdowns(query.scope)
+    # The previous period grouped alike: its totals (the headline changes) and each
+    # breakdown row's previous figure, from one read.
+    previous = query.previous
+    previous_totals, previous_breakdowns = (
+        usage_breakdowns(previous) if previous is not None else (None, [])
+    )
+    window = (previous.start, previous.end) if previous is not None else None
+    before = {breakdown.dimension: breakdown.rows for breakdown in previous_breakdowns}
+    breakdowns = [
+        replace(b, compared=rows_compared(b.rows, before.get(b.dimension), window))
+        for b in breakdowns
+    ]
     dimension_tables = _dimension_tables(query, tag_keys, read=bool(totals.events))
     query = sort_affordable(query, totals.events)
     stack = stack_choice(request.GET, query.problems)
     points = usage_series(query.scope, query.granularity, query.zone)
-    compared = window_compared(totals, points, query.previous, query.granularity, query.zone)
+    compared = window_compared(
+        totals, points, previous, query.granularity, query.zone, previous_totals
+    )
     stacked = (
         stacked_series(query.scope, query.granularity, stack, zone=query.zone)
         if stack != "none" and totals.events

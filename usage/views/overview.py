@@ -17,7 +17,7 @@ from usage.page_params import STACKS, stack_choice, window_query
 from usage.selectors.conversions import unconverted_amounts
 from usage.selectors.dashboard import overview_read, series_points
 from usage.selectors.month_charts import month_charts
-from usage.selectors.periods import TotalsComparison, series_aligned
+from usage.selectors.periods import TotalsComparison, rows_compared, series_aligned
 from usage.selectors.stacks import stacked_series
 
 
@@ -47,6 +47,9 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
         else None
     )
     rows = series_aligned(summary.daily, summary.previous_daily or [])
+    # Each top row beside the previous period's figure, from the previous period's one
+    # grouped read (overview_read): no read per row.
+    previous_window = (previous.start, previous.end) if previous else None
     stacked = (
         # Over the days the daily chart shows (the window up to this hour).
         stacked_series(
@@ -68,6 +71,10 @@ def overview(request: HttpRequest, membership: Membership) -> HttpResponse:
         "summary": summary,
         "comparison": comparison,
         "daily_rows": rows,
+        "top_models": rows_compared(summary.top_models, summary.previous_by_model, previous_window),
+        "top_providers": rows_compared(
+            summary.top_providers, summary.previous_by_provider, previous_window
+        ),
         "previous_daily_points": series_points(
             [(bucket, totals) for _, _, bucket, totals in rows if bucket], "day"
         )

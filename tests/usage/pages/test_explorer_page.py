@@ -301,9 +301,12 @@ def test_the_explorer_costs_a_fixed_number_of_queries_whatever_the_rows(
     # table per dimension (developer and customer: no tag keys), from the dimension
     # rollups. On PostgreSQL the log reads run under a statement timeout: a savepoint
     # (the test's transaction), set_config and the release. The previous period (18 March
-    # and 19 March up to this hour, for the window runs until now): its totals and series,
-    # each a daily and an hourly read.
-    expected = 20 + (3 if connection.vendor == "postgresql" else 0)
+    # and 19 March up to this hour, for the window runs until now): its breakdowns (one
+    # grouped read that also gives its totals: the breakdown rows' previous spend costs
+    # no read of its own) and series, each a daily and an hourly read; and each dimension
+    # table again over it (developer and customer, a daily and an hourly dimension rollup
+    # read each), for its rows' previous spend.
+    expected = 24 + (3 if connection.vendor == "postgresql" else 0)
     with django_assert_num_queries(expected):
         assert client.get("/o/acme/explorer/", WINDOW).status_code == 200
     record(*(event | {"occurred_at": "2026-03-20T15:00:00Z"} for event in PAGE_MORE))
