@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import MembershipFactory, OrganizationFactory
 from tokentracker.models import Role
@@ -329,6 +330,19 @@ def test_the_log_count_stops_at_its_cap_and_says_more_than(
     logs = response.context["logs"]
     assert (logs.paginator.count, logs.paginator.capped, logs.paginator.num_pages) == (3, True, 1)
     assert "1\u20133 of more than 3" in _text(response)
+
+
+def test_the_capped_count_does_not_sort_what_it_counts(org, page_events):
+    # Counting the first CAP + 1 rows of a page sorted by cost must not sort every row.
+    rows = UsageEvent.objects.filter(organization=org).order_by("-total_cost", "id")
+    paginator = CappedCountPaginator(rows, 2)
+    everything = rows.count()
+    with CaptureQueriesContext(connection) as captured:
+        assert paginator.count == everything
+    [count_query] = captured.captured_queries
+    assert "COUNT(" in count_query["sql"].upper()
+    assert "ORDER BY" not in count_query["sql"].upper()
+    assert [event.id for event in paginator.page(1)] == list(rows.values_list("id", flat=True)[:2])
 
 
 def test_a_count_under_the_cap_is_exact(client, sign_in, org, page_events, monkeypatch):
