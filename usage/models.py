@@ -474,22 +474,25 @@ class DimensionRollupFields(models.Model):
         abstract = True
 
 
+# Dimension before hour: a breakdown reads one dimension over a window.
+DIMENSION_ROLLUP_KEY = [
+    "organization",
+    "dimension",
+    "hour",
+    "livemode",
+    "value",
+    "provider",
+    "model",
+]
+
+
 class DimensionHourlyRollup(DimensionRollupFields):
     """Hourly sums per explorer dimension value; merged like HourlyRollup."""
 
     class Meta:
         constraints = [
-            # Dimension before hour: a breakdown reads one dimension over a window.
             models.UniqueConstraint(
-                fields=[
-                    "organization",
-                    "dimension",
-                    "hour",
-                    "livemode",
-                    "value",
-                    "provider",
-                    "model",
-                ],
+                fields=DIMENSION_ROLLUP_KEY,
                 name="dimension_rollup_unique",
             )
         ]
@@ -503,17 +506,8 @@ class DimensionDailyRollup(DimensionRollupFields):
 
     class Meta:
         constraints = [
-            # Dimension before hour: a breakdown reads one dimension over a window.
             models.UniqueConstraint(
-                fields=[
-                    "organization",
-                    "dimension",
-                    "hour",
-                    "livemode",
-                    "value",
-                    "provider",
-                    "model",
-                ],
+                fields=DIMENSION_ROLLUP_KEY,
                 name="dimension_daily_rollup_unique",
             )
         ]

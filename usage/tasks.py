@@ -1,4 +1,6 @@
-from celery import shared_task
+from collections.abc import Callable
+
+from celery import Task, shared_task
 from django.conf import settings
 
 from tokentracker.broker import task_publish
@@ -12,52 +14,51 @@ from .sessions.summaries import session_summaries_merge
 MERGE_DELAY_SECONDS = 1
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=50,
-    time_limit=60,
-)
+# Both merges: idempotent (a delta is deleted in the transaction that adds it), retried on
+# a database error, done well within beat's period.
+MERGE_TASK_OPTIONS = {
+    "acks_late": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": True,
+    "max_retries": 5,
+    "soft_time_limit": 50,
+    "time_limit": 60,
+}
+
+
+@shared_task(**MERGE_TASK_OPTIONS)
 def rollups_merge_task() -> int:
     return rollups_merge()
 
 
-def rollups_merge_soon() -> None:
-    """Fold pending rollup deltas in shortly; called after an ingest commits."""
+@shared_task(**MERGE_TASK_OPTIONS)
+def session_summaries_merge_task() -> int:
+    return session_summaries_merge()
+
+
+def _merge_soon(merge: Callable[[], int], task: Task, queued_key: str) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        rollups_merge()  # no worker: the embedded default merges in-process, right away
+        merge()  # no worker: the embedded default merges in-process, right away
         return
     # With the cache down (None) every batch queues a merge, unless the broker is down too
     # (the same Redis): then task_publish skips it, and since the deltas are committed,
     # beat's periodic merge picks them up when the broker is back.
-    if cache_add("rollups-merge-queued", 1, MERGE_DELAY_SECONDS) is False:
+    if cache_add(queued_key, 1, MERGE_DELAY_SECONDS) is False:
         return
-    task_publish(rollups_merge_task, countdown=MERGE_DELAY_SECONDS)
+    task_publish(task, countdown=MERGE_DELAY_SECONDS)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    max_retries=5,
-    soft_time_limit=50,
-    time_limit=60,
-)
-def session_summaries_merge_task() -> int:
-    return session_summaries_merge()
+def rollups_merge_soon() -> None:
+    """Fold pending rollup deltas in shortly; called after an ingest commits."""
+    _merge_soon(rollups_merge, rollups_merge_task, "rollups-merge-queued")
 
 
 def session_summaries_merge_soon() -> None:
     """Fold pending session deltas in shortly; called after an ingest commits. Queued at
     most once per MERGE_DELAY_SECONDS, like the rollups' merge (beat merges too)."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        session_summaries_merge()
-        return
-    if cache_add("session-summaries-merge-queued", 1, MERGE_DELAY_SECONDS) is False:
-        return
-    task_publish(session_summaries_merge_task, countdown=MERGE_DELAY_SECONDS)
+    _merge_soon(
+        session_summaries_merge, session_summaries_merge_task, "session-summaries-merge-queued"
+    )
 
 
 @shared_task(
