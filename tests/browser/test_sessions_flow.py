@@ -4,6 +4,7 @@ to a request and back to its session (screenshots of the list and the session)."
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import MembershipFactory, OrganizationFactory
 from tokentracker.models import Role
@@ -50,15 +51,17 @@ def test_a_viewer_walks_from_the_list_to_a_session_and_a_request(
     page.get_by_role("link", name="Sessions").first.click()
     page.get_by_label("Sort by").select_option("cost")
     page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**sort=cost**")
     rows = page.locator("table.sessions tbody tr")
-    assert rows.count() == 2
+    # Waits for the new page's rows: count() alone can read the page being replaced.
+    expect(rows).to_have_count(2)
     assert "refactor/auth flow" in rows.nth(0).inner_text()
     screenshot(page, "sessions-list")
 
     page.get_by_role("link", name="refactor/auth flow").click()
     assert page.url.endswith("/o/teams/sessions/refactor%2Fauth%20flow/")
     requests = page.locator("table.session-requests tbody tr")
-    assert requests.count() == 6
+    expect(requests).to_have_count(6)
     assert page.get_by_role("link", name="ann").is_visible()
     screenshot(page, "session-view")
 
