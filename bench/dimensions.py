@@ -61,8 +61,9 @@ def main() -> None:
     from usage.models import DimensionValue
     from usage.paging import CappedCountPaginator
     from usage.selectors.dashboard import usage_breakdowns
+    from usage.selectors.dimensions import dimension_breakdown
     from usage.selectors.sessions import sessions_list
-    from usage.selectors.usage import UsageScope, dimension_breakdown, usage_by, usage_totals
+    from usage.selectors.usage import UsageScope, usage_by, usage_totals
 
     slug = generated["stats"]["largest_organization"]
     organization = Organization.objects.get(slug=slug)

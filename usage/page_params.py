@@ -35,7 +35,8 @@ from .selectors.periods import (
     previous_window,
     zone_offset_note,
 )
-from .selectors.usage import UsageScope, series_too_long
+from .selectors.series import series_too_long
+from .selectors.usage import UsageScope
 from .windows import (
     DEFAULT_SPAN,
     NUL,

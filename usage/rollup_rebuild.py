@@ -52,13 +52,13 @@ def rollups_rebuild(*, organization_id: int) -> int:
     came from are counted here. Hours before the retention horizon (`rebuild_horizon`)
     keep their rollups: their events were deleted.
     """
-    return _rebuild_isolated(_rebuild_both, organization_id)
+    return rebuild_isolated(_rebuild_both, organization_id)
 
 
 def dimension_rollups_rebuild(*, organization_id: int) -> int:
     """Recompute one organization's dimension rollups alone (after its tag keys changed),
     as `rollups_rebuild` does both; returns the hourly rows written."""
-    return _rebuild_isolated(_dimensions_rebuild, organization_id)
+    return rebuild_isolated(_dimensions_rebuild, organization_id)
 
 
 def _rebuild_both(organization_id: int) -> int:
@@ -67,7 +67,10 @@ def _rebuild_both(organization_id: int) -> int:
     return written
 
 
-def _rebuild_isolated(rebuild: Callable[[int], int], organization_id: int) -> int:
+def rebuild_isolated(rebuild: Callable[[int], int], organization_id: int) -> int:
+    """Run `rebuild(organization_id)` in one transaction; on PostgreSQL in a REPEATABLE
+    READ snapshot, started again when a concurrent merge made it lose a serialization race.
+    Shared by the rollup and session-summary rebuilds."""
     isolated = connection.vendor == "postgresql" and not connection.in_atomic_block
     for attempt in range(REBUILD_ATTEMPTS):
         try:
@@ -80,7 +83,9 @@ def _rebuild_isolated(rebuild: Callable[[int], int], organization_id: int) -> in
             lost_race = getattr(exc.__cause__, "sqlstate", None) == _SERIALIZATION_FAILURE
             if not (isolated and lost_race) or attempt + 1 == REBUILD_ATTEMPTS:
                 raise
-            logger.info("rollup rebuild of organization %s raced a merge; again", organization_id)
+            logger.info(
+                "%s of organization %s raced a merge; again", rebuild.__name__, organization_id
+            )
     raise AssertionError("unreachable")
 
 

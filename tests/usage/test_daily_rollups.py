@@ -10,13 +10,13 @@ from usage.models import ROLLUP_DIMENSIONS, DailyRollup, HourlyRollup, UsageEven
 from usage.rollup_rebuild import rollups_rebuild
 from usage.rollups import COUNTERS, rollups_merge
 from usage.schemas import EventInput
+from usage.selectors.series import usage_series
 from usage.selectors.usage import (
     UsageScope,
     UsageTotals,
     _sums,
     usage_by,
     usage_by_day,
-    usage_series,
     usage_totals,
 )
 from usage.services.events import events_record

@@ -22,7 +22,8 @@ from usage.models import (
 from usage.rollup_rebuild import rollups_rebuild
 from usage.rollups import DIMENSION_COUNTERS, rollups_merge
 from usage.schemas import EventInput
-from usage.selectors.usage import UsageScope, dimension_breakdown, usage_by, usage_totals
+from usage.selectors.dimensions import dimension_breakdown
+from usage.selectors.usage import UsageScope, usage_by, usage_totals
 from usage.services.events import events_record
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,8 @@ from usage.selectors.periods import (
     window_compared,
     zone_offset_note,
 )
-from usage.selectors.usage import UsageScope, UsageTotals, usage_series, usage_totals
+from usage.selectors.series import usage_series
+from usage.selectors.usage import UsageScope, UsageTotals, usage_totals
 
 LA = ZoneInfo("America/Los_Angeles")
 KOLKATA = ZoneInfo("Asia/Kolkata")

@@ -21,7 +21,8 @@ from tokentracker.crypto import DecryptionFailed, json_decrypt
 
 from ..models import Eval, RequestPayload, UsageEvent
 from ..paging import CappedCountPaginator, statement_timeout
-from .usage import UsageScope, UsageTotals, event_latest_at, hour_ceil, usage_by, usage_series
+from .series import usage_series
+from .usage import UsageScope, UsageTotals, event_latest_at, hour_ceil, usage_by
 
 # Explorer breakdown tables, in the order the page shows them.
 BREAKDOWN_DIMENSIONS = ("model", "provider", "endpoint", "project", "status", "platform")

@@ -32,7 +32,8 @@ from decimal import Decimal
 from typing import Any
 
 from .dashboard import months_later, series_points
-from .usage import UsageScope, UsageTotals, hour_ceil, hour_floor, usage_series, usage_totals
+from .series import usage_series
+from .usage import UsageScope, UsageTotals, hour_ceil, hour_floor, usage_totals
 
 # Preset key, label; the order of the links on the pages.
 PRESETS: tuple[tuple[str, str], ...] = (

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, tzinfo
 
 from usage.genai_catalog import provider_display
 
-from .usage import UsageScope, UsageTotals, usage_series_by
+from .series import usage_series_by
+from .usage import UsageScope, UsageTotals
 
 STACK_DIMENSIONS = ("model", "provider")
 STACK_TOP = 5

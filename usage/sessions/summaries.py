@@ -16,10 +16,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import DataError, IntegrityError, OperationalError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from ..models import Outcome, SessionDelta, SessionSummary, UsageEvent
-from ..rollup_rebuild import REBUILD_ATTEMPTS, rebuild_horizon
+from ..rollup_rebuild import rebuild_horizon, rebuild_isolated
 from ..writers import session_deltas_insert
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,6 @@ TOKENS = SUMS[1:8]
 KEY = ("organization_id", "livemode", "session_id")
 COLUMNS = (*KEY, "developer_id", "developer_seen_at", "first_at", "last_at", *SUMS)
 # PostgreSQL's SQLSTATE for a REPEATABLE READ transaction that lost a race.
-_SERIALIZATION_FAILURE = "40001"
 
 
 def _fold(rows: Iterable[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
@@ -218,20 +217,7 @@ def session_summaries_rebuild(*, organization_id: int) -> int:
     PostgreSQL it reads one REPEATABLE READ snapshot, discards exactly the deltas of the
     events it counts, and starts again if a merge moved one of them meanwhile.
     """
-    isolated = connection.vendor == "postgresql" and not connection.in_atomic_block
-    for attempt in range(REBUILD_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                if isolated:
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                return _rebuild(organization_id)
-        except OperationalError as exc:
-            lost_race = getattr(exc.__cause__, "sqlstate", None) == _SERIALIZATION_FAILURE
-            if not (isolated and lost_race) or attempt + 1 == REBUILD_ATTEMPTS:
-                raise
-            logger.info("session rebuild of organization %s raced a merge; again", organization_id)
-    raise AssertionError("unreachable")
+    return rebuild_isolated(_rebuild, organization_id)
 
 
 def rebuild_sql(*, horizon: bool) -> str:

@@ -11,7 +11,8 @@ from tokentracker.pages import organization_page
 from usage.page_params import window_query
 from usage.selectors.dashboard import series_points, usage_by_co2e
 from usage.selectors.periods import rows_compared, window_compared
-from usage.selectors.usage import GRANULARITIES, UsageTotals, usage_by, usage_series
+from usage.selectors.series import usage_series
+from usage.selectors.usage import GRANULARITIES, UsageTotals, usage_by
 
 
 @organization_page()

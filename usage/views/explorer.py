@@ -36,17 +36,12 @@ from usage.page_params import (
 )
 from usage.paging import ReadTimedOut
 from usage.selectors.dashboard import log_page, series_points, usage_breakdowns
+from usage.selectors.dimensions import DimensionRow, dimension_breakdown
 from usage.selectors.logs import EXPORT_COLUMNS, csv_lines, log_events
 from usage.selectors.periods import rows_compared, window_compared
+from usage.selectors.series import usage_series
 from usage.selectors.stacks import stacked_series
-from usage.selectors.usage import (
-    GRANULARITIES,
-    DimensionRow,
-    dimension_breakdown,
-    dimension_options,
-    dimension_values,
-    usage_series,
-)
+from usage.selectors.usage import GRANULARITIES, dimension_options, dimension_values
 
 # (sort_by value, column heading, numeric) of the logs table; every one a LOG_FIELDS name.
 LOG_COLUMNS: tuple[tuple[str, str, bool], ...] = (

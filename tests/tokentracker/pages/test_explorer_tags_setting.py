@@ -11,7 +11,8 @@ from tokentracker.services.organizations import (
     organization_tag_keys_set,
 )
 from usage.models import DimensionHourlyRollup
-from usage.selectors.usage import UsageScope, dimension_breakdown
+from usage.selectors.dimensions import dimension_breakdown
+from usage.selectors.usage import UsageScope
 
 pytestmark = pytest.mark.django_db
 PATH = "/o/acme/settings/"

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tokentracker.models import Role
+from usage.selectors.series import usage_series
 from usage.selectors.stacks import stacked_series
-from usage.selectors.usage import UsageScope, UsageTotals, usage_series
+from usage.selectors.usage import UsageScope, UsageTotals
 
 pytestmark = pytest.mark.django_db
 WINDOW = {"start_date": "2026-03-20", "end_date": "2026-03-21"}

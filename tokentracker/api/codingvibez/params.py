@@ -20,7 +20,8 @@ from billing.services.manual_costs import ManualCostInvalid, service_parse
 from tokentracker.api.errors import ApiError, Kind
 from usage.dates import Bound, DateInvalid, bound_parse
 from usage.selectors.dashboard import month_start, months_later
-from usage.selectors.usage import GRANULARITIES, series_too_long
+from usage.selectors.series import series_too_long
+from usage.selectors.usage import GRANULARITIES
 
 DEFAULT_RECENT_DAYS = 30
 MAX_HOURS = 720

@@ -17,6 +17,7 @@ from tokentracker.api.base import CodingVibezView
 from tokentracker.api.codingvibez.bodies import freshness_label, provider_slug
 from tokentracker.api.render import iso_or_none
 from usage.selectors.dashboard import burn_rate
+from usage.selectors.series import usage_series
 from usage.selectors.usage import (
     GRANULARITIES,
     UsageScope,
@@ -26,7 +27,6 @@ from usage.selectors.usage import (
     rollups_last_merged_at,
     rollups_set_aside,
     usage_by,
-    usage_series,
 )
 
 from . import params

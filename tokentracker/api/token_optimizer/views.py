@@ -28,14 +28,8 @@ from usage.dates import iso_z as iso
 from usage.genai_catalog import provider_display
 from usage.recommendations import recommendations_for
 from usage.selectors.logs import csv_lines, log_events, log_json, log_rows
-from usage.selectors.usage import (
-    GRANULARITIES,
-    UsageTotals,
-    dimension_values,
-    series_too_long,
-    usage_by,
-    usage_series,
-)
+from usage.selectors.series import series_too_long, usage_series
+from usage.selectors.usage import GRANULARITIES, UsageTotals, dimension_values, usage_by
 from usage.windows import UsageQuery, flag, positive_int, usage_query
 
 DEFAULT_PER_PAGE = 50
