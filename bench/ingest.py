@@ -32,6 +32,17 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import psutil
+from cpu import (
+    CpuMeter,
+    own_seconds,
+    per_thousand,
+    postgres_root,
+    processes_named,
+    reaped_children_seconds,
+    tree_seconds,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tokentracker_bench"
 
@@ -248,8 +259,11 @@ def copy_process(database_url: str, columns: str, chunks: list[list[bytes]], rea
                 copy.write(b"".join(chunk))
 
 
-def copy_baseline(database_url: str, rows: int, batch: int, processes: int) -> float:
-    """Raw COPY rows/s of the same rows into the same table: the physical limit."""
+def copy_baseline(
+    database_url: str, rows: int, batch: int, processes: int
+) -> tuple[float, dict[str, float]]:
+    """Raw COPY rows/s of the same rows into the same table (the physical limit), and the
+    CPU seconds PostgreSQL and the COPY processes spent on it."""
     import psycopg
 
     columns, chunks = copy_chunks(database_url, rows, batch)
@@ -264,12 +278,24 @@ def copy_baseline(database_url: str, rows: int, batch: int, processes: int) -> f
     ]
     for worker in workers:
         worker.start()
+    postgres = postgres_root()
+    copiers = [psutil.Process(worker.pid) for worker in workers]
+    meter = CpuMeter(
+        {
+            "postgres": lambda: tree_seconds(postgres),
+            # Alive, their own times (their start-up is before the phase); once joined
+            # (reaped), all of it counts in this process's children times instead.
+            "copy processes": lambda: tree_seconds(*copiers) + reaped_children_seconds(),
+        }
+    )
     ready.wait()
+    meter.start()
     started = time.monotonic()
     go.set()
     for worker in workers:
         worker.join()
     elapsed = time.monotonic() - started
+    spent = meter.stop()
     if any(worker.exitcode for worker in workers):
         raise SystemExit("a COPY process failed")
     with psycopg.connect(database_url) as conn:
@@ -278,7 +304,7 @@ def copy_baseline(database_url: str, rows: int, batch: int, processes: int) -> f
             "(SELECT id FROM tokentracker_organization WHERE slug = %s)",
             [COPY_ORGANIZATION],
         )
-    return rows / elapsed
+    return rows / elapsed, spent
 
 
 def main() -> None:
@@ -349,6 +375,21 @@ def main() -> None:
             thread.start()
         for thread in warmers:
             thread.join()
+        gunicorn, celery, postgres = (
+            psutil.Process(server.pid),
+            psutil.Process(worker.pid),
+            postgres_root(),
+        )
+        meter = CpuMeter(
+            {
+                "gunicorn": lambda: tree_seconds(gunicorn),
+                "celery": lambda: tree_seconds(celery),
+                "postgres": lambda: tree_seconds(postgres),
+                "redis": lambda: tree_seconds(*processes_named("redis-server")),
+                "bench clients": own_seconds,
+            }
+        )
+        meter.start()
         started = time.monotonic()
         stop_at = started + args.seconds
         threads = [
@@ -363,6 +404,7 @@ def main() -> None:
             thread.join()
         duration = time.monotonic() - started
         finished = time.monotonic()
+        http_cpu = meter.stop()
         while True:
             rollup_events, events_after = counts(env)
             if rollup_events - rollup_events_before == events_after - events_before:
@@ -379,7 +421,9 @@ def main() -> None:
 
     latencies = sorted(elapsed for elapsed, _ in results)
     events = sum(created for _, created in results)
-    copy_rate = copy_baseline(args.database_url, args.copy_rows, args.batch, args.copy_processes)
+    copy_rate, copy_cpu = copy_baseline(
+        args.database_url, args.copy_rows, args.batch, args.copy_processes
+    )
     summary = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
@@ -399,6 +443,12 @@ def main() -> None:
         "copy_rows_per_second": round(copy_rate),
         "copy_processes": args.copy_processes,
         "ratio": round(events / duration / copy_rate, 3),
+        # Where the CPU went: seconds per part over each phase, and milliseconds per 1,000
+        # events (HTTP) or rows (COPY). "machine busy" is every process on the machine.
+        "http_cpu_seconds": http_cpu,
+        "http_cpu_ms_per_1000_events": per_thousand(http_cpu, events),
+        "copy_cpu_seconds": copy_cpu,
+        "copy_cpu_ms_per_1000_rows": per_thousand(copy_cpu, args.copy_rows),
     }
     print(json.dumps(summary, indent=2))
     if errors:
