@@ -8,7 +8,7 @@ from tokentracker.models import Organization
 
 from .dimensions import MAX_VALUES, dimensions_of, event_value, stored
 from .models import DimensionValue
-from .rollups import DIMENSION_COUNTERS, _hour, sums_add, sums_new
+from .rollups import DIMENSION_COUNTERS, _hour, sums_of
 
 
 def organization_dimensions(organization_id: int) -> tuple[str, ...]:
@@ -51,28 +51,22 @@ def dimension_fold(organization_id: int, rows: list[dict[str, Any]]) -> dict[tup
     if not rows:
         return {}
     dimensions = organization_dimensions(organization_id)
-    values = [{dimension: event_value(row, dimension) for dimension in dimensions} for row in rows]
-    seen: dict[str, dict[str, None]] = {dimension: {} for dimension in dimensions}
-    for row_values in values:
-        for dimension, value in row_values.items():
-            if value:
-                seen[dimension][value] = None
+    values = {dimension: [event_value(row, dimension) for row in rows] for dimension in dimensions}
+    # dict.fromkeys keeps each dimension's values in order of first appearance.
+    seen = {dimension: dict.fromkeys(filter(None, column)) for dimension, column in values.items()}
     admitted = _admitted(organization_id, seen)
-    folded: dict[tuple, dict[str, Any]] = {}
-    for row, row_values in zip(rows, values, strict=True):
-        hour = _hour(row["occurred_at"])
-        for dimension, value in row_values.items():
-            key = (
-                organization_id,
-                hour,
-                row["livemode"],
-                dimension,
-                stored(value, value in admitted[dimension]),
-                row["provider"],
-                row["model"],
-            )
-            sums = folded.get(key)
-            if sums is None:
-                sums = folded[key] = sums_new(DIMENSION_COUNTERS)
-            sums_add(sums, row)
-    return folded
+    hours = [
+        (_hour(row["occurred_at"]), row["livemode"], row["provider"], row["model"]) for row in rows
+    ]
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for dimension, column in values.items():
+        kept = admitted[dimension]
+        stored_as = {value: stored(value, value in kept) for value in dict.fromkeys(column)}
+        for row, value, (hour, livemode, provider, model) in zip(rows, column, hours, strict=True):
+            key = (organization_id, hour, livemode, dimension, stored_as[value], provider, model)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [row]
+            else:
+                group.append(row)
+    return {key: sums_of(group, DIMENSION_COUNTERS) for key, group in groups.items()}

@@ -13,11 +13,12 @@ same rollup rows; appending deltas keeps ingest above 30k and rollups trail by s
 
 import logging
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from django.db import (
@@ -135,54 +136,71 @@ DIMENSIONS = RollupFamily(
 FAMILIES = (MAIN, DIMENSIONS)
 
 
-def sums_new(counters: tuple[str, ...] = COUNTERS) -> dict[str, Any]:
-    sums: dict[str, Any] = dict.fromkeys(counters, 0)
-    sums["cost"] = Decimal(0)
-    sums["quality_sum"] = 0.0
-    sums["energy_wh"] = Decimal(0)
-    sums["co2e_grams"] = Decimal(0)
+def sums_of(rows: list[dict[str, Any]], counters: tuple[str, ...] = COUNTERS) -> dict[str, Any]:
+    """The counters of a group of event rows (as the ingest service builds them).
+
+    Column by column rather than row by row: each sum is one loop in C (`map`, `sum`), so a
+    group of a hundred events costs little more than a group of one. Values are added in row
+    order from the same start (0, 0.0, Decimal 0), so the sums are exactly those of adding the
+    rows one at a time.
+    """
+    sums: dict[str, Any] = {"events": len(rows)}
+    for column, get in _TOKEN_GETTERS:
+        sums[column] = sum(map(get, rows))
+    costs = [cost for cost in map(_TOTAL_COST, rows) if cost is not None]
+    sums["cost"] = sum(costs, Decimal(0))
+    sums["priced_events"] = len(costs)
+    sums["unpriced_events"] = len(rows) - len(costs)
+    latencies = [latency for latency in map(_LATENCY, rows) if latency is not None]
+    sums["latency_ms_sum"] = sum(latencies)
+    sums["latency_count"] = len(latencies)
+    outcomes = list(map(_OUTCOME, rows))
+    sums["success_count"] = outcomes.count(Outcome.SUCCESS)
+    if "error_count" in counters:
+        sums["error_count"] = outcomes.count(Outcome.ERROR)
+    scores = [score for score in map(_QUALITY, rows) if score is not None]
+    sums["quality_sum"] = sum(scores, 0.0)
+    sums["quality_count"] = len(scores)
+    carbon = [row for row in rows if row["co2e_grams"] is not None]
+    sums["energy_wh"] = sum(map(_ENERGY, carbon), Decimal(0))
+    sums["co2e_grams"] = sum(map(_CO2E, carbon), Decimal(0))
     return sums
 
 
-def sums_add(sums: dict[str, Any], row: dict[str, Any]) -> None:
-    """Add one event row (as the ingest service builds it) onto folded sums."""
-    sums["events"] += 1
-    for column in TOKEN_COLUMNS:
-        sums[column] += row[column]
-    if row["total_cost"] is None:
-        sums["unpriced_events"] += 1
-    else:
-        sums["priced_events"] += 1
-        sums["cost"] += row["total_cost"]
-    if row["latency_ms"] is not None:
-        sums["latency_ms_sum"] += row["latency_ms"]
-        sums["latency_count"] += 1
-    if row["outcome"] == Outcome.SUCCESS:
-        sums["success_count"] += 1
-    elif row["outcome"] == Outcome.ERROR and "error_count" in sums:
-        sums["error_count"] += 1
-    if row["quality_score"] is not None:
-        sums["quality_sum"] += row["quality_score"]
-        sums["quality_count"] += 1
-    if row["co2e_grams"] is not None:
-        sums["energy_wh"] += row["energy_wh"]
-        sums["co2e_grams"] += row["co2e_grams"]
+_TOKEN_GETTERS = tuple((column, itemgetter(column)) for column in TOKEN_COLUMNS)
+_TOTAL_COST = itemgetter("total_cost")
+_LATENCY = itemgetter("latency_ms")
+_OUTCOME = itemgetter("outcome")
+_QUALITY = itemgetter("quality_score")
+_ENERGY = itemgetter("energy_wh")
+_CO2E = itemgetter("co2e_grams")
+
+
+def groups_of(
+    rows: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], tuple]
+) -> dict[tuple, list[dict[str, Any]]]:
+    """Rows by `key(row)`, each group in row order."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for row in rows:
+        row_key = key(row)
+        group = groups.get(row_key)
+        if group is None:
+            groups[row_key] = [row]
+        else:
+            group.append(row)
+    return groups
+
+
+_DIMENSION_VALUES = itemgetter(*ROLLUP_DIMENSIONS)
+
+
+def _fold_key(row: dict[str, Any]) -> tuple:
+    return (row["organization_id"], _hour(row["occurred_at"]), *_DIMENSION_VALUES(row))
 
 
 def fold(rows: Iterable[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
     """Sum event rows (as the ingest service builds them) by organization, hour, dimensions."""
-    folded: dict[tuple, dict[str, Any]] = {}
-    for row in rows:
-        key = (
-            row["organization_id"],
-            _hour(row["occurred_at"]),
-            *(row[name] for name in ROLLUP_DIMENSIONS),
-        )
-        sums = folded.get(key)
-        if sums is None:
-            sums = folded[key] = sums_new()
-        sums_add(sums, row)
-    return folded
+    return {key: sums_of(group) for key, group in groups_of(rows, _fold_key).items()}
 
 
 def _upsert_sql(rows: int, model: type[models.Model], family: RollupFamily) -> str:

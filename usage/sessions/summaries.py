@@ -13,13 +13,13 @@ merges lock summaries in the same order and cannot deadlock.
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.db import DataError, IntegrityError, connection, transaction
 
 from ..models import Outcome, SessionDelta, SessionSummary, UsageEvent
 from ..rollup_rebuild import rebuild_horizon, rebuild_isolated
+from ..rollups import groups_of, sums_of
 from ..writers import session_deltas_insert
 
 logger = logging.getLogger(__name__)
@@ -44,45 +44,33 @@ COLUMNS = (*KEY, "developer_id", "developer_seen_at", "first_at", "last_at", *SU
 # PostgreSQL's SQLSTATE for a REPEATABLE READ transaction that lost a race.
 
 
+def _session_key(row: dict[str, Any]) -> tuple:
+    return (row["organization_id"], row["livemode"], row["session_id"])
+
+
 def _fold(rows: Iterable[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
     """Sum event rows (as the ingest service builds them) per session; events without a
     session are not part of any."""
     folded: dict[tuple, dict[str, Any]] = {}
-    for row in rows:
-        if not row["session_id"]:
-            continue
-        moment = row["occurred_at"]
-        key = (row["organization_id"], row["livemode"], row["session_id"])
-        sums = folded.get(key)
-        if sums is None:
-            sums = folded[key] = {
-                "developer_id": "",
-                "developer_seen_at": None,
-                "first_at": moment,
-                "last_at": moment,
-                **dict.fromkeys(SUMS, 0),
-                "cost": Decimal(0),
-                "co2e_grams": Decimal(0),
-            }
-        sums["first_at"] = min(sums["first_at"], moment)
-        sums["last_at"] = max(sums["last_at"], moment)
-        developer = row["developer_id"]
-        if developer and (
-            sums["developer_seen_at"] is None
-            or (moment, developer) < (sums["developer_seen_at"], sums["developer_id"])
-        ):
-            sums["developer_id"], sums["developer_seen_at"] = developer, moment
-        sums["events"] += 1
-        for column in TOKENS:
-            sums[column] += row[column]
-        if row["total_cost"] is None:
-            sums["unpriced_events"] += 1
-        else:
-            sums["cost"] += row["total_cost"]
-        if row["co2e_grams"] is not None:
-            sums["co2e_grams"] += row["co2e_grams"]
-        if row["outcome"] == Outcome.ERROR:
-            sums["errors"] += 1
+    for key, group in groups_of((row for row in rows if row["session_id"]), _session_key).items():
+        moments = [row["occurred_at"] for row in group]
+        developer_seen_at, developer_id = min(
+            ((row["occurred_at"], row["developer_id"]) for row in group if row["developer_id"]),
+            default=(None, ""),
+        )
+        sums = sums_of(group)
+        folded[key] = {
+            "developer_id": developer_id,
+            "developer_seen_at": developer_seen_at,
+            "first_at": min(moments),
+            "last_at": max(moments),
+            **{column: sums[column] for column in TOKENS},
+            "events": sums["events"],
+            "cost": sums["cost"],
+            "unpriced_events": sums["unpriced_events"],
+            "co2e_grams": sums["co2e_grams"],
+            "errors": sum(1 for row in group if row["outcome"] == Outcome.ERROR),
+        }
     return folded
 
 
