@@ -13,10 +13,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tokentracker.money import MoneyBook
+from tokentracker.money import MONEY_QUANTUM, MoneyBook
 
 from .models import CostSource
-from .pricing import CostParts
+from .pricing import COST_QUANTUM, CostParts
+
+# The USD fast path of costs_in_currency keeps catalog parts as they are.
+assert COST_QUANTUM == MONEY_QUANTUM
 
 CATALOG_CURRENCY = "USD"
 PART_COLUMNS = (
@@ -54,6 +57,19 @@ def costs_in_currency(
     if catalog is None:
         columns["total_cost"] = None
         columns["cost_source"] = CostSource.UNPRICED
+        return columns
+    if to == CATALOG_CURRENCY:
+        # USD to USD: the parts are already at the cost columns' places (COST_QUANTUM is
+        # MONEY_QUANTUM), so converting would only copy them.
+        columns.update(
+            input_cost=catalog.input,
+            cache_read_cost=catalog.cache_read,
+            cache_write_cost=catalog.cache_write,
+            output_cost=catalog.output,
+            reasoning_cost=catalog.reasoning,
+            total_cost=catalog.total,
+            cost_source=CostSource.CATALOG,
+        )
         return columns
     parts = {
         "input_cost": catalog.input,

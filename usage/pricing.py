@@ -198,9 +198,28 @@ def tokens_as_reported(
     return input_tokens, output_tokens
 
 
+_ZERO = Decimal(0)
+# A price per million tokens with at most six decimal places is a whole number of
+# COST_QUANTUM per token: its part costs are then integer products, exact, with no rounding.
+_PER_TOKEN_QUANTA: dict[Decimal, int | None] = {}
+
+
+def _per_token_quanta(price: Decimal) -> int | None:
+    quanta = _PER_TOKEN_QUANTA.get(price, _ZERO)
+    if quanta is _ZERO:
+        scaled = price.scaleb(6)
+        quanta = int(scaled) if scaled == scaled.to_integral_value() else None
+        if len(_PER_TOKEN_QUANTA) < 10_000:  # prices come from the catalog: a few hundred
+            _PER_TOKEN_QUANTA[price] = quanta
+    return quanta
+
+
 def _part_cost(tokens: int, price: Decimal) -> Decimal:
     if not tokens:
-        return Decimal(0)
+        return _ZERO
+    quanta = _per_token_quanta(price)
+    if quanta is not None:
+        return Decimal(tokens * quanta).scaleb(-12)
     # scaleb(-6) divides by a million exactly, without a division.
     return (tokens * price).scaleb(-6).quantize(COST_QUANTUM)
 

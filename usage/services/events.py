@@ -22,7 +22,7 @@ from tokentracker.services import QuotaExceeded, quota_consume
 
 from ..costs import costs_in_currency
 from ..dimension_rollups import dimension_fold
-from ..ids import uuid7
+from ..ids import uuid7_many
 from ..models import IngestReceipt, UsageEvent
 from ..price_book import PriceBook, price_book_get
 from ..pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
@@ -239,6 +239,7 @@ def _event_rows(
     livemode = api_key_livemode(api_key_id)
     rows: list[dict[str, Any]] = []
     errors: list[FieldError] = []
+    uuids = uuid7_many(len(events))
     for index, event in enumerate(events):
         if isinstance(event, InvalidEvent):
             errors.extend(error.model_copy(update={"index": index}) for error in event.errors)
@@ -269,7 +270,7 @@ def _event_rows(
             )
             continue
         row = {
-            "uuid": uuid7(),
+            "uuid": uuids[index],
             "organization_id": organization_id,
             "api_key_id": api_key_id,
             "client_event_id": event.id,
