@@ -21,7 +21,7 @@ from tokentracker.api import errors
 from tokentracker.api.parsers import NUL
 from tokentracker.api.ratelimit import MinuteRateLimited
 from tokentracker.authentication import ApiKeyAuthentication, AuthenticatedKey
-from tokentracker.models import Membership
+from tokentracker.models import ApiKeyMode, Membership
 from tokentracker.permissions import HasApiKeyOrMember
 from tokentracker.ratelimit import MINUTE_LIMITED_SCOPE
 from tokentracker.request_context import organization_bind, request_id_current
@@ -87,6 +87,13 @@ class OrganizationScoped:
     def api_key_id(self) -> int | None:
         key = self.api_key
         return key.id if key else None
+
+    @property
+    def livemode(self) -> bool:
+        """Whether what this request writes is live data: False only through a test key
+        (as `tokentracker.selectors.api_key_livemode` says, without its query)."""
+        key = self.api_key
+        return key is None or key.mode != ApiKeyMode.TEST
 
     @cached_property
     def membership(self) -> ActiveMembership | None:

@@ -85,6 +85,7 @@ def events_record(
     count_quota: bool = True,
     carbon_stamps: Sequence[CarbonStamp | None] | None = None,
     door: str = "",
+    livemode: bool | None = None,
 ) -> IngestResult:
     """Normalise, price and write a batch of events, judged event by event.
 
@@ -101,6 +102,8 @@ def events_record(
     carbon-llm track door); an event without one is estimated here.
     `door`, the path the events came in by, counts them for /metrics (tokentracker.metrics);
     a replay is not counted again, and neither is a call from no door (importers, tasks).
+    `livemode`, False for events sent with a test key, is what the door's authentication
+    already knows; without it the key is looked up.
     """
     if idempotency_key:
         replay = _receipt_replay(organization_id, idempotency_key, body_digest)
@@ -115,6 +118,7 @@ def events_record(
         events,
         received_at=received_at,
         carbon_stamps=carbon_stamps,
+        livemode=api_key_livemode(api_key_id) if livemode is None else livemode,
     )
     if errors and not rows:
         # Nothing valid: the door refuses the request as a whole, and no receipt is kept,
@@ -232,11 +236,11 @@ def _event_rows(
     received_at: datetime,
     carbon_stamps: Sequence[CarbonStamp | None] | None = None,
     money: MoneyBook | None = None,
+    livemode: bool = True,
 ) -> tuple[list[dict[str, Any]], list[FieldError]]:
     """The rows of the valid events, and the errors of the others, each with its index."""
     money = money or money_book_get()
     reporting_currency = money.reporting_currency(organization_id)
-    livemode = api_key_livemode(api_key_id)
     rows: list[dict[str, Any]] = []
     errors: list[FieldError] = []
     uuids = uuid7_many(len(events))

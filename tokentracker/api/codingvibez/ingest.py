@@ -72,6 +72,7 @@ def _record(
             events=events,
             received_at=received_at,
             door=door,
+            livemode=view.livemode,
         )
     except EventsInvalid as exc:
         raise _invalid(service_errors(exc.errors, path)) from None

@@ -98,6 +98,7 @@ class UsageEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Native
                 idempotency_key=idempotency_key,
                 body_digest=ingest.request_digest(raw),
                 door=metrics.DOOR_EVENTS,
+                livemode=self.livemode,
             )
         except EventsInvalid as exc:
             raise ApiError(

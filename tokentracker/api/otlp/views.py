@@ -113,6 +113,7 @@ class TracesView(OtlpView):
                     organization_id=self.organization_id,
                     api_key_id=self.api_key_id,
                     events=batch.events,
+                    livemode=self.livemode,
                 )
                 errors, created, duplicates = result.errors, result.created, result.duplicates
             except EventsInvalid as exc:
