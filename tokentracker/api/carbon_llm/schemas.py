@@ -1,16 +1,16 @@
 """carbon-llm's request and response bodies (seed 002), validated by pydantic and documented
 from the same models by drf-spectacular."""
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from usage.schemas import CountryCode as Country
 from usage.schemas import NonNegativeInt as Tokens
-from usage.schemas import WholeInt
 from usage.schemas import text_field as _text
+from usage.schemas import whole_int
 
-Duration = Annotated[WholeInt, Field(ge=1, le=86_400_000)]
+Duration = whole_int(ge=1, le=86_400_000)
 Confidence = Literal["measured", "benchmarked", "estimated"]
 
 

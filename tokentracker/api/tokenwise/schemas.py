@@ -16,9 +16,9 @@ from pydantic import (
     ValidationError,
 )
 
-from usage.schemas import MAX_TOKENS, WholeInt
+from usage.schemas import MAX_TOKENS, whole_int
 
-TokenCount = Annotated[WholeInt, Field(ge=0, le=MAX_TOKENS)]
+TokenCount = whole_int(ge=0, le=MAX_TOKENS)
 RANGES = {"24h": 1, "7d": 7, "30d": 30, "90d": 90, "180d": 180}  # days
 RangeName = Literal["24h", "7d", "30d", "90d", "180d"]
 MAX_LIMIT = 100
@@ -57,9 +57,9 @@ class TokenwiseObservation(BaseModel):
     outputTokens: TokenCount | None = None
     cachedInputTokens: TokenCount | None = Field(default=None, description="Cache reads.")
     cacheCreationTokens: TokenCount | None = Field(default=None, description="Cache writes.")
-    latencyMs: Annotated[WholeInt, Field(ge=0, le=2_147_483_647)] | None = None
+    latencyMs: whole_int(ge=0, le=2_147_483_647) | None = None
     status: Literal["success", "error"] | None = None
-    statusCode: Annotated[WholeInt, Field(ge=100, le=599)] | None = None
+    statusCode: whole_int(ge=100, le=599) | None = None
     errorMessage: _text(10_000) | None = None
     tag: _text(200) | None = Field(
         default=None, description="The feature that made the call; reported as its endpoint."
