@@ -8,6 +8,7 @@ phase is each part's cost per event, which the machine's noise moves far less th
 throughput.
 """
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -93,3 +94,45 @@ def per_thousand(spent: dict[str, float], units: int) -> dict[str, float]:
         for name, seconds in spent.items()
         if name != "wall"
     }
+
+
+def tree_rss_mb(*roots: psutil.Process) -> float:
+    """Resident memory of the roots and their descendants, in MiB."""
+    total = 0
+    for root in roots:
+        try:
+            processes = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for process in processes:
+            try:
+                total += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+    return round(total / 2**20, 1)
+
+
+class MemorySampler(threading.Thread):
+    """Resident memory of named process trees every `every` seconds until `stop()`: a
+    leak shows as a series that keeps climbing after warm-up."""
+
+    def __init__(self, parts: dict[str, psutil.Process], every: float) -> None:
+        super().__init__(daemon=True)
+        self._parts = parts
+        self._every = every
+        self._stopped = threading.Event()
+        self.samples: list[dict[str, float]] = []
+
+    def run(self) -> None:
+        started = time.monotonic()
+        while True:
+            sample = {"at_s": round(time.monotonic() - started)}
+            sample.update({name: tree_rss_mb(root) for name, root in self._parts.items()})
+            self.samples.append(sample)
+            if self._stopped.wait(self._every):
+                return
+
+    def stop(self) -> list[dict[str, float]]:
+        self._stopped.set()
+        self.join()
+        return self.samples

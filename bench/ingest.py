@@ -35,6 +35,7 @@ from pathlib import Path
 import psutil
 from cpu import (
     CpuMeter,
+    MemorySampler,
     own_seconds,
     per_thousand,
     postgres_root,
@@ -141,8 +142,11 @@ def bench_organization(env: dict[str, str]) -> str:
     return key
 
 
-def gunicorn_command(port: int, workers: int, log_level: str) -> list[str]:
-    """gunicorn as the benches run it: threaded workers of one thread, kept-alive clients."""
+def gunicorn_command(
+    port: int, workers: int, log_level: str, threads: int = 1, worker_class: str = "gthread"
+) -> list[str]:
+    """gunicorn as the benches run it: threaded workers (one thread unless told), kept-alive
+    clients; `worker_class` "sync" is gunicorn's default, which closes every connection."""
     return [
         sys.executable,
         "-m",
@@ -153,9 +157,9 @@ def gunicorn_command(port: int, workers: int, log_level: str) -> list[str]:
         "--workers",
         str(workers),
         "--worker-class",
-        "gthread",
+        worker_class,
         "--threads",
-        "1",
+        str(threads),
         "--keep-alive",
         "30",
         "--timeout",
@@ -316,6 +320,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
@@ -354,7 +360,7 @@ def main() -> None:
         env=env,
     )
     server = subprocess.Popen(
-        gunicorn_command(args.port, args.workers, "warning"),
+        gunicorn_command(args.port, args.workers, "warning", args.threads, args.worker_class),
         cwd=ROOT,
         env=env,
     )
@@ -389,6 +395,10 @@ def main() -> None:
                 "bench clients": own_seconds,
             }
         )
+        memory = MemorySampler(
+            {"gunicorn": gunicorn, "celery": celery}, every=max(args.seconds / 10, 1)
+        )
+        memory.start()
         meter.start()
         started = time.monotonic()
         stop_at = started + args.seconds
@@ -405,6 +415,7 @@ def main() -> None:
         duration = time.monotonic() - started
         finished = time.monotonic()
         http_cpu = meter.stop()
+        memory_samples = memory.stop()
         while True:
             rollup_events, events_after = counts(env)
             if rollup_events - rollup_events_before == events_after - events_before:
@@ -431,6 +442,8 @@ def main() -> None:
         "batch": args.batch,
         "clients": args.clients,
         "gunicorn_workers": args.workers,
+        "gunicorn_threads": args.threads,
+        "gunicorn_worker_class": args.worker_class,
         "seconds": round(duration, 1),
         "requests": len(results),
         "errors": len(errors),
@@ -446,6 +459,9 @@ def main() -> None:
         # Where the CPU went: seconds per part over each phase, and milliseconds per 1,000
         # events (HTTP) or rows (COPY). "machine busy" is every process on the machine.
         "http_cpu_seconds": http_cpu,
+        # Resident memory (MiB) of gunicorn (master and workers) and the Celery worker,
+        # sampled ten times over the measured phase.
+        "memory_mb": memory_samples,
         "http_cpu_ms_per_1000_events": per_thousand(http_cpu, events),
         "copy_cpu_seconds": copy_cpu,
         "copy_cpu_ms_per_1000_rows": per_thousand(copy_cpu, args.copy_rows),

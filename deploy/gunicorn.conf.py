@@ -1,7 +1,8 @@
 """gunicorn's settings for `make serve` (the Procfile) and deploy/systemd/tokentracker-web:
-how many workers and where they listen, from the environment. Everything else is
-gunicorn's default (30 s request timeout, 30 s to finish requests on SIGTERM); options on
-the command line or in GUNICORN_CMD_ARGS override these."""
+how many workers (gthread, one thread each unless WEB_THREADS says) and where they listen,
+from the environment. Everything else is gunicorn's default (30 s request timeout, 30 s to
+finish requests on SIGTERM); options on the command line or in GUNICORN_CMD_ARGS override
+these."""
 
 import os
 import sys
@@ -19,16 +20,19 @@ def _positive_int(name: str, raw: str) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise ValueError(f"{name} must be a whole number of workers, at least 1; got {raw!r}")
+        raise ValueError(f"{name} must be a whole number, at least 1; got {raw!r}")
     return value
 
 
 def _default_workers() -> int:
-    # Sync workers wait on PostgreSQL and Redis for much of a request, so gunicorn's advice
-    # of 2 x cores + 1 keeps the cores busy; capped at 8 because on one machine the Celery
-    # worker and PostgreSQL need the same cores and each worker holds its own ~150 MB.
+    # One worker per core and one more, each a single-threaded gthread worker: on two cores
+    # bench/ingest.py measured the same throughput from 2, 3 and 4 such workers, from 2 or 3
+    # workers of 2 threads and from 5 sync workers, while threads cost 5-10% more CPU per
+    # event and every worker holds ~120 MB (bench/RESULTS.md, issue 21). The extra worker
+    # keeps the cores busy while one waits on a slow page's queries. Capped at 8: on one
+    # machine the Celery worker and PostgreSQL need the same cores.
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return min(2 * (cores or 1) + 1, 8)
+    return min((cores or 1) + 1, 8)
 
 
 _workers_variable = next(
@@ -38,6 +42,12 @@ workers = (
     _positive_int(_workers_variable, os.environ[_workers_variable])
     if _workers_variable
     else _default_workers()
+)
+# gthread rather than gunicorn's sync default: it keeps the https proxy's connections
+# alive between requests, where a sync worker closes each one.
+worker_class = "gthread"
+threads = (
+    _positive_int("WEB_THREADS", os.environ["WEB_THREADS"]) if os.environ.get("WEB_THREADS") else 1
 )
 
 # Loopback by default: the https proxy on the same machine is the only client. (gunicorn's

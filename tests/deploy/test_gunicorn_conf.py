@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 
 CONF = Path(settings.BASE_DIR) / "deploy" / "gunicorn.conf.py"
-OURS = ("WEB_CONCURRENCY", "GUNICORN_", "BIND", "PORT", "STATE_DIRECTORY")
+OURS = ("WEB_CONCURRENCY", "WEB_THREADS", "GUNICORN_", "BIND", "PORT", "STATE_DIRECTORY")
 
 
 def gunicorn_config(**env: str) -> subprocess.CompletedProcess:
@@ -31,10 +31,11 @@ def values(result: subprocess.CompletedProcess) -> dict[str, str]:
     return {name.strip(): value.strip() for name, value in pairs}
 
 
-def test_by_default_twice_the_cores_plus_one_capped_at_8_on_loopback_port_8000(tmp_path):
+def test_by_default_one_gthread_worker_per_core_and_one_more_capped_at_8_on_port_8000(tmp_path):
     config = values(gunicorn_config(STATE_DIRECTORY=str(tmp_path)))
     cores = len(os.sched_getaffinity(0))
-    assert config["workers"] == str(min(2 * cores + 1, 8))
+    assert config["workers"] == str(min(cores + 1, 8))
+    assert (config["worker_class"], config["threads"]) == ("gthread", "1")
     assert config["bind"] == "['127.0.0.1:8000']"
     assert config["control_socket"] == str(tmp_path / "gunicorn.ctl")
 
@@ -42,6 +43,13 @@ def test_by_default_twice_the_cores_plus_one_capped_at_8_on_loopback_port_8000(t
 def test_web_concurrency_and_port_are_read(tmp_path):
     config = values(gunicorn_config(WEB_CONCURRENCY="5", PORT="9100", STATE_DIRECTORY="/x"))
     assert (config["workers"], config["bind"]) == ("5", "['127.0.0.1:9100']")
+
+
+def test_web_threads_is_read_and_refused_below_one():
+    assert values(gunicorn_config(WEB_THREADS="4"))["threads"] == "4"
+    result = gunicorn_config(WEB_THREADS="none")
+    assert result.returncode != 0
+    assert "WEB_THREADS must be a whole number, at least 1; got 'none'" in result.stderr
 
 
 def test_gunicorn_workers_and_bind_are_read():
@@ -57,6 +65,4 @@ def test_web_concurrency_wins_over_gunicorn_workers():
 def test_no_workers_is_refused_saying_which_variable():
     result = gunicorn_config(GUNICORN_WORKERS="0")
     assert result.returncode != 0
-    assert "GUNICORN_WORKERS must be a whole number of workers, at least 1; got '0'" in (
-        result.stderr
-    )
+    assert "GUNICORN_WORKERS must be a whole number, at least 1; got '0'" in result.stderr
