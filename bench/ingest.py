@@ -106,6 +106,19 @@ def manage(env: dict[str, str], *args: str) -> str:
     ).stdout
 
 
+def rollup_events(env: dict[str, str]) -> int:
+    """Events counted in the bench org's hourly rollups: a sum over a few hundred rows, cheap
+    enough to poll, where counting the stored events grows with the table."""
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        (total,) = conn.execute(
+            "SELECT COALESCE(SUM(r.events), 0) FROM usage_hourlyrollup r "
+            "JOIN tokentracker_organization o ON o.id = r.organization_id WHERE o.slug = 'bench'"
+        ).fetchone()
+    return int(total)
+
+
 def counts(env: dict[str, str]) -> tuple[int, int]:
     """(events counted in the bench org's rollups, events stored) as the database has them."""
     import psycopg
@@ -371,9 +384,10 @@ def main() -> None:
         errors: list = []
         # Warm up (imports, price book, connections), then measure.
         warm_stop = time.monotonic() + args.warmup
+        warm_results: list = []
         warmers = [
             threading.Thread(
-                target=client_loop, args=(args.port, key, bodies, warm_stop, [], errors)
+                target=client_loop, args=(args.port, key, bodies, warm_stop, warm_results, errors)
             )
             for _ in range(args.clients)
         ]
@@ -416,14 +430,19 @@ def main() -> None:
         finished = time.monotonic()
         http_cpu = meter.stop()
         memory_samples = memory.stop()
-        while True:
-            rollup_events, events_after = counts(env)
-            if rollup_events - rollup_events_before == events_after - events_before:
-                break
+        # Every 201 said how many events it stored: the rollups must count exactly those.
+        created = sum(n for _, n in warm_results) + sum(n for _, n in results)
+        while (counted := rollup_events(env) - rollup_events_before) < created:
             if time.monotonic() - finished > 120:
                 raise SystemExit("rollups did not catch up within 120 s")
-            time.sleep(0.25)
+            time.sleep(0.1)
         rollup_lag = time.monotonic() - finished
+        if counted != created:
+            raise SystemExit(f"{created} events answered as stored, {counted} in the rollups")
+        # And the table holds them, none lost and none twice.
+        stored = counts(env)[1] - events_before
+        if stored != created:
+            raise SystemExit(f"{created} events answered as stored, {stored} in the table")
     finally:
         server.terminate()
         worker.terminate()
