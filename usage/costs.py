@@ -13,13 +13,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tokentracker.money import MONEY_QUANTUM, MoneyBook
+from tokentracker.money import MoneyBook
 
 from .models import CostSource
-from .pricing import COST_QUANTUM, CostParts
-
-# The USD fast path of costs_in_currency keeps catalog parts as they are.
-assert COST_QUANTUM == MONEY_QUANTUM
+from .pricing import CostParts
 
 CATALOG_CURRENCY = "USD"
 PART_COLUMNS = (

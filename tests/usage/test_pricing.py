@@ -2,7 +2,15 @@ from decimal import Decimal
 
 import pytest
 
-from usage.pricing import Rates, TokenError, cost_compute, reasoning_convention, tokens_normalise
+from tokentracker.money import MONEY_QUANTUM
+from usage.pricing import (
+    COST_QUANTUM,
+    Rates,
+    TokenError,
+    cost_compute,
+    reasoning_convention,
+    tokens_normalise,
+)
 
 D = Decimal
 
@@ -183,3 +191,31 @@ def test_inside_providers_keep_the_stored_output_as_reported():
         provider="openai", model="o3", input_tokens=10, output_tokens=500, reasoning_tokens=300
     )
     assert parts.output_with_reasoning == 500
+
+
+@pytest.mark.parametrize(
+    ("price", "tokens", "cost"),
+    [
+        # At most six decimals per million tokens: an integer product, exact.
+        ("2.5", 1_234, "0.003085000000"),
+        ("0.075", 1, "0.000000075000"),
+        ("3.141592", 999_999_999, "3141.591996858408"),
+        # More decimals: the Decimal path, rounded to the cost columns' twelve places.
+        ("0.0000001234567", 7, "0.000000000001"),
+        ("1.23456789", 3, "0.000003703704"),
+    ],
+)
+def test_part_costs_are_exact_to_twelve_places_however_many_decimals_the_price_has(
+    price, tokens, cost
+):
+    parts = tokens_normalise(provider="openai", model="x", input_tokens=tokens, output_tokens=0)
+    costs = cost_compute(parts, Rates(input=D(price), output=D("1")))
+    assert format(costs.input, "f") == cost
+    assert costs.output == 0
+    assert costs.total == D(cost)
+
+
+def test_cost_quantum_is_the_money_quantum_the_usd_costs_skip_converting_to():
+    # costs_in_currency keeps catalog parts as they are in USD: they must already be at the
+    # places a conversion would round them to.
+    assert COST_QUANTUM == MONEY_QUANTUM
