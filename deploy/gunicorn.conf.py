@@ -27,8 +27,8 @@ def _positive_int(name: str, raw: str) -> int:
 def _default_workers() -> int:
     # One worker per core and one more, each a single-threaded gthread worker: on two cores
     # bench/ingest.py measured the same throughput from 2, 3 and 4 such workers, from 2 or 3
-    # workers of 2 threads and from 5 sync workers, while threads cost 5-10% more CPU per
-    # event and every worker holds ~120 MB (bench/RESULTS.md, issue 21). The extra worker
+    # workers of 2 threads and from 5 sync workers; threads added no throughput, and every
+    # worker holds ~120-160 MB (bench/RESULTS.md, issue 21). The extra worker
     # keeps the cores busy while one waits on a slow page's queries. Capped at 8: on one
     # machine the Celery worker and PostgreSQL need the same cores.
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
