@@ -10,25 +10,29 @@ throughput.
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import psutil
+
+
+def _trees(roots: tuple[psutil.Process, ...]) -> Iterator[psutil.Process]:
+    """The roots and their descendants, skipping whatever exits meanwhile."""
+    for root in roots:
+        try:
+            yield from (root, *root.children(recursive=True))
+        except psutil.NoSuchProcess:
+            continue
 
 
 def tree_seconds(*roots: psutil.Process) -> float:
     """CPU seconds of the roots and their descendants; reaped children count in their parent."""
     total = 0.0
-    for root in roots:
+    for process in _trees(roots):
         try:
-            processes = [root, *root.children(recursive=True)]
+            times = process.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        for process in processes:
-            try:
-                times = process.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            total += times.user + times.system + times.children_user + times.children_system
+        total += times.user + times.system + times.children_user + times.children_system
     return total
 
 
@@ -99,16 +103,11 @@ def per_thousand(spent: dict[str, float], units: int) -> dict[str, float]:
 def tree_rss_mb(*roots: psutil.Process) -> float:
     """Resident memory of the roots and their descendants, in MiB."""
     total = 0
-    for root in roots:
+    for process in _trees(roots):
         try:
-            processes = [root, *root.children(recursive=True)]
+            total += process.memory_info().rss
         except psutil.NoSuchProcess:
             continue
-        for process in processes:
-            try:
-                total += process.memory_info().rss
-            except psutil.NoSuchProcess:
-                continue
     return round(total / 2**20, 1)
 
 
