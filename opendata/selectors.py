@@ -10,8 +10,8 @@ from typing import Any
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
+from usage.folds import COUNTERS
 from usage.models import DailyRollup, ModelPrice
-from usage.rollups import COUNTERS
 
 from .cost_index import PriceVersion
 from .datasets import COMMUNITY, COST_INDEX, DATASETS, MODELS

@@ -7,8 +7,8 @@ from typing import Any
 from tokentracker.models import Organization
 
 from .dimensions import MAX_VALUES, dimensions_of, event_value, stored
+from .folds import DIMENSION_COUNTERS, hour_of, sums_of
 from .models import DimensionValue
-from .rollups import DIMENSION_COUNTERS, _hour, sums_of
 
 
 def organization_dimensions(organization_id: int) -> tuple[str, ...]:
@@ -56,7 +56,8 @@ def dimension_fold(organization_id: int, rows: list[dict[str, Any]]) -> dict[tup
     seen = {dimension: dict.fromkeys(filter(None, column)) for dimension, column in values.items()}
     admitted = _admitted(organization_id, seen)
     hours = [
-        (_hour(row["occurred_at"]), row["livemode"], row["provider"], row["model"]) for row in rows
+        (hour_of(row["occurred_at"]), row["livemode"], row["provider"], row["model"])
+        for row in rows
     ]
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for dimension, column in values.items():

@@ -14,6 +14,7 @@ from tokentracker.models import Organization
 
 from .dimension_rollups import organization_dimensions
 from .dimensions import MAX_VALUES, stored_expression, value_expression
+from .folds import COUNTERS, DIMENSION_COUNTERS, TOKEN_COLUMNS
 from .models import (
     DIMENSION_ROLLUP_DIMENSIONS,
     ROLLUP_DIMENSIONS,
@@ -29,7 +30,7 @@ from .models import (
     SetAsideDelta,
     UsageEvent,
 )
-from .rollups import COUNTERS, DIMENSION_COUNTERS, TOKEN_COLUMNS, check_in_range
+from .rollups import check_in_range
 
 logger = logging.getLogger(__name__)
 

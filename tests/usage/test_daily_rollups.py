@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from usage.folds import COUNTERS
 from usage.models import ROLLUP_DIMENSIONS, DailyRollup, HourlyRollup, UsageEvent
 from usage.rollup_rebuild import rollups_rebuild
-from usage.rollups import COUNTERS, rollups_merge
+from usage.rollups import rollups_merge
 from usage.schemas import EventInput
 from usage.selectors.series import usage_series
 from usage.selectors.usage import (

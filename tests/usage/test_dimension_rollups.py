@@ -10,6 +10,7 @@ import pytest
 from tokentracker.services import api_key_create
 from usage import dimension_rollups, rollup_rebuild
 from usage.dimensions import OTHER, event_value
+from usage.folds import DIMENSION_COUNTERS
 from usage.models import (
     DimensionDailyRollup,
     DimensionHourlyRollup,
@@ -20,7 +21,7 @@ from usage.models import (
     UsageEvent,
 )
 from usage.rollup_rebuild import rollups_rebuild
-from usage.rollups import DIMENSION_COUNTERS, rollups_merge
+from usage.rollups import rollups_merge
 from usage.schemas import EventInput
 from usage.selectors.dimensions import dimension_breakdown
 from usage.selectors.usage import UsageScope, usage_by, usage_totals

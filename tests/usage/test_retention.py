@@ -14,6 +14,7 @@ from tests.factories import OrganizationFactory
 from tokentracker.cache import cache_set
 from tokentracker.models import Organization
 from usage import rollup_rebuild
+from usage.folds import COUNTERS
 from usage.models import (
     DailyRollup,
     Eval,
@@ -23,7 +24,7 @@ from usage.models import (
     RollupDelta,
     UsageEvent,
 )
-from usage.rollups import COUNTERS, rollups_merge
+from usage.rollups import rollups_merge
 from usage.schemas import EventInput
 from usage.selectors.spend import daily_costs
 from usage.services import retention

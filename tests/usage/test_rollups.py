@@ -8,8 +8,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from usage.folds import COUNTERS, outcome_of
 from usage.models import ROLLUP_DIMENSIONS, HourlyRollup, Outcome, RollupDelta, UsageEvent
-from usage.rollups import COUNTERS, outcome_of, rollups_merge
+from usage.rollups import rollups_merge
 
 URL = "/api/v1/events"
 pytestmark = pytest.mark.django_db

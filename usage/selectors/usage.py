@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce, Trunc
 from tokentracker.cache import cache_get
 
 from ..dimensions import stored, tag_dimension, value_expression
+from ..folds import COUNTERS, DIMENSION_COUNTERS
 from ..models import (
     DailyRollup,
     DimensionDailyRollup,
@@ -34,7 +35,7 @@ from ..models import (
     UsageEvent,
 )
 from ..rollup_rebuild import event_sums
-from ..rollups import COUNTERS, DIMENSION_COUNTERS, LAST_MERGE_CACHE_KEY
+from ..rollups import LAST_MERGE_CACHE_KEY
 
 GRANULARITIES = ("hour", "day", "week", "month", "year")
 

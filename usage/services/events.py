@@ -22,12 +22,13 @@ from tokentracker.services import QuotaExceeded, quota_consume
 
 from ..costs import costs_in_currency
 from ..dimension_rollups import dimension_fold
+from ..folds import fold, outcome_of
 from ..ids import uuid7_many
 from ..models import IngestReceipt, UsageEvent
 from ..price_book import PriceBook, price_book_get
 from ..pricing import COST_QUANTUM, TokenError, TokenParts, cost_compute, tokens_normalise
 from ..rollup_rebuild import rollups_rebuild
-from ..rollups import DIMENSIONS, fold, outcome_of, rollup_deltas_append
+from ..rollups import DIMENSIONS, rollup_deltas_append
 from ..schemas import CarbonStamp, EventInput, EventsInvalid, FieldError, InvalidEvent
 from ..sessions.summaries import session_deltas_append, session_summaries_rebuild
 from ..tasks import rollups_merge_soon

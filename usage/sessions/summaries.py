@@ -17,28 +17,16 @@ from typing import Any
 
 from django.db import DataError, IntegrityError, connection, transaction
 
+from ..folds import TOKEN_COLUMNS, groups_of, sums_of
 from ..models import Outcome, SessionDelta, SessionSummary, UsageEvent
 from ..rollup_rebuild import rebuild_horizon, rebuild_isolated
-from ..rollups import groups_of, sums_of
 from ..writers import session_deltas_insert
 
 logger = logging.getLogger(__name__)
 
-SUMS = (
-    "events",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-    "uncached_input_tokens",
-    "total_tokens",
-    "cost",
-    "unpriced_events",
-    "co2e_grams",
-    "errors",
-)
-TOKENS = SUMS[1:8]
+# The rollups' token counters, in their order, between the event count and the rest.
+SUMS = ("events", *TOKEN_COLUMNS, "cost", "unpriced_events", "co2e_grams", "errors")
+TOKENS = TOKEN_COLUMNS
 KEY = ("organization_id", "livemode", "session_id")
 COLUMNS = (*KEY, "developer_id", "developer_seen_at", "first_at", "last_at", *SUMS)
 # PostgreSQL's SQLSTATE for a REPEATABLE READ transaction that lost a race.
