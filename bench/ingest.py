@@ -14,12 +14,16 @@ just stored, COPYed again (fresh uuids, another organization) in --batch-row tra
 from --copy-processes processes, with nothing else running. `ratio` is HTTP events/s over
 COPY rows/s: the share of the disk's speed ingest reaches, a figure the shared machine's
 noise moves far less than either number alone. The copied rows are deleted afterwards.
+
+`--path validate-copy` or `--path parse-copy` serves bench/floor.py instead of the product:
+the same door, authentication and COPY with the ingest service's work left out (validation
+and COPY only, or JSON parsing and COPY only), to measure the ratio no ingest on this stack
+can beat. Their runs check the table, not the rollups (they write none).
 """
 
 import argparse
 import http.client
 import json
-import multiprocessing
 import os
 import platform
 import random
@@ -28,7 +32,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,9 +43,9 @@ from cpu import (
     per_thousand,
     postgres_root,
     processes_named,
-    reaped_children_seconds,
     tree_seconds,
 )
+from rawcopy import COPY_ORGANIZATION, copy_baseline
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/tokentracker_bench"
@@ -119,6 +122,19 @@ def rollup_events(env: dict[str, str]) -> int:
     return int(total)
 
 
+def rollups_lag(env: dict[str, str], before: int, created: int, finished: float) -> float:
+    """Seconds from `finished` until the rollups count the `created` events every 201 said it
+    stored; fails the run when they count more (an event twice) or never catch up."""
+    while (counted := rollup_events(env) - before) < created:
+        if time.monotonic() - finished > 120:
+            raise SystemExit("rollups did not catch up within 120 s")
+        time.sleep(0.1)
+    lag = time.monotonic() - finished
+    if counted != created:
+        raise SystemExit(f"{created} events answered as stored, {counted} in the rollups")
+    return lag
+
+
 def counts(env: dict[str, str]) -> tuple[int, int]:
     """(events counted in the bench org's rollups, events stored) as the database has them."""
     import psycopg
@@ -156,7 +172,12 @@ def bench_organization(env: dict[str, str]) -> str:
 
 
 def gunicorn_command(
-    port: int, workers: int, log_level: str, threads: int = 1, worker_class: str = "gthread"
+    port: int,
+    workers: int,
+    log_level: str,
+    threads: int = 1,
+    worker_class: str = "gthread",
+    app: str = "tokentracker.wsgi:application",
 ) -> list[str]:
     """gunicorn as the benches run it: threaded workers (one thread unless told), kept-alive
     clients; `worker_class` "sync" is gunicorn's default, which closes every connection."""
@@ -164,7 +185,10 @@ def gunicorn_command(
         sys.executable,
         "-m",
         "gunicorn",
-        "tokentracker.wsgi:application",
+        # bench/ for bench/floor.py's application
+        "--pythonpath",
+        str(Path(__file__).resolve().parent),
+        app,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -221,107 +245,7 @@ def client_loop(
             errors.append(f"{response.status} {payload[:200]!r}")
 
 
-COPY_ORGANIZATION = "bench-copy"
-
-
-def copy_chunks(database_url: str, rows: int, batch: int) -> tuple[str, list[list[bytes]]]:
-    """The COPY column list and `rows` stored bench rows as COPY text, in `batch`-row chunks,
-    each with a fresh uuid and the copy organization's id (built before any timing)."""
-    import psycopg
-
-    with psycopg.connect(database_url) as conn:
-        (copy_org,) = conn.execute(
-            "SELECT id FROM tokentracker_organization WHERE slug = %s", [COPY_ORGANIZATION]
-        ).fetchone()
-        names = [
-            name
-            for (name,) in conn.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_name = 'usage_usageevent' AND column_name <> 'id' "
-                "ORDER BY ordinal_position"
-            )
-        ]
-        columns = ", ".join(f'"{name}"' for name in names)
-        uuid_at, org_at = names.index("uuid"), names.index("organization_id")
-        source = b""
-        with conn.cursor().copy(
-            f"COPY (SELECT {columns} FROM usage_usageevent WHERE organization_id = "
-            "(SELECT id FROM tokentracker_organization WHERE slug = 'bench') "
-            f"ORDER BY id DESC LIMIT {int(rows)}) TO STDOUT"
-        ) as copy:
-            source = b"".join(bytes(data) for data in copy)
-    lines = source.splitlines(keepends=True)
-    if not lines:
-        raise SystemExit("no stored bench rows to copy")
-    out: list[bytes] = []
-    for index in range(rows):
-        fields = lines[index % len(lines)].split(b"\t")
-        fields[uuid_at] = str(uuid.uuid4()).encode()
-        fields[org_at] = str(copy_org).encode()
-        out.append(b"\t".join(fields))
-    return columns, [out[start : start + batch] for start in range(0, rows, batch)]
-
-
-def copy_process(database_url: str, columns: str, chunks: list[list[bytes]], ready, go) -> None:
-    import psycopg
-
-    with psycopg.connect(database_url) as conn:
-        ready.wait()
-        go.wait()
-        for chunk in chunks:
-            with (
-                conn.transaction(),
-                conn.cursor().copy(f"COPY usage_usageevent ({columns}) FROM STDIN") as copy,
-            ):
-                copy.write(b"".join(chunk))
-
-
-def copy_baseline(
-    database_url: str, rows: int, batch: int, processes: int
-) -> tuple[float, dict[str, float]]:
-    """Raw COPY rows/s of the same rows into the same table (the physical limit), and the
-    CPU seconds PostgreSQL and the COPY processes spent on it."""
-    import psycopg
-
-    columns, chunks = copy_chunks(database_url, rows, batch)
-    context = multiprocessing.get_context("spawn")
-    ready = context.Barrier(processes + 1)
-    go = context.Event()
-    workers = [
-        context.Process(
-            target=copy_process, args=(database_url, columns, chunks[n::processes], ready, go)
-        )
-        for n in range(processes)
-    ]
-    for worker in workers:
-        worker.start()
-    postgres = postgres_root()
-    copiers = [psutil.Process(worker.pid) for worker in workers]
-    meter = CpuMeter(
-        {
-            "postgres": lambda: tree_seconds(postgres),
-            # Alive, their own times (their start-up is before the phase); once joined
-            # (reaped), all of it counts in this process's children times instead.
-            "copy processes": lambda: tree_seconds(*copiers) + reaped_children_seconds(),
-        }
-    )
-    ready.wait()
-    meter.start()
-    started = time.monotonic()
-    go.set()
-    for worker in workers:
-        worker.join()
-    elapsed = time.monotonic() - started
-    spent = meter.stop()
-    if any(worker.exitcode for worker in workers):
-        raise SystemExit("a COPY process failed")
-    with psycopg.connect(database_url) as conn:
-        conn.execute(
-            "DELETE FROM usage_usageevent WHERE organization_id = "
-            "(SELECT id FROM tokentracker_organization WHERE slug = %s)",
-            [COPY_ORGANIZATION],
-        )
-    return rows / elapsed, spent
+FLOOR_PATHS = ("validate-copy", "parse-copy")
 
 
 def main() -> None:
@@ -340,6 +264,12 @@ def main() -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--copy-rows", type=int, default=200_000)
     parser.add_argument("--copy-processes", type=int, default=2)
+    parser.add_argument(
+        "--path",
+        default="full",
+        choices=["full", *FLOOR_PATHS],
+        help="full: the product; the others: bench/floor.py's floor under it",
+    )
     args = parser.parse_args()
 
     ensure_database(args.database_url)
@@ -348,6 +278,7 @@ def main() -> None:
         "DATABASE_URL": args.database_url,
         "REDIS_URL": args.redis_url,
         **PRODUCTION_OVER_HTTP,
+        "FLOOR_PATH": args.path,
     }
     key = bench_organization(env)
     manage(env, "create_api_key", "--org", COPY_ORGANIZATION, "--name", "bench-copy")
@@ -373,7 +304,14 @@ def main() -> None:
         env=env,
     )
     server = subprocess.Popen(
-        gunicorn_command(args.port, args.workers, "warning", args.threads, args.worker_class),
+        gunicorn_command(
+            args.port,
+            args.workers,
+            "warning",
+            args.threads,
+            args.worker_class,
+            **({"app": "floor:application"} if args.path in FLOOR_PATHS else {}),
+        ),
         cwd=ROOT,
         env=env,
     )
@@ -430,15 +368,10 @@ def main() -> None:
         finished = time.monotonic()
         http_cpu = meter.stop()
         memory_samples = memory.stop()
-        # Every 201 said how many events it stored: the rollups must count exactly those.
         created = sum(n for _, n in warm_results) + sum(n for _, n in results)
-        while (counted := rollup_events(env) - rollup_events_before) < created:
-            if time.monotonic() - finished > 120:
-                raise SystemExit("rollups did not catch up within 120 s")
-            time.sleep(0.1)
-        rollup_lag = time.monotonic() - finished
-        if counted != created:
-            raise SystemExit(f"{created} events answered as stored, {counted} in the rollups")
+        rollup_lag = None
+        if args.path == "full":  # the floor writes no rollups: its runs check the table alone
+            rollup_lag = rollups_lag(env, rollup_events_before, created, finished)
         # And the table holds them, none lost and none twice.
         stored = counts(env)[1] - events_before
         if stored != created:
@@ -471,7 +404,10 @@ def main() -> None:
         "latency_ms_p95": round(latencies[int(len(latencies) * 0.95)] * 1000, 1)
         if latencies
         else None,
-        "rollups_complete_after_last_request_s": round(rollup_lag, 2),
+        "path": args.path,
+        "rollups_complete_after_last_request_s": round(rollup_lag, 2)
+        if rollup_lag is not None
+        else None,
         "copy_rows_per_second": round(copy_rate),
         "copy_processes": args.copy_processes,
         "ratio": round(events / duration / copy_rate, 3),

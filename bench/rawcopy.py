@@ -1,0 +1,176 @@
+"""The physical limit beside each ingest bench: raw COPY of stored rows into the same table.
+
+bench/ingest.py measures HTTP ingest, then calls `copy_baseline` in the same run: the rows
+just stored, COPYed again with fresh uuids under another organization (`bench-copy`, whose
+rows are deleted afterwards), in batch-row transactions from several processes, with
+nothing else running. Its rows/s is what `ratio` divides by.
+
+Run alone, it weighs the staging-table design of issue 21 against that limit on the stored
+bench rows (`make bench` first):
+
+    .venv/bin/python bench/rawcopy.py [--rounds 2] [--rows 200000]
+
+alternating raw COPY into the events table with the same rows COPYed into a temporary
+staging table (no index, emptied at each commit) and moved by `INSERT ... SELECT`, per
+500-row transaction: the least PostgreSQL would do for ingest that leaves pricing and the
+folds to SQL.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import time
+import uuid
+
+import psutil
+from cpu import CpuMeter, per_thousand, postgres_root, reaped_children_seconds, tree_seconds
+
+COPY_ORGANIZATION = "bench-copy"
+
+
+def copy_chunks(database_url: str, rows: int, batch: int) -> tuple[str, list[list[bytes]]]:
+    """The COPY column list and `rows` stored bench rows as COPY text, in `batch`-row chunks,
+    each with a fresh uuid and the copy organization's id (built before any timing)."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        (copy_org,) = conn.execute(
+            "SELECT id FROM tokentracker_organization WHERE slug = %s", [COPY_ORGANIZATION]
+        ).fetchone()
+        names = [
+            name
+            for (name,) in conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'usage_usageevent' AND column_name <> 'id' "
+                "ORDER BY ordinal_position"
+            )
+        ]
+        columns = ", ".join(f'"{name}"' for name in names)
+        uuid_at, org_at = names.index("uuid"), names.index("organization_id")
+        source = b""
+        with conn.cursor().copy(
+            f"COPY (SELECT {columns} FROM usage_usageevent WHERE organization_id = "
+            "(SELECT id FROM tokentracker_organization WHERE slug = 'bench') "
+            f"ORDER BY id DESC LIMIT {int(rows)}) TO STDOUT"
+        ) as copy:
+            source = b"".join(bytes(data) for data in copy)
+    lines = source.splitlines(keepends=True)
+    if not lines:
+        raise SystemExit("no stored bench rows to copy")
+    out: list[bytes] = []
+    for index in range(rows):
+        fields = lines[index % len(lines)].split(b"\t")
+        fields[uuid_at] = str(uuid.uuid4()).encode()
+        fields[org_at] = str(copy_org).encode()
+        out.append(b"\t".join(fields))
+    return columns, [out[start : start + batch] for start in range(0, rows, batch)]
+
+
+def copy_process(
+    database_url: str, columns: str, chunks: list[list[bytes]], ready, go, staging: bool
+) -> None:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        target = "usage_usageevent"
+        if staging:
+            target = "staging"
+            conn.execute(
+                "CREATE TEMPORARY TABLE staging ON COMMIT DELETE ROWS AS "
+                f"SELECT {columns} FROM usage_usageevent WITH NO DATA"
+            )
+            conn.commit()
+        ready.wait()
+        go.wait()
+        for chunk in chunks:
+            with conn.transaction():
+                with conn.cursor().copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+                    copy.write(b"".join(chunk))
+                if staging:
+                    conn.execute(
+                        f"INSERT INTO usage_usageevent ({columns}) SELECT {columns} FROM staging"
+                    )
+
+
+def copy_baseline(
+    database_url: str, rows: int, batch: int, processes: int, staging: bool = False
+) -> tuple[float, dict[str, float]]:
+    """Raw COPY rows/s of the same rows into the same table (the physical limit), and the
+    CPU seconds PostgreSQL and the COPY processes spent on it; with `staging`, each batch
+    through a staging table and `INSERT ... SELECT` instead."""
+    import psycopg
+
+    columns, chunks = copy_chunks(database_url, rows, batch)
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(processes + 1)
+    go = context.Event()
+    workers = [
+        context.Process(
+            target=copy_process,
+            args=(database_url, columns, chunks[n::processes], ready, go, staging),
+        )
+        for n in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    postgres = postgres_root()
+    copiers = [psutil.Process(worker.pid) for worker in workers]
+    meter = CpuMeter(
+        {
+            "postgres": lambda: tree_seconds(postgres),
+            # Alive, their own times (their start-up is before the phase); once joined
+            # (reaped), all of it counts in this process's children times instead.
+            "copy processes": lambda: tree_seconds(*copiers) + reaped_children_seconds(),
+        }
+    )
+    ready.wait()
+    meter.start()
+    started = time.monotonic()
+    go.set()
+    for worker in workers:
+        worker.join()
+    elapsed = time.monotonic() - started
+    spent = meter.stop()
+    if any(worker.exitcode for worker in workers):
+        raise SystemExit("a COPY process failed")
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "DELETE FROM usage_usageevent WHERE organization_id = "
+            "(SELECT id FROM tokentracker_organization WHERE slug = %s)",
+            [COPY_ORGANIZATION],
+        )
+    return rows / elapsed, spent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Raw COPY against COPY through a staging table")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tokentracker_bench"
+        ),
+    )
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    runs = []
+    for _ in range(args.rounds):
+        for staging in (False, True):
+            rate, spent = copy_baseline(
+                args.database_url, args.rows, args.batch, args.processes, staging
+            )
+            runs.append(
+                {
+                    "staging": staging,
+                    "rows_per_second": round(rate),
+                    "cpu_ms_per_1000_rows": per_thousand(spent, args.rows),
+                }
+            )
+    print(json.dumps(runs, indent=2))
+
+
+if __name__ == "__main__":
+    main()
