@@ -245,7 +245,7 @@ def client_loop(
             errors.append(f"{response.status} {payload[:200]!r}")
 
 
-FLOOR_PATHS = ("validate-copy", "parse-copy")
+FLOOR_PATHS = ("validate-copy", "parse-copy", "stage-sql")
 
 
 def main() -> None:

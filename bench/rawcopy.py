@@ -6,27 +6,32 @@ rows are deleted afterwards), in batch-row transactions from several processes, 
 nothing else running. Its rows/s is what `ratio` divides by.
 
 Run alone, it weighs the staging-table design of issue 21 against that limit on the stored
-bench rows (`make bench` first):
+bench rows (`make bench` first), each --mode in turn, --rounds times:
 
-    .venv/bin/python bench/rawcopy.py [--rounds 2] [--rows 200000]
+    .venv/bin/python bench/rawcopy.py [--modes raw staging staging-sql] [--rows 200000]
 
-alternating raw COPY into the events table with the same rows COPYed into a temporary
-staging table (no index, emptied at each commit) and moved by `INSERT ... SELECT`, per
-500-row transaction: the least PostgreSQL would do for ingest that leaves pricing and the
-folds to SQL.
+`raw` COPYs into the events table; `staging` COPYs the same rows into a temporary staging
+table (no index, emptied at each commit) and moves them by `INSERT ... SELECT`, the least
+PostgreSQL would do for ingest that leaves pricing and the folds to SQL; `staging-sql` is
+bench/staging.py's prototype of that SQL.
 """
 
 import argparse
 import json
 import multiprocessing
 import os
+import sys
 import time
-import uuid
+from pathlib import Path
 
 import psutil
 from cpu import CpuMeter, per_thousand, postgres_root, reaped_children_seconds, tree_seconds
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from usage.ids import uuid7_many
+
 COPY_ORGANIZATION = "bench-copy"
+DELTAS = ("usage_rollupdelta", "usage_dimensionrollupdelta", "usage_sessiondelta")
 
 
 def copy_chunks(database_url: str, rows: int, batch: int) -> tuple[str, list[list[bytes]]]:
@@ -58,47 +63,68 @@ def copy_chunks(database_url: str, rows: int, batch: int) -> tuple[str, list[lis
     lines = source.splitlines(keepends=True)
     if not lines:
         raise SystemExit("no stored bench rows to copy")
+    # Time-ordered ids, as the product writes (usage.ids): random ones (uuid4) would land
+    # all over the unique index of uuids, which on a table of millions costs COPY cache
+    # misses the product never pays, and flatter every ratio.
+    ids = uuid7_many(rows)
     out: list[bytes] = []
     for index in range(rows):
         fields = lines[index % len(lines)].split(b"\t")
-        fields[uuid_at] = str(uuid.uuid4()).encode()
+        fields[uuid_at] = str(ids[index]).encode()
         fields[org_at] = str(copy_org).encode()
         out.append(b"\t".join(fields))
     return columns, [out[start : start + batch] for start in range(0, rows, batch)]
 
 
 def copy_process(
-    database_url: str, columns: str, chunks: list[list[bytes]], ready, go, staging: bool
+    database_url: str, columns: str, chunks: list[list[bytes]], ready, go, mode: str
 ) -> None:
     import psycopg
 
     with psycopg.connect(database_url) as conn:
-        target = "usage_usageevent"
-        if staging:
-            target = "staging"
+        if mode == "staging-sql":
+            from staging import staged_writer  # bench/staging.py, which imports this module
+
+            prepare, write = staged_writer(database_url, columns)
+        else:
+            prepare, write = _copier(columns, staged=mode == "staging")
+        prepare(conn)
+        ready.wait()
+        go.wait()
+        for chunk in chunks:
+            with conn.transaction():
+                write(conn, chunk)
+
+
+def _copier(columns: str, *, staged: bool):
+    """Raw COPY into the events table, or (`staged`) into a temporary staging table whose
+    rows `INSERT ... SELECT` moves."""
+    target = "staging" if staged else "usage_usageevent"
+
+    def prepare(conn) -> None:
+        if staged:
             conn.execute(
                 "CREATE TEMPORARY TABLE staging ON COMMIT DELETE ROWS AS "
                 f"SELECT {columns} FROM usage_usageevent WITH NO DATA"
             )
             conn.commit()
-        ready.wait()
-        go.wait()
-        for chunk in chunks:
-            with conn.transaction():
-                with conn.cursor().copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-                    copy.write(b"".join(chunk))
-                if staging:
-                    conn.execute(
-                        f"INSERT INTO usage_usageevent ({columns}) SELECT {columns} FROM staging"
-                    )
+
+    def write(conn, chunk: list[bytes]) -> None:
+        with conn.cursor().copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+            copy.write(b"".join(chunk))
+        if staged:
+            conn.execute(f"INSERT INTO usage_usageevent ({columns}) SELECT {columns} FROM staging")
+
+    return prepare, write
 
 
 def copy_baseline(
-    database_url: str, rows: int, batch: int, processes: int, staging: bool = False
+    database_url: str, rows: int, batch: int, processes: int, mode: str = "raw"
 ) -> tuple[float, dict[str, float]]:
     """Raw COPY rows/s of the same rows into the same table (the physical limit), and the
-    CPU seconds PostgreSQL and the COPY processes spent on it; with `staging`, each batch
-    through a staging table and `INSERT ... SELECT` instead."""
+    CPU seconds PostgreSQL and the COPY processes spent on it. `mode` "staging": each batch
+    through a staging table and `INSERT ... SELECT` instead; "staging-sql": bench/staging.py's
+    prototype of ingest in SQL."""
     import psycopg
 
     columns, chunks = copy_chunks(database_url, rows, batch)
@@ -108,7 +134,7 @@ def copy_baseline(
     workers = [
         context.Process(
             target=copy_process,
-            args=(database_url, columns, chunks[n::processes], ready, go, staging),
+            args=(database_url, columns, chunks[n::processes], ready, go, mode),
         )
         for n in range(processes)
     ]
@@ -135,12 +161,17 @@ def copy_baseline(
     if any(worker.exitcode for worker in workers):
         raise SystemExit("a COPY process failed")
     with psycopg.connect(database_url) as conn:
-        conn.execute(
-            "DELETE FROM usage_usageevent WHERE organization_id = "
-            "(SELECT id FROM tokentracker_organization WHERE slug = %s)",
-            [COPY_ORGANIZATION],
-        )
+        # The events, and the deltas the staging-sql prototype wrote beside them.
+        for table in ("usage_usageevent", *DELTAS):
+            conn.execute(
+                f"DELETE FROM {table} WHERE organization_id = "
+                "(SELECT id FROM tokentracker_organization WHERE slug = %s)",
+                [COPY_ORGANIZATION],
+            )
     return rows / elapsed, spent
+
+
+MODES = ("raw", "staging", "staging-sql")
 
 
 def main() -> None:
@@ -155,16 +186,17 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=["raw", "staging"])
     args = parser.parse_args()
     runs = []
     for _ in range(args.rounds):
-        for staging in (False, True):
+        for mode in args.modes:
             rate, spent = copy_baseline(
-                args.database_url, args.rows, args.batch, args.processes, staging
+                args.database_url, args.rows, args.batch, args.processes, mode
             )
             runs.append(
                 {
-                    "staging": staging,
+                    "mode": mode,
                     "rows_per_second": round(rate),
                     "cpu_ms_per_1000_rows": per_thousand(spent, args.rows),
                 }
