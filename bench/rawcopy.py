@@ -85,7 +85,7 @@ def copy_process(
         if mode == "staging-sql":
             from staging import staged_writer  # bench/staging.py, which imports this module
 
-            prepare, write = staged_writer(database_url, columns)
+            prepare, write = staged_writer(columns)
         else:
             prepare, write = _copier(columns, staged=mode == "staging")
         prepare(conn)

@@ -143,7 +143,7 @@ FROM events WHERE session_id <> '' GROUP BY 1, 2, 3, 4
 """
 
 
-def staged_writer(database_url: str, columns: str):
+def staged_writer(columns: str):
     """The per-connection set-up and the per-batch work of the prototype, for copy_baseline."""
     names = [name.strip('"') for name in columns.split(", ")]
     picks = [names.index(name) for name in SENT]

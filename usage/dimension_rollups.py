@@ -7,7 +7,7 @@ from typing import Any
 from tokentracker.models import Organization
 
 from .dimensions import MAX_VALUES, dimensions_of, event_value, stored
-from .folds import DIMENSION_COUNTERS, hour_of, sums_of
+from .folds import DIMENSION_COUNTERS, grouped, hour_of, sums_of
 from .models import DimensionValue
 
 
@@ -63,11 +63,16 @@ def dimension_fold(organization_id: int, rows: list[dict[str, Any]]) -> dict[tup
     for dimension, column in values.items():
         kept = admitted[dimension]
         stored_as = {value: stored(value, value in kept) for value in dict.fromkeys(column)}
-        for row, value, (hour, livemode, provider, model) in zip(rows, column, hours, strict=True):
-            key = (organization_id, hour, livemode, dimension, stored_as[value], provider, model)
-            group = groups.get(key)
-            if group is None:
-                groups[key] = [row]
-            else:
-                group.append(row)
+        # Every key names its dimension: the dimensions' groups never meet.
+        groups.update(
+            grouped(
+                (
+                    (organization_id, hour, livemode, dimension, stored_as[value], provider, model),
+                    row,
+                )
+                for row, value, (hour, livemode, provider, model) in zip(
+                    rows, column, hours, strict=True
+                )
+            )
+        )
     return {key: sums_of(group, DIMENSION_COUNTERS) for key, group in groups.items()}

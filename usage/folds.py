@@ -95,19 +95,23 @@ _ENERGY = itemgetter("energy_wh")
 _CO2E = itemgetter("co2e_grams")
 
 
-def groups_of(
-    rows: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], tuple]
-) -> dict[tuple, list[dict[str, Any]]]:
-    """Rows by `key(row)`, each group in row order."""
+def grouped(pairs: Iterable[tuple[tuple, dict[str, Any]]]) -> dict[tuple, list[dict[str, Any]]]:
+    """Rows by the key each comes paired with, as (key, row), each group in row order."""
     groups: dict[tuple, list[dict[str, Any]]] = {}
-    for row in rows:
-        row_key = key(row)
+    for row_key, row in pairs:
         group = groups.get(row_key)
         if group is None:
             groups[row_key] = [row]
         else:
             group.append(row)
     return groups
+
+
+def groups_of(
+    rows: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], tuple]
+) -> dict[tuple, list[dict[str, Any]]]:
+    """Rows by `key(row)`, each group in row order."""
+    return grouped((key(row), row) for row in rows)
 
 
 _DIMENSION_VALUES = itemgetter(*ROLLUP_DIMENSIONS)
