@@ -37,6 +37,7 @@ from .by_model import (
     BilledByModel,
     TrackedByModel,
     billed_by_model,
+    cost_lines,
     reconciled_models,
     reconciled_spend_by_model,
     reported_tokens,
@@ -173,13 +174,8 @@ def _unconverted(
     organization_id: int, providers: list[str], start: date, end: date
 ) -> dict[tuple[str, date], dict[str, Decimal]]:
     rows = (
-        ProviderCostBucket.objects.filter(
-            organization_id=organization_id,
-            provider__in=providers,
-            day__gte=start,
-            day__lte=end,
-            converted_amount__isnull=True,
-        )
+        cost_lines(organization_id, providers, start, end)
+        .filter(converted_amount__isnull=True)
         .values("provider", "day", "currency")
         .annotate(amount=Sum("amount"))
         .order_by()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from billing.models import ProviderCostBucket, ProviderUsageBucket
@@ -19,6 +19,26 @@ from .reports import ReconciledModel, TokenCounts
 # The widths a usage report may come in: a provider's days are counted from one width only
 # (daily buckets where there are any), so a sync that stored both never counts twice.
 USAGE_WIDTHS = ("1d", "1h")
+
+
+def cost_lines(organization_id: int, providers: list[str], start: date, end: date) -> QuerySet:
+    """The providers' cost lines of [start, end]."""
+    return ProviderCostBucket.objects.filter(
+        organization_id=organization_id, provider__in=providers, day__gte=start, day__lte=end
+    )
+
+
+def service_rollups(
+    organization_id: int, service_of: dict[str, str], start: date, end: date
+) -> QuerySet:
+    """The daily rollups of [start, end] of the providers in `service_of` (event provider to
+    the synced service that bills it)."""
+    return DailyRollup.objects.filter(
+        organization_id=organization_id,
+        provider__in=list(service_of),
+        hour__gte=midnight(start),
+        hour__lt=midnight(end + timedelta(days=1)),
+    )
 
 
 @dataclass(frozen=True)
@@ -35,12 +55,7 @@ def billed_by_model(
     spans: dict[str, Span],
 ) -> dict[str, dict[str | None, BilledByModel]]:
     rows = (
-        ProviderCostBucket.objects.filter(
-            organization_id=organization_id,
-            provider__in=providers,
-            day__gte=start,
-            day__lte=end,
-        )
+        cost_lines(organization_id, providers, start, end)
         .values("provider", "model", "day", "currency")
         .annotate(
             converted=Sum("converted_amount"),
@@ -85,12 +100,7 @@ def tracked_by_model(
     """The events of each provider's service per model, from the daily rollups."""
     service_of = {p: service for service in providers for p in providers_of_service(service)}
     rows = (
-        DailyRollup.objects.filter(
-            organization_id=organization_id,
-            provider__in=list(service_of),
-            hour__gte=midnight(start),
-            hour__lt=midnight(end + timedelta(days=1)),
-        )
+        service_rollups(organization_id, service_of, start, end)
         .values("provider", "model", "hour")
         .annotate(
             cost=Sum("cost"),
@@ -216,12 +226,7 @@ def reconciled_spend_by_model(
     billed_side = {key for key, day in days.items() if day.judged and day.billed >= day.tracked}
     amounts: dict[str | None, Decimal] = {}
     lines = (
-        ProviderCostBucket.objects.filter(
-            organization_id=organization_id,
-            provider__in=providers,
-            day__gte=start,
-            day__lte=end,
-        )
+        cost_lines(organization_id, providers, start, end)
         .values("provider", "day", "model")
         .annotate(amount=Sum("converted_amount"))
         .order_by()
@@ -232,13 +237,8 @@ def reconciled_spend_by_model(
             amounts[model] = amounts.get(model, Decimal(0)) + line["amount"]
     service_of = {p: service for service in providers for p in providers_of_service(service)}
     events = (
-        DailyRollup.objects.filter(
-            organization_id=organization_id,
-            provider__in=list(service_of),
-            hour__gte=midnight(start),
-            hour__lt=midnight(end + timedelta(days=1)),
-            priced_events__gt=0,
-        )
+        service_rollups(organization_id, service_of, start, end)
+        .filter(priced_events__gt=0)
         .values("provider", "hour", "model")
         .annotate(cost=Sum("cost"))
         .order_by()
